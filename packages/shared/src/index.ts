@@ -1,0 +1,5 @@
+export * from './error-codes.js';
+export * from './run.js';
+export * from './sweep.js';
+export * from './dataset-spec.js';
+export * from './model.js';

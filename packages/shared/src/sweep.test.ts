@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import {
+  countSweepRuns,
+  expandSweep,
+  MAX_SWEEP_RUNS,
+  validateSweep,
+  type SweepSpec,
+} from './sweep.js';
+
+const base: SweepSpec = {
+  frozenLayers: [0, 2, 4],
+  learningRates: [1e-2, 1e-3],
+  seeds: [1, 2],
+  epochs: 2,
+  batchSize: 32,
+  optimizer: 'adam',
+  includeScratchBaseline: true,
+};
+
+describe('expandSweep', () => {
+  it('builds frozenLayers × learningRates × seeds plus one scratch run per seed', () => {
+    const runs = expandSweep(base);
+    expect(runs).toHaveLength(3 * 2 * 2 + 2);
+    expect(runs.filter((run) => run.initialization === 'scratch')).toEqual([
+      expect.objectContaining({ seed: 1, frozenLayers: 0, learningRate: 0.1 }),
+      expect.objectContaining({ seed: 2, frozenLayers: 0, learningRate: 0.1 }),
+    ]);
+  });
+
+  it('matches countSweepRuns and never repeats a combination (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.nat(6), { minLength: 1, maxLength: 5 }),
+        fc.array(fc.double({ min: 1e-6, max: 1, noNaN: true }), { minLength: 1, maxLength: 4 }),
+        fc.option(fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 1, maxLength: 3 }), {
+          nil: undefined,
+        }),
+        fc.boolean(),
+        (frozenLayers, learningRates, seeds, includeScratchBaseline) => {
+          const sweep = { ...base, frozenLayers, learningRates, seeds, includeScratchBaseline };
+          const runs = expandSweep(sweep);
+          expect(runs).toHaveLength(countSweepRuns(sweep));
+          const keys = runs.map(
+            (r) => `${r.initialization}|${r.frozenLayers}|${r.learningRate}|${r.seed}`,
+          );
+          expect(new Set(keys).size).toBe(keys.length);
+        },
+      ),
+    );
+  });
+});
+
+describe('validateSweep', () => {
+  it.each([
+    ['empty frozenLayers', { frozenLayers: [] }, 'frozenLayers'],
+    ['empty learningRates', { learningRates: [] }, 'learningRates'],
+    ['empty seeds', { seeds: [] }, 'seeds'],
+    ['negative frozenLayers', { frozenLayers: [-1] }, 'frozenLayers'],
+    ['fractional frozenLayers', { frozenLayers: [1.5] }, 'frozenLayers'],
+    ['zero learning rate', { learningRates: [0] }, 'learningRates'],
+    ['negative learning rate', { learningRates: [-0.1] }, 'learningRates'],
+    ['NaN learning rate', { learningRates: [Number.NaN] }, 'learningRates'],
+    ['infinite learning rate', { learningRates: [Number.POSITIVE_INFINITY] }, 'learningRates'],
+    ['zero epochs', { epochs: 0 }, 'epochs'],
+    ['zero batch size', { batchSize: 0 }, 'batchSize'],
+    [
+      'over the run limit',
+      {
+        frozenLayers: [...Array(11).keys()],
+        learningRates: [...Array(10).keys()].map((i) => 10 ** -(i + 1)),
+        seeds: [...Array(10).keys()],
+      },
+      'sweep',
+    ],
+  ])('rejects %s', (_name, patch, field) => {
+    expect(() => validateSweep({ ...base, ...patch } as SweepSpec)).toThrowError(
+      expect.objectContaining({ field }),
+    );
+  });
+
+  it('rejects depths beyond the model', () => {
+    expect(() => validateSweep(base, 3)).toThrowError(/exceeds/);
+  });
+
+  it('accepts exactly the run limit', () => {
+    const sweep = {
+      ...base,
+      frozenLayers: [...Array(10).keys()],
+      learningRates: [...Array(10).keys()].map((i) => 10 ** -(i + 1)),
+      seeds: [...Array(10).keys()],
+      includeScratchBaseline: false,
+    };
+    expect(countSweepRuns(sweep)).toBe(MAX_SWEEP_RUNS);
+    expect(() => validateSweep(sweep)).not.toThrow();
+  });
+});
