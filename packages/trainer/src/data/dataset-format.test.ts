@@ -20,7 +20,7 @@ describe('parseIdx', () => {
     const sut = parseIdx(images, labels, 'fixture');
     expect(sut.count).toBe(2);
     expect(sut.sampleSize).toBe(784);
-    expect([...sut.labels]).toEqual([3, 4]);
+    expect(Array.from(sut.labels)).toEqual([3, 4]);
     expect(sut.pixels[1000]).toBe(7);
   });
 
