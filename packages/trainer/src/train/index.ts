@@ -1,0 +1,23 @@
+export { pretrain } from './pretrain.js';
+export { finetune } from './finetune.js';
+export { suggestFineTuning, DEFAULT_SCRATCH_LEARNING_RATE } from './suggestions.js';
+export {
+  runTrainingLoop,
+  createOptimizer,
+  TrainingOptionsError,
+  FEATURE_CACHE_LIMIT_BYTES,
+  type TrainingLoopOptions,
+  type TrainingLoopResult,
+} from './training-loop.js';
+export {
+  readCheckpoint,
+  writeCheckpoint,
+  CheckpointError,
+  CHECKPOINT_JSON,
+  CHECKPOINT_BIN,
+  type TrainingCheckpoint,
+  type SavedTensor,
+} from './checkpoint.js';
+export { SeededRandom } from './random.js';
+export type * from './types.js';
+export { makeSyntheticDataset, type SyntheticDatasetOptions } from './synthetic-dataset.js';

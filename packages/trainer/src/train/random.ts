@@ -1,0 +1,49 @@
+/**
+ * A small seeded generator (mulberry32) whose whole state is one 32-bit integer, so a
+ * checkpoint can save it and a resumed run continues the same sequence.
+ */
+export class SeededRandom {
+  private current: number;
+
+  constructor(seed: number) {
+    this.current = seed >>> 0;
+  }
+
+  /** The state to save in a checkpoint. */
+  get state(): number {
+    return this.current;
+  }
+
+  set state(value: number) {
+    this.current = value >>> 0;
+  }
+
+  /** Uniform integer in [0, 2³²). */
+  nextUint32(): number {
+    this.current = (this.current + 0x6d2b79f5) >>> 0;
+    let value = this.current;
+    value = Math.imul(value ^ (value >>> 15), value | 1);
+    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
+    return (value ^ (value >>> 14)) >>> 0;
+  }
+
+  /** Uniform float in [0, 1). */
+  nextFloat(): number {
+    return this.nextUint32() / 4294967296;
+  }
+
+  /** A random permutation of 0…count−1 (Fisher–Yates). */
+  permutation(count: number): Int32Array {
+    const order = new Int32Array(count);
+    for (let i = 0; i < count; i += 1) {
+      order[i] = i;
+    }
+    for (let i = count - 1; i > 0; i -= 1) {
+      const j = Math.floor(this.nextFloat() * (i + 1));
+      const swap = order[i];
+      order[i] = order[j];
+      order[j] = swap;
+    }
+    return order;
+  }
+}
