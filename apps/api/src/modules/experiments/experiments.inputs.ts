@@ -1,0 +1,89 @@
+import { IsOptional, MaxLength } from 'class-validator';
+import { Field, Float, ID, InputType, Int, registerEnumType } from 'type-graphql';
+import { IsName } from '../../common/validation.js';
+import { ExperimentStatus } from './experiment.entity.js';
+
+export enum OptimizerEnum {
+  ADAM = 'adam',
+  SGD = 'sgd',
+  MOMENTUM = 'momentum',
+}
+registerEnumType(OptimizerEnum, { name: 'Optimizer' });
+
+@InputType()
+export class SweepInput {
+  @Field(() => [Int], { description: 'Weight-bearing layers to freeze, counted from the input.' })
+  frozenLayers: number[];
+
+  @Field(() => [Float])
+  learningRates: number[];
+
+  @Field(() => [Int], {
+    nullable: true,
+    description: 'One run per seed in every cell; default [0].',
+  })
+  seeds?: number[];
+
+  @Field(() => Int, { defaultValue: 5 })
+  epochs: number;
+
+  @Field(() => Int, { defaultValue: 32 })
+  batchSize: number;
+
+  @Field(() => OptimizerEnum, { defaultValue: OptimizerEnum.ADAM })
+  optimizer: OptimizerEnum;
+
+  @Field({ defaultValue: true, description: 'Add one from-scratch run per seed.' })
+  includeScratchBaseline: boolean;
+
+  @Field(() => Float, { nullable: true, description: 'Default: ten times the largest rate.' })
+  scratchLearningRate?: number;
+}
+
+@InputType()
+export class CreateExperimentInput {
+  @Field(() => ID)
+  projectId: string;
+
+  @Field({ nullable: true, description: 'Defaults to a name derived from the models.' })
+  @IsOptional()
+  @IsName()
+  name?: string;
+
+  @Field(() => ID)
+  sourceModelId: string;
+
+  @Field(() => ID)
+  targetDatasetId: string;
+
+  @Field(() => SweepInput)
+  sweep: SweepInput;
+}
+
+@InputType()
+export class UpdateExperimentInput {
+  @Field(() => ID)
+  id: string;
+
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsName()
+  name?: string;
+
+  @Field(() => ExperimentStatus, { nullable: true })
+  status?: ExperimentStatus;
+}
+
+@InputType()
+export class ExperimentFilter {
+  @Field({ nullable: true })
+  @IsOptional()
+  @MaxLength(200)
+  search?: string;
+
+  @Field(() => ExperimentStatus, { nullable: true })
+  status?: ExperimentStatus;
+
+  @Field(() => ID, { nullable: true })
+  sourceModelId?: string;
+}

@@ -1,0 +1,90 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLContext } from '../../graphql/context.js';
+import { ListOrder } from '../../common/pagination.js';
+import { Dataset } from '../datasets/dataset.entity.js';
+import { Model } from '../models/model.entity.js';
+import { Project } from '../projects/project.entity.js';
+import { RunConnection } from '../runs/run.entity.js';
+import { RunFilter, RunOrder } from '../runs/runs.inputs.js';
+import { Experiment, ExperimentConnection } from './experiment.entity.js';
+import {
+  CreateExperimentInput,
+  ExperimentFilter,
+  UpdateExperimentInput,
+} from './experiments.inputs.js';
+import { Grid, GridSummary } from './grid.types.js';
+
+@Resolver(() => Experiment)
+export class ExperimentsResolver {
+  @Mutation(() => Experiment, {
+    description: 'Creates the experiment and expands its sweep into runs in one transaction.',
+  })
+  createExperiment(@Arg('input') input: CreateExperimentInput, @Ctx() context: GraphQLContext) {
+    return context.services.experiments.create(context, input);
+  }
+
+  @Query(() => Experiment)
+  experiment(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext) {
+    return context.services.experiments.get(context, id);
+  }
+
+  @Query(() => ExperimentConnection)
+  experiments(
+    @Arg('projectId', () => ID) projectId: string,
+    @Ctx() context: GraphQLContext,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Arg('filter', () => ExperimentFilter, { nullable: true }) filter?: ExperimentFilter,
+    @Arg('orderBy', () => ListOrder, { nullable: true }) orderBy?: ListOrder,
+  ) {
+    return context.services.experiments.list(context, projectId, { first, after, orderBy }, filter);
+  }
+
+  @Mutation(() => Experiment)
+  updateExperiment(@Arg('input') input: UpdateExperimentInput, @Ctx() context: GraphQLContext) {
+    return context.services.experiments.update(context, input);
+  }
+
+  @Mutation(() => Boolean, { description: 'Deletes the experiment, its runs and their metrics.' })
+  deleteExperiment(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext) {
+    return context.services.experiments.delete(context, id);
+  }
+
+  @FieldResolver(() => RunConnection)
+  runs(
+    @Root() experiment: Experiment,
+    @Ctx() context: GraphQLContext,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Arg('filter', () => RunFilter, { nullable: true }) filter?: RunFilter,
+    @Arg('orderBy', () => RunOrder, { nullable: true }) orderBy?: RunOrder,
+  ) {
+    return context.services.runs.list(context, experiment.id, { first, after }, filter, orderBy);
+  }
+
+  @FieldResolver(() => Grid)
+  grid(
+    @Root() experiment: Experiment,
+    @Arg('metric', () => String) metric: string,
+    @Arg('summary', () => GridSummary) summary: GridSummary,
+    @Ctx() context: GraphQLContext,
+  ) {
+    return context.services.experiments.grid(experiment, metric, summary);
+  }
+
+  @FieldResolver(() => Project)
+  project(@Root() experiment: Experiment, @Ctx() context: GraphQLContext) {
+    return context.services.projects.get(context, experiment.projectId);
+  }
+
+  @FieldResolver(() => Model, { nullable: true })
+  sourceModel(@Root() experiment: Experiment, @Ctx() context: GraphQLContext) {
+    return context.services.models.find(context, experiment.sourceModelId);
+  }
+
+  @FieldResolver(() => Dataset, { nullable: true })
+  targetDataset(@Root() experiment: Experiment, @Ctx() context: GraphQLContext) {
+    if (!experiment.targetDatasetId) return null;
+    return context.services.datasets.get(context, experiment.targetDatasetId).catch(() => null);
+  }
+}

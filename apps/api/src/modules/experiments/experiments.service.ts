@@ -1,0 +1,222 @@
+import { SweepError, validateSweep, type SweepSpec, expandSweep } from '@finetrack/shared';
+import type { DataSource } from 'typeorm';
+import type { GraphQLContext } from '../../graphql/context.js';
+import { badInput, notFound } from '../../graphql/errors.js';
+import {
+  applyListPage,
+  isUuid,
+  listPage,
+  type ListOrder,
+  type Page,
+} from '../../common/pagination.js';
+import { likePattern } from '../projects/projects.service.js';
+import type { RunsService } from '../runs/runs.service.js';
+import type { AccessService } from '../teams/access.service.js';
+import { TeamRole } from '../teams/team-role.js';
+import { Model, ModelKindEnum } from '../models/model.entity.js';
+import { Experiment, ExperimentStatus } from './experiment.entity.js';
+import type {
+  CreateExperimentInput,
+  ExperimentFilter,
+  SweepInput,
+  UpdateExperimentInput,
+} from './experiments.inputs.js';
+import { GridSummary, type Grid, type GridStats } from './grid.types.js';
+
+export function toSweepSpec(input: SweepInput): SweepSpec {
+  return {
+    frozenLayers: input.frozenLayers,
+    learningRates: input.learningRates,
+    ...(input.seeds ? { seeds: input.seeds } : {}),
+    epochs: input.epochs,
+    batchSize: input.batchSize,
+    optimizer: input.optimizer,
+    includeScratchBaseline: input.includeScratchBaseline,
+    ...(input.scratchLearningRate !== undefined && input.scratchLearningRate !== null
+      ? { scratchLearningRate: input.scratchLearningRate }
+      : {}),
+  };
+}
+
+export const isLowerBetter = (metric: string) => /loss/i.test(metric);
+
+interface GridRow {
+  initialization: string;
+  frozen_layers: number;
+  learning_rate: number;
+  total_runs: number;
+  run_count: number;
+  mean: number | null;
+  std: number | null;
+  best: number | null;
+}
+
+const stats = (row: GridRow | undefined): GridStats | null =>
+  row
+    ? {
+        runCount: row.run_count,
+        totalRuns: row.total_runs,
+        mean: row.mean,
+        std: row.std,
+        best: row.best,
+      }
+    : null;
+
+export class ExperimentsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly access: AccessService,
+    private readonly runs: RunsService,
+  ) {}
+
+  private get repository() {
+    return this.dataSource.getRepository(Experiment);
+  }
+
+  /** Creates the experiment and every run of its sweep in one transaction. */
+  async create(context: GraphQLContext, input: CreateExperimentInput): Promise<Experiment> {
+    const teamId = await this.access.requireOwned(
+      context,
+      'projects',
+      input.projectId,
+      TeamRole.MEMBER,
+      'project',
+    );
+    const source = isUuid(input.sourceModelId)
+      ? await this.dataSource.getRepository(Model).findOneBy({ id: input.sourceModelId, teamId })
+      : null;
+    if (!source) throw notFound('source model');
+    if (source.kind !== ModelKindEnum.SOURCE)
+      throw badInput('sourceModelId must name a source model', { field: 'sourceModelId' });
+    const datasetFound =
+      isUuid(input.targetDatasetId) &&
+      (
+        await this.dataSource.query('SELECT 1 FROM datasets WHERE id = $1 AND team_id = $2', [
+          input.targetDatasetId,
+          teamId,
+        ])
+      ).length > 0;
+    if (!datasetFound) throw notFound('target dataset');
+
+    const sweep = toSweepSpec(input.sweep);
+    const weightBearing = source.layers.filter((layer) => layer.weightBearing).length;
+    try {
+      validateSweep(sweep, weightBearing > 0 ? weightBearing : undefined);
+    } catch (error) {
+      if (error instanceof SweepError)
+        throw badInput(error.message, { field: `sweep.${error.field}` });
+      throw error;
+    }
+    const runs = expandSweep(sweep);
+    return this.dataSource.transaction(async (manager) => {
+      const experiment = await manager.save(
+        manager.create(Experiment, {
+          teamId,
+          projectId: input.projectId,
+          name: input.name?.trim() || `${source.name} → fine-tune`,
+          sourceModelId: source.id,
+          targetDatasetId: input.targetDatasetId,
+          sweep,
+          status: ExperimentStatus.ACTIVE,
+        }),
+      );
+      await this.runs.insertMany(manager, teamId, experiment.id, runs);
+      return experiment;
+    });
+  }
+
+  async get(context: GraphQLContext, id: string): Promise<Experiment> {
+    await this.access.requireOwned(context, 'experiments', id, TeamRole.VIEWER, 'experiment');
+    const experiment = await this.repository.findOneBy({ id });
+    if (!experiment) throw notFound('experiment');
+    return experiment;
+  }
+
+  async list(
+    context: GraphQLContext,
+    projectId: string,
+    args: { first?: number | null; after?: string | null; orderBy?: ListOrder | null },
+    filter?: ExperimentFilter | null,
+  ): Promise<Page<Experiment>> {
+    await this.access.requireOwned(context, 'projects', projectId, TeamRole.VIEWER, 'project');
+    const qb = this.repository
+      .createQueryBuilder('experiment')
+      .where('experiment.projectId = :projectId', { projectId });
+    if (filter?.search)
+      qb.andWhere('experiment.name ILIKE :search', { search: likePattern(filter.search) });
+    if (filter?.status) qb.andWhere('experiment.status = :status', { status: filter.status });
+    if (filter?.sourceModelId && isUuid(filter.sourceModelId))
+      qb.andWhere('experiment.sourceModelId = :sourceModelId', {
+        sourceModelId: filter.sourceModelId,
+      });
+    const limit = applyListPage(qb, 'experiment', args);
+    return listPage(await qb.getMany(), limit, args.orderBy);
+  }
+
+  async update(context: GraphQLContext, input: UpdateExperimentInput): Promise<Experiment> {
+    await this.access.requireOwned(context, 'experiments', input.id, TeamRole.MEMBER, 'experiment');
+    const patch: Partial<Experiment> = {};
+    if (input.name) patch.name = input.name.trim();
+    if (input.status) patch.status = input.status;
+    if (Object.keys(patch).length > 0) await this.repository.update({ id: input.id }, patch);
+    return this.get(context, input.id);
+  }
+
+  async delete(context: GraphQLContext, id: string): Promise<boolean> {
+    await this.access.requireOwned(context, 'experiments', id, TeamRole.MEMBER, 'experiment');
+    await this.repository.delete({ id });
+    return true;
+  }
+
+  /**
+   * The frozenLayers × learningRate table: each run is summarised by the best or last value of
+   * `metric`, then each cell aggregates its runs (seeds). Scratch runs form the baseline.
+   */
+  async grid(experiment: Experiment, metric: string, summary: GridSummary): Promise<Grid> {
+    if (metric.length === 0 || metric.length > 200)
+      throw badInput('metric must be 1–200 characters');
+    const lowerIsBetter = isLowerBetter(metric);
+    const pick = summary === GridSummary.LAST ? 'last_v' : lowerIsBetter ? 'min_v' : 'max_v';
+    const best = lowerIsBetter ? 'min' : 'max';
+    const rows: GridRow[] = await this.dataSource.query(
+      `WITH per_run AS (
+         SELECT r.initialization, r.frozen_layers, r.learning_rate, s.${pick} AS v
+           FROM runs r
+           LEFT JOIN LATERAL (
+             SELECT min(p.value) AS min_v, max(p.value) AS max_v,
+                    (array_agg(p.value ORDER BY p.step DESC))[1] AS last_v
+               FROM metric_points p WHERE p.run_id = r.id AND p.key = $2
+           ) s ON true
+          WHERE r.experiment_id = $1
+       )
+       SELECT initialization,
+              CASE WHEN initialization = 'scratch' THEN 0 ELSE frozen_layers END AS frozen_layers,
+              CASE WHEN initialization = 'scratch' THEN 0 ELSE learning_rate END AS learning_rate,
+              count(*)::int AS total_runs, count(v)::int AS run_count,
+              avg(v) AS mean, stddev_samp(v) AS std, ${best}(v) AS best
+         FROM per_run
+        GROUP BY 1, 2, 3
+        ORDER BY 2, 3`,
+      [experiment.id, metric],
+    );
+    const scratch = stats(rows.find((row) => row.initialization === 'scratch'));
+    const cells = rows
+      .filter((row) => row.initialization !== 'scratch')
+      .map((row) => {
+        const cell = stats(row)!;
+        const gain =
+          cell.mean === null || scratch?.mean === null || scratch?.mean === undefined
+            ? null
+            : lowerIsBetter
+              ? scratch.mean - cell.mean
+              : cell.mean - scratch.mean;
+        return {
+          ...cell,
+          frozenLayers: row.frozen_layers,
+          learningRate: row.learning_rate,
+          gainOverScratch: gain,
+        };
+      });
+    return { metric, summary, lowerIsBetter, cells, scratch };
+  }
+}

@@ -1,0 +1,35 @@
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import type { GraphQLContext } from '../../graphql/context.js';
+import { DEFAULT_MAX_POINTS } from './metrics.service.js';
+import { LogMetricsResult, MetricPointInput, MetricSeries } from './metrics.types.js';
+
+@Resolver()
+export class MetricsResolver {
+  @Mutation(() => LogMetricsResult, {
+    description:
+      'Up to 10,000 points in one statement. Idempotent: the same (key, step) again overwrites. ' +
+      'NaN and ±Infinity values are rejected with BAD_USER_INPUT naming the index.',
+  })
+  logMetrics(
+    @Arg('runId', () => ID) runId: string,
+    // Checked by hand: class-validator on every point would dominate ingest time.
+    @Arg('points', () => [MetricPointInput], { validate: false }) points: MetricPointInput[],
+    @Ctx() context: GraphQLContext,
+  ) {
+    return context.services.metrics.log(context, runId, points);
+  }
+
+  @Query(() => [MetricSeries], {
+    description:
+      'Each (run, key) curve down-sampled in PostgreSQL to at most maxPoints, keeping every ' +
+      "bucket's minimum and maximum. Bounded: at most 500 runs × 50 keys, so not paginated.",
+  })
+  metrics(
+    @Arg('runIds', () => [ID]) runIds: string[],
+    @Arg('keys', () => [String]) keys: string[],
+    @Ctx() context: GraphQLContext,
+    @Arg('maxPoints', () => Int, { defaultValue: DEFAULT_MAX_POINTS }) maxPoints: number,
+  ) {
+    return context.services.metrics.series(context, runIds, keys, maxPoints);
+  }
+}

@@ -1,0 +1,133 @@
+import type { LayerInfo, SurgeryRecord } from '@finetrack/shared';
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Connection } from '../../common/pagination.js';
+
+export enum ModelKindEnum {
+  SOURCE = 'source',
+  TARGET = 'target',
+}
+registerEnumType(ModelKindEnum, {
+  name: 'ModelKind',
+  description:
+    'source: trained from scratch on a source task; target: derived from a source model by surgery',
+});
+
+export enum InitializationEnum {
+  PRETRAINED = 'pretrained',
+  SCRATCH = 'scratch',
+}
+registerEnumType(InitializationEnum, { name: 'Initialization' });
+
+@ObjectType('Layer')
+export class LayerType implements LayerInfo {
+  @Field()
+  name: string;
+
+  @Field()
+  type: string;
+
+  @Field(() => [Int], { nullable: 'items', description: 'null entries are the batch dimension' })
+  outputShape: (number | null)[];
+
+  @Field(() => Float)
+  params: number;
+
+  @Field()
+  weightBearing: boolean;
+
+  @Field(() => Int, { nullable: true })
+  weightIndex: number | null;
+
+  @Field()
+  trainable: boolean;
+}
+
+@ObjectType('Surgery')
+export class SurgeryType implements SurgeryRecord {
+  @Field({ description: 'Last layer kept from the source model.' })
+  cutLayer: string;
+
+  @Field(() => Int)
+  headUnits: number;
+
+  @Field(() => Int)
+  frozenLayers: number;
+
+  @Field(() => [String])
+  frozenLayerNames: string[];
+
+  @Field(() => Float)
+  learningRate: number;
+
+  @Field(() => InitializationEnum)
+  initialization: 'pretrained' | 'scratch';
+}
+
+const bigintAsNumber = {
+  to: (value: number) => value,
+  from: (value: string | null) => (value === null ? null : Number(value)),
+};
+
+@ObjectType()
+@Entity('models')
+export class Model {
+  @Field(() => ID)
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Field(() => ID)
+  @Column('uuid', { name: 'team_id' })
+  teamId: string;
+
+  @Field()
+  @Column('text')
+  name: string;
+
+  @Field(() => ModelKindEnum)
+  @Column('text')
+  kind: ModelKindEnum;
+
+  @Field()
+  @Column('text')
+  architecture: string;
+
+  @Field(() => [Int])
+  @Column('integer', { name: 'input_shape', array: true })
+  inputShape: number[];
+
+  @Field(() => [LayerType])
+  @Column('jsonb')
+  layers: LayerInfo[];
+
+  @Field(() => Float)
+  @Column('bigint', { name: 'total_params', transformer: bigintAsNumber })
+  totalParams: number;
+
+  @Field(() => Float)
+  @Column('bigint', { name: 'trainable_params', transformer: bigintAsNumber })
+  trainableParams: number;
+
+  @Field(() => ID, { nullable: true, description: 'Dataset the model was trained on.' })
+  @Column('uuid', { name: 'dataset_id', nullable: true })
+  datasetId: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'A target model’s source model.' })
+  @Column('uuid', { name: 'parent_model_id', nullable: true })
+  parentModelId: string | null;
+
+  @Field(() => SurgeryType, { nullable: true })
+  @Column('jsonb', { nullable: true })
+  surgery: SurgeryRecord | null;
+
+  @Field(() => String, { nullable: true })
+  @Column('text', { name: 'weights_sha256', nullable: true })
+  weightsSha256: string | null;
+
+  @Field()
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+}
+
+@ObjectType()
+export class ModelConnection extends Connection(Model) {}

@@ -1,0 +1,146 @@
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsOptional,
+  Matches,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { Field, Float, ID, InputType, Int } from 'type-graphql';
+import { IsName } from '../../common/validation.js';
+import { InitializationEnum, ModelKindEnum } from './model.entity.js';
+
+@InputType()
+export class LayerInput {
+  @Field()
+  @IsName()
+  name: string;
+
+  @Field()
+  @MaxLength(200)
+  type: string;
+
+  @Field(() => [Int], { description: 'Use -1 for the batch dimension.' })
+  outputShape: number[];
+
+  @Field(() => Float)
+  @Min(0)
+  params: number;
+
+  @Field()
+  weightBearing: boolean;
+
+  @Field(() => Int, { nullable: true })
+  weightIndex?: number;
+
+  @Field({ defaultValue: true })
+  trainable: boolean;
+}
+
+@InputType()
+export class SurgeryInput {
+  @Field()
+  @IsName()
+  cutLayer: string;
+
+  @Field(() => Int)
+  @Min(1)
+  headUnits: number;
+
+  @Field(() => Int)
+  @Min(0)
+  frozenLayers: number;
+
+  @Field(() => [String])
+  frozenLayerNames: string[];
+
+  @Field(() => Float)
+  learningRate: number;
+
+  @Field(() => InitializationEnum, { defaultValue: InitializationEnum.PRETRAINED })
+  initialization: InitializationEnum;
+}
+
+const SHA256 = /^[0-9a-f]{64}$/;
+
+@InputType()
+export class CreateModelInput {
+  @Field(() => ID)
+  teamId: string;
+
+  @Field()
+  @IsName()
+  name: string;
+
+  @Field(() => ModelKindEnum)
+  kind: ModelKindEnum;
+
+  @Field()
+  @IsName()
+  architecture: string;
+
+  @Field(() => [Int])
+  @ArrayMinSize(1)
+  @ArrayMaxSize(8)
+  inputShape: number[];
+
+  @Field(() => [LayerInput])
+  @ArrayMaxSize(10_000)
+  @ValidateNested({ each: true })
+  layers: LayerInput[];
+
+  @Field(() => Float)
+  @Min(0)
+  totalParams: number;
+
+  @Field(() => Float)
+  @Min(0)
+  trainableParams: number;
+
+  @Field(() => ID, { nullable: true })
+  datasetId?: string;
+
+  @Field(() => ID, { nullable: true, description: 'Required for target models: the source model.' })
+  parentModelId?: string;
+
+  @Field(() => SurgeryInput, { nullable: true, description: 'Required for target models.' })
+  @IsOptional()
+  @ValidateNested()
+  surgery?: SurgeryInput;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Matches(SHA256, { message: 'weightsSha256 must be a lowercase hex sha256' })
+  weightsSha256?: string;
+}
+
+@InputType()
+export class UpdateModelInput {
+  @Field(() => ID)
+  id: string;
+
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsName()
+  name?: string;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Matches(SHA256, { message: 'weightsSha256 must be a lowercase hex sha256' })
+  weightsSha256?: string;
+}
+
+@InputType()
+export class ModelFilter {
+  @Field(() => ModelKindEnum, { nullable: true })
+  kind?: ModelKindEnum;
+
+  @Field({ nullable: true })
+  @IsOptional()
+  @MaxLength(200)
+  search?: string;
+
+  @Field(() => ID, { nullable: true, description: 'Only target models derived from this one.' })
+  parentModelId?: string;
+}

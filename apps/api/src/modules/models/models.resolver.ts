@@ -1,0 +1,70 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLContext } from '../../graphql/context.js';
+import { ListOrder } from '../../common/pagination.js';
+import { Dataset } from '../datasets/dataset.entity.js';
+import { Model, ModelConnection } from './model.entity.js';
+import { CreateModelInput, ModelFilter, UpdateModelInput } from './models.inputs.js';
+
+@Resolver(() => Model)
+export class ModelsResolver {
+  @Mutation(() => Model)
+  createModel(@Arg('input') input: CreateModelInput, @Ctx() context: GraphQLContext) {
+    return context.services.models.create(context, input);
+  }
+
+  @Query(() => Model)
+  model(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext) {
+    return context.services.models.get(context, id);
+  }
+
+  @Query(() => ModelConnection)
+  models(
+    @Arg('teamId', () => ID) teamId: string,
+    @Ctx() context: GraphQLContext,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Arg('filter', () => ModelFilter, { nullable: true }) filter?: ModelFilter,
+    @Arg('orderBy', () => ListOrder, { nullable: true }) orderBy?: ListOrder,
+  ) {
+    return context.services.models.list(context, teamId, { first, after, orderBy }, filter);
+  }
+
+  @Mutation(() => Model)
+  updateModel(@Arg('input') input: UpdateModelInput, @Ctx() context: GraphQLContext) {
+    return context.services.models.update(context, input);
+  }
+
+  @Mutation(() => Boolean)
+  deleteModel(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext) {
+    return context.services.models.delete(context, id);
+  }
+
+  @FieldResolver(() => Model, {
+    nullable: true,
+    description: 'The source model this one came from.',
+  })
+  parent(@Root() model: Model, @Ctx() context: GraphQLContext) {
+    return context.services.models.find(context, model.parentModelId);
+  }
+
+  @FieldResolver(() => ModelConnection, { description: 'Target models derived from this one.' })
+  children(
+    @Root() model: Model,
+    @Ctx() context: GraphQLContext,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ) {
+    return context.services.models.list(
+      context,
+      model.teamId,
+      { first, after },
+      { parentModelId: model.id },
+    );
+  }
+
+  @FieldResolver(() => Dataset, { nullable: true })
+  dataset(@Root() model: Model, @Ctx() context: GraphQLContext) {
+    if (!model.datasetId) return null;
+    return context.services.datasets.get(context, model.datasetId).catch(() => null);
+  }
+}

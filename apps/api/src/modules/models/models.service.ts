@@ -1,0 +1,145 @@
+import type { DataSource } from 'typeorm';
+import type { GraphQLContext } from '../../graphql/context.js';
+import { badInput, notFound } from '../../graphql/errors.js';
+import {
+  applyListPage,
+  isUuid,
+  listPage,
+  type ListOrder,
+  type Page,
+} from '../../common/pagination.js';
+import type { AccessService } from '../teams/access.service.js';
+import { TeamRole } from '../teams/team-role.js';
+import { likePattern } from '../projects/projects.service.js';
+import { Model, ModelKindEnum } from './model.entity.js';
+import type { CreateModelInput, ModelFilter, UpdateModelInput } from './models.inputs.js';
+
+type PageArgs = { first?: number | null; after?: string | null; orderBy?: ListOrder | null };
+
+export class ModelsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly access: AccessService,
+  ) {}
+
+  private get repository() {
+    return this.dataSource.getRepository(Model);
+  }
+
+  async create(context: GraphQLContext, input: CreateModelInput): Promise<Model> {
+    await this.access.require(context, input.teamId, TeamRole.MEMBER);
+    if (input.trainableParams > input.totalParams)
+      throw badInput('trainableParams cannot exceed totalParams', { field: 'trainableParams' });
+    if (input.datasetId)
+      await this.assertSameTeam('datasets', input.datasetId, input.teamId, 'dataset');
+    if (input.kind === ModelKindEnum.TARGET) {
+      if (!input.parentModelId || !input.surgery)
+        throw badInput('a target model needs parentModelId and surgery', {
+          field: 'parentModelId',
+        });
+      const parent = await this.repository.findOneBy({
+        id: isUuid(input.parentModelId)
+          ? input.parentModelId
+          : '00000000-0000-0000-0000-000000000000',
+      });
+      if (!parent || parent.teamId !== input.teamId) throw notFound('parent model');
+      if (parent.kind !== ModelKindEnum.SOURCE)
+        throw badInput('the parent of a target model must be a source model', {
+          field: 'parentModelId',
+        });
+      const learningRate = input.surgery.learningRate;
+      if (!Number.isFinite(learningRate) || learningRate <= 0)
+        throw badInput('surgery.learningRate must be finite and > 0', {
+          field: 'surgery.learningRate',
+        });
+    } else if (input.parentModelId || input.surgery) {
+      throw badInput('only target models have a parent and a surgery record', { field: 'kind' });
+    }
+    return this.repository.save({
+      teamId: input.teamId,
+      name: input.name.trim(),
+      kind: input.kind,
+      architecture: input.architecture,
+      inputShape: input.inputShape,
+      layers: input.layers.map((layer) => ({
+        name: layer.name,
+        type: layer.type,
+        outputShape: layer.outputShape.map((d) => (d < 0 ? null : d)),
+        params: layer.params,
+        weightBearing: layer.weightBearing,
+        weightIndex: layer.weightIndex ?? null,
+        trainable: layer.trainable,
+      })),
+      totalParams: input.totalParams,
+      trainableParams: input.trainableParams,
+      datasetId: input.datasetId ?? null,
+      parentModelId: input.parentModelId ?? null,
+      surgery: input.surgery ? { ...input.surgery } : null,
+      weightsSha256: input.weightsSha256 ?? null,
+    });
+  }
+
+  async get(context: GraphQLContext, id: string): Promise<Model> {
+    await this.access.requireOwned(context, 'models', id, TeamRole.VIEWER, 'model');
+    const model = await this.repository.findOneBy({ id });
+    if (!model) throw notFound('model');
+    return model;
+  }
+
+  /** For lineage fields: null rather than an error when the link points nowhere visible. */
+  async find(context: GraphQLContext, id: string | null): Promise<Model | null> {
+    if (!id) return null;
+    return this.get(context, id).catch(() => null);
+  }
+
+  async list(
+    context: GraphQLContext,
+    teamId: string,
+    args: PageArgs,
+    filter?: ModelFilter | null,
+  ): Promise<Page<Model>> {
+    await this.access.require(context, teamId, TeamRole.VIEWER);
+    const qb = this.repository
+      .createQueryBuilder('model')
+      .where('model.teamId = :teamId', { teamId });
+    if (filter?.kind) qb.andWhere('model.kind = :kind', { kind: filter.kind });
+    if (filter?.search)
+      qb.andWhere('model.name ILIKE :search', { search: likePattern(filter.search) });
+    if (filter?.parentModelId) {
+      if (!isUuid(filter.parentModelId))
+        return { nodes: [], pageInfo: { hasNextPage: false, endCursor: null } };
+      qb.andWhere('model.parentModelId = :parentModelId', { parentModelId: filter.parentModelId });
+    }
+    const limit = applyListPage(qb, 'model', args);
+    return listPage(await qb.getMany(), limit, args.orderBy);
+  }
+
+  async update(context: GraphQLContext, input: UpdateModelInput): Promise<Model> {
+    await this.access.requireOwned(context, 'models', input.id, TeamRole.MEMBER, 'model');
+    const patch: Partial<Model> = {};
+    if (input.name) patch.name = input.name.trim();
+    if (input.weightsSha256) patch.weightsSha256 = input.weightsSha256;
+    if (Object.keys(patch).length > 0) await this.repository.update({ id: input.id }, patch);
+    return this.get(context, input.id);
+  }
+
+  async delete(context: GraphQLContext, id: string): Promise<boolean> {
+    await this.access.requireOwned(context, 'models', id, TeamRole.MEMBER, 'model');
+    await this.repository.delete({ id });
+    return true;
+  }
+
+  private async assertSameTeam(
+    table: 'datasets' | 'models',
+    id: string,
+    teamId: string,
+    what: string,
+  ): Promise<void> {
+    if (!isUuid(id)) throw notFound(what);
+    const rows: unknown[] = await this.dataSource.query(
+      `SELECT 1 FROM ${table} WHERE id = $1 AND team_id = $2`,
+      [id, teamId],
+    );
+    if (rows.length === 0) throw notFound(what);
+  }
+}

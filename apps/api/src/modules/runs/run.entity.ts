@@ -1,0 +1,151 @@
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import { Connection } from '../../common/pagination.js';
+import { OptimizerEnum } from '../experiments/experiments.inputs.js';
+import { InitializationEnum } from '../models/model.entity.js';
+
+export enum RunStatusEnum {
+  QUEUED = 'queued',
+  RUNNING = 'running',
+  SUCCEEDED = 'succeeded',
+  FAILED = 'failed',
+  CANCELLED = 'cancelled',
+}
+registerEnumType(RunStatusEnum, { name: 'RunStatus' });
+
+@ObjectType()
+@Entity('runs')
+export class Run {
+  @Field(() => ID)
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Field(() => ID)
+  @Column('uuid', { name: 'team_id' })
+  teamId: string;
+
+  @Field(() => ID)
+  @Column('uuid', { name: 'experiment_id' })
+  experimentId: string;
+
+  @Field(() => Int, { description: 'Weight-bearing layers frozen, counted from the input.' })
+  @Column('integer', { name: 'frozen_layers' })
+  frozenLayers: number;
+
+  @Field(() => Float)
+  @Column('double precision', { name: 'learning_rate' })
+  learningRate: number;
+
+  @Field(() => Int)
+  @Column('integer')
+  epochs: number;
+
+  @Field(() => Int)
+  @Column('integer', { name: 'batch_size' })
+  batchSize: number;
+
+  @Field(() => OptimizerEnum)
+  @Column('text')
+  optimizer: OptimizerEnum;
+
+  @Field(() => Int)
+  @Column('integer')
+  seed: number;
+
+  @Field(() => InitializationEnum)
+  @Column('text')
+  initialization: InitializationEnum;
+
+  @Field(() => RunStatusEnum)
+  @Column('text')
+  status: RunStatusEnum;
+
+  @Field({ description: 'Logged by an outside script rather than a Finetrack worker.' })
+  @Column('boolean')
+  external: boolean;
+
+  @Field(() => String, { nullable: true })
+  @Column('text', { name: 'error_message', nullable: true })
+  errorMessage: string | null;
+
+  @Field(() => Float, { nullable: true })
+  @Column('double precision', { name: 'best_val_accuracy', nullable: true })
+  bestValAccuracy: number | null;
+
+  @Field(() => Float, { nullable: true })
+  @Column('double precision', { name: 'last_val_accuracy', nullable: true })
+  lastValAccuracy: number | null;
+
+  @Field(() => Float, { nullable: true })
+  @Column('double precision', { name: 'best_val_loss', nullable: true })
+  bestValLoss: number | null;
+
+  @Field(() => Float, { nullable: true })
+  @Column('double precision', { name: 'last_val_loss', nullable: true })
+  lastValLoss: number | null;
+
+  @Field(() => Int, { nullable: true })
+  @Column('integer', { name: 'best_epoch', nullable: true })
+  bestEpoch: number | null;
+
+  @Field(() => Float, { nullable: true })
+  @Column('double precision', { name: 'wall_seconds', nullable: true })
+  wallSeconds: number | null;
+
+  @Field(() => Float, { nullable: true })
+  @Column('double precision', { name: 'samples_per_second', nullable: true })
+  samplesPerSecond: number | null;
+
+  @Field(() => String, { nullable: true })
+  @Column('text', { nullable: true })
+  backend: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Column('text', { nullable: true })
+  device: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The worker holding the lease.' })
+  @Column('text', { name: 'worker_id', nullable: true })
+  workerId: string | null;
+
+  @Field(() => Date, { nullable: true })
+  @Column('timestamptz', { name: 'lease_expires_at', nullable: true })
+  leaseExpiresAt: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  @Column('timestamptz', { name: 'heartbeat_at', nullable: true })
+  heartbeatAt: Date | null;
+
+  @Field(() => Int)
+  @Column('integer')
+  attempts: number;
+
+  @Field(() => Date, { nullable: true })
+  @Column('timestamptz', { name: 'queued_at', nullable: true })
+  queuedAt: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  @Column('timestamptz', { name: 'started_at', nullable: true })
+  startedAt: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  @Column('timestamptz', { name: 'finished_at', nullable: true })
+  finishedAt: Date | null;
+
+  @Field()
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Field()
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}
+
+@ObjectType()
+export class RunConnection extends Connection(Run) {}

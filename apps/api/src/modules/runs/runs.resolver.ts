@@ -1,0 +1,39 @@
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import type { GraphQLContext } from '../../graphql/context.js';
+import { Run, RunConnection } from './run.entity.js';
+import { CreateRunInput, RunFilter, RunOrder, UpdateRunInput } from './runs.inputs.js';
+
+@Resolver(() => Run)
+export class RunsResolver {
+  @Query(() => Run)
+  run(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext) {
+    return context.services.runs.get(context, id);
+  }
+
+  @Query(() => RunConnection, { description: 'Same as Experiment.runs.' })
+  runs(
+    @Arg('experimentId', () => ID) experimentId: string,
+    @Ctx() context: GraphQLContext,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Arg('filter', () => RunFilter, { nullable: true }) filter?: RunFilter,
+    @Arg('orderBy', () => RunOrder, { nullable: true }) orderBy?: RunOrder,
+  ) {
+    return context.services.runs.list(context, experimentId, { first, after }, filter, orderBy);
+  }
+
+  @Mutation(() => Run, { description: 'Adds one run; external runs are for outside scripts.' })
+  createRun(@Arg('input') input: CreateRunInput, @Ctx() context: GraphQLContext) {
+    return context.services.runs.create(context, input);
+  }
+
+  @Mutation(() => Run)
+  updateRun(@Arg('input') input: UpdateRunInput, @Ctx() context: GraphQLContext) {
+    return context.services.runs.update(context, input);
+  }
+
+  @Mutation(() => Boolean)
+  deleteRun(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext) {
+    return context.services.runs.delete(context, id);
+  }
+}

@@ -1,0 +1,251 @@
+import { TERMINAL_RUN_STATUSES, type RunHyperparameters } from '@finetrack/shared';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { GraphQLContext } from '../../graphql/context.js';
+import { badInput, notFound } from '../../graphql/errors.js';
+import {
+  decodeCursor,
+  encodeCursor,
+  isUuid,
+  pageSize,
+  SortDirection,
+  type Page,
+} from '../../common/pagination.js';
+import type { AccessService } from '../teams/access.service.js';
+import { TeamRole } from '../teams/team-role.js';
+import { Run, RunStatusEnum } from './run.entity.js';
+import {
+  RunOrderField,
+  type CreateRunInput,
+  type RunFilter,
+  type RunOrder,
+  type UpdateRunInput,
+} from './runs.inputs.js';
+
+export const MAX_RUN_PAGE_SIZE = 500;
+
+const TEXT_COLUMNS = new Set<string>([
+  RunOrderField.STATUS,
+  RunOrderField.OPTIMIZER,
+  RunOrderField.INITIALIZATION,
+]);
+
+type RunCursor = [string | number | null, string];
+const isRunCursor = (value: unknown): value is RunCursor =>
+  Array.isArray(value) &&
+  value.length === 2 &&
+  (value[0] === null || typeof value[0] === 'string' || typeof value[0] === 'number') &&
+  typeof value[1] === 'string' &&
+  isUuid(value[1]);
+
+/** SQL type a cursor value is cast to for a given (whitelisted) column. */
+function castFor(column: RunOrderField): string {
+  if (column === RunOrderField.CREATED_AT) return 'timestamptz';
+  return TEXT_COLUMNS.has(column) ? 'text' : 'float8';
+}
+
+const SUMMARY_FIELDS = [
+  'bestValAccuracy',
+  'lastValAccuracy',
+  'bestValLoss',
+  'lastValLoss',
+  'wallSeconds',
+  'samplesPerSecond',
+] as const;
+
+export class RunsService {
+  private selectList: string | undefined;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly access: AccessService,
+  ) {}
+
+  /** `"column" AS "property"` for every Run column, so raw rows map onto the entity. */
+  private get columns(): string {
+    this.selectList ??= this.dataSource
+      .getMetadata(Run)
+      .columns.map((column) => `r."${column.databaseName}" AS "${column.propertyName}"`)
+      .join(', ');
+    return this.selectList;
+  }
+
+  async get(context: GraphQLContext, id: string): Promise<Run> {
+    await this.access.requireOwned(context, 'runs', id, TeamRole.VIEWER, 'run');
+    const run = await this.dataSource.getRepository(Run).findOneBy({ id });
+    if (!run) throw notFound('run');
+    return run;
+  }
+
+  /**
+   * Runs of an experiment with filters and keyset paging on any whitelisted column, nulls last,
+   * id as tie-breaker.
+   */
+  async list(
+    context: GraphQLContext,
+    experimentId: string,
+    args: { first?: number | null; after?: string | null },
+    filter?: RunFilter | null,
+    orderBy?: RunOrder | null,
+  ): Promise<Page<Run>> {
+    await this.access.requireOwned(
+      context,
+      'experiments',
+      experimentId,
+      TeamRole.VIEWER,
+      'experiment',
+    );
+    const limit = pageSize(args.first, MAX_RUN_PAGE_SIZE);
+    const params: unknown[] = [experimentId];
+    const where = ['r.experiment_id = $1'];
+    const param = (value: unknown) => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    if (filter?.status?.length) where.push(`r.status = ANY(${param(filter.status)}::text[])`);
+    if (filter?.frozenLayers?.length)
+      where.push(`r.frozen_layers = ANY(${param(filter.frozenLayers)}::int[])`);
+    if (filter?.learningRateMin !== undefined && filter.learningRateMin !== null)
+      where.push(`r.learning_rate >= ${param(filter.learningRateMin)}::float8`);
+    if (filter?.learningRateMax !== undefined && filter.learningRateMax !== null)
+      where.push(`r.learning_rate <= ${param(filter.learningRateMax)}::float8`);
+    if (filter?.initialization) where.push(`r.initialization = ${param(filter.initialization)}`);
+    if (filter?.external !== undefined && filter.external !== null)
+      where.push(`r.external = ${param(filter.external)}`);
+
+    const field = orderBy?.field ?? RunOrderField.CREATED_AT;
+    if (!Object.values(RunOrderField).includes(field)) throw badInput('unknown orderBy field');
+    const descending = orderBy?.direction === SortDirection.DESC;
+    const direction = descending ? 'DESC' : 'ASC';
+    const operator = descending ? '<' : '>';
+    const column = `r.${field}`;
+    if (args.after) {
+      const [value, id] = decodeCursor(args.after, isRunCursor);
+      const idParam = param(id);
+      if (value === null) where.push(`(${column} IS NULL AND r.id ${operator} ${idParam})`);
+      else {
+        const valueParam = `${param(value)}::${castFor(field)}`;
+        where.push(
+          `(${column} IS NULL OR ${column} ${operator} ${valueParam} OR (${column} = ${valueParam} AND r.id ${operator} ${idParam}))`,
+        );
+      }
+    }
+    const rows: Record<string, unknown>[] = await this.dataSource.query(
+      `SELECT ${this.columns} FROM runs r WHERE ${where.join(' AND ')}
+        ORDER BY (${column} IS NULL), ${column} ${direction}, r.id ${direction}
+        LIMIT ${limit + 1}`,
+      params,
+    );
+    const kept = rows.slice(0, limit);
+    const nodes = kept.map((row) => Object.assign(new Run(), row));
+    const lastRow = kept.at(-1);
+    let endCursor: string | null = null;
+    if (lastRow) {
+      const raw = lastRow[propertyOf(field)];
+      const value =
+        raw instanceof Date ? raw.toISOString() : raw === null || raw === undefined ? null : raw;
+      endCursor = encodeCursor([value as string | number | null, lastRow.id as string]);
+    }
+    return { nodes, pageInfo: { hasNextPage: rows.length > limit, endCursor } };
+  }
+
+  /** Inserts every run of a sweep with one statement, keeping the expansion order in created_at. */
+  async insertMany(
+    manager: EntityManager,
+    teamId: string,
+    experimentId: string,
+    runs: RunHyperparameters[],
+  ): Promise<void> {
+    await manager.query(
+      `INSERT INTO runs (team_id, experiment_id, frozen_layers, learning_rate, epochs, batch_size,
+                         optimizer, seed, initialization, created_at)
+       SELECT $1, $2, f, l, e, b, o, s, i,
+              date_trunc('milliseconds', now()) + (n - 1) * interval '1 millisecond'
+         FROM unnest($3::int[], $4::float8[], $5::int[], $6::int[], $7::text[], $8::int[], $9::text[])
+              WITH ORDINALITY AS t(f, l, e, b, o, s, i, n)`,
+      [
+        teamId,
+        experimentId,
+        runs.map((r) => r.frozenLayers),
+        runs.map((r) => r.learningRate),
+        runs.map((r) => r.epochs),
+        runs.map((r) => r.batchSize),
+        runs.map((r) => r.optimizer),
+        runs.map((r) => r.seed),
+        runs.map((r) => r.initialization),
+      ],
+    );
+  }
+
+  async create(context: GraphQLContext, input: CreateRunInput): Promise<Run> {
+    const teamId = await this.access.requireOwned(
+      context,
+      'experiments',
+      input.experimentId,
+      TeamRole.MEMBER,
+      'experiment',
+    );
+    if (!Number.isInteger(input.frozenLayers) || input.frozenLayers < 0)
+      throw badInput('frozenLayers must be an integer ≥ 0', { field: 'frozenLayers' });
+    if (!Number.isFinite(input.learningRate) || input.learningRate <= 0)
+      throw badInput('learningRate must be finite and > 0', { field: 'learningRate' });
+    if (input.epochs < 1) throw badInput('epochs must be ≥ 1', { field: 'epochs' });
+    if (input.batchSize < 1) throw badInput('batchSize must be ≥ 1', { field: 'batchSize' });
+    const now = new Date();
+    return this.dataSource.getRepository(Run).save({
+      teamId,
+      experimentId: input.experimentId,
+      frozenLayers: input.frozenLayers,
+      learningRate: input.learningRate,
+      epochs: input.epochs,
+      batchSize: input.batchSize,
+      optimizer: input.optimizer,
+      seed: input.seed,
+      initialization: input.initialization,
+      external: input.external,
+      status: input.external ? RunStatusEnum.RUNNING : RunStatusEnum.QUEUED,
+      startedAt: input.external ? now : null,
+      queuedAt: input.external ? null : now,
+      attempts: 0,
+    });
+  }
+
+  async update(context: GraphQLContext, input: UpdateRunInput): Promise<Run> {
+    await this.access.requireOwned(context, 'runs', input.id, TeamRole.MEMBER, 'run');
+    const patch: Partial<Run> = {};
+    for (const key of SUMMARY_FIELDS) {
+      const value = input[key];
+      if (value === undefined || value === null) continue;
+      if (!Number.isFinite(value)) throw badInput(`${key} must be a finite number`, { field: key });
+      patch[key] = value;
+    }
+    if (input.bestEpoch !== undefined && input.bestEpoch !== null)
+      patch.bestEpoch = input.bestEpoch;
+    if (input.errorMessage !== undefined && input.errorMessage !== null)
+      patch.errorMessage = input.errorMessage;
+    if (input.backend) patch.backend = input.backend;
+    if (input.device) patch.device = input.device;
+    if (input.status) {
+      patch.status = input.status;
+      if (input.status === RunStatusEnum.RUNNING) patch.startedAt = new Date();
+      if ((TERMINAL_RUN_STATUSES as readonly string[]).includes(input.status))
+        patch.finishedAt = new Date();
+      if (input.status === RunStatusEnum.QUEUED) {
+        patch.queuedAt = new Date();
+        patch.finishedAt = null;
+      }
+    }
+    if (Object.keys(patch).length > 0)
+      await this.dataSource.getRepository(Run).update({ id: input.id }, patch);
+    return this.get(context, input.id);
+  }
+
+  async delete(context: GraphQLContext, id: string): Promise<boolean> {
+    await this.access.requireOwned(context, 'runs', id, TeamRole.MEMBER, 'run');
+    await this.dataSource.getRepository(Run).delete({ id });
+    return true;
+  }
+}
+
+function propertyOf(field: RunOrderField): string {
+  return field.replace(/_([a-z])/g, (_match, letter: string) => letter.toUpperCase());
+}

@@ -1,0 +1,46 @@
+import { IsEmail } from 'class-validator';
+import { Field, ID, InputType } from 'type-graphql';
+import { IsName } from '../../common/validation.js';
+import { TeamRole } from './team-role.js';
+
+@InputType()
+export class CreateTeamInput {
+  @Field()
+  @IsName()
+  name: string;
+}
+
+@InputType()
+export class UpdateTeamInput {
+  @Field(() => ID)
+  id: string;
+
+  @Field()
+  @IsName()
+  name: string;
+}
+
+@InputType()
+export class AddTeamMemberInput {
+  @Field(() => ID)
+  teamId: string;
+
+  @Field()
+  @IsEmail()
+  email: string;
+
+  @Field(() => TeamRole)
+  role: TeamRole;
+}
+
+@InputType()
+export class UpdateTeamMemberInput {
+  @Field(() => ID)
+  teamId: string;
+
+  @Field(() => ID)
+  userId: string;
+
+  @Field(() => TeamRole)
+  role: TeamRole;
+}

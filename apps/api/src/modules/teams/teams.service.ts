@@ -1,0 +1,169 @@
+import type { DataSource } from 'typeorm';
+import type { GraphQLContext } from '../../graphql/context.js';
+import { conflict, forbidden, notFound } from '../../graphql/errors.js';
+import { applyListPage, isUuid, listPage, type Page } from '../../common/pagination.js';
+import { User } from '../users/user.entity.js';
+import type { AccessService } from './access.service.js';
+import { Membership } from './membership.entity.js';
+import { Team } from './team.entity.js';
+import { TeamRole } from './team-role.js';
+import type { AddTeamMemberInput, UpdateTeamInput, UpdateTeamMemberInput } from './teams.inputs.js';
+
+interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+}
+
+export class TeamsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly access: AccessService,
+  ) {}
+
+  async create(context: GraphQLContext, name: string): Promise<Team> {
+    const viewer = this.access.viewer(context);
+    if (viewer.tokenTeamId) throw forbidden('a team-limited token cannot create teams');
+    return this.dataSource.transaction(async (manager) => {
+      const team = await manager.save(manager.create(Team, { name: name.trim() }));
+      await manager.insert(Membership, {
+        teamId: team.id,
+        userId: viewer.userId,
+        role: TeamRole.OWNER,
+      });
+      context.roles.set(team.id, TeamRole.OWNER);
+      return team;
+    });
+  }
+
+  async get(context: GraphQLContext, id: string): Promise<Team> {
+    await this.access.require(context, id, TeamRole.VIEWER);
+    const team = await this.dataSource.getRepository(Team).findOneBy({ id });
+    if (!team) throw notFound('team');
+    return team;
+  }
+
+  async list(context: GraphQLContext, args: PageArgs): Promise<Page<Team>> {
+    const viewer = this.access.viewer(context);
+    const qb = this.dataSource
+      .getRepository(Team)
+      .createQueryBuilder('team')
+      .innerJoin(Membership, 'm', 'm.team_id = team.id AND m.user_id = :userId', {
+        userId: viewer.userId,
+      });
+    if (viewer.tokenTeamId)
+      qb.andWhere('team.id = :tokenTeamId', { tokenTeamId: viewer.tokenTeamId });
+    const limit = applyListPage(qb, 'team', args);
+    return listPage(await qb.getMany(), limit);
+  }
+
+  /** Teams with the caller's role, for `me { teams { id name role } }`. */
+  async mine(context: GraphQLContext): Promise<Team[]> {
+    const viewer = this.access.viewer(context);
+    const rows: { id: string; name: string; created_at: Date; role: TeamRole }[] =
+      await this.dataSource.query(
+        `SELECT t.id, t.name, t.created_at, m.role FROM teams t
+           JOIN memberships m ON m.team_id = t.id AND m.user_id = $1
+          WHERE $2::uuid IS NULL OR t.id = $2::uuid
+          ORDER BY t.created_at, t.id`,
+        [viewer.userId, viewer.tokenTeamId],
+      );
+    return rows.map((row) => {
+      context.roles.set(row.id, row.role);
+      return Object.assign(new Team(), { id: row.id, name: row.name, createdAt: row.created_at });
+    });
+  }
+
+  async update(context: GraphQLContext, input: UpdateTeamInput): Promise<Team> {
+    await this.access.require(context, input.id, TeamRole.ADMIN);
+    await this.dataSource.getRepository(Team).update({ id: input.id }, { name: input.name.trim() });
+    return this.get(context, input.id);
+  }
+
+  async delete(context: GraphQLContext, id: string): Promise<boolean> {
+    await this.access.require(context, id, TeamRole.OWNER);
+    await this.dataSource.getRepository(Team).delete({ id });
+    return true;
+  }
+
+  async members(
+    context: GraphQLContext,
+    teamId: string,
+    args: PageArgs,
+  ): Promise<Page<Membership>> {
+    await this.access.require(context, teamId, TeamRole.VIEWER);
+    const qb = this.dataSource
+      .getRepository(Membership)
+      .createQueryBuilder('membership')
+      .where('membership.teamId = :teamId', { teamId });
+    const limit = applyListPage(qb, 'membership', args);
+    return listPage(await qb.getMany(), limit);
+  }
+
+  async addMember(context: GraphQLContext, input: AddTeamMemberInput): Promise<Membership> {
+    const role = await this.access.require(context, input.teamId, TeamRole.ADMIN);
+    if (input.role === TeamRole.OWNER && role !== TeamRole.OWNER)
+      throw forbidden('only an owner can add another owner');
+    const user = await this.dataSource
+      .getRepository(User)
+      .createQueryBuilder('user')
+      .where('lower(user.email) = lower(:email)', { email: input.email.trim() })
+      .getOne();
+    if (!user) throw notFound('user');
+    const existing = await this.dataSource
+      .getRepository(Membership)
+      .findOneBy({ teamId: input.teamId, userId: user.id });
+    if (existing) throw conflict('that user is already in the team');
+    return this.dataSource
+      .getRepository(Membership)
+      .save({ teamId: input.teamId, userId: user.id, role: input.role });
+  }
+
+  async updateMember(context: GraphQLContext, input: UpdateTeamMemberInput): Promise<Membership> {
+    const role = await this.access.require(context, input.teamId, TeamRole.ADMIN);
+    const membership = await this.findMembership(input.teamId, input.userId);
+    const touchesOwner = membership.role === TeamRole.OWNER || input.role === TeamRole.OWNER;
+    if (touchesOwner && role !== TeamRole.OWNER) throw forbidden('only an owner can change owners');
+    if (membership.role === TeamRole.OWNER && input.role !== TeamRole.OWNER)
+      await this.assertAnotherOwner(input.teamId);
+    membership.role = input.role;
+    await this.dataSource
+      .getRepository(Membership)
+      .update({ id: membership.id }, { role: input.role });
+    context.roles.delete(input.teamId);
+    return membership;
+  }
+
+  async removeMember(context: GraphQLContext, teamId: string, userId: string): Promise<boolean> {
+    const role = await this.access.require(context, teamId, TeamRole.ADMIN);
+    const membership = await this.findMembership(teamId, userId);
+    if (membership.role === TeamRole.OWNER) {
+      if (role !== TeamRole.OWNER) throw forbidden('only an owner can remove an owner');
+      await this.assertAnotherOwner(teamId);
+    }
+    await this.dataSource.getRepository(Membership).delete({ id: membership.id });
+    context.roles.delete(teamId);
+    return true;
+  }
+
+  async user(id: string): Promise<User> {
+    const user = await this.dataSource.getRepository(User).findOneBy({ id });
+    if (!user) throw notFound('user');
+    return user;
+  }
+
+  private async findMembership(teamId: string, userId: string): Promise<Membership> {
+    if (!isUuid(userId)) throw notFound('member');
+    const membership = await this.dataSource
+      .getRepository(Membership)
+      .findOneBy({ teamId, userId });
+    if (!membership) throw notFound('member');
+    return membership;
+  }
+
+  private async assertAnotherOwner(teamId: string): Promise<void> {
+    const owners = await this.dataSource
+      .getRepository(Membership)
+      .countBy({ teamId, role: TeamRole.OWNER });
+    if (owners < 2) throw conflict('a team must keep at least one owner');
+  }
+}

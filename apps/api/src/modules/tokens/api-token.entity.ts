@@ -1,0 +1,59 @@
+import { Field, ID, ObjectType } from 'type-graphql';
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Connection } from '../../common/pagination.js';
+
+/** A script's credential. Only its sha256 is stored; `prefix` lets people tell tokens apart. */
+@ObjectType()
+@Entity('api_tokens')
+export class ApiToken {
+  @Field(() => ID)
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Field(() => ID)
+  @Column('uuid', { name: 'user_id' })
+  userId: string;
+
+  @Field(() => ID, { nullable: true, description: 'When set, the token only reaches this team.' })
+  @Column('uuid', { name: 'team_id', nullable: true })
+  teamId: string | null;
+
+  @Field()
+  @Column('text')
+  name: string;
+
+  @Field({ description: 'The first characters of the secret, safe to display.' })
+  @Column('text')
+  prefix: string;
+
+  @Column('text', { name: 'token_hash' })
+  tokenHash: string;
+
+  @Field(() => Date, { nullable: true })
+  @Column('timestamptz', { name: 'expires_at', nullable: true })
+  expiresAt: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  @Column('timestamptz', { name: 'last_used_at', nullable: true })
+  lastUsedAt: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  @Column('timestamptz', { name: 'revoked_at', nullable: true })
+  revokedAt: Date | null;
+
+  @Field()
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+}
+
+@ObjectType()
+export class ApiTokenConnection extends Connection(ApiToken) {}
+
+@ObjectType()
+export class CreatedApiToken {
+  @Field({ description: 'The secret. Shown once; store it now.' })
+  token: string;
+
+  @Field(() => ApiToken)
+  apiToken: ApiToken;
+}

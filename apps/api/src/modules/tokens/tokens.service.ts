@@ -1,0 +1,83 @@
+import type { DataSource } from 'typeorm';
+import type { GraphQLContext } from '../../graphql/context.js';
+import { badInput, forbidden, notFound } from '../../graphql/errors.js';
+import { applyListPage, isUuid, listPage, type Page } from '../../common/pagination.js';
+import { newSecret, sha256Hex } from '../../common/secrets.js';
+import type { AccessService } from '../teams/access.service.js';
+import { atLeast, TeamRole } from '../teams/team-role.js';
+import { TOKEN_PREFIX } from '../users/auth.service.js';
+import { ApiToken, CreatedApiToken } from './api-token.entity.js';
+import type { CreateApiTokenInput } from './tokens.inputs.js';
+
+export class TokensService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly access: AccessService,
+  ) {}
+
+  async create(context: GraphQLContext, input: CreateApiTokenInput): Promise<CreatedApiToken> {
+    const viewer = this.access.viewer(context);
+    if (viewer.via === 'token') throw forbidden('API tokens cannot create API tokens; log in');
+    if (input.teamId) await this.access.require(context, input.teamId, TeamRole.VIEWER);
+    if (input.expiresAt && input.expiresAt.getTime() <= Date.now())
+      throw badInput('expiresAt must be in the future');
+    const token = newSecret(TOKEN_PREFIX);
+    const apiToken = await this.dataSource.getRepository(ApiToken).save({
+      userId: viewer.userId,
+      teamId: input.teamId ?? null,
+      name: input.name.trim(),
+      prefix: token.slice(0, TOKEN_PREFIX.length + 6),
+      tokenHash: sha256Hex(token),
+      expiresAt: input.expiresAt ?? null,
+    });
+    return { token, apiToken };
+  }
+
+  /** The caller's own tokens. */
+  async mine(
+    context: GraphQLContext,
+    args: { first?: number | null; after?: string | null },
+  ): Promise<Page<ApiToken>> {
+    const viewer = this.access.viewer(context);
+    const qb = this.dataSource
+      .getRepository(ApiToken)
+      .createQueryBuilder('token')
+      .where('token.userId = :userId', { userId: viewer.userId });
+    const limit = applyListPage(qb, 'token', args);
+    return listPage(await qb.getMany(), limit);
+  }
+
+  /** Tokens limited to a team: admins see and revoke them. */
+  async forTeam(
+    context: GraphQLContext,
+    teamId: string,
+    args: { first?: number | null; after?: string | null },
+  ): Promise<Page<ApiToken>> {
+    await this.access.require(context, teamId, TeamRole.ADMIN);
+    const qb = this.dataSource
+      .getRepository(ApiToken)
+      .createQueryBuilder('token')
+      .where('token.teamId = :teamId', { teamId });
+    const limit = applyListPage(qb, 'token', args);
+    return listPage(await qb.getMany(), limit);
+  }
+
+  /** The owner may revoke their token; an admin may revoke any token limited to their team. */
+  async revoke(context: GraphQLContext, id: string): Promise<ApiToken> {
+    const viewer = this.access.viewer(context);
+    if (!isUuid(id)) throw notFound('API token');
+    const repository = this.dataSource.getRepository(ApiToken);
+    const token = await repository.findOneBy({ id });
+    if (!token) throw notFound('API token');
+    if (token.userId !== viewer.userId) {
+      const role = token.teamId ? await this.access.roleIn(context, token.teamId) : null;
+      if (!role) throw notFound('API token');
+      if (!atLeast(role, TeamRole.ADMIN)) throw forbidden('only team admins revoke others’ tokens');
+    }
+    if (!token.revokedAt) {
+      token.revokedAt = new Date();
+      await repository.update({ id }, { revokedAt: token.revokedAt });
+    }
+    return token;
+  }
+}

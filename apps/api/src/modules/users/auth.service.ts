@@ -1,0 +1,154 @@
+import { hash, verify } from '@node-rs/argon2';
+import type { DataSource } from 'typeorm';
+import { ErrorCode } from '@finetrack/shared';
+import type { Config } from '../../config.js';
+import type { GraphQLContext, Viewer } from '../../graphql/context.js';
+import { AppError, conflict, unauthenticated } from '../../graphql/errors.js';
+import { newSecret, sha256Hex } from '../../common/secrets.js';
+import { Session } from './session.entity.js';
+import { User } from './user.entity.js';
+import type { LogInInput, SignUpInput } from './auth.inputs.js';
+
+export const SESSION_COOKIE = 'finetrack_session';
+export const TOKEN_PREFIX = 'ft_';
+const INVALID_CREDENTIALS = 'invalid email or password';
+const MAX_FAILURES = 10;
+const FAILURE_WINDOW_MS = 5 * 60_000;
+
+export class AuthService {
+  /** Verified against when the email is unknown, so both failures cost the same time. */
+  private dummyHash: Promise<string> | undefined;
+  private readonly failures = new Map<string, { count: number; since: number }>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly config: Config,
+  ) {}
+
+  async signUp(context: GraphQLContext, input: SignUpInput): Promise<User> {
+    const email = input.email.trim();
+    const passwordHash = await hash(input.password); // argon2id is the package default
+    let user: User;
+    try {
+      user = await this.dataSource
+        .getRepository(User)
+        .save({ email, name: input.name.trim(), passwordHash });
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505')
+        throw conflict('an account with that email already exists');
+      throw error;
+    }
+    await this.startSession(context, user.id);
+    return user;
+  }
+
+  async logIn(context: GraphQLContext, input: LogInInput): Promise<User> {
+    const email = input.email.trim().toLowerCase();
+    this.checkRateLimit(email);
+    const user = await this.dataSource
+      .getRepository(User)
+      .createQueryBuilder('user')
+      .where('lower(user.email) = :email', { email })
+      .getOne();
+    this.dummyHash ??= hash('not-a-password-anyone-uses');
+    const ok = await verify(user?.passwordHash ?? (await this.dummyHash), input.password);
+    if (!user || !ok) {
+      this.recordFailure(email);
+      throw new AppError(ErrorCode.Unauthenticated, INVALID_CREDENTIALS);
+    }
+    this.failures.delete(email);
+    await this.startSession(context, user.id);
+    return user;
+  }
+
+  async logOut(context: GraphQLContext): Promise<boolean> {
+    const secret = context.request.cookies?.[SESSION_COOKIE];
+    if (secret)
+      await this.dataSource.getRepository(Session).delete({ tokenHash: sha256Hex(secret) });
+    context.reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return true;
+  }
+
+  async me(context: GraphQLContext): Promise<User> {
+    if (!context.viewer) throw unauthenticated();
+    const user = await this.dataSource.getRepository(User).findOneBy({ id: context.viewer.userId });
+    if (!user) throw unauthenticated();
+    return user;
+  }
+
+  /**
+   * Resolves the caller from a Bearer token or the session cookie. A token that is unknown,
+   * expired or revoked is an error (scripts should hear about it), a stale cookie is not.
+   */
+  async authenticate(
+    authorization: string | undefined,
+    cookie: string | undefined,
+  ): Promise<Viewer | null> {
+    if (authorization !== undefined) {
+      const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+      if (!match) throw unauthenticated();
+      const rows: { id: string; user_id: string; team_id: string | null }[] =
+        await this.dataSource.query(
+          `SELECT id, user_id, team_id FROM api_tokens
+            WHERE token_hash = $1 AND revoked_at IS NULL
+              AND (expires_at IS NULL OR expires_at > now())`,
+          [sha256Hex(match[1])],
+        );
+      const token = rows[0];
+      if (!token)
+        throw new AppError(
+          ErrorCode.Unauthenticated,
+          'the API token is invalid, expired or revoked',
+        );
+      // Touch at most once a minute so a busy script does not write on every call.
+      await this.dataSource.query(
+        `UPDATE api_tokens SET last_used_at = date_trunc('milliseconds', now())
+          WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
+        [token.id],
+      );
+      return { userId: token.user_id, via: 'token', tokenTeamId: token.team_id };
+    }
+    if (cookie) {
+      const rows: { user_id: string }[] = await this.dataSource.query(
+        'SELECT user_id FROM sessions WHERE token_hash = $1 AND expires_at > now()',
+        [sha256Hex(cookie)],
+      );
+      if (rows[0]) return { userId: rows[0].user_id, via: 'cookie', tokenTeamId: null };
+    }
+    return null;
+  }
+
+  private async startSession(context: GraphQLContext, userId: string): Promise<void> {
+    const secret = newSecret('');
+    const expiresAt = new Date(Date.now() + this.config.sessionTtlHours * 3_600_000);
+    await this.dataSource
+      .getRepository(Session)
+      .insert({ userId, tokenHash: sha256Hex(secret), expiresAt });
+    context.reply.setCookie(SESSION_COOKIE, secret, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: this.config.nodeEnv === 'production',
+      path: '/',
+      expires: expiresAt,
+    });
+    context.viewer = { userId, via: 'cookie', tokenTeamId: null };
+    context.roles.clear();
+  }
+
+  private checkRateLimit(email: string): void {
+    const entry = this.failures.get(email);
+    if (!entry) return;
+    if (Date.now() - entry.since > FAILURE_WINDOW_MS) this.failures.delete(email);
+    else if (entry.count >= MAX_FAILURES)
+      throw new AppError(
+        ErrorCode.RateLimited,
+        'too many failed log-ins; try again in a few minutes',
+      );
+  }
+
+  private recordFailure(email: string): void {
+    const entry = this.failures.get(email) ?? { count: 0, since: Date.now() };
+    entry.count += 1;
+    this.failures.set(email, entry);
+  }
+}

@@ -1,0 +1,178 @@
+import 'reflect-metadata';
+import { ApolloServer } from '@apollo/server';
+import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import fastifyCookie from '@fastify/cookie';
+import { ErrorCode } from '@finetrack/shared';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { GraphQLError } from 'graphql';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import type { Config } from './config.js';
+import { createDataSource } from './db/data-source.js';
+import type { GraphQLContext } from './graphql/context.js';
+import { AppError, formatError, httpStatusFor } from './graphql/errors.js';
+import { limitsPlugin } from './graphql/limits.js';
+import { getSchema } from './graphql/schema.js';
+import { createLogger } from './logger.js';
+import { SESSION_COOKIE } from './modules/users/auth.service.js';
+import { createServices } from './services.js';
+
+export interface FinetrackServer {
+  app: FastifyInstance;
+  dataSource: DataSource;
+  logger: Logger;
+  /** Listens on config.host:config.port (0 picks a free port); resolves to the base URL. */
+  listen(): Promise<string>;
+  /** Stops taking requests, lets in-flight ones finish, closes the pool. */
+  close(): Promise<void>;
+}
+
+const ALLOWED_HEADERS =
+  'content-type, authorization, apollo-require-preflight, x-apollo-operation-name';
+
+/**
+ * Builds the HTTP server: GraphQL at /graphql, health at /healthz. Migrations run first unless
+ * told otherwise. Tests import this and listen on port 0.
+ */
+export async function createServer(
+  config: Config & { databaseUrl: string },
+  options: { logger?: Logger; runMigrations?: boolean; poolSize?: number } = {},
+): Promise<FinetrackServer> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const dataSource = createDataSource(config.databaseUrl, options.poolSize);
+  await dataSource.initialize();
+  if (options.runMigrations ?? true) {
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, 'migrated');
+  }
+  const services = createServices(dataSource, config);
+  const schema = await getSchema();
+
+  const app = Fastify({
+    loggerInstance: logger,
+    disableRequestLogging: true,
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: false,
+  }) as unknown as FastifyInstance;
+  // Only JSON bodies: a form or text/plain POST (what a cross-site page can send without a
+  // preflight) never reaches GraphQL.
+  app.removeContentTypeParser(['text/plain']);
+  await app.register(fastifyCookie);
+
+  const origins = new Set(config.webOrigins);
+  app.addHook('onRequest', async (request, reply) => {
+    const origin = request.headers.origin;
+    if (origin && origins.has(origin)) {
+      reply.header('access-control-allow-origin', origin);
+      reply.header('access-control-allow-credentials', 'true');
+      reply.header('vary', 'Origin');
+    }
+    if (request.method === 'OPTIONS') {
+      if (origin && origins.has(origin)) {
+        reply.header('access-control-allow-methods', 'GET, POST, OPTIONS');
+        reply.header('access-control-allow-headers', ALLOWED_HEADERS);
+        reply.header('access-control-max-age', '600');
+      }
+      return reply.code(204).send();
+    }
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request',
+    );
+  });
+
+  // Requests that fail before GraphQL (malformed JSON, wrong content type, oversized body)
+  // still answer in GraphQL's error shape with a code.
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status >= 500) {
+      request.log.error({ err: error }, 'unexpected error');
+      return reply.code(500).send({
+        errors: [
+          { message: 'Internal server error', extensions: { code: ErrorCode.InternalServerError } },
+        ],
+      });
+    }
+    return reply.code(status).send({
+      errors: [
+        {
+          message: error.message,
+          extensions: { code: ErrorCode.BadUserInput, reason: error.code },
+        },
+      ],
+    });
+  });
+
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema,
+    csrfPrevention: true,
+    introspection: config.nodeEnv !== 'production',
+    includeStacktraceInErrorResponses: false,
+    status400ForVariableCoercionErrors: true,
+    formatError: (formatted, error) => formatError(formatted, error, logger),
+    plugins: [
+      fastifyApolloDrainPlugin(app),
+      limitsPlugin(schema, config.maxQueryDepth, config.maxQueryCost),
+    ],
+  });
+  await apollo.start();
+
+  const handler = fastifyApolloHandler(apollo, {
+    context: async (request, reply): Promise<GraphQLContext> => {
+      let viewer;
+      try {
+        viewer = await services.auth.authenticate(
+          request.headers.authorization,
+          request.cookies[SESSION_COOKIE],
+        );
+      } catch (error) {
+        if (error instanceof AppError)
+          throw new GraphQLError(error.message, {
+            extensions: { code: error.code, http: { status: httpStatusFor(error.code) } },
+          });
+        throw error;
+      }
+      return { viewer, services, logger, request, reply, roles: new Map() };
+    },
+  });
+  app.route({ method: ['GET', 'POST'], url: '/graphql', handler });
+
+  app.get('/healthz', async (_request, reply) => {
+    try {
+      await Promise.race([
+        dataSource.query('SELECT 1'),
+        new Promise((_resolve, reject) =>
+          setTimeout(() => reject(new Error('timeout')), 2000).unref(),
+        ),
+      ]);
+      return { status: 'ok' };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable' });
+    }
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    dataSource,
+    logger,
+    async listen() {
+      return app.listen({ port: config.port, host: config.host });
+    },
+    close() {
+      closing ??= (async () => {
+        await app.close();
+        await apollo.stop().catch(() => undefined);
+        await dataSource.destroy();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { loadConfig, type Config } from '../src/config.js';
+import { createServer, type FinetrackServer } from '../src/server.js';
+
+export interface TestServer {
+  url: string;
+  server: FinetrackServer;
+  databaseUrl: string;
+  /** Runs SQL against the test database directly (to check what is stored). */
+  sql<T extends pg.QueryResultRow = Record<string, unknown>>(
+    text: string,
+    values?: unknown[],
+  ): Promise<T[]>;
+  stop(): Promise<void>;
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+/** A fresh database (real migrations applied) and an API listening on 127.0.0.1:0. */
+export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+  const adminUrl = inject('adminDatabaseUrl');
+  const database = `finetrack_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${database}`);
+  await admin.end();
+  const databaseUrl = withDatabase(adminUrl, database);
+  const config = {
+    ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }),
+    port: 0,
+    host: '127.0.0.1',
+    ...overrides,
+    databaseUrl,
+  };
+  const server = await createServer(config, { poolSize: 5 });
+  const url = await server.listen();
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  return {
+    url,
+    server,
+    databaseUrl,
+    async sql(text, values) {
+      return (await pool.query(text, values)).rows;
+    },
+    async stop() {
+      await server.close();
+      await pool.end();
+      const cleanup = new pg.Client({ connectionString: adminUrl });
+      await cleanup.connect();
+      await cleanup.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await cleanup.end();
+    },
+  };
+}
