@@ -1,0 +1,276 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from './cli.js';
+import { saveModel } from './io/index.js';
+import { buildArchitecture } from './model/architectures.js';
+
+const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+let sandbox: string;
+let untrainedSource: string;
+
+/** Runs the CLI in this process and captures what it prints. */
+async function run(...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text), isTTY: false },
+  });
+  return { code, stdout, stderr };
+}
+
+function lastJsonLine(stdout: string) {
+  const lines = stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]);
+}
+
+beforeAll(async () => {
+  sandbox = await mkdtemp(path.join(tmpdir(), 'finetrack-cli-'));
+  // An untrained small-cnn is enough for the failure cases: they stop before any training.
+  untrainedSource = path.join(sandbox, 'untrained');
+  const model = buildArchitecture('small-cnn', { inputShape: [28, 28, 1], numClasses: 5, seed: 1 });
+  await saveModel(model, untrainedSource, {
+    kind: 'source',
+    architecture: 'small-cnn',
+    inputShape: [28, 28, 1],
+    dataset: null,
+    metrics: {},
+    trainableParams: 0,
+    nonTrainableParams: 0,
+  });
+  model.dispose();
+});
+
+afterAll(async () => {
+  await rm(sandbox, { recursive: true, force: true });
+});
+
+describe('finetrack-train --help', () => {
+  it.each([
+    [[], /Commands:/],
+    [['--help'], /pretrain[\s\S]*finetune[\s\S]*inspect/],
+    [['pretrain', '--help'], /--train-samples[\s\S]*--architecture <name>/],
+    [['finetune', '--help'], /--source <dir>[\s\S]*--frozen-layers <K>[\s\S]*--scratch/],
+    [['inspect', '--help'], /Usage: finetrack-train inspect \[options\] <dir>/],
+  ])('%j prints usage', async (argv, pattern) => {
+    const { code, stdout } = await run(...argv);
+    expect(code).toBe(argv.length === 0 ? 2 : 0);
+    expect(stdout).toMatch(pattern);
+  });
+
+  it.skipIf(!existsSync(path.join(packageRoot, 'dist', 'cli.js')))(
+    'runs through the bin shim of the build',
+    () => {
+      const result = spawnSync(
+        process.execPath,
+        [path.join(packageRoot, 'bin', 'finetrack-train.js'), 'finetune', '--help'],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(result.status).toBe(0);
+      expect(result.stdout).toMatch(/--frozen-layers/);
+    },
+  );
+});
+
+describe('finetrack-train: bad input exits 2 with a message on stderr', () => {
+  const finetune = (...extra: string[]) => [
+    'finetune',
+    '--source',
+    untrainedSource,
+    '--dataset',
+    'mnist',
+    '--classes',
+    '5-9',
+    '--train-samples',
+    '64',
+    '--validation-samples',
+    '32',
+    ...extra,
+  ];
+  it.each([
+    [
+      'an unknown dataset',
+      () => ['pretrain', '--dataset', 'cifar10', '--classes', '0-4'],
+      /unknown dataset "cifar10"/,
+    ],
+    [
+      'a class out of range',
+      () => ['pretrain', '--dataset', 'mnist', '--classes', '0-10'],
+      /classes must be integers from 0 to 9/,
+    ],
+    [
+      'an unreadable class list',
+      () => ['pretrain', '--dataset', 'mnist', '--classes', 'five'],
+      /cannot read class list/,
+    ],
+    [
+      'an unknown architecture',
+      () => ['pretrain', '--dataset', 'mnist', '--architecture', 'alexnet'],
+      /Allowed choices are small-cnn/,
+    ],
+    [
+      'zero epochs',
+      () => ['pretrain', '--dataset', 'mnist', '--epochs', '0'],
+      /expected a positive integer/,
+    ],
+    [
+      'a bad learning rate',
+      () => ['pretrain', '--dataset', 'mnist', '--learning-rate', '-1'],
+      /expected a number > 0/,
+    ],
+    [
+      'an unknown backend',
+      () => ['pretrain', '--dataset', 'mnist', '--backend', 'tpu'],
+      /Unknown backend 'tpu'/,
+    ],
+    [
+      'a missing --source',
+      () => ['finetune', '--dataset', 'mnist', '--classes', '5-9'],
+      /required option '--source <dir>'/,
+    ],
+    [
+      'a missing --dataset',
+      () => ['pretrain', '--classes', '0-4'],
+      /required option '--dataset <dataset>'/,
+    ],
+    [
+      'a source folder that does not exist',
+      () => ['finetune', '--source', path.join(sandbox, 'nope'), '--dataset', 'mnist'],
+      /does not exist/,
+    ],
+    [
+      'K out of range',
+      () => finetune('--frozen-layers', '9'),
+      /frozenLayers must be an integer from 0 to 3/,
+    ],
+    ['an unknown cut layer', () => finetune('--cut-layer', 'conv9'), /Unknown layer 'conv9'/],
+    [
+      'a folder outside the data root',
+      () =>
+        finetune('--dataset', 'folder:../../etc', '--classes', '0-1')
+          .filter((arg, i, all) => all[i - 1] !== '--classes' && arg !== '--classes')
+          .concat([]),
+      /outside the data root/,
+    ],
+    ['an unknown command', () => ['train'], /unknown command 'train'/],
+    [
+      'inspect of a missing folder',
+      () => ['inspect', path.join(sandbox, 'nope')],
+      /does not exist/,
+    ],
+  ])('%s', async (_name, argv, message) => {
+    const { code, stderr } = await run(...argv());
+    expect(stderr).toMatch(message);
+    expect(code).toBe(2);
+  });
+});
+
+describe('finetrack-train: a short real run', () => {
+  it('pretrains small-cnn on 2,000 digits 0–4, fine-tunes on 5–9 with the convs frozen to ≥ 0.9, and inspects', async () => {
+    const source = path.join(sandbox, 'source');
+    const target = path.join(sandbox, 'target');
+    const common = [
+      '--train-samples',
+      '2000',
+      '--validation-samples',
+      '1000',
+      '--seed',
+      '1',
+      '--json',
+    ];
+    const pretrained = await run(
+      'pretrain',
+      '--dataset',
+      'mnist',
+      '--classes',
+      '0-4',
+      '--architecture',
+      'small-cnn',
+      '--epochs',
+      '1',
+      '--out',
+      source,
+      ...common,
+    );
+    expect(pretrained.stderr).not.toMatch(/error/);
+    expect(pretrained.code).toBe(0);
+    const pretrainSummary = lastJsonLine(pretrained.stdout);
+    expect(pretrainSummary).toMatchObject({
+      command: 'pretrain',
+      epochs: 1,
+      frozenLayerNames: [],
+      nonTrainableParams: 0,
+    });
+    expect(pretrainSummary.valAccuracy).toBeGreaterThan(0.9);
+
+    const tuned = await run(
+      'finetune',
+      '--source',
+      source,
+      '--dataset',
+      'mnist',
+      '--classes',
+      '5-9',
+      '--frozen-layers',
+      '2',
+      '--learning-rate',
+      '0.001',
+      '--epochs',
+      '2',
+      '--out',
+      target,
+      ...common,
+    );
+    expect(tuned.code).toBe(0);
+    const summary = lastJsonLine(tuned.stdout);
+    for (const key of [
+      'backend',
+      'valAccuracy',
+      'valLoss',
+      'epochs',
+      'trainSeconds',
+      'samplesPerSecond',
+      'frozenLayerNames',
+      'trainableParams',
+      'nonTrainableParams',
+    ])
+      expect(summary).toHaveProperty(key);
+    expect(summary.frozenLayerNames).toEqual(['conv1', 'conv2']);
+    expect(summary.nonTrainableParams).toBe(320 + 9248);
+    expect(summary.epochs).toBe(2);
+    expect(summary.valAccuracy).toBeGreaterThanOrEqual(0.9);
+    // Progress lines went to stderr; stdout holds only the JSON object.
+    expect(tuned.stdout.trim().split('\n')).toHaveLength(1);
+    expect(tuned.stderr).toMatch(/epoch 2\/2 .*val_accuracy/);
+
+    const record = JSON.parse(await readFile(path.join(target, 'finetrack.json'), 'utf8'));
+    expect(record).toMatchObject({
+      kind: 'target',
+      architecture: 'small-cnn',
+      dataset: { name: 'mnist[5,6,7,8,9]', classNames: ['5', '6', '7', '8', '9'] },
+      surgery: {
+        frozenLayers: 2,
+        frozenLayerNames: ['conv1', 'conv2'],
+        initialization: 'pretrained',
+      },
+    });
+    expect(record.weightsSha256).toBe(summary.weightsSha256);
+
+    const inspected = await run('inspect', target);
+    expect(inspected.code).toBe(0);
+    expect(inspected.stdout).toMatch(/conv1\s+Conv2D\s+\[batch, 26, 26, 32\]\s+320\s+0\s+yes/);
+    expect(inspected.stdout).toMatch(/dense1\s+Dense\s+\[batch, 128\]\s+589952\s+2\s+no/);
+    const asJson = lastJsonLine((await run('inspect', target, '--json')).stdout);
+    expect(
+      asJson.layers.filter((layer: { weightBearing: boolean }) => layer.weightBearing),
+    ).toHaveLength(4);
+    expect(asJson.metadata.surgery.cutLayer).toBe('dropout2');
+  }, 180_000);
+});
