@@ -1,30 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import type {
-  Conv2DBackpropFilterAttrs,
-  KernelBackend,
-  KernelConfig,
-  NamedAttrMap,
-  NamedTensorInfoMap,
-  TensorInfo,
-} from '@tensorflow/tfjs';
+import type { Conv2DBackpropFilterAttrs, KernelConfig, TensorInfo } from '@tensorflow/tfjs';
+import { runBackendKernel, type KernelArguments } from './kernel-composition.js';
 
 type Padding = [[number, number], [number, number], [number, number], [number, number]];
-
-/** Runs another kernel of the same backend directly, below the engine (no tape, no tensors). */
-function runKernel(
-  kernelName: string,
-  backendName: string,
-  backend: KernelBackend,
-  inputs: NamedTensorInfoMap,
-  attrs: NamedAttrMap,
-): TensorInfo {
-  const kernel = tf.getKernel(kernelName, backendName);
-  if (kernel === undefined) {
-    throw new Error(`Kernel '${kernelName}' is not registered for backend '${backendName}'`);
-  }
-  const result = kernel.kernelFunc({ inputs, backend, attrs });
-  return Array.isArray(result) ? result[0] : result;
-}
 
 /**
  * The filter gradient of a 2-D convolution, written as one forward convolution.
@@ -40,7 +18,7 @@ function runKernel(
  * Inputs: x [batch, H, W, inChannels], dy [batch, outH, outW, outChannels] (NHWC only).
  */
 export function conv2dBackpropFilterAsForwardConv(
-  args: { inputs: NamedTensorInfoMap; backend: KernelBackend; attrs?: NamedAttrMap },
+  args: KernelArguments,
   backendName: string,
   fallback?: KernelConfig,
 ): TensorInfo {
@@ -72,8 +50,14 @@ export function conv2dBackpropFilterAsForwardConv(
   const bottom = Math.max(0, kernelHeight + (outHeight - 1) * strideHeight - height - top);
   const right = Math.max(0, kernelWidth + (outWidth - 1) * strideWidth - width - left);
 
-  const transposedX = runKernel('Transpose', backendName, backend, { x }, { perm: [3, 1, 2, 0] });
-  const transposedDy = runKernel(
+  const transposedX = runBackendKernel(
+    'Transpose',
+    backendName,
+    backend,
+    { x },
+    { perm: [3, 1, 2, 0] },
+  );
+  const transposedDy = runBackendKernel(
     'Transpose',
     backendName,
     backend,
@@ -86,7 +70,7 @@ export function conv2dBackpropFilterAsForwardConv(
     [left, right],
     [0, 0],
   ];
-  const convolved = runKernel(
+  const convolved = runBackendKernel(
     'Conv2D',
     backendName,
     backend,
@@ -104,7 +88,7 @@ export function conv2dBackpropFilterAsForwardConv(
 
   let cropped = convolved;
   if (convolved.shape[1] !== kernelHeight || convolved.shape[2] !== kernelWidth) {
-    cropped = runKernel(
+    cropped = runBackendKernel(
       'Slice',
       backendName,
       backend,
@@ -113,7 +97,7 @@ export function conv2dBackpropFilterAsForwardConv(
     );
     backend.disposeData(convolved.dataId);
   }
-  const gradient = runKernel(
+  const gradient = runBackendKernel(
     'Transpose',
     backendName,
     backend,

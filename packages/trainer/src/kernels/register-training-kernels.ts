@@ -1,49 +1,86 @@
 import * as tf from '@tensorflow/tfjs';
-import type { KernelConfig } from '@tensorflow/tfjs';
+import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
+import { batchMatMulWithExplicitTransposes } from './batch-mat-mul.js';
 import { conv2dBackpropFilterAsForwardConv } from './conv2d-backprop-filter.js';
+import { conv2dBackpropInputAsForwardConv } from './conv2d-backprop-input.js';
+import type { KernelArguments } from './kernel-composition.js';
+import { maxPoolGradInOnePass } from './max-pool-grad.js';
 
-/** Backends whose Conv2DBackpropFilter we replace: wasm has none, cpu's is ~100× too slow. */
+/** Backends whose training kernels we replace: wasm lacks or crawls, cpu's filter gradient crawls. */
 export const PATCHED_BACKENDS = ['wasm', 'cpu'] as const;
 
+/** Which kernels are replaced on which backend (measured: see the benchmark). */
+const REPLACEMENTS: {
+  kernelName: string;
+  backends: readonly string[];
+  make: (backendName: string, original: KernelConfig | undefined) => KernelFunc;
+}[] = [
+  {
+    kernelName: 'Conv2DBackpropFilter',
+    backends: ['wasm', 'cpu'],
+    make: (backendName, original) => (args) =>
+      conv2dBackpropFilterAsForwardConv(args as KernelArguments, backendName, original),
+  },
+  {
+    kernelName: 'Conv2DBackpropInput',
+    backends: ['wasm'],
+    make: (backendName, original) => (args) =>
+      conv2dBackpropInputAsForwardConv(args as KernelArguments, backendName, original!),
+  },
+  {
+    kernelName: 'BatchMatMul',
+    backends: ['wasm'],
+    make: (backendName, original) => (args) =>
+      batchMatMulWithExplicitTransposes(args as KernelArguments, backendName, original!),
+  },
+  {
+    kernelName: 'MaxPoolGrad',
+    backends: ['wasm'],
+    make: () => (args) => maxPoolGradInOnePass(args as KernelArguments),
+  },
+];
+
+/** `${kernelName}/${backendName}` → the kernel we replaced (undefined when there was none). */
 const originals = new Map<string, KernelConfig | undefined>();
 
 /**
- * Registers the fast Conv2DBackpropFilter on every patched backend that is registered now.
- * Idempotent. The replaced kernel stays reachable through `originalKernel` (tests use it as
- * the reference).
+ * Registers the trainer's kernels on every patched backend registered now. Idempotent.
+ * The replaced kernels stay reachable through `originalKernel` (tests use them as references).
  */
 export function registerTrainingKernels(): void {
-  for (const backendName of PATCHED_BACKENDS) {
-    if (tf.findBackendFactory(backendName) === null || originals.has(backendName)) {
-      continue;
+  for (const replacement of REPLACEMENTS) {
+    for (const backendName of replacement.backends) {
+      const key = `${replacement.kernelName}/${backendName}`;
+      if (tf.findBackendFactory(backendName) === null || originals.has(key)) {
+        continue;
+      }
+      const original = tf.getKernel(replacement.kernelName, backendName);
+      if (original === undefined && replacement.kernelName !== 'Conv2DBackpropFilter') {
+        continue;
+      }
+      originals.set(key, original);
+      if (original !== undefined) {
+        tf.unregisterKernel(replacement.kernelName, backendName);
+      }
+      tf.registerKernel({
+        kernelName: replacement.kernelName,
+        backendName,
+        kernelFunc: replacement.make(backendName, original),
+      });
     }
-    const original = tf.getKernel('Conv2DBackpropFilter', backendName);
-    originals.set(backendName, original);
-    if (original !== undefined) {
-      tf.unregisterKernel('Conv2DBackpropFilter', backendName);
-    }
-    tf.registerKernel({
-      kernelName: 'Conv2DBackpropFilter',
-      backendName,
-      kernelFunc: (args) =>
-        conv2dBackpropFilterAsForwardConv(
-          args as Parameters<typeof conv2dBackpropFilterAsForwardConv>[0],
-          backendName,
-          original,
-        ),
-    });
   }
 }
 
-/** The Conv2DBackpropFilter that registerTrainingKernels replaced on `backendName`, if any. */
-export function originalConv2dBackpropFilter(backendName: string): KernelConfig | undefined {
-  return originals.get(backendName);
+/** The kernel registerTrainingKernels replaced, if any. */
+export function originalKernel(kernelName: string, backendName: string): KernelConfig | undefined {
+  return originals.get(`${kernelName}/${backendName}`);
 }
 
-/** Puts the replaced kernels back (for reference measurements). */
+/** Puts the replaced kernels back (reference measurements and tests). */
 export function unregisterTrainingKernels(): void {
-  for (const [backendName, original] of originals) {
-    tf.unregisterKernel('Conv2DBackpropFilter', backendName);
+  for (const [key, original] of originals) {
+    const [kernelName, backendName] = key.split('/');
+    tf.unregisterKernel(kernelName, backendName);
     if (original !== undefined) {
       tf.registerKernel(original);
     }

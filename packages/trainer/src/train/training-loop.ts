@@ -346,6 +346,9 @@ function buildCache(
     );
     outputs.forEach((output, index) => parts[index].push(output));
   }
+  if (count === 0) {
+    return;
+  }
   boundary.forEach((name, index) => {
     into.set(name, parts[index].length === 1 ? parts[index][0] : tf.concat(parts[index]));
     if (parts[index].length > 1) {

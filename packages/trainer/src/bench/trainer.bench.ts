@@ -1,0 +1,312 @@
+/**
+ * Trainer benchmark: small-cnn samples/s on wasm and cpu for batch 32/64 and K = 0, 2, all;
+ * the wasm goals (K=0 step ≤ 4× K=all step uncached; K=0 ≥ 30 % of wasm matMul GFLOP/s; cached
+ * K=all epochs ≥ 10× faster). Prints a table; with --json the last line is one JSON object.
+ * Results are also written to bench-results/ (gitignored).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend, type BackendChoice } from '../backend/select-backend.js';
+import { buildArchitecture } from '../model/architectures.js';
+import { isWeightBearing, modelGraph } from '../model/graph.js';
+import { performSurgery } from '../model/surgery.js';
+import { makeSyntheticDataset } from '../train/synthetic-dataset.js';
+import { runTrainingLoop } from '../train/training-loop.js';
+
+const INPUT: [number, number, number] = [28, 28, 1];
+const CLASSES = 10;
+const json = process.argv.includes('--json');
+const log = (line: string) => {
+  if (!json) {
+    console.log(line);
+  } else {
+    console.error(line);
+  }
+};
+
+interface Configuration {
+  backend: string;
+  batchSize: number;
+  frozenLayers: number;
+  label: string;
+  cached: boolean;
+  samplesPerSecond: number;
+  stepMilliseconds: number;
+  /** Multiply-adds ×2 per training sample for this K (forward + the gradients actually needed). */
+  flopsPerSample: number;
+  gflops: number;
+}
+
+/** Large square matMul throughput of the active backend, GFLOP/s (best of several). */
+function matMulGflops(size: number, repeats: number): number {
+  const a = tf.randomUniform([size, size], -1, 1, 'float32', 1);
+  const b = tf.randomUniform([size, size], -1, 1, 'float32', 2);
+  tf.matMul(a, b).dispose(); // warm-up
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < repeats; i += 1) {
+    const start = performance.now();
+    const product = tf.matMul(a, b);
+    product.dataSync();
+    best = Math.min(best, performance.now() - start);
+    product.dispose();
+  }
+  tf.dispose([a, b]);
+  return (2 * size ** 3) / (best / 1000) / 1e9;
+}
+
+/**
+ * FLOPs of one training sample: every conv/dense forward, plus for each trainable layer its
+ * weight gradient, plus input gradients for every layer above the lowest trainable one.
+ */
+function trainingFlopsPerSample(model: tf.LayersModel): number {
+  const graph = modelGraph(model);
+  const layers = graph.map((node) => node.layer).filter(isWeightBearing);
+  const firstTrainable = layers.findIndex((layer) => layer.trainable);
+  let total = 0;
+  layers.forEach((layer, index) => {
+    const kernel = layer.weights.find((weight) => weight.originalName.endsWith('kernel'));
+    if (kernel === undefined) {
+      return;
+    }
+    const outputShape = layer.outputShape as number[];
+    const outputPositions = outputShape.slice(1, -1).reduce((product, size) => product * size, 1);
+    const forward =
+      2 * outputPositions * (kernel.shape as number[]).reduce((product, size) => product * size, 1);
+    total += forward;
+    if (layer.trainable) {
+      total += forward;
+    }
+    if (firstTrainable >= 0 && index > firstTrainable) {
+      total += forward;
+    }
+  });
+  return total;
+}
+
+async function measure(
+  backendChoice: BackendChoice,
+  source: tf.LayersModel,
+  batchSize: number,
+  frozenLayers: number,
+  batchesPerEpoch: number,
+  epochs: number,
+  featureCache: 'always' | 'never',
+): Promise<{ epochs: { samplesPerSecond: number; seconds: number }[]; flopsPerSample: number }> {
+  const dataset = makeSyntheticDataset({
+    trainCount: batchSize * batchesPerEpoch,
+    validationCount: 0,
+    classes: CLASSES,
+    inputShape: INPUT,
+    seed: 3,
+  });
+  const { model } = performSurgery(source, {
+    numClasses: CLASSES,
+    frozenLayers,
+    seed: 2,
+    initialization: 'pretrained',
+  });
+  const { history } = await runTrainingLoop({
+    model,
+    backendChoice,
+    dataset,
+    epochs,
+    batchSize,
+    learningRate: 0.001,
+    optimizer: 'adam',
+    seed: 4,
+    featureCache,
+  });
+  const flopsPerSample = trainingFlopsPerSample(model);
+  model.dispose();
+  return {
+    epochs: history.map((record) => ({
+      samplesPerSecond: record.samplesPerSecond,
+      seconds: dataset.train.count / record.samplesPerSecond,
+    })),
+    flopsPerSample,
+  };
+}
+
+async function main(): Promise<void> {
+  const configurations: Configuration[] = [];
+  const backends: { name: 'wasm' | 'cpu'; batches: number }[] = [
+    { name: 'wasm', batches: 8 },
+    // The cpu backend's forward convolutions are naive loops: keep it to a few batches.
+    { name: 'cpu', batches: 2 },
+  ];
+  let wasmMatMul = Number.NaN;
+  let cpuMatMul = Number.NaN;
+  let cacheSpeedup = Number.NaN;
+  let cachedEpochSeconds = Number.NaN;
+  let uncachedEpochSeconds = Number.NaN;
+  let device = 'cpu';
+  for (const { name, batches } of backends) {
+    const backendChoice = await selectBackend(name);
+    device = backendChoice.device;
+    const matMul = matMulGflops(name === 'wasm' ? 1024 : 256, 3);
+    if (name === 'wasm') {
+      wasmMatMul = matMul;
+    } else {
+      cpuMatMul = matMul;
+    }
+    log(`${name}: matMul ${matMul.toFixed(1)} GFLOP/s`);
+    const source = buildArchitecture('small-cnn', { inputShape: INPUT, numClasses: 5, seed: 1 });
+    const all = performSurgery(source, {
+      numClasses: CLASSES,
+      frozenLayers: 0,
+      seed: 1,
+      initialization: 'pretrained',
+    }).weightBearingLayerNames.length;
+    const ks = [
+      [0, 'K=0'],
+      [2, 'K=2'],
+      [all, 'K=all'],
+    ] as const;
+    // Interleaved repetitions, best of each: the machine is shared, so single runs are noisy.
+    const repetitions = name === 'wasm' ? 3 : 1;
+    for (const batchSize of [32, 64]) {
+      const best = new Map<number, { samplesPerSecond: number; flopsPerSample: number }>();
+      for (let repetition = 0; repetition < repetitions; repetition += 1) {
+        for (const [frozenLayers] of ks) {
+          // Two epochs; the second is timed (the first warms kernels and allocations up).
+          const result = await measure(
+            backendChoice,
+            source,
+            batchSize,
+            frozenLayers,
+            batches,
+            2,
+            'never',
+          );
+          const timed = result.epochs[1].samplesPerSecond;
+          if ((best.get(frozenLayers)?.samplesPerSecond ?? 0) < timed) {
+            best.set(frozenLayers, {
+              samplesPerSecond: timed,
+              flopsPerSample: result.flopsPerSample,
+            });
+          }
+        }
+      }
+      for (const [frozenLayers, label] of ks) {
+        const { samplesPerSecond, flopsPerSample } = best.get(frozenLayers)!;
+        const configuration: Configuration = {
+          backend: name,
+          batchSize,
+          frozenLayers,
+          label,
+          cached: false,
+          samplesPerSecond,
+          stepMilliseconds: (1000 * batchSize) / samplesPerSecond,
+          flopsPerSample,
+          gflops: (flopsPerSample * samplesPerSecond) / 1e9,
+        };
+        configurations.push(configuration);
+        log(
+          `${name} batch ${batchSize} ${label}: ${samplesPerSecond.toFixed(0)} samples/s, ` +
+            `${configuration.stepMilliseconds.toFixed(1)} ms/step, ${configuration.gflops.toFixed(2)} GFLOP/s`,
+        );
+      }
+    }
+    if (name === 'wasm') {
+      // Cache: K = all, batch 64; epochs after the first, cached against uncached.
+      const epochs = 3;
+      const cached = await measure(backendChoice, source, 64, all, 16, epochs, 'always');
+      const uncached = await measure(backendChoice, source, 64, all, 16, epochs, 'never');
+      const later = (run: typeof cached) =>
+        run.epochs.slice(1).reduce((sum, epoch) => sum + epoch.seconds, 0) / (epochs - 1);
+      cachedEpochSeconds = later(cached);
+      uncachedEpochSeconds = later(uncached);
+      cacheSpeedup = uncachedEpochSeconds / cachedEpochSeconds;
+      configurations.push({
+        backend: name,
+        batchSize: 64,
+        frozenLayers: all,
+        label: 'K=all cached',
+        cached: true,
+        samplesPerSecond: (64 * 16) / cachedEpochSeconds,
+        stepMilliseconds: (1000 * cachedEpochSeconds) / 16,
+        flopsPerSample: Number.NaN,
+        gflops: Number.NaN,
+      });
+      log(
+        `wasm K=all cache: first epoch ${cached.epochs[0].seconds.toFixed(2)} s, later ${cachedEpochSeconds.toFixed(3)} s ` +
+          `vs uncached ${uncachedEpochSeconds.toFixed(3)} s → ${cacheSpeedup.toFixed(1)}×`,
+      );
+    }
+    source.dispose();
+  }
+
+  const pick = (backend: string, batchSize: number, label: string) =>
+    configurations.find(
+      (c) => c.backend === backend && c.batchSize === batchSize && c.label === label,
+    )!;
+  const ratio = (batchSize: number) =>
+    pick('wasm', batchSize, 'K=0').stepMilliseconds /
+    pick('wasm', batchSize, 'K=all').stepMilliseconds;
+  const fullVsHeadStepRatio = ratio(64);
+  const fullGflopsRatioVsMatMul = pick('wasm', 64, 'K=0').gflops / wasmMatMul;
+  const goals = {
+    fullVsHeadStepRatio: { value: fullVsHeadStepRatio, goal: '≤ 4', met: fullVsHeadStepRatio <= 4 },
+    fullGflopsRatioVsMatMul: {
+      value: fullGflopsRatioVsMatMul,
+      goal: '≥ 0.30',
+      met: fullGflopsRatioVsMatMul >= 0.3,
+    },
+    cacheSpeedup: { value: cacheSpeedup, goal: '≥ 10', met: cacheSpeedup >= 10 },
+  };
+
+  log('');
+  log('backend  batch  K             samples/s   ms/step   GFLOP/s');
+  for (const c of configurations) {
+    log(
+      `${c.backend.padEnd(8)} ${String(c.batchSize).padStart(5)}  ${c.label.padEnd(12)} ${c.samplesPerSecond
+        .toFixed(0)
+        .padStart(
+          10,
+        )} ${c.stepMilliseconds.toFixed(1).padStart(9)} ${Number.isNaN(c.gflops) ? '        -' : c.gflops.toFixed(2).padStart(9)}`,
+    );
+  }
+  log(`matMul GFLOP/s: wasm ${wasmMatMul.toFixed(1)}, cpu ${cpuMatMul.toFixed(2)}`);
+  for (const [name, goal] of Object.entries(goals)) {
+    log(`${name}: ${goal.value.toFixed(3)} (goal ${goal.goal}) ${goal.met ? 'met' : 'MISSED'}`);
+  }
+
+  const result = {
+    benchmark: 'trainer',
+    date: new Date().toISOString(),
+    device,
+    node: process.version,
+    fullVsHeadStepRatio,
+    fullVsHeadStepRatioBatch32: ratio(32),
+    fullGflopsRatioVsMatMul,
+    cacheSpeedup,
+    cachedEpochSeconds,
+    uncachedEpochSeconds,
+    matMulGflops: { wasm: wasmMatMul, cpu: cpuMatMul },
+    goals,
+    samplesPerSecond: Object.fromEntries(
+      configurations.map((c) => [
+        `${c.backend}/batch${c.batchSize}/${c.label.replace(' ', '-')}`,
+        c.samplesPerSecond,
+      ]),
+    ),
+    configurations,
+  };
+  const directory = join(process.cwd(), 'bench-results');
+  await mkdir(directory, { recursive: true });
+  const text = JSON.stringify(result);
+  await writeFile(
+    join(directory, `trainer-${result.date.replace(/[:.]/g, '-')}.json`),
+    `${text}\n`,
+  );
+  await writeFile(join(directory, 'trainer-latest.json'), `${text}\n`);
+  if (json) {
+    console.log(text);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,119 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../backend/select-backend.js';
+import { originalKernel } from './register-training-kernels.js';
+
+/**
+ * The wasm replacements (conv input gradient, transposed matMul, max-pool gradient) against the
+ * cpu backend, whose kernels for these ops are tfjs's reference implementations.
+ */
+function relativeError(actual: Float32Array, expected: Float32Array): number {
+  let difference = 0;
+  let norm = 0;
+  expected.forEach((value, index) => {
+    difference += (actual[index] - value) ** 2;
+    norm += value ** 2;
+  });
+  return Math.sqrt(difference) / Math.max(Math.sqrt(norm), 1e-12);
+}
+
+async function onBoth(
+  compute: () => tf.Tensor,
+): Promise<{ wasm: Float32Array; cpu: Float32Array }> {
+  const run = async (backend: string) => {
+    await tf.setBackend(backend);
+    const result = tf.tidy(compute);
+    const values = (await result.data()) as Float32Array;
+    result.dispose();
+    return values;
+  };
+  return { cpu: await run('cpu'), wasm: await run('wasm') };
+}
+
+describe('wasm training kernels', () => {
+  beforeAll(async () => {
+    await selectBackend('wasm');
+  });
+
+  it('replaces the slow wasm kernels', () => {
+    for (const name of ['Conv2DBackpropInput', 'BatchMatMul', 'MaxPoolGrad']) {
+      expect(originalKernel(name, 'wasm')).toBeDefined();
+    }
+  });
+
+  it.each([
+    { shape: [2, 6, 6, 3], filter: [3, 3, 3, 4], stride: 1, padding: 'valid' },
+    { shape: [3, 7, 5, 2], filter: [3, 3, 2, 5], stride: 1, padding: 'same' },
+    { shape: [2, 8, 8, 4], filter: [2, 2, 4, 3], stride: 1, padding: 'same' },
+    { shape: [1, 9, 9, 6], filter: [5, 5, 6, 2], stride: 1, padding: 'valid' },
+    { shape: [2, 8, 7, 3], filter: [3, 3, 3, 4], stride: 2, padding: 'same' },
+    { shape: [2, 9, 9, 2], filter: [1, 1, 2, 4], stride: 2, padding: 'valid' },
+  ] as const)(
+    'Conv2DBackpropInput $shape * $filter, stride $stride, $padding',
+    async ({ shape, filter, stride, padding }) => {
+      const { wasm, cpu } = await onBoth(() => {
+        const x = tf.randomUniform([...shape], -1, 1, 'float32', 1) as tf.Tensor4D;
+        const w = tf.randomUniform([...filter], -1, 1, 'float32', 2) as tf.Tensor4D;
+        const upstream = tf.randomUniform(
+          tf.conv2d(x, w, stride, padding).shape,
+          -1,
+          1,
+          'float32',
+          3,
+        );
+        return tf.grad((input: tf.Tensor) =>
+          tf.sum(tf.mul(tf.conv2d(input as tf.Tensor4D, w, stride, padding), upstream)),
+        )(x);
+      });
+      expect(relativeError(wasm, cpu)).toBeLessThanOrEqual(1e-4);
+    },
+  );
+
+  it.each([
+    { a: [5, 7], b: [5, 3], transposeA: true, transposeB: false },
+    { a: [4, 6], b: [3, 6], transposeA: false, transposeB: true },
+    { a: [6, 4], b: [3, 6], transposeA: true, transposeB: true },
+    { a: [2, 5, 4], b: [2, 5, 3], transposeA: true, transposeB: false },
+    { a: [3, 4, 5], b: [3, 2, 5], transposeA: false, transposeB: true },
+    { a: [4, 5], b: [5, 2], transposeA: false, transposeB: false },
+  ])(
+    'matMul $a × $b (transposeA $transposeA, transposeB $transposeB)',
+    async ({ a, b, transposeA, transposeB }) => {
+      const { wasm, cpu } = await onBoth(() =>
+        tf.matMul(
+          tf.randomUniform(a, -1, 1, 'float32', 4),
+          tf.randomUniform(b, -1, 1, 'float32', 5),
+          transposeA,
+          transposeB,
+        ),
+      );
+      expect(relativeError(wasm, cpu)).toBeLessThanOrEqual(1e-5);
+    },
+  );
+
+  it.each([
+    { shape: [2, 6, 6, 3], pool: 2, stride: 2, padding: 'valid' },
+    { shape: [2, 7, 7, 2], pool: 2, stride: 2, padding: 'same' },
+    { shape: [1, 8, 6, 4], pool: 3, stride: 2, padding: 'same' },
+    { shape: [2, 9, 9, 1], pool: 3, stride: 1, padding: 'valid' },
+    { shape: [3, 5, 5, 5], pool: 3, stride: 3, padding: 'same' },
+  ] as const)(
+    'MaxPoolGrad $shape, pool $pool, stride $stride, $padding',
+    async ({ shape, pool, stride, padding }) => {
+      const { wasm, cpu } = await onBoth(() => {
+        const x = tf.randomUniform([...shape], -1, 1, 'float32', 6) as tf.Tensor4D;
+        const upstream = tf.randomUniform(
+          tf.maxPool(x, pool, stride, padding).shape,
+          -1,
+          1,
+          'float32',
+          7,
+        );
+        return tf.grad((input: tf.Tensor) =>
+          tf.sum(tf.mul(tf.maxPool(input as tf.Tensor4D, pool, stride, padding), upstream)),
+        )(x);
+      });
+      expect(relativeError(wasm, cpu)).toBeLessThanOrEqual(1e-6);
+    },
+  );
+});
