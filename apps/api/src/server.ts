@@ -115,7 +115,6 @@ export async function createServer(
     csrfPrevention: true,
     introspection: config.nodeEnv !== 'production',
     includeStacktraceInErrorResponses: false,
-    status400ForVariableCoercionErrors: true,
     formatError: (formatted, error) => formatError(formatted, error, logger),
     plugins: [
       fastifyApolloDrainPlugin(app),

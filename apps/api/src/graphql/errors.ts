@@ -80,11 +80,17 @@ export function formatError(
   logger: ErrorLogger,
 ): GraphQLFormattedError {
   // Duck-typed: graphql may be loaded twice (ESM and CJS copies), so instanceof is unreliable.
-  // Follow the wrappers down to what was actually thrown.
-  type Thrown = { name?: string; originalError?: unknown; extensions?: Record<string, unknown> };
-  let original = error as Thrown | undefined;
-  while (original?.name === 'GraphQLError' && original.originalError)
-    original = original.originalError as Thrown;
+  // Follow the wrappers (Apollo's ValidationError, graphql-js's located errors) down to what
+  // was actually thrown.
+  type Thrown = Error & { originalError?: unknown; extensions?: Record<string, unknown> };
+  const chain: Thrown[] = [];
+  for (let current = error as Thrown | undefined; current && typeof current === 'object';) {
+    chain.push(current);
+    const next = current.originalError as Thrown | undefined;
+    if (!next || chain.includes(next)) break;
+    current = next;
+  }
+  const original = chain.at(-1);
   const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
   if (original instanceof AppError || original?.name === 'AppError') {
     const appError = original as AppError;
@@ -109,19 +115,25 @@ export function formatError(
       extensions: { code: ErrorCode.BadUserInput, fields },
     };
   }
-  if (original?.name === 'GraphQLError') {
-    // A request-level error from graphql-js, Apollo or our own plugins.
-    const inner = original as { message?: string; extensions?: Record<string, unknown> };
-    const code = inner.extensions?.code ?? formatted.extensions?.code;
-    const message = inner.message ?? formatted.message;
-    if (typeof code === 'string' && code !== ErrorCode.InternalServerError) {
-      if ((ERROR_CODES as readonly string[]).includes(code))
-        return { ...base, message, extensions: { code } };
-      if (APOLLO_INPUT_CODES.has(code))
-        return { ...base, message, extensions: { code: ErrorCode.BadUserInput, reason: code } };
-    }
-    if (code === undefined)
-      return { ...base, message, extensions: { code: ErrorCode.BadUserInput } };
+  if (original && 'extensions' in original) {
+    // A request-level error from graphql-js, Apollo or our own plugins, never a resolver crash.
+    const codes = [...chain.map((item) => item.extensions?.code), formatted.extensions?.code];
+    const known = codes.find(
+      (code): code is string =>
+        typeof code === 'string' &&
+        code !== ErrorCode.InternalServerError &&
+        ((ERROR_CODES as readonly string[]).includes(code) || APOLLO_INPUT_CODES.has(code)),
+    );
+    const message = formatted.message || original.message;
+    if (known && (ERROR_CODES as readonly string[]).includes(known))
+      return { ...base, message, extensions: { code: known } };
+    // graphql-js raises coercion errors without a code (e.g. while our cost plugin reads the
+    // variables): the request's fault.
+    return {
+      ...base,
+      message,
+      extensions: { code: ErrorCode.BadUserInput, ...(known ? { reason: known } : {}) },
+    };
   }
   logger.error({ err: original, path: formatted.path }, 'unexpected error in a resolver');
   return {

@@ -48,14 +48,14 @@ export function queryDepth(document: DocumentNode, operationName?: string | null
 /** Lists cost their page size (or the number of curves) times what each item selects. */
 const listEstimator: ComplexityEstimator = ({ args, childComplexity, field }) => {
   let multiplier = 1;
-  if (typeof args.first === 'number') multiplier = Math.max(1, args.first);
+  if (typeof args.first === 'number') multiplier = Math.min(Math.max(1, args.first), 500);
   else if (Array.isArray(args.runIds) && Array.isArray(args.keys))
     multiplier = Math.max(1, args.runIds.length * args.keys.length);
   else if (field.args.some((arg) => arg.name === 'first')) multiplier = DEFAULT_PAGE_SIZE;
   return 1 + childComplexity * multiplier;
 };
 
-const tooExpensive = (message: string) =>
+const rejected = (message: string) =>
   new GraphQLError(message, {
     extensions: { code: ErrorCode.BadUserInput, http: { status: 400 } },
   });
@@ -71,16 +71,21 @@ export function limitsPlugin(
         async didResolveOperation({ request, document }) {
           const depth = queryDepth(document, request.operationName);
           if (depth > maxDepth)
-            throw tooExpensive(`the query is ${depth} levels deep; the limit is ${maxDepth}`);
-          const cost = getComplexity({
-            schema,
-            query: document,
-            operationName: request.operationName ?? undefined,
-            variables: request.variables ?? {},
-            estimators: [listEstimator],
-          });
-          if (cost > maxCost)
-            throw tooExpensive(`the query costs ${cost}; the limit is ${maxCost}`);
+            throw rejected(`the query is ${depth} levels deep; the limit is ${maxDepth}`);
+          let cost: number;
+          try {
+            cost = getComplexity({
+              schema,
+              query: document,
+              operationName: request.operationName ?? undefined,
+              variables: request.variables ?? {},
+              estimators: [listEstimator],
+            });
+          } catch (error) {
+            // Variables that do not coerce: the same error execution would raise, as bad input.
+            throw rejected(error instanceof Error ? error.message : 'invalid variables');
+          }
+          if (cost > maxCost) throw rejected(`the query costs ${cost}; the limit is ${maxCost}`);
         },
       };
     },

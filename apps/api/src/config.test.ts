@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  const sut = loadConfig;
+
+  it('has working defaults', () => {
+    expect(sut({})).toMatchObject({
+      port: 4000,
+      host: '127.0.0.1',
+      databaseUrl: undefined,
+      nodeEnv: 'development',
+      webOrigins: ['http://localhost:3000', 'http://127.0.0.1:3000'],
+    });
+    expect(sut({}).finetrackHome).toMatch(/\.finetrack$/);
+  });
+
+  it('reads the environment', () => {
+    const config = sut({
+      PORT: '5000',
+      DATABASE_URL: 'postgres://u@h/db',
+      WEB_ORIGIN: 'https://app.example/',
+      NODE_ENV: 'production',
+    });
+    expect(config).toMatchObject({
+      port: 5000,
+      databaseUrl: 'postgres://u@h/db',
+      webOrigins: ['https://app.example'],
+      nodeEnv: 'production',
+    });
+  });
+
+  it.each([
+    ['PORT', 'http'],
+    ['PORT', '70000'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['NODE_ENV', 'staging'],
+    ['WEB_ORIGIN', 'localhost:3000'],
+    ['BODY_LIMIT_BYTES', '-1'],
+  ])('fails at start-up on a bad %s (%s)', (name, value) => {
+    expect(() => sut({ [name]: value })).toThrow(ConfigError);
+  });
+});
