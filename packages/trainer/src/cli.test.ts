@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from './cli.js';
 import { saveModel } from './io/index.js';
@@ -153,11 +154,13 @@ describe('finetrack-train: bad input exits 2 with a message on stderr', () => {
     ['an unknown cut layer', () => finetune('--cut-layer', 'conv9'), /Unknown layer 'conv9'/],
     [
       'a folder outside the data root',
-      () =>
-        finetune('--dataset', 'folder:../../etc', '--classes', '0-1')
-          .filter((arg, i, all) => all[i - 1] !== '--classes' && arg !== '--classes')
-          .concat([]),
+      () => ['finetune', '--source', untrainedSource, '--dataset', 'folder:../../etc'],
       /outside the data root/,
+    ],
+    [
+      'classes for a folder dataset',
+      () => ['finetune', '--source', untrainedSource, '--dataset', 'folder:x', '--classes', '0-1'],
+      /--classes does not apply to folder datasets/,
     ],
     ['an unknown command', () => ['train'], /unknown command 'train'/],
     [
@@ -169,6 +172,58 @@ describe('finetrack-train: bad input exits 2 with a message on stderr', () => {
     const { code, stderr } = await run(...argv());
     expect(stderr).toMatch(message);
     expect(code).toBe(2);
+  });
+});
+
+describe('finetrack-train: image folders', () => {
+  it('fine-tunes on a folder inside FINETRACK_DATA_ROOT, resized to the source input, skipping a corrupt file', async () => {
+    const root = path.join(sandbox, 'data-root');
+    for (const [name, colour] of [
+      ['light', 230],
+      ['dark', 20],
+    ] as const) {
+      await mkdir(path.join(root, 'shades', name), { recursive: true });
+      for (let i = 0; i < 6; i++)
+        await sharp({
+          create: {
+            width: 9,
+            height: 7,
+            channels: 3,
+            background: { r: colour, g: colour + i, b: colour },
+          },
+        })
+          .png()
+          .toFile(path.join(root, 'shades', name, `${i}.png`));
+    }
+    await writeFile(path.join(root, 'shades', 'dark', 'broken.jpg'), 'not a jpeg');
+    const previous = process.env.FINETRACK_DATA_ROOT;
+    process.env.FINETRACK_DATA_ROOT = root;
+    try {
+      const { code, stdout, stderr } = await run(
+        'finetune',
+        '--source',
+        untrainedSource,
+        '--dataset',
+        'folder:shades',
+        '--frozen-layers',
+        'all',
+        '--epochs',
+        '1',
+        '--json',
+      );
+      expect(stderr).toMatch(/warning: skipped 1 unreadable image\(s\): dark\/broken\.jpg/);
+      expect(code).toBe(0);
+      const summary = lastJsonLine(stdout);
+      expect(summary.dataset).toMatchObject({
+        name: 'folder:shades',
+        classNames: ['dark', 'light'],
+      });
+      expect(summary.frozenLayerNames).toEqual(['conv1', 'conv2', 'dense1']);
+      expect(summary.trainSamples + summary.validationSamples).toBe(12);
+    } finally {
+      if (previous === undefined) delete process.env.FINETRACK_DATA_ROOT;
+      else process.env.FINETRACK_DATA_ROOT = previous;
+    }
   });
 });
 

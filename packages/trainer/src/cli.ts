@@ -123,6 +123,7 @@ interface SharedOptions {
   json?: boolean;
   patience?: number;
   checkpointDir?: string;
+  resume?: string;
 }
 
 interface PretrainCliOptions extends SharedOptions {
@@ -183,6 +184,10 @@ function addTrainingOptions(command: Command, defaultEpochs: number): Command {
       positiveInteger,
     )
     .option('--checkpoint-dir <dir>', 'write a resumable checkpoint there after every epoch')
+    .option(
+      '--resume <dir>',
+      'continue from a checkpoint folder written by --checkpoint-dir (same command and flags)',
+    )
     .option('--json', 'print one JSON object as the last line of stdout (progress goes to stderr)');
 }
 
@@ -334,6 +339,7 @@ async function runPretrain(options: PretrainCliOptions, streams: CliStreams): Pr
       onEpochEnd: (record) => reporter.onEpochEnd(record, options.epochs),
       earlyStopping: options.patience ? { patience: options.patience } : undefined,
       checkpointDir: options.checkpointDir,
+      resumeFrom: options.resume,
     });
   } finally {
     reporter.stop();
@@ -428,6 +434,7 @@ async function runFinetune(options: FinetuneCliOptions, streams: CliStreams): Pr
       onEpochEnd: (record) => reporter.onEpochEnd(record, options.epochs),
       earlyStopping: options.patience ? { patience: options.patience } : undefined,
       checkpointDir: options.checkpointDir,
+      resumeFrom: options.resume,
     });
   } finally {
     reporter.stop();
