@@ -39,6 +39,12 @@ beforeAll(async () => {
     Buffer.from('\x89PNG\r\n\x1a\nnot really'),
   );
   await writeFile(path.join(dataRoot, 'colours', 'blue', 'notes.jpg'), 'hello');
+  // A real PNG cut short: sharp must report it rather than decode a partial picture.
+  const whole = await tinyImage(250, 0, 0).resize(40, 40).png().toBuffer();
+  await writeFile(
+    path.join(dataRoot, 'colours', 'red', 'truncated.png'),
+    whole.subarray(0, whole.length - 30),
+  );
   await writeFile(path.join(dataRoot, 'colours', 'blue', 'readme.txt'), 'ignored');
   await makeFolder(path.join(sandbox, 'outside'), { red: 2, blue: 2 });
 });
@@ -55,13 +61,14 @@ describe('loadDataset: image folders', () => {
     );
     expect(sut.classNames).toEqual(['blue', 'red']);
     expect(sut.inputShape).toEqual([8, 8, 3]);
-    // 6 files per class, 1 corrupt in each: 10 decoded, split 0.2 per class → 1 validation each.
+    // 5 good images per class plus 3 unreadable ones: 10 decoded, split 0.2 per class → 1 validation each.
     expect(sut.train.count + sut.validation.count).toBe(10);
     expect(sut.validation.count).toBeGreaterThanOrEqual(1);
     expect(sut.train.images.length).toBe(sut.train.count * 8 * 8 * 3);
     expect(sut.warnings).toHaveLength(1);
-    expect(sut.warnings[0]).toMatch(/skipped 2 unreadable image\(s\)/);
+    expect(sut.warnings[0]).toMatch(/skipped 3 unreadable image\(s\)/);
     expect(sut.warnings[0]).toMatch(/broken\.png/);
+    expect(sut.warnings[0]).toMatch(/truncated\.png/);
     // Colours survive: a red image has a high first channel, a blue one a high third.
     for (let i = 0; i < sut.train.count; i++) {
       const pixel = sut.train.images.subarray(i * 192, i * 192 + 3);

@@ -40,7 +40,13 @@ async function listClasses(folder: string): Promise<{ name: string; files: strin
   for (const entry of entries) {
     const classFolder = path.join(folder, entry.name);
     const isFolder =
-      entry.isDirectory() || (entry.isSymbolicLink() && (await stat(classFolder)).isDirectory());
+      entry.isDirectory() ||
+      // A dangling link is not a class; a link elsewhere is caught when its images are read.
+      (entry.isSymbolicLink() &&
+        (await stat(classFolder).then(
+          (info) => info.isDirectory(),
+          () => false,
+        )));
     if (!isFolder || entry.name.startsWith('.')) continue;
     const files = (await readdir(classFolder, { withFileTypes: true }))
       .filter(
@@ -54,9 +60,12 @@ async function listClasses(folder: string): Promise<{ name: string; files: strin
   return classes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-/** Decodes one image to uint8 NHWC at the target shape; throws on unreadable data. */
+/**
+ * Decodes one image to uint8 NHWC at the target shape; throws on unreadable data. `failOn:
+ * 'warning'` makes truncated files fail instead of decoding to a half-grey picture.
+ */
 async function decodeImage(file: string, [height, width, channels]: [number, number, number]) {
-  let pipeline = sharp(file, { failOn: 'error' })
+  let pipeline = sharp(file, { failOn: 'warning' })
     .removeAlpha()
     .resize(width, height, { fit: 'fill' });
   pipeline = channels === 1 ? pipeline.grayscale() : pipeline.toColourspace('srgb');
