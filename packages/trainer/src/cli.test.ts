@@ -14,16 +14,18 @@ const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 let sandbox: string;
 let untrainedSource: string;
 
-/** Runs the CLI in this process and captures what it prints. */
-async function run(...argv: string[]) {
+/** Runs the CLI in this process and captures what it prints (stderr posing as a terminal or not). */
+async function runWith(isTTY: boolean, argv: string[]) {
   let stdout = '';
   let stderr = '';
   const code = await main(argv, {
     stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text), isTTY: false },
+    stderr: { write: (text: string) => (stderr += text), isTTY },
   });
   return { code, stdout, stderr };
 }
+
+const run = (...argv: string[]) => runWith(false, argv);
 
 function lastJsonLine(stdout: string) {
   const lines = stdout.trim().split('\n');
@@ -172,6 +174,54 @@ describe('finetrack-train: bad input exits 2 with a message on stderr', () => {
     const { code, stderr } = await run(...argv());
     expect(stderr).toMatch(message);
     expect(code).toBe(2);
+  });
+});
+
+describe('finetrack-train: progress and imported models', () => {
+  const quick = [
+    '--dataset',
+    'mnist',
+    '--classes',
+    '5-9',
+    '--frozen-layers',
+    'all',
+    '--epochs',
+    '1',
+    '--train-samples',
+    '96',
+    '--validation-samples',
+    '32',
+  ];
+
+  it('draws a progress bar when stderr is a terminal and plain epoch lines otherwise', async () => {
+    const terminal = await runWith(true, ['finetune', '--source', untrainedSource, ...quick]);
+    expect(terminal.code).toBe(0);
+    expect(terminal.stderr).toMatch(/\| epoch 1\/1 \| loss [0-9.]+ \| 3\/3 steps/);
+    expect(terminal.stdout).toMatch(/^done: val_accuracy/m);
+    const piped = await run('finetune', '--source', untrainedSource, ...quick);
+    expect(piped.code).toBe(0);
+    expect(piped.stdout).toMatch(/^epoch 1\/1 loss [0-9.]+ accuracy [0-9.]+ val_loss/m);
+    expect(piped.stdout + piped.stderr).not.toMatch(/steps/);
+  });
+
+  it('fine-tunes from and inspects tfjs converter output (sharded, no finetrack.json)', async () => {
+    const converted = path.join(sandbox, 'converted');
+    await mkdir(converted);
+    const modelJson = JSON.parse(await readFile(path.join(untrainedSource, 'model.json'), 'utf8'));
+    const weights = await readFile(path.join(untrainedSource, 'weights.bin'));
+    const middle = 4 * 1000;
+    await writeFile(path.join(converted, 'group1-shard1of2.bin'), weights.subarray(0, middle));
+    await writeFile(path.join(converted, 'group1-shard2of2.bin'), weights.subarray(middle));
+    modelJson.weightsManifest[0].paths = ['group1-shard1of2.bin', 'group1-shard2of2.bin'];
+    modelJson.convertedBy = 'TensorFlow.js Converter v4.22.0';
+    await writeFile(path.join(converted, 'model.json'), JSON.stringify(modelJson));
+
+    const inspected = await run('inspect', converted);
+    expect(inspected.code).toBe(0);
+    expect(inspected.stdout).toMatch(/no finetrack\.json: imported model/);
+    const tuned = await run('finetune', '--source', converted, ...quick, '--json');
+    expect(tuned.code).toBe(0);
+    expect(lastJsonLine(tuned.stdout).frozenLayerNames).toEqual(['conv1', 'conv2', 'dense1']);
   });
 });
 
