@@ -1,0 +1,25 @@
+import type { CodegenConfig } from '@graphql-codegen/cli';
+
+// Typed documents for every `graphql(...)` call in src, from the API's committed schema.
+const config: CodegenConfig = {
+  schema: '../api/schema.graphql',
+  documents: ['src/**/*.graphql.ts'],
+  ignoreNoDocuments: true,
+  generates: {
+    './src/gql/': {
+      preset: 'client',
+      presetConfig: { fragmentMasking: false },
+      config: {
+        enumsAsTypes: true,
+        useTypeImports: true,
+        strictScalars: true,
+        scalars: {
+          DateTimeISO: 'string',
+          JSONObject: 'Record<string, unknown>',
+        },
+      },
+    },
+  },
+};
+
+export default config;

@@ -1,0 +1,5 @@
+import { DatasetsPage } from '@/features/catalogue/datasets-page';
+
+export default function Page() {
+  return <DatasetsPage />;
+}

@@ -1,0 +1,5 @@
+import { ModelsPage } from '@/features/catalogue/models-page';
+
+export default function Page() {
+  return <ModelsPage />;
+}

@@ -1,0 +1,5 @@
+import { TokensPage } from '@/features/tokens/tokens-page';
+
+export default function Page() {
+  return <TokensPage />;
+}

@@ -1,0 +1,5 @@
+import { TeamsPage } from '@/features/teams/teams-page';
+
+export default function Page() {
+  return <TeamsPage />;
+}

@@ -1,0 +1,107 @@
+import { graphql } from '@/gql';
+
+export const DatasetsQuery = graphql(`
+  query Datasets($teamId: ID!) {
+    datasets(teamId: $teamId, first: 100, orderBy: { field: NAME, direction: ASC }) {
+      nodes {
+        id
+        name
+        classNames
+        trainSamples
+        validationSamples
+        contentHash
+        spec
+        createdAt
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`);
+
+export const ModelsQuery = graphql(`
+  query Models($teamId: ID!) {
+    models(teamId: $teamId, first: 100, orderBy: { field: CREATED_AT, direction: ASC }) {
+      nodes {
+        id
+        name
+        kind
+        architecture
+        totalParams
+        trainableParams
+        parentModelId
+        dataset {
+          id
+          name
+        }
+        surgery {
+          cutLayer
+          frozenLayers
+          frozenLayerNames
+          headUnits
+          learningRate
+          initialization
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`);
+
+export const ModelQuery = graphql(`
+  query Model($id: ID!) {
+    model(id: $id) {
+      id
+      name
+      kind
+      architecture
+      inputShape
+      totalParams
+      trainableParams
+      weightsSha256
+      createdAt
+      dataset {
+        id
+        name
+      }
+      parent {
+        id
+        name
+      }
+      surgery {
+        cutLayer
+        frozenLayers
+        frozenLayerNames
+        headUnits
+        learningRate
+        initialization
+      }
+      layers {
+        name
+        type
+        outputShape
+        params
+        trainable
+        weightBearing
+        weightIndex
+      }
+      children(first: 100) {
+        nodes {
+          id
+          name
+          surgery {
+            cutLayer
+            frozenLayers
+            headUnits
+            learningRate
+          }
+        }
+      }
+    }
+  }
+`);

@@ -1,0 +1,84 @@
+'use client';
+
+import Link from 'next/link';
+import { useQuery } from 'urql';
+import type { ModelsQuery as ModelsResult } from '@/gql/graphql';
+import { useSession } from '../session/session-context';
+import { Empty, Loading, QueryState } from '../ui/states';
+import { formatNumber } from '../ui/format';
+import { ModelsQuery } from './catalogue.graphql';
+
+type ModelNode = ModelsResult['models']['nodes'][number];
+
+export function surgeryLabel(surgery: ModelNode['surgery']): string {
+  if (!surgery) return 'no surgery recorded';
+  return `cut at ${surgery.cutLayer}, ${surgery.frozenLayers} frozen, LR ${surgery.learningRate}, head ${surgery.headUnits}`;
+}
+
+function Lineage({ model, children }: { model: ModelNode; children: Map<string, ModelNode[]> }) {
+  const targets = children.get(model.id) ?? [];
+  return (
+    <li>
+      <Link href={`/models/${model.id}`}>{model.name}</Link>{' '}
+      <span className="muted">
+        {model.kind.toLowerCase()} · {model.architecture} · {formatNumber(model.totalParams)} params
+        {model.dataset ? ` · trained on ${model.dataset.name}` : ''}
+      </span>
+      {targets.length > 0 ? (
+        <ul>
+          {targets.map((target) => (
+            <li key={target.id} className="lineage-edge">
+              <span className="edge">→ {surgeryLabel(target.surgery)}</span>
+              <ul>
+                <Lineage model={target} children={children} />
+              </ul>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </li>
+  );
+}
+
+export function ModelsPage() {
+  const { team } = useSession();
+  if (!team) return <Loading />;
+  return <TeamModels teamId={team.id} />;
+}
+
+function TeamModels({ teamId }: { teamId: string }) {
+  const [result, reexecute] = useQuery({ query: ModelsQuery, variables: { teamId } });
+  const models = result.data?.models.nodes;
+  const byId = new Set(models?.map((model) => model.id));
+  const children = new Map<string, ModelNode[]>();
+  for (const model of models ?? [])
+    if (model.parentModelId)
+      children.set(model.parentModelId, [...(children.get(model.parentModelId) ?? []), model]);
+  // Roots: source models, and targets whose source is not in this page.
+  const roots = (models ?? []).filter(
+    (model) => !model.parentModelId || !byId.has(model.parentModelId),
+  );
+  return (
+    <main>
+      <h1>Models and lineage</h1>
+      <QueryState
+        fetching={result.fetching}
+        error={result.error}
+        hasData={!!models}
+        retry={() => reexecute({ requestPolicy: 'network-only' })}
+      >
+        {models?.length === 0 ? (
+          <Empty>
+            No models in this team yet. The trainer registers source models after pre-training.
+          </Empty>
+        ) : (
+          <ul className="lineage" aria-label="Model lineage">
+            {roots.map((model) => (
+              <Lineage key={model.id} model={model} children={children} />
+            ))}
+          </ul>
+        )}
+      </QueryState>
+    </main>
+  );
+}

@@ -1,0 +1,163 @@
+import { graphql } from '@/gql';
+
+export const RunFieldsFragment = graphql(`
+  fragment RunFields on Run {
+    id
+    status
+    initialization
+    frozenLayers
+    learningRate
+    seed
+    epochs
+    batchSize
+    optimizer
+    external
+    bestValAccuracy
+    lastValAccuracy
+    bestValLoss
+    lastValLoss
+    bestEpoch
+    wallSeconds
+    samplesPerSecond
+    backend
+    device
+    attempts
+    createdAt
+    startedAt
+    finishedAt
+  }
+`);
+
+export const ExperimentQuery = graphql(`
+  query Experiment($id: ID!) {
+    experiment(id: $id) {
+      id
+      name
+      status
+      teamId
+      sweep
+      createdAt
+      project {
+        id
+        name
+      }
+      sourceModel {
+        id
+        name
+        layers {
+          name
+          type
+          weightBearing
+          weightIndex
+        }
+      }
+      targetDataset {
+        id
+        name
+      }
+      runs(first: 500, orderBy: { field: CREATED_AT, direction: ASC }) {
+        nodes {
+          ...RunFields
+        }
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+      }
+    }
+  }
+`);
+
+export const GridQuery = graphql(`
+  query ExperimentGrid($id: ID!, $metric: String!, $summary: GridSummary!) {
+    experiment(id: $id) {
+      id
+      grid(metric: $metric, summary: $summary) {
+        metric
+        summary
+        lowerIsBetter
+        cells {
+          frozenLayers
+          learningRate
+          runCount
+          totalRuns
+          mean
+          std
+          best
+          gainOverScratch
+        }
+        scratch {
+          runCount
+          totalRuns
+          mean
+          std
+          best
+        }
+      }
+    }
+  }
+`);
+
+export const MetricsQuery = graphql(`
+  query Metrics($runIds: [ID!]!, $keys: [String!]!, $maxPoints: Int!) {
+    metrics(runIds: $runIds, keys: $keys, maxPoints: $maxPoints) {
+      runId
+      key
+      steps
+      values
+      wallTimes
+    }
+  }
+`);
+
+export const SetRunStatusMutation = graphql(`
+  mutation SetRunStatus($input: UpdateRunInput!) {
+    updateRun(input: $input) {
+      id
+      status
+      attempts
+      startedAt
+      finishedAt
+    }
+  }
+`);
+
+export const NewExperimentOptionsQuery = graphql(`
+  query NewExperimentOptions($teamId: ID!, $projectId: ID!) {
+    project(id: $projectId) {
+      id
+      name
+      teamId
+    }
+    models(teamId: $teamId, first: 100, filter: { kind: SOURCE }) {
+      nodes {
+        id
+        name
+        architecture
+        layers {
+          name
+          type
+          weightBearing
+          weightIndex
+          params
+        }
+      }
+    }
+    datasets(teamId: $teamId, first: 100) {
+      nodes {
+        id
+        name
+        classNames
+      }
+    }
+  }
+`);
+
+export const CreateExperimentMutation = graphql(`
+  mutation CreateExperiment($input: CreateExperimentInput!) {
+    createExperiment(input: $input) {
+      id
+      name
+    }
+  }
+`);

@@ -1,0 +1,182 @@
+import type { RunFieldsFragment } from '@/gql/graphql';
+
+export type RunRow = RunFieldsFragment;
+
+export interface CellStats {
+  frozenLayers: number;
+  learningRate: number;
+  /** Runs with a value for the metric. */
+  runCount: number;
+  totalRuns: number;
+  mean: number | null;
+  std: number | null;
+  best: number | null;
+  gainOverScratch: number | null;
+}
+
+export interface BaselineStats {
+  runCount: number;
+  totalRuns: number;
+  mean: number | null;
+  std: number | null;
+  best: number | null;
+}
+
+export interface GridData {
+  cells: CellStats[];
+  scratch: BaselineStats | null;
+  lowerIsBetter: boolean;
+}
+
+export const cellKey = (frozenLayers: number, learningRate: number) =>
+  `${frozenLayers}_${learningRate}`;
+
+export function parseCellKey(key: string): { frozenLayers: number; learningRate: number } | null {
+  const [frozen, rate] = key.split('_');
+  const frozenLayers = Number(frozen);
+  const learningRate = Number(rate);
+  if (!Number.isInteger(frozenLayers) || !Number.isFinite(learningRate) || rate === undefined)
+    return null;
+  return { frozenLayers, learningRate };
+}
+
+/** Mean and sample standard deviation (null under two values), as the API's grid computes them. */
+export function meanStd(values: number[]): { mean: number | null; std: number | null } {
+  if (values.length === 0) return { mean: null, std: null };
+  const mean = values.reduce((sum, value) => sum + value, 0) / values.length;
+  if (values.length < 2) return { mean, std: null };
+  const variance =
+    values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (values.length - 1);
+  return { mean, std: Math.sqrt(variance) };
+}
+
+/** Positive is better, whichever way the metric points. */
+export function gain(
+  mean: number | null,
+  baseline: number | null,
+  lowerIsBetter: boolean,
+): number | null {
+  if (mean === null || baseline === null) return null;
+  return lowerIsBetter ? baseline - mean : mean - baseline;
+}
+
+function stats(values: number[], totalRuns: number, lowerIsBetter: boolean): BaselineStats {
+  const { mean, std } = meanStd(values);
+  const best =
+    values.length === 0 ? null : lowerIsBetter ? Math.min(...values) : Math.max(...values);
+  return { runCount: values.length, totalRuns, mean, std, best };
+}
+
+/**
+ * Aggregates a per-run summary (e.g. the epoch of the best validation accuracy) into grid cells
+ * over seeds, for the metrics the API's grid does not compute from curves.
+ */
+export function aggregateRuns(
+  runs: readonly RunRow[],
+  value: (run: RunRow) => number | null | undefined,
+  lowerIsBetter: boolean,
+): GridData {
+  const groups = new Map<string, { frozenLayers: number; learningRate: number; runs: RunRow[] }>();
+  const scratchRuns: RunRow[] = [];
+  for (const run of runs) {
+    if (run.initialization === 'SCRATCH') {
+      scratchRuns.push(run);
+      continue;
+    }
+    const key = cellKey(run.frozenLayers, run.learningRate);
+    let group = groups.get(key);
+    if (!group) {
+      group = { frozenLayers: run.frozenLayers, learningRate: run.learningRate, runs: [] };
+      groups.set(key, group);
+    }
+    group.runs.push(run);
+  }
+  const valuesOf = (list: RunRow[]) =>
+    list.map(value).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  const scratch =
+    scratchRuns.length > 0 ? stats(valuesOf(scratchRuns), scratchRuns.length, lowerIsBetter) : null;
+  const cells = [...groups.values()].map((group) => {
+    const cell = stats(valuesOf(group.runs), group.runs.length, lowerIsBetter);
+    return {
+      frozenLayers: group.frozenLayers,
+      learningRate: group.learningRate,
+      ...cell,
+      gainOverScratch: gain(cell.mean, scratch?.mean ?? null, lowerIsBetter),
+    };
+  });
+  return { cells, scratch, lowerIsBetter };
+}
+
+export interface GridLayout {
+  rows: number[];
+  columns: number[];
+  cell(frozenLayers: number, learningRate: number): CellStats | undefined;
+  /** Range of the cell means, for the colour scale. */
+  min: number | null;
+  max: number | null;
+}
+
+/** Rows and columns from the sweep and the cells (a sweep value with no runs still gets a place). */
+export function layoutGrid(
+  grid: GridData,
+  sweep: { frozenLayers?: number[]; learningRates?: number[] } = {},
+): GridLayout {
+  const rows = new Set<number>(sweep.frozenLayers ?? []);
+  const columns = new Set<number>(sweep.learningRates ?? []);
+  const lookup = new Map<string, CellStats>();
+  let min: number | null = null;
+  let max: number | null = null;
+  for (const cell of grid.cells) {
+    rows.add(cell.frozenLayers);
+    columns.add(cell.learningRate);
+    lookup.set(cellKey(cell.frozenLayers, cell.learningRate), cell);
+    if (cell.mean !== null) {
+      min = min === null ? cell.mean : Math.min(min, cell.mean);
+      max = max === null ? cell.mean : Math.max(max, cell.mean);
+    }
+  }
+  return {
+    rows: [...rows].sort((a, b) => a - b),
+    columns: [...columns].sort((a, b) => a - b),
+    cell: (frozenLayers, learningRate) => lookup.get(cellKey(frozenLayers, learningRate)),
+    min,
+    max,
+  };
+}
+
+// Viridis, sampled at nine points: perceptually uniform and readable with colour-vision deficiencies.
+const VIRIDIS = [
+  [68, 1, 84],
+  [71, 44, 122],
+  [59, 81, 139],
+  [44, 113, 142],
+  [33, 144, 141],
+  [39, 173, 129],
+  [92, 200, 99],
+  [170, 220, 50],
+  [253, 231, 37],
+] as const;
+
+/** Viridis colour for t in [0, 1] (clamped), as an rgb() string. */
+export function viridis(t: number): string {
+  const clamped = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0));
+  const position = clamped * (VIRIDIS.length - 1);
+  const low = Math.floor(position);
+  const high = Math.min(VIRIDIS.length - 1, low + 1);
+  const fraction = position - low;
+  const channel = (index: number) =>
+    Math.round(VIRIDIS[low][index] + (VIRIDIS[high][index] - VIRIDIS[low][index]) * fraction);
+  return `rgb(${channel(0)}, ${channel(1)}, ${channel(2)})`;
+}
+
+/** Black on the light end of the scale, white on the dark end (contrast ≥ 4.5 either way). */
+export function textColourOn(t: number): string {
+  return t > 0.55 ? '#000000' : '#ffffff';
+}
+
+/** Where a value sits on the scale: 1 is the best cell, whichever way the metric points. */
+export function scalePosition(value: number, layout: GridLayout, lowerIsBetter: boolean): number {
+  if (layout.min === null || layout.max === null || layout.max === layout.min) return 1;
+  const t = (value - layout.min) / (layout.max - layout.min);
+  return lowerIsBetter ? 1 - t : t;
+}

@@ -1,0 +1,271 @@
+'use client';
+
+import { useMemo, useState, type FormEvent } from 'react';
+import type { CreateExperimentInput, Optimizer } from '@/gql/graphql';
+import { countRuns, parseNumberList, suggestedFineTuneRate } from './sweep-form-model';
+
+export interface ModelOption {
+  id: string;
+  name: string;
+  architecture: string;
+  layers: { name: string; type: string; weightBearing: boolean }[];
+}
+
+export interface DatasetOption {
+  id: string;
+  name: string;
+  classNames: string[];
+}
+
+interface NewExperimentFormProps {
+  projectId: string;
+  models: ModelOption[];
+  datasets: DatasetOption[];
+  submitting: boolean;
+  error?: string;
+  onSubmit(input: CreateExperimentInput): void;
+}
+
+const MAX_RUNS = 1000;
+
+export function NewExperimentForm({
+  projectId,
+  models,
+  datasets,
+  submitting,
+  error,
+  onSubmit,
+}: NewExperimentFormProps) {
+  const [modelId, setModelId] = useState(models[0]?.id ?? '');
+  const [datasetId, setDatasetId] = useState(datasets[0]?.id ?? '');
+  const [name, setName] = useState('');
+  const [frozen, setFrozen] = useState<ReadonlySet<number>>(new Set([0]));
+  const [scratchRate, setScratchRate] = useState('0.001');
+  const [ratesText, setRatesText] = useState('0.0001');
+  const [seedsText, setSeedsText] = useState('0, 1, 2');
+  const [epochs, setEpochs] = useState(5);
+  const [batchSize, setBatchSize] = useState(32);
+  const [optimizer, setOptimizer] = useState<Optimizer>('ADAM');
+  const [scratchBaseline, setScratchBaseline] = useState(true);
+
+  const model = models.find((candidate) => candidate.id === modelId);
+  const weightLayers = useMemo(
+    () => (model?.layers ?? []).filter((layer) => layer.weightBearing),
+    [model],
+  );
+  const rates = parseNumberList(ratesText);
+  const seeds = parseNumberList(seedsText);
+  const scratch = Number(scratchRate);
+  const suggestion =
+    Number.isFinite(scratch) && scratch > 0 ? suggestedFineTuneRate(scratch) : null;
+  const ratesValid = rates !== null && rates.length > 0 && rates.every((rate) => rate > 0);
+  const seedsValid = seeds !== null && seeds.every(Number.isInteger);
+  const runCount = countRuns({
+    frozenLayers: [...frozen],
+    learningRates: ratesValid ? rates : [],
+    seeds: seedsValid ? seeds : [],
+    includeScratchBaseline: scratchBaseline,
+  });
+  const problems = [
+    !modelId && 'choose a source model',
+    !datasetId && 'choose a target dataset',
+    frozen.size === 0 && 'choose at least one frozen depth',
+    !ratesValid && 'learning rates must be positive numbers',
+    !seedsValid && 'seeds must be whole numbers',
+    runCount > MAX_RUNS && `at most ${MAX_RUNS} runs per experiment`,
+  ].filter((problem): problem is string => typeof problem === 'string');
+
+  function toggleDepth(depth: number) {
+    const next = new Set(frozen);
+    if (next.has(depth)) next.delete(depth);
+    else next.add(depth);
+    setFrozen(next);
+  }
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    if (problems.length > 0 || !rates || !seeds) return;
+    onSubmit({
+      projectId,
+      sourceModelId: modelId,
+      targetDatasetId: datasetId,
+      name: name.trim() || undefined,
+      sweep: {
+        frozenLayers: [...frozen].sort((a, b) => a - b),
+        learningRates: [...new Set(rates)],
+        seeds: seeds.length > 0 ? [...new Set(seeds)] : undefined,
+        epochs,
+        batchSize,
+        optimizer,
+        includeScratchBaseline: scratchBaseline,
+        scratchLearningRate:
+          scratchBaseline && Number.isFinite(scratch) && scratch > 0 ? scratch : undefined,
+      },
+    });
+  }
+
+  return (
+    <form className="form" onSubmit={submit} aria-label="New experiment">
+      <label>
+        Name (optional)
+        <input name="name" value={name} onChange={(e) => setName(e.target.value)} maxLength={200} />
+      </label>
+      <label>
+        Source model
+        <select
+          name="sourceModel"
+          value={modelId}
+          onChange={(e) => {
+            setModelId(e.target.value);
+            setFrozen(new Set([0]));
+          }}
+        >
+          {models.map((candidate) => (
+            <option key={candidate.id} value={candidate.id}>
+              {candidate.name} ({candidate.architecture})
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Target dataset
+        <select
+          name="targetDataset"
+          value={datasetId}
+          onChange={(e) => setDatasetId(e.target.value)}
+        >
+          {datasets.map((candidate) => (
+            <option key={candidate.id} value={candidate.id}>
+              {candidate.name} ({candidate.classNames.length} classes)
+            </option>
+          ))}
+        </select>
+      </label>
+      <fieldset>
+        <legend>Frozen-layer depths (weight-bearing layers frozen from the input)</legend>
+        {[0, ...weightLayers.map((_, index) => index + 1)].map((depth) => (
+          <label key={depth} className="checkbox">
+            <input
+              type="checkbox"
+              name="frozenLayers"
+              value={depth}
+              checked={frozen.has(depth)}
+              onChange={() => toggleDepth(depth)}
+            />{' '}
+            {depth === 0
+              ? '0 — nothing frozen'
+              : `${depth} — ${weightLayers
+                  .slice(0, depth)
+                  .map((layer) => layer.name)
+                  .join(', ')}`}
+          </label>
+        ))}
+      </fieldset>
+      <label>
+        From-scratch learning rate
+        <input
+          name="scratchLearningRate"
+          inputMode="decimal"
+          value={scratchRate}
+          onChange={(e) => setScratchRate(e.target.value)}
+        />
+      </label>
+      <label>
+        Fine-tuning learning rates (comma-separated)
+        <input
+          name="learningRates"
+          inputMode="decimal"
+          value={ratesText}
+          onChange={(e) => setRatesText(e.target.value)}
+          aria-describedby="rate-hint"
+        />
+      </label>
+      <p id="rate-hint" className="muted">
+        {suggestion !== null ? (
+          <>
+            Suggested: one tenth of the from-scratch rate, {suggestion}.{' '}
+            <button
+              type="button"
+              onClick={() =>
+                setRatesText(
+                  rates && !rates.includes(suggestion)
+                    ? [...rates, suggestion].join(', ')
+                    : String(suggestion),
+                )
+              }
+            >
+              Add {suggestion}
+            </button>
+          </>
+        ) : (
+          'Enter the from-scratch rate to get a suggestion.'
+        )}
+      </p>
+      <label>
+        Seeds (comma-separated)
+        <input name="seeds" value={seedsText} onChange={(e) => setSeedsText(e.target.value)} />
+      </label>
+      <label>
+        Epochs
+        <input
+          name="epochs"
+          type="number"
+          min={1}
+          max={10000}
+          value={epochs}
+          onChange={(e) => setEpochs(Number(e.target.value))}
+        />
+      </label>
+      <label>
+        Batch size
+        <input
+          name="batchSize"
+          type="number"
+          min={1}
+          max={65536}
+          value={batchSize}
+          onChange={(e) => setBatchSize(Number(e.target.value))}
+        />
+      </label>
+      <label>
+        Optimizer
+        <select
+          name="optimizer"
+          value={optimizer}
+          onChange={(e) => setOptimizer(e.target.value as Optimizer)}
+        >
+          <option value="ADAM">Adam</option>
+          <option value="SGD">SGD</option>
+          <option value="MOMENTUM">SGD with momentum</option>
+        </select>
+      </label>
+      <label className="checkbox">
+        <input
+          type="checkbox"
+          name="includeScratchBaseline"
+          checked={scratchBaseline}
+          onChange={(e) => setScratchBaseline(e.target.checked)}
+        />{' '}
+        Train a from-scratch baseline (one run per seed)
+      </label>
+      <p data-testid="run-count" aria-live="polite">
+        <strong>{runCount}</strong> runs will be created
+      </p>
+      {problems.length > 0 ? (
+        <ul className="form-error">
+          {problems.map((problem) => (
+            <li key={problem}>{problem}</li>
+          ))}
+        </ul>
+      ) : null}
+      {error ? (
+        <p role="alert" className="form-error">
+          {error}
+        </p>
+      ) : null}
+      <button type="submit" disabled={submitting || problems.length > 0}>
+        Create {runCount} runs
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,77 @@
+'use client';
+
+import Link from 'next/link';
+import { useQuery } from 'urql';
+import { canWrite } from '../session/roles';
+import { useSession } from '../session/session-context';
+import { Empty, QueryState } from '../ui/states';
+import { formatDate } from '../ui/format';
+import { ProjectQuery } from './projects.graphql';
+
+export function ProjectPage({ id }: { id: string }) {
+  const [result, reexecute] = useQuery({ query: ProjectQuery, variables: { id } });
+  const { roleIn } = useSession();
+  const project = result.data?.project;
+  const experiments = result.data?.experiments.nodes ?? [];
+  const writable = canWrite(roleIn(project?.teamId));
+  return (
+    <main>
+      <QueryState
+        fetching={result.fetching}
+        error={result.error}
+        hasData={!!project}
+        retry={() => reexecute({ requestPolicy: 'network-only' })}
+      >
+        <p>
+          <Link href="/projects">Projects</Link> /
+        </p>
+        <h1>{project?.name}</h1>
+        {project?.description ? <p className="muted">{project.description}</p> : null}
+        <h2>Experiments</h2>
+        {writable ? (
+          <p>
+            <Link className="button-link" href={`/projects/${id}/experiments/new`}>
+              New experiment
+            </Link>
+          </p>
+        ) : null}
+        {experiments.length === 0 ? (
+          <Empty>No experiments in this project yet.</Empty>
+        ) : (
+          <table className="data">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Source model</th>
+                <th scope="col">Target dataset</th>
+                <th scope="col">Status</th>
+                <th scope="col">Created</th>
+              </tr>
+            </thead>
+            <tbody>
+              {experiments.map((experiment) => (
+                <tr key={experiment.id}>
+                  <td>
+                    <Link href={`/experiments/${experiment.id}`}>{experiment.name}</Link>
+                  </td>
+                  <td>
+                    {experiment.sourceModel ? (
+                      <Link href={`/models/${experiment.sourceModel.id}`}>
+                        {experiment.sourceModel.name}
+                      </Link>
+                    ) : (
+                      '—'
+                    )}
+                  </td>
+                  <td>{experiment.targetDataset?.name ?? '—'}</td>
+                  <td>{experiment.status.toLowerCase()}</td>
+                  <td>{formatDate(experiment.createdAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </QueryState>
+    </main>
+  );
+}

@@ -1,0 +1,38 @@
+import { graphql } from '@/gql';
+
+export const RunQuery = graphql(`
+  query Run($id: ID!) {
+    run(id: $id) {
+      ...RunFields
+      experimentId
+      teamId
+      optimizer
+      errorMessage
+      queuedAt
+      heartbeatAt
+      workerId
+      updatedAt
+    }
+  }
+`);
+
+export const RunExperimentQuery = graphql(`
+  query RunExperiment($id: ID!) {
+    experiment(id: $id) {
+      id
+      name
+      project {
+        id
+        name
+      }
+      sourceModel {
+        id
+        name
+        layers {
+          name
+          weightBearing
+        }
+      }
+    }
+  }
+`);

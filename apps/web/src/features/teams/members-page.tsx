@@ -1,0 +1,157 @@
+'use client';
+
+import { useState, type FormEvent } from 'react';
+import { useMutation, useQuery } from 'urql';
+import type { TeamRole } from '@/gql/graphql';
+import { errorMessage } from '@/lib/errors';
+import { canAdmin, ROLE_LABELS } from '../session/roles';
+import { useSession } from '../session/session-context';
+import { Empty, QueryState } from '../ui/states';
+import {
+  AddTeamMemberMutation,
+  RemoveTeamMemberMutation,
+  TeamMembersQuery,
+  UpdateTeamMemberMutation,
+} from './teams.graphql';
+
+const ROLES: TeamRole[] = ['VIEWER', 'MEMBER', 'ADMIN', 'OWNER'];
+
+export function MembersPage({ teamId }: { teamId: string }) {
+  const [result, reexecute] = useQuery({ query: TeamMembersQuery, variables: { teamId } });
+  const { me } = useSession();
+  const [updateState, updateMember] = useMutation(UpdateTeamMemberMutation);
+  const [removeState, removeMember] = useMutation(RemoveTeamMemberMutation);
+  const team = result.data?.team;
+  const admin = canAdmin(team?.role);
+  const refresh = () => reexecute({ requestPolicy: 'network-only' });
+  const mutationError = updateState.error ?? removeState.error;
+
+  return (
+    <main>
+      <QueryState fetching={result.fetching} error={result.error} hasData={!!team} retry={refresh}>
+        <h1>Members of {team?.name}</h1>
+        {!admin ? (
+          <Empty>Only admins and owners manage members.</Empty>
+        ) : (
+          <>
+            <AddMemberForm teamId={teamId} onAdded={refresh} />
+            {mutationError ? (
+              <p role="alert" className="form-error">
+                {errorMessage(mutationError)}
+              </p>
+            ) : null}
+            <table className="data">
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Email</th>
+                  <th scope="col">Role</th>
+                  <th scope="col">Actions</th>
+                </tr>
+              </thead>
+              <tbody>
+                {team?.members.nodes.map((membership) => (
+                  <tr key={membership.id}>
+                    <td>{membership.user.name}</td>
+                    <td>{membership.user.email}</td>
+                    <td>
+                      <label>
+                        <span className="visually-hidden">Role of {membership.user.email}</span>
+                        <select
+                          value={membership.role}
+                          disabled={membership.userId === me?.id}
+                          onChange={async (event) => {
+                            await updateMember({
+                              input: {
+                                teamId,
+                                userId: membership.userId,
+                                role: event.target.value as TeamRole,
+                              },
+                            });
+                            refresh();
+                          }}
+                        >
+                          {ROLES.map((role) => (
+                            <option key={role} value={role}>
+                              {ROLE_LABELS[role]}
+                            </option>
+                          ))}
+                        </select>
+                      </label>
+                    </td>
+                    <td>
+                      {membership.userId !== me?.id ? (
+                        <button
+                          type="button"
+                          className="danger"
+                          onClick={async () => {
+                            if (!window.confirm(`Remove ${membership.user.email} from the team?`))
+                              return;
+                            await removeMember({ teamId, userId: membership.userId });
+                            refresh();
+                          }}
+                        >
+                          Remove
+                        </button>
+                      ) : (
+                        <span className="muted">you</span>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </>
+        )}
+      </QueryState>
+    </main>
+  );
+}
+
+function AddMemberForm({ teamId, onAdded }: { teamId: string; onAdded(): void }) {
+  const [state, addMember] = useMutation(AddTeamMemberMutation);
+  const [email, setEmail] = useState('');
+  const [role, setRole] = useState<TeamRole>('MEMBER');
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const result = await addMember({ input: { teamId, email: email.trim(), role } });
+    if (!result.error) {
+      setEmail('');
+      onAdded();
+    }
+  }
+
+  return (
+    <form className="inline-form" onSubmit={submit} aria-label="Add member">
+      <label>
+        Member email
+        <input
+          name="memberEmail"
+          type="email"
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
+          required
+        />
+      </label>
+      <label>
+        Role
+        <select name="role" value={role} onChange={(e) => setRole(e.target.value as TeamRole)}>
+          {ROLES.map((candidate) => (
+            <option key={candidate} value={candidate}>
+              {ROLE_LABELS[candidate]}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button type="submit" disabled={state.fetching}>
+        Add member
+      </button>
+      {state.error ? (
+        <p role="alert" className="form-error">
+          {errorMessage(state.error)}
+        </p>
+      ) : null}
+    </form>
+  );
+}

@@ -1,0 +1,149 @@
+'use client';
+
+import { useState, type FormEvent } from 'react';
+import { useMutation, useQuery } from 'urql';
+import { errorMessage } from '@/lib/errors';
+import { Empty, QueryState } from '../ui/states';
+import { formatDate } from '../ui/format';
+import { ApiTokensQuery, CreateApiTokenMutation, RevokeApiTokenMutation } from './tokens.graphql';
+
+export function TokensPage() {
+  const [result, reexecute] = useQuery({ query: ApiTokensQuery });
+  const [createState, createToken] = useMutation(CreateApiTokenMutation);
+  const [revokeState, revokeToken] = useMutation(RevokeApiTokenMutation);
+  const [name, setName] = useState('');
+  const [secret, setSecret] = useState<string | null>(null);
+  const [copied, setCopied] = useState(false);
+  const refresh = () => reexecute({ requestPolicy: 'network-only' });
+  const tokens = result.data?.apiTokens.nodes;
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const created = await createToken({ input: { name: name.trim() } });
+    if (created.data) {
+      setSecret(created.data.createApiToken.token);
+      setCopied(false);
+      setName('');
+      refresh();
+    }
+  }
+
+  return (
+    <main>
+      <h1>API tokens</h1>
+      <p className="muted">
+        Scripts send a token as <code>Authorization: Bearer &lt;token&gt;</code>. It acts with your
+        roles.
+      </p>
+      <form className="inline-form" onSubmit={submit} aria-label="New API token">
+        <label>
+          Token name
+          <input
+            name="tokenName"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            required
+            maxLength={200}
+          />
+        </label>
+        <button type="submit" disabled={createState.fetching}>
+          Create token
+        </button>
+      </form>
+      {createState.error ? (
+        <p role="alert" className="form-error">
+          {errorMessage(createState.error)}
+        </p>
+      ) : null}
+      {secret ? (
+        <section aria-label="New token" className="new-token">
+          <p>
+            <strong>Copy this token now: it will not be shown again.</strong>
+          </p>
+          <p className="token-secret" data-testid="token-secret">
+            {secret}
+          </p>
+          <button
+            type="button"
+            onClick={async () => {
+              try {
+                await navigator.clipboard.writeText(secret);
+                setCopied(true);
+              } catch {
+                setCopied(false);
+              }
+            }}
+          >
+            {copied ? 'Copied' : 'Copy token'}
+          </button>{' '}
+          <button type="button" onClick={() => setSecret(null)}>
+            Done
+          </button>
+        </section>
+      ) : null}
+      {revokeState.error ? (
+        <p role="alert" className="form-error">
+          {errorMessage(revokeState.error)}
+        </p>
+      ) : null}
+      <QueryState
+        fetching={result.fetching}
+        error={result.error}
+        hasData={!!tokens}
+        retry={refresh}
+      >
+        {tokens && tokens.length === 0 ? (
+          <Empty>No tokens yet.</Empty>
+        ) : (
+          <table className="data">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Prefix</th>
+                <th scope="col">Created</th>
+                <th scope="col">Last used</th>
+                <th scope="col">Expires</th>
+                <th scope="col">State</th>
+              </tr>
+            </thead>
+            <tbody>
+              {tokens?.map((token) => (
+                <tr key={token.id}>
+                  <td>{token.name}</td>
+                  <td>
+                    <code>{token.prefix}…</code>
+                  </td>
+                  <td>{formatDate(token.createdAt)}</td>
+                  <td>{formatDate(token.lastUsedAt)}</td>
+                  <td>{formatDate(token.expiresAt)}</td>
+                  <td>
+                    {token.revokedAt ? (
+                      `revoked ${formatDate(token.revokedAt)}`
+                    ) : (
+                      <button
+                        type="button"
+                        className="danger"
+                        onClick={async () => {
+                          if (
+                            !window.confirm(
+                              `Revoke the token "${token.name}"? Scripts using it stop working.`,
+                            )
+                          )
+                            return;
+                          await revokeToken({ id: token.id });
+                          refresh();
+                        }}
+                      >
+                        Revoke
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </QueryState>
+    </main>
+  );
+}

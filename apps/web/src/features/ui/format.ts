@@ -1,0 +1,28 @@
+/** Compact number for tables and cells: 4 significant digits, exponent for tiny rates. */
+export function formatNumber(value: number | null | undefined, digits = 4): string {
+  if (value === null || value === undefined || Number.isNaN(value)) return '—';
+  if (value !== 0 && Math.abs(value) < 1e-3) return value.toExponential(1);
+  return Number(value.toPrecision(digits)).toString();
+}
+
+export function formatRate(value: number): string {
+  return value < 1e-3 ? value.toExponential(0) : String(Number(value.toPrecision(3)));
+}
+
+export function formatPercent(value: number | null | undefined): string {
+  if (value === null || value === undefined) return '—';
+  return `${(value * 100).toFixed(1)}%`;
+}
+
+export function formatDate(value: string | null | undefined): string {
+  if (!value) return '—';
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? value : date.toISOString().replace('T', ' ').slice(0, 19);
+}
+
+export function formatDuration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined) return '—';
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const minutes = Math.floor(seconds / 60);
+  return `${minutes} min ${Math.round(seconds % 60)} s`;
+}
