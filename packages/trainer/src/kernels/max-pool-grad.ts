@@ -20,10 +20,8 @@ export function maxPoolGradInOnePass(args: KernelArguments): TensorInfo {
     attrs.pad,
     attrs.dimRoundingMode,
   );
-  const x = backend.readSync(input.dataId) as Float32Array;
-  const upstream = backend.readSync(dy.dataId) as Float32Array;
+  const { output, dx, x, upstream } = buffers(backend, input, dy);
   const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth } = info;
-  const dx = new Float32Array(x.length);
   const top = info.padInfo.top;
   const left = info.padInfo.left;
   const best = new Float32Array(channels);
@@ -59,25 +57,38 @@ export function maxPoolGradInOnePass(args: KernelArguments): TensorInfo {
       }
     }
   }
-  return writeOutput(backend, input.shape, dx);
+  return output ?? (backend as CpuLike).makeTensorInfo(input.shape, 'float32', dx);
 }
 
-/** A new backend-owned tensor holding `values` (wasm: makeOutput; cpu: makeTensorInfo). */
-function writeOutput(backend: KernelBackend, shape: number[], values: Float32Array): TensorInfo {
-  const owner = backend as KernelBackend & {
-    makeOutput?(
-      shape: number[],
-      dtype: DataType,
-      memoryOffset?: number,
-      values?: Float32Array,
-    ): TensorInfo;
-    makeTensorInfo?(shape: number[], dtype: DataType, values: Float32Array): TensorInfo;
+interface HeapLike extends KernelBackend {
+  makeOutput(shape: number[], dtype: DataType): TensorInfo;
+  typedArrayFromHeap(tensor: TensorInfo): Float32Array;
+}
+interface CpuLike extends KernelBackend {
+  makeTensorInfo(shape: number[], dtype: DataType, values: Float32Array): TensorInfo;
+}
+
+/**
+ * On wasm: views straight into the heap for the inputs and a zeroed output allocated there
+ * (copies and fresh JavaScript buffers of this size cost more than the loop). Elsewhere: copies.
+ */
+function buffers(
+  backend: KernelBackend,
+  input: TensorInfo,
+  dy: TensorInfo,
+): { output?: TensorInfo; dx: Float32Array; x: Float32Array; upstream: Float32Array } {
+  if ('makeOutput' in backend && 'typedArrayFromHeap' in backend) {
+    const heap = backend as HeapLike;
+    const output = heap.makeOutput(input.shape, 'float32');
+    // Views only after allocating: growing the heap detaches older views.
+    const dx = heap.typedArrayFromHeap(output);
+    dx.fill(0);
+    return { output, dx, x: heap.typedArrayFromHeap(input), upstream: heap.typedArrayFromHeap(dy) };
+  }
+  const x = backend.readSync(input.dataId) as Float32Array;
+  return {
+    dx: new Float32Array(x.length),
+    x,
+    upstream: backend.readSync(dy.dataId) as Float32Array,
   };
-  if (owner.makeOutput !== undefined) {
-    return owner.makeOutput(shape, 'float32', undefined, values);
-  }
-  if (owner.makeTensorInfo !== undefined) {
-    return owner.makeTensorInfo(shape, 'float32', values);
-  }
-  throw new Error('MaxPoolGrad: this backend cannot take values from JavaScript');
 }
