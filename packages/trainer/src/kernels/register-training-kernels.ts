@@ -3,6 +3,7 @@ import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
 import { batchMatMulWithExplicitTransposes } from './batch-mat-mul.js';
 import { conv2dBackpropFilterAsForwardConv } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputAsForwardConv } from './conv2d-backprop-input.js';
+import { delegateToCpu } from './cpu-delegate.js';
 import type { KernelArguments } from './kernel-composition.js';
 import { maxPoolGradInOnePass } from './max-pool-grad.js';
 
@@ -14,6 +15,8 @@ const REPLACEMENTS: {
   kernelName: string;
   backends: readonly string[];
   make: (backendName: string, original: KernelConfig | undefined) => KernelFunc;
+  /** Falls back to the kernel it replaces, so it is only registered where one exists. */
+  wrapsOriginal?: boolean;
 }[] = [
   {
     kernelName: 'Conv2DBackpropFilter',
@@ -24,12 +27,14 @@ const REPLACEMENTS: {
   {
     kernelName: 'Conv2DBackpropInput',
     backends: ['wasm'],
+    wrapsOriginal: true,
     make: (backendName, original) => (args) =>
       conv2dBackpropInputAsForwardConv(args as KernelArguments, backendName, original!),
   },
   {
     kernelName: 'BatchMatMul',
     backends: ['wasm'],
+    wrapsOriginal: true,
     make: (backendName, original) => (args) =>
       batchMatMulWithExplicitTransposes(args as KernelArguments, backendName, original!),
   },
@@ -38,6 +43,14 @@ const REPLACEMENTS: {
     backends: ['wasm'],
     make: () => (args) => maxPoolGradInOnePass(args as KernelArguments),
   },
+  // Missing on wasm; only needed when depthwise layers (MobileNet sources) train.
+  ...['DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput'].map(
+    (kernelName) => ({
+      kernelName,
+      backends: ['wasm'],
+      make: () => delegateToCpu(kernelName),
+    }),
+  ),
 ];
 
 /** `${kernelName}/${backendName}` → the kernel we replaced (undefined when there was none). */
@@ -55,7 +68,7 @@ export function registerTrainingKernels(): void {
         continue;
       }
       const original = tf.getKernel(replacement.kernelName, backendName);
-      if (original === undefined && replacement.kernelName !== 'Conv2DBackpropFilter') {
+      if (original === undefined && replacement.wrapsOriginal === true) {
         continue;
       }
       originals.set(key, original);

@@ -117,3 +117,29 @@ describe('wasm training kernels', () => {
     },
   );
 });
+
+describe('depthwise convolution gradients on wasm (delegated to the cpu kernels)', () => {
+  it.each([
+    { shape: [2, 6, 6, 3], filter: [3, 3, 3, 2], stride: 1, padding: 'same' },
+    { shape: [2, 7, 7, 4], filter: [3, 3, 4, 1], stride: 2, padding: 'valid' },
+  ] as const)(
+    'input and filter gradients for $shape * $filter',
+    async ({ shape, filter, stride, padding }) => {
+      await selectBackend('wasm');
+      const gradients = () => {
+        const x = tf.randomUniform([...shape], -1, 1, 'float32', 8) as tf.Tensor4D;
+        const w = tf.randomUniform([...filter], -1, 1, 'float32', 9) as tf.Tensor4D;
+        const [dx, dw] = tf.grads((input: tf.Tensor, weights: tf.Tensor) =>
+          tf.sum(
+            tf.square(
+              tf.depthwiseConv2d(input as tf.Tensor4D, weights as tf.Tensor4D, stride, padding),
+            ),
+          ),
+        )([x, w]);
+        return tf.concat([dx.flatten(), dw.flatten()]);
+      };
+      const { wasm, cpu } = await onBoth(gradients);
+      expect(relativeError(wasm, cpu)).toBeLessThanOrEqual(1e-5);
+    },
+  );
+});
