@@ -1,10 +1,9 @@
 import type { NextConfig } from 'next';
 
-const apiUrl = (process.env.API_URL ?? 'http://127.0.0.1:4000').replace(/\/$/, '');
 const development = process.env.NODE_ENV !== 'production';
 
 // Next injects inline bootstrap scripts, so script-src needs 'unsafe-inline' without nonces;
-// everything else is locked to this origin (the API is reached through the rewrite below).
+// everything else is locked to this origin (the API is reached through the same-origin proxy).
 const contentSecurityPolicy = [
   "default-src 'self'",
   `script-src 'self' 'unsafe-inline'${development ? " 'unsafe-eval'" : ''}`,
@@ -21,13 +20,8 @@ const contentSecurityPolicy = [
 const nextConfig: NextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
-  // The browser talks to one origin; the API's session cookie then stays first-party.
-  async rewrites() {
-    return [
-      { source: '/graphql', destination: `${apiUrl}/graphql` },
-      { source: '/artifacts/:path*', destination: `${apiUrl}/artifacts/:path*` },
-    ];
-  },
+  // /graphql and /artifacts/* are forwarded to API_URL by route handlers (src/app/graphql,
+  // src/app/artifacts), read at request time: rewrites would freeze API_URL at build time.
   async headers() {
     return [
       {

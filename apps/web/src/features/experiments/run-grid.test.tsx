@@ -59,13 +59,13 @@ describe('RunGrid', () => {
   it('writes mean ± std, gain over scratch and run counts in each cell', () => {
     renderGrid();
     const cell = screen.getAllByTestId('grid-cell').find((c) => c.dataset.cell === '0_0.001')!;
-    expect(cell.textContent).toContain('0.9 ± 0.01');
-    expect(cell.textContent).toContain('+0.1 vs scratch');
+    expect(cell.textContent).toContain('0.900 ± 0.010');
+    expect(cell.textContent).toContain('+0.100 vs scratch');
     expect(cell.textContent).toContain('n=3');
     const partial = screen.getAllByTestId('grid-cell').find((c) => c.dataset.cell === '0_0.01')!;
-    expect(partial.textContent).toContain('0.7');
+    expect(partial.textContent).toContain('0.700');
     expect(partial.textContent).not.toContain('±');
-    expect(partial.textContent).toContain('−0.1 vs scratch');
+    expect(partial.textContent).toContain('−0.100 vs scratch');
     expect(partial.textContent).toContain('n=1/3');
   });
 
@@ -93,7 +93,7 @@ describe('RunGrid', () => {
   it('has a scratch baseline row', () => {
     renderGrid();
     const scratch = screen.getByTestId('grid-scratch');
-    expect(scratch.textContent).toContain('0.8 ± 0.02');
+    expect(scratch.textContent).toContain('0.800 ± 0.020');
     expect(within(scratch.closest('tr')!).getByText('Scratch baseline')).toBeTruthy();
   });
 

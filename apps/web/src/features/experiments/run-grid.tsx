@@ -24,13 +24,27 @@ interface RunGridProps {
   depthLabel?(frozenLayers: number): string | undefined;
 }
 
-const signed = (value: number) => `${value >= 0 ? '+' : '−'}${formatNumber(Math.abs(value), 3)}`;
+/** Decimals that suit the metric's size, shared by mean, std and gain so they line up. */
+function decimalsFor(value: number | null): number {
+  const size = Math.abs(value ?? 0);
+  return size < 1 ? 3 : size < 100 ? 2 : 0;
+}
+
+function fixed(value: number, decimals: number): string {
+  const text = value.toFixed(decimals);
+  return Number(text) === 0 && value !== 0 ? `<${(10 ** -decimals).toFixed(decimals)}` : text;
+}
+
+const signed = (value: number, decimals: number) =>
+  `${value >= 0 ? '+' : '−'}${Math.abs(value).toFixed(decimals)}`;
 
 function Stat({ mean, std }: { mean: number | null; std: number | null }) {
+  if (mean === null) return <span className="stat">—</span>;
+  const decimals = decimalsFor(mean);
   return (
     <span className="stat">
-      {formatNumber(mean, 3)}
-      {std !== null ? ` ± ${formatNumber(std, 2)}` : ''}
+      <strong>{mean.toFixed(decimals)}</strong>
+      {std !== null ? ` ± ${fixed(std, decimals)}` : ''}
     </span>
   );
 }
@@ -140,7 +154,9 @@ export function RunGrid({
                     >
                       <Stat mean={cell.mean} std={cell.std} />
                       {cell.gainOverScratch !== null ? (
-                        <div className="gain">{signed(cell.gainOverScratch)} vs scratch</div>
+                        <div className="gain">
+                          {signed(cell.gainOverScratch, decimalsFor(cell.mean))} vs scratch
+                        </div>
                       ) : null}
                       <div className="count">
                         n={cell.runCount}

@@ -39,7 +39,12 @@ function TeamProjects({
   return (
     <main>
       <h1>Projects of {teamName}</h1>
-      {writable ? <CreateProjectForm teamId={teamId} /> : null}
+      {writable ? (
+        <CreateProjectForm
+          teamId={teamId}
+          onCreated={() => reexecute({ requestPolicy: 'network-only' })}
+        />
+      ) : null}
       <QueryState
         fetching={result.fetching}
         error={result.error}
@@ -75,7 +80,8 @@ function TeamProjects({
   );
 }
 
-function CreateProjectForm({ teamId }: { teamId: string }) {
+// An empty list names no Project type, so urql's document cache cannot tell it is stale.
+function CreateProjectForm({ teamId, onCreated }: { teamId: string; onCreated(): void }) {
   const [state, createProject] = useMutation(CreateProjectMutation);
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
@@ -86,6 +92,7 @@ function CreateProjectForm({ teamId }: { teamId: string }) {
     if (!result.error) {
       setName('');
       setDescription('');
+      onCreated();
     }
   }
 

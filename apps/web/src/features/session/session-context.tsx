@@ -21,7 +21,6 @@ export interface Session {
 
 const SessionContext = createContext<Session | null>(null);
 const TEAM_KEY = 'finetrack.team';
-const anonymousContext = { skipAuthRedirect: true };
 
 function storedTeamId(): string | null {
   if (typeof window === 'undefined') return null;
@@ -33,8 +32,8 @@ function storedTeamId(): string | null {
 }
 
 export function SessionProvider({ children }: { children: ReactNode }) {
-  // Public pages mount this too; they must not bounce to /login, so no redirect here.
-  const [result, reexecute] = useQuery({ query: MeQuery, context: anonymousContext });
+  // Anonymous visitors are sent to /login by the client's error exchange (not on public pages).
+  const [result, reexecute] = useQuery({ query: MeQuery });
   const [teamId, setTeamIdState] = useState<string | null>(storedTeamId);
   const me = result.data?.me;
 

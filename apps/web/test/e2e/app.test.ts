@@ -1,0 +1,275 @@
+import { readFile } from 'node:fs/promises';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient } from '../support/api-client';
+import { launchChromium, screenshot, SCREENSHOTS } from '../support/browser';
+import { seedCatalogue, seedExperiment } from '../support/seed';
+import { startStack, type Stack } from '../support/stack';
+
+const PASSWORD = 'correct horse battery';
+const OWNER = `owner-${Date.now()}@example.test`;
+const VIEWER = `viewer-${Date.now()}@example.test`;
+
+let stack: Stack;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+const state: { teamId?: string; projectId?: string; experimentId?: string; failedRunId?: string } =
+  {};
+const browserErrors: string[] = [];
+
+function watch(target: Page) {
+  target.on('pageerror', (error) => browserErrors.push(`pageerror: ${error.message}`));
+  target.on('console', (message) => {
+    // A 401-style GraphQL answer is expected on the log-in page; anything else is a bug.
+    if (message.type() === 'error' && !/status of 40[01]/.test(message.text()))
+      browserErrors.push(`console: ${message.text()}`);
+  });
+}
+
+beforeAll(async () => {
+  stack = await startStack();
+  browser = await launchChromium();
+  context = await browser.newContext({
+    acceptDownloads: true,
+    viewport: { width: 1400, height: 1000 },
+  });
+  page = await context.newPage();
+  watch(page);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+  console.log(`\nScreenshots: ${SCREENSHOTS}`);
+});
+
+describe('Finetrack in a browser', () => {
+  it('sends anonymous visitors to the log-in page with a return URL', async () => {
+    await page.goto(`${stack.webUrl}/projects`);
+    await page.waitForURL(/\/login\?returnTo=%2Fprojects/);
+    await expect(page.locator('input[name="email"]').count()).resolves.toBe(1);
+    await screenshot(page, '01-login');
+  });
+
+  it('answers with secure headers', async () => {
+    const response = await fetch(`${stack.webUrl}/login`);
+    expect(response.headers.get('x-frame-options')).toBe('DENY');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(response.headers.get('referrer-policy')).toBe('strict-origin-when-cross-origin');
+  });
+
+  it('signs up, creates a team and a project', async () => {
+    await page.goto(`${stack.webUrl}/signup`);
+    await page.fill('input[name="name"]', 'Ada Owner');
+    await page.fill('input[name="email"]', OWNER);
+    await page.fill('input[name="password"]', PASSWORD);
+    await screenshot(page, '02-signup');
+    await page.click('button[type="submit"]');
+    await page.waitForURL(/\/projects$/);
+    await page.getByLabel('Team name').fill('Vision team');
+    await page.getByRole('button', { name: 'Create team' }).click();
+    await page.getByRole('heading', { name: 'Projects of Vision team' }).waitFor();
+    await page.getByLabel('Project name').fill('Digits transfer');
+    await page.getByLabel('Description').fill('MNIST 0–4 → 5–9');
+    await page.getByRole('button', { name: 'Create project' }).click();
+    await page.getByRole('link', { name: 'Digits transfer' }).waitFor();
+    await screenshot(page, '03-projects');
+  });
+
+  it('shows the seeded catalogue: datasets, lineage and a model with frozen layers', async () => {
+    const client = new ApiClient(stack.apiUrl);
+    await client.logIn(OWNER, PASSWORD);
+    const me = await client.request<{ me: { teams: { id: string }[] } }>('{ me { teams { id } } }');
+    state.teamId = me.me.teams[0].id;
+    const projects = await client.request<{ projects: { nodes: { id: string }[] } }>(
+      'query($teamId: ID!) { projects(teamId: $teamId) { nodes { id } } }',
+      { teamId: state.teamId },
+    );
+    state.projectId = projects.projects.nodes[0].id;
+    const catalogue = await seedCatalogue(client, state.teamId);
+    const seeded = await seedExperiment(client, {
+      projectId: state.projectId,
+      sourceModelId: catalogue.sourceModelId,
+      datasetId: catalogue.datasetId,
+      name: 'Freeze depth × LR',
+      frozenLayers: [0, 1, 2],
+      learningRates: [0.0001, 0.001, 0.01],
+      seeds: [0, 1],
+      includeScratchBaseline: true,
+      epochs: 10,
+      steps: 50,
+      withDrift: true,
+      failed: 1,
+    });
+    state.experimentId = seeded.experimentId;
+    state.failedRunId = seeded.failedRunIds[0];
+    expect(seeded.runs).toHaveLength(3 * 3 * 2 + 2);
+    await client.signUp(VIEWER, PASSWORD, 'Vic Viewer');
+
+    await page.goto(`${stack.webUrl}/datasets`);
+    await page.getByRole('cell', { name: 'MNIST digits 5–9' }).waitFor();
+    await screenshot(page, '04-datasets');
+    await page.goto(`${stack.webUrl}/models`);
+    await page.getByText('cut at dense1, 2 frozen, LR 0.0001, head 5').waitFor();
+    await screenshot(page, '05-models-lineage');
+    await page.goto(`${stack.webUrl}/models/${catalogue.targetModelId}`);
+    await page.getByRole('table', { name: 'Layers' }).waitFor();
+    await expect(page.locator('tr[data-frozen="true"]').count()).resolves.toBe(2);
+    await screenshot(page, '06-model');
+  });
+
+  it('counts the runs of a new experiment before it is submitted', async () => {
+    await page.goto(`${stack.webUrl}/projects/${state.projectId}/experiments/new`);
+    const count = page.getByTestId('run-count');
+    await count.waitFor();
+    await expect(count.textContent()).resolves.toContain('6 runs'); // 1 depth × 1 rate × 3 seeds + 3 scratch
+    await page.getByLabel('2 — conv1, conv2').check();
+    await page.getByRole('button', { name: 'Add 0.0001' }).waitFor();
+    await page.getByLabel('Fine-tuning learning rates (comma-separated)').fill('0.0001, 0.001');
+    await expect(count.textContent()).resolves.toContain('15 runs'); // 2 × 2 × 3 + 3 scratch
+    await screenshot(page, '07-new-experiment');
+  });
+
+  it('opens the experiment: every grid cell and every run, selection in the URL', async () => {
+    await page.goto(`${stack.webUrl}/projects/${state.projectId}`);
+    await page.getByRole('link', { name: 'Freeze depth × LR' }).click();
+    await page.waitForURL(/\/experiments\//);
+    const grid = page.getByTestId('run-grid');
+    await grid.waitFor();
+    const cells = page.getByTestId('grid-cell');
+    await expect(cells.count()).resolves.toBe(9);
+    for (const text of await cells.allTextContents()) expect(text).toMatch(/\d\.\d+.*vs scratch/);
+    await expect(page.getByTestId('grid-scratch').textContent()).resolves.toMatch(/± /);
+    await expect(page.getByTestId('run-row').count()).resolves.toBe(20);
+    await page.locator('[data-testid="curves"][data-state="drawn"]').waitFor();
+    await page.locator('[data-testid="drift"][data-state="drawn"]').waitFor();
+    await screenshot(page, '08-experiment');
+
+    await cells.nth(4).click();
+    await page.waitForURL(/cells=1_0\.001/);
+    await expect(page.getByTestId('selection-count').textContent()).resolves.toMatch(
+      /^2 runs selected/,
+    );
+    await page.getByLabel('Group by').selectOption('frozenLayers');
+    await page.waitForURL(/group=frozenLayers/);
+    await page.getByLabel('Grid metric').selectOption('val_loss:BEST');
+    await page.waitForURL(/metric=val_loss%3ABEST/);
+    await page.locator('[data-testid="grid-cell"]').first().waitFor();
+    await screenshot(page, '09-experiment-selected');
+
+    // The link restores the same view.
+    const link = page.url();
+    await page.goto(link);
+    await expect(page.getByLabel('Group by').inputValue()).resolves.toBe('frozenLayers');
+    await expect(page.getByTestId('selection-count').textContent()).resolves.toMatch(
+      /^2 runs selected/,
+    );
+  });
+
+  it('filters, sorts, hides identical columns and exports CSV', async () => {
+    await page.getByLabel('Filter Frozen layers').fill('>=1');
+    await expect(page.getByTestId('run-row').count()).resolves.toBe(12);
+    await page.getByLabel('Filter Frozen layers').fill('');
+    await page.getByRole('button', { name: 'Best val acc' }).click();
+    await page.getByRole('button', { name: /Best val acc/ }).click(); // descending
+    await expect(page.locator('th[aria-sort="descending"]').textContent()).resolves.toContain(
+      'Best val acc',
+    );
+    await page.getByLabel('Differences only').click();
+    await page.waitForURL(/diff=1/);
+    await expect(page.getByRole('button', { name: 'Epochs', exact: true }).count()).resolves.toBe(
+      0,
+    );
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV' }).click(),
+    ]);
+    const csv = await readFile((await download.path())!, 'utf8');
+    const lines = csv.trim().split(/\r\n/);
+    expect(lines).toHaveLength(21);
+    expect(lines[0]).toContain('frozenLayers');
+    expect(lines[0]).not.toContain('epochs');
+    expect(download.suggestedFilename()).toBe(`experiment-${state.experimentId}-runs.csv`);
+  });
+
+  it('opens a run: hyperparameters, timings, curves and the error of a failed run', async () => {
+    await page.getByTestId('run-link').first().click();
+    await page.waitForURL(/\/runs\//);
+    await page.getByTestId('run-hyperparameters').waitFor();
+    await page.locator('[data-testid="run-accuracy"][data-state="drawn"]').waitFor();
+    await screenshot(page, '10-run');
+    await page.goto(`${stack.webUrl}/runs/${state.failedRunId}`);
+    await page.getByText('out of memory while allocating conv2 gradients').waitFor();
+    await expect(page.getByRole('button', { name: 'Retry run' }).count()).resolves.toBe(1);
+    await screenshot(page, '11-run-failed');
+  });
+
+  it('creates an API token shown once, then revokes it', async () => {
+    await page.goto(`${stack.webUrl}/settings/tokens`);
+    await page.getByLabel('Token name').fill('laptop script');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const secret = await page.getByTestId('token-secret').textContent();
+    expect(secret?.length).toBeGreaterThan(20);
+    const me = await new ApiClient(stack.apiUrl, secret!).request<{ me: { email: string } }>(
+      '{ me { email } }',
+    );
+    expect(me.me.email).toBe(OWNER);
+    await screenshot(page, '12-token-created');
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Revoke' }).click();
+    await page.getByText(/^revoked /).waitFor();
+    await expect(new ApiClient(stack.apiUrl, secret!).request('{ me { email } }')).rejects.toThrow(
+      /UNAUTHENTICATED/,
+    );
+  });
+
+  it('adds a viewer on the members page', async () => {
+    await page.goto(`${stack.webUrl}/teams/${state.teamId}/members`);
+    await page.getByLabel('Member email').fill(VIEWER);
+    await page.locator('select[name="role"]').selectOption('VIEWER');
+    await page.getByRole('button', { name: 'Add member' }).click();
+    await page.getByRole('cell', { name: VIEWER, exact: true }).waitFor();
+    await screenshot(page, '13-members');
+  });
+
+  it('logs out', async () => {
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL(/\/login/);
+    await page.goto(`${stack.webUrl}/experiments/${state.experimentId}`);
+    await page.waitForURL(/\/login\?returnTo=%2Fexperiments%2F/);
+  });
+
+  it('shows a viewer no write controls', async () => {
+    const viewerContext = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const viewer = await viewerContext.newPage();
+    watch(viewer);
+    await viewer.goto(
+      `${stack.webUrl}/login?returnTo=${encodeURIComponent(`/experiments/${state.experimentId}`)}`,
+    );
+    await viewer.fill('input[name="email"]', VIEWER);
+    await viewer.fill('input[name="password"]', PASSWORD);
+    await viewer.click('button[type="submit"]');
+    await viewer.waitForURL(/\/experiments\//);
+    await viewer.getByTestId('run-grid').waitFor();
+    await expect(viewer.getByTestId('run-row').count()).resolves.toBe(20);
+    await expect(viewer.getByRole('button', { name: /^(Cancel|Retry)$/ }).count()).resolves.toBe(0);
+    await viewer.goto(`${stack.webUrl}/runs/${state.failedRunId}`);
+    await viewer.getByText('out of memory while allocating conv2 gradients').waitFor();
+    await expect(viewer.getByRole('button', { name: 'Retry run' }).count()).resolves.toBe(0);
+    await viewer.goto(`${stack.webUrl}/projects/${state.projectId}`);
+    await viewer.getByRole('link', { name: 'Freeze depth × LR' }).waitFor();
+    await expect(viewer.getByRole('link', { name: 'New experiment' }).count()).resolves.toBe(0);
+    await viewer.goto(`${stack.webUrl}/projects`);
+    await viewer.getByRole('link', { name: 'Digits transfer' }).waitFor();
+    await expect(viewer.getByRole('button', { name: 'Create project' }).count()).resolves.toBe(0);
+    await expect(viewer.getByRole('link', { name: 'Members' }).count()).resolves.toBe(0);
+    await screenshot(viewer, '14-viewer-projects');
+    await viewerContext.close();
+  });
+
+  it('logged no browser errors', () => {
+    expect(browserErrors).toEqual([]);
+  });
+});
