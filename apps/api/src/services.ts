@@ -14,11 +14,12 @@ import { AuthService } from './modules/users/auth.service.js';
 export function createServices(dataSource: DataSource, config: Config) {
   const access = new AccessService(dataSource);
   const runs = new RunsService(dataSource, access);
+  const auth = new AuthService(dataSource, config);
   return {
     access,
-    auth: new AuthService(dataSource, config),
+    auth,
     teams: new TeamsService(dataSource, access),
-    tokens: new TokensService(dataSource, access),
+    tokens: new TokensService(dataSource, access, auth),
     projects: new ProjectsService(dataSource, access),
     datasets: new DatasetsService(dataSource, access),
     models: new ModelsService(dataSource, access),

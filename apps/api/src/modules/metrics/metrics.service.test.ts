@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { AppError } from '../../graphql/errors.js';
-import { MAX_POINTS_PER_BATCH, preparePoints } from './metrics.service.js';
+import {
+  chunkStats,
+  copyText,
+  MAX_POINTS_PER_BATCH,
+  preparePoints,
+  runLockKey,
+} from './metrics.service.js';
 
 describe('preparePoints', () => {
   const sut = preparePoints;
@@ -70,6 +76,52 @@ describe('preparePoints', () => {
           expect(new Set(points.map((p) => `${p.key}/${p.step}`)).size).toBe(pairs.length);
         },
       ),
+    );
+  });
+});
+
+describe('chunkStats', () => {
+  const sut = chunkStats;
+
+  it('groups 16 steps per chunk with count, lowest (earliest on ties) and highest (latest on ties)', () => {
+    const columns = preparePoints(
+      [
+        { key: 'a', step: 0, value: 2, wallTime: 1 },
+        { key: 'a', step: 5, value: 1, wallTime: 2 },
+        { key: 'a', step: 9, value: 1, wallTime: 3 },
+        { key: 'a', step: 15, value: 2, wallTime: 4 },
+        { key: 'a', step: 16, value: 7, wallTime: 5 },
+        { key: 'b', step: 1, value: 3, wallTime: 6 },
+      ],
+      0,
+    );
+    expect(sut(columns)).toEqual({
+      keys: ['a', 'a', 'b'],
+      chunks: [0, 1, 0],
+      counts: [4, 1, 1],
+      lowValues: [1, 7, 3],
+      lowSteps: [5, 16, 1],
+      lowWalls: [2, 5, 6],
+      highValues: [2, 7, 3],
+      highSteps: [15, 16, 1],
+      highWalls: [4, 5, 6],
+    });
+  });
+});
+
+describe('copyText', () => {
+  it('escapes the characters COPY treats specially', () => {
+    const columns = preparePoints([{ key: 'a\tb\\c', step: 1, value: 0.5, wallTime: 2 }], 0);
+    expect(copyText('r', columns)).toBe('r\ta\\tb\\\\c\t1\t0.5\t2\n');
+  });
+});
+
+describe('runLockKey', () => {
+  it('is a stable integer that fits a bigint', () => {
+    const key = runLockKey('ffffffff-ffff-4fff-bfff-ffffffffffff');
+    expect(BigInt(key) < 2n ** 63n).toBe(true);
+    expect(runLockKey('00000000-0000-4000-8000-000000000001')).toBe(
+      runLockKey('00000000-0000-4000-8000-000000000001'),
     );
   });
 });

@@ -1,4 +1,7 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Pool } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { DataSource } from 'typeorm';
 import type { GraphQLContext } from '../../graphql/context.js';
 import { badInput, notFound } from '../../graphql/errors.js';
@@ -36,7 +39,12 @@ export function preparePoints(points: MetricPointInput[], now: number): PointCol
   for (let i = 0; i < points.length; i++) {
     const point = points[i];
     const { key, step, value } = point;
-    if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH)
+    if (
+      typeof key !== 'string' ||
+      key.length === 0 ||
+      key.length > MAX_KEY_LENGTH ||
+      key.includes('\u0000')
+    )
       throw badInput(`points[${i}].key must be 1–${MAX_KEY_LENGTH} characters`, {
         field: `points[${i}].key`,
       });
@@ -74,7 +82,98 @@ export function preparePoints(points: MetricPointInput[], now: number): PointCol
   return columns;
 }
 
-/** Writes a whole batch with one statement; the same (run, key, step) again overwrites. */
+/** Steps per roll-up chunk is 1 << CHUNK_BITS. */
+export const CHUNK_BITS = 4;
+
+export interface ChunkColumns {
+  keys: string[];
+  chunks: number[];
+  counts: number[];
+  /** Lowest / highest point of the chunk in this batch: value, step, wall time. */
+  lowValues: number[];
+  lowSteps: number[];
+  lowWalls: number[];
+  highValues: number[];
+  highSteps: number[];
+  highWalls: number[];
+}
+
+/**
+ * Per-chunk statistics of a batch (columns sorted by key, step). Ties follow PostgreSQL's array
+ * ordering of [value, step, wall]: the lowest point is the earliest, the highest the latest.
+ */
+export function chunkStats(columns: PointColumns): ChunkColumns {
+  const out: ChunkColumns = {
+    keys: [],
+    chunks: [],
+    counts: [],
+    lowValues: [],
+    lowSteps: [],
+    lowWalls: [],
+    highValues: [],
+    highSteps: [],
+    highWalls: [],
+  };
+  let last = -1;
+  for (let i = 0; i < columns.keys.length; i++) {
+    const key = columns.keys[i];
+    const step = columns.steps[i];
+    const value = columns.values[i];
+    const wall = columns.wallTimes[i];
+    const chunk = step >> CHUNK_BITS;
+    if (last < 0 || out.keys[last] !== key || out.chunks[last] !== chunk) {
+      out.keys.push(key);
+      out.chunks.push(chunk);
+      out.counts.push(1);
+      out.lowValues.push(value);
+      out.lowSteps.push(step);
+      out.lowWalls.push(wall);
+      out.highValues.push(value);
+      out.highSteps.push(step);
+      out.highWalls.push(wall);
+      last = out.keys.length - 1;
+      continue;
+    }
+    out.counts[last]++;
+    // Steps ascend within a chunk, so a tie keeps the earlier low and takes the later high.
+    if (value < out.lowValues[last]) {
+      out.lowValues[last] = value;
+      out.lowSteps[last] = step;
+      out.lowWalls[last] = wall;
+    }
+    if (value >= out.highValues[last]) {
+      out.highValues[last] = value;
+      out.highSteps[last] = step;
+      out.highWalls[last] = wall;
+    }
+  }
+  return out;
+}
+
+const escapeCopyText = (text: string) =>
+  /[\\\t\n\r]/.test(text)
+    ? text.replace(/[\\\t\n\r]/g, (c) =>
+        c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r',
+      )
+    : text;
+
+/** The batch in COPY's text format. */
+export function copyText(runId: string, columns: PointColumns): string {
+  const lines = new Array<string>(columns.keys.length);
+  let lastKey = '';
+  let escaped = '';
+  for (let i = 0; i < columns.keys.length; i++) {
+    if (columns.keys[i] !== lastKey) {
+      lastKey = columns.keys[i];
+      escaped = escapeCopyText(lastKey);
+    }
+    lines[i] =
+      `${runId}\t${escaped}\t${columns.steps[i]}\t${columns.values[i]}\t${columns.wallTimes[i]}\n`;
+  }
+  return lines.join('');
+}
+
+/** Overwriting path: the same (run, key, step) again replaces value and wall time. */
 export const UPSERT_POINTS_SQL = `
   INSERT INTO metric_points (run_id, key, step, value, wall_time)
   SELECT $1::uuid, k, s, v, w
@@ -82,42 +181,116 @@ export const UPSERT_POINTS_SQL = `
   ON CONFLICT (run_id, key, step)
   DO UPDATE SET value = EXCLUDED.value, wall_time = EXCLUDED.wall_time`;
 
+/** Fast path: only new points were written, so chunk statistics merge exactly. */
+const MERGE_CHUNKS_SQL = `
+  INSERT INTO metric_chunks AS c (run_id, key, chunk, n, low, high)
+  SELECT $1::uuid, k, ch, n, ARRAY[lv, ls, lw], ARRAY[hv, hs, hw]
+    FROM unnest($2::text[], $3::int[], $4::int[], $5::float8[], $6::float8[], $7::float8[],
+                $8::float8[], $9::float8[], $10::float8[]) AS t(k, ch, n, lv, ls, lw, hv, hs, hw)
+  ON CONFLICT (run_id, key, chunk) DO UPDATE
+     SET n = c.n + EXCLUDED.n, low = LEAST(c.low, EXCLUDED.low), high = GREATEST(c.high, EXCLUDED.high)`;
+
+/** Overwriting path: recompute the touched chunks from the points themselves. */
+const RECOMPUTE_CHUNKS_SQL = `
+  INSERT INTO metric_chunks AS c (run_id, key, chunk, n, low, high)
+  SELECT $1::uuid, p.key, p.step >> ${CHUNK_BITS}, count(*),
+         min(ARRAY[p.value, p.step, p.wall_time]), max(ARRAY[p.value, p.step, p.wall_time])
+    FROM unnest($2::text[], $3::int[]) AS t(k, ch)
+    JOIN metric_points p
+      ON p.run_id = $1::uuid AND p.key = t.k
+     AND p.step >= t.ch << ${CHUNK_BITS} AND p.step < (t.ch + 1) << ${CHUNK_BITS}
+   GROUP BY p.key, p.step >> ${CHUNK_BITS}
+  ON CONFLICT (run_id, key, chunk) DO UPDATE SET n = EXCLUDED.n, low = EXCLUDED.low, high = EXCLUDED.high`;
+
 /**
- * Down-samples each (run, key) curve to at most `maxPoints` inside PostgreSQL: the step range
- * is cut into maxPoints/2 buckets and each bucket keeps its minimum and maximum points, so
- * spikes survive. Curves come back column-wise, one row per curve.
+ * Down-samples each (run, key) curve to at most `maxPoints` inside PostgreSQL, from the chunk
+ * roll-up: a curve spanning more than maxPoints steps is cut into maxPoints/2 buckets of chunks
+ * and each bucket keeps its lowest and highest point, so spikes survive; shorter curves come
+ * back whole from metric_points. Each curve is one row with its numbers packed as big-endian
+ * float8 bytes (step, value, wall, …): exact, and far cheaper to decode than arrays or text.
  */
 export const SERIES_SQL = `
-  WITH ranges AS (
-    SELECT r.run_id, k.key, s.lo, s.hi
-      FROM unnest($1::uuid[]) AS r(run_id)
-     CROSS JOIN unnest($2::text[]) AS k(key)
+  WITH curves AS MATERIALIZED (
+    SELECT r.ord, k.kord, r.run_id, k.key, s.lo, s.hi
+      FROM unnest($1::uuid[]) WITH ORDINALITY AS r(run_id, ord)
+     CROSS JOIN unnest($2::text[]) WITH ORDINALITY AS k(key, kord)
      CROSS JOIN LATERAL (
-       SELECT min(p.step) AS lo, max(p.step) AS hi
-         FROM metric_points p WHERE p.run_id = r.run_id AND p.key = k.key
+       SELECT min(c.chunk) AS lo, max(c.chunk) AS hi
+         FROM metric_chunks c WHERE c.run_id = r.run_id AND c.key = k.key
      ) AS s
      WHERE s.lo IS NOT NULL
   ),
   buckets AS (
-    SELECT p.run_id, p.key,
-           min(ARRAY[p.value, p.step, p.wall_time]) AS low,
-           max(ARRAY[p.value, p.step, p.wall_time]) AS high
-      FROM ranges g
-      JOIN metric_points p ON p.run_id = g.run_id AND p.key = g.key
-     GROUP BY p.run_id, p.key, ((p.step - g.lo)::bigint * $3::int) / (g.hi - g.lo + 1)
+    SELECT g.ord, g.kord,
+           ((c.chunk - g.lo)::bigint * ($3::int / 2)) / (g.hi - g.lo + 1) AS bucket,
+           min(c.low) AS low, max(c.high) AS high
+      FROM curves g
+      JOIN metric_chunks c
+        ON c.run_id = g.run_id AND c.key = g.key AND c.chunk BETWEEN g.lo AND g.hi
+     WHERE (g.hi - g.lo + 1) << ${CHUNK_BITS} > $3::int
+     GROUP BY 1, 2, 3
   ),
-  points AS (
-    SELECT run_id, key, low[2]::int AS step, low[1] AS value, low[3] AS wall_time FROM buckets
-    UNION
-    SELECT run_id, key, high[2]::int, high[1], high[3] FROM buckets
+  packed AS (
+    SELECT ord, kord, true AS pairs,
+           string_agg(float8send(low[2]) || float8send(low[1]) || float8send(low[3])
+                      || float8send(high[2]) || float8send(high[1]) || float8send(high[3]), ''::bytea
+                      ORDER BY bucket) AS numbers
+      FROM buckets GROUP BY ord, kord
+    UNION ALL
+    SELECT g.ord, g.kord, false,
+           string_agg(float8send(p.step::float8) || float8send(p.value) || float8send(p.wall_time),
+                      ''::bytea ORDER BY p.step)
+      FROM curves g
+      JOIN metric_points p ON p.run_id = g.run_id AND p.key = g.key
+     WHERE (g.hi - g.lo + 1) << ${CHUNK_BITS} <= $3::int
+     GROUP BY 1, 2
   )
-  SELECT run_id AS "runId", key,
-         array_agg(step ORDER BY step) AS steps,
-         array_agg(value ORDER BY step) AS values,
-         array_agg(wall_time ORDER BY step) AS "wallTimes"
-    FROM points
-   GROUP BY run_id, key
-   ORDER BY array_position($1::uuid[], run_id), array_position($2::text[], key)`;
+  SELECT g.run_id, g.key, x.pairs, x.numbers
+    FROM curves g JOIN packed x USING (ord, kord)
+   ORDER BY g.ord, g.kord`;
+
+interface PackedSeries {
+  run_id: string;
+  key: string;
+  pairs: boolean;
+  numbers: Buffer;
+}
+
+/** Unpacks one SERIES_SQL row: whole curves as (step, value, wall) triples, buckets as two. */
+export function unpackSeries(row: PackedSeries): MetricSeries {
+  const view = new DataView(row.numbers.buffer, row.numbers.byteOffset, row.numbers.byteLength);
+  const count = row.numbers.byteLength / 8;
+  const steps: number[] = [];
+  const values: number[] = [];
+  const wallTimes: number[] = [];
+  const push = (at: number) => {
+    steps.push(view.getFloat64(at * 8));
+    values.push(view.getFloat64(at * 8 + 8));
+    wallTimes.push(view.getFloat64(at * 8 + 16));
+  };
+  if (!row.pairs) {
+    for (let i = 0; i < count; i += 3) push(i);
+  } else {
+    for (let i = 0; i < count; i += 6) {
+      const lowStep = view.getFloat64(i * 8);
+      const highStep = view.getFloat64(i * 8 + 24);
+      if (lowStep === highStep) push(i);
+      else if (lowStep < highStep) {
+        push(i);
+        push(i + 3);
+      } else {
+        push(i + 3);
+        push(i);
+      }
+    }
+  }
+  return { runId: row.run_id, key: row.key, steps, values, wallTimes };
+}
+
+/** A 60-bit advisory-lock key for a run. */
+export function runLockKey(runId: string): string {
+  return BigInt(`0x${runId.replace(/-/g, '').slice(0, 15)}`).toString();
+}
 
 export class MetricsService {
   constructor(
@@ -125,11 +298,18 @@ export class MetricsService {
     private readonly access: AccessService,
   ) {}
 
-  /** node-postgres pool under TypeORM: named (prepared) statements for the hot paths. */
+  /** node-postgres pool under TypeORM: COPY and named (prepared) statements for the hot paths. */
   private get pool(): Pool {
     return (this.dataSource.driver as unknown as { master: Pool }).master;
   }
 
+  /**
+   * Writes a batch idempotently. Fast path: COPY the points (one statement) and merge the
+   * chunk roll-up; a unique violation means some (key, step) already exists, so the batch is
+   * written again with INSERT … ON CONFLICT DO UPDATE (one statement) and its chunks are
+   * recomputed. Writers of one run share an advisory lock; the overwriting path takes it
+   * exclusively so its recompute never races a concurrent merge.
+   */
   async log(
     context: GraphQLContext,
     runId: string,
@@ -138,14 +318,68 @@ export class MetricsService {
     await this.access.requireOwned(context, 'runs', runId, TeamRole.MEMBER, 'run');
     const columns = preparePoints(points, Date.now() / 1000);
     if (columns.keys.length === 0) return { runId, written: 0 };
-    await this.pool.query({
-      name: 'finetrack-upsert-metric-points',
-      text: UPSERT_POINTS_SQL,
-      values: [runId, columns.keys, columns.steps, columns.values, columns.wallTimes],
-    });
-    return { runId, written: columns.keys.length };
+    const lock = runLockKey(runId);
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      try {
+        await client.query(`BEGIN; SELECT pg_advisory_xact_lock_shared(${lock})`);
+        await pipeline(
+          Readable.from([copyText(runId, columns)]),
+          client.query(
+            copyFrom('COPY metric_points (run_id, key, step, value, wall_time) FROM STDIN'),
+          ),
+        );
+        const chunks = chunkStats(columns);
+        await client.query({
+          name: 'finetrack-merge-metric-chunks',
+          text: MERGE_CHUNKS_SQL,
+          values: [
+            runId,
+            chunks.keys,
+            chunks.chunks,
+            chunks.counts,
+            chunks.lowValues,
+            chunks.lowSteps,
+            chunks.lowWalls,
+            chunks.highValues,
+            chunks.highSteps,
+            chunks.highWalls,
+          ],
+        });
+        await client.query('COMMIT');
+        return { runId, written: columns.keys.length };
+      } catch (error) {
+        await client.query('ROLLBACK');
+        if ((error as { code?: string }).code !== '23505') throw error;
+      }
+      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${lock})`);
+      try {
+        await client.query({
+          name: 'finetrack-upsert-metric-points',
+          text: UPSERT_POINTS_SQL,
+          values: [runId, columns.keys, columns.steps, columns.values, columns.wallTimes],
+        });
+        const chunks = chunkStats(columns);
+        await client.query({
+          name: 'finetrack-recompute-metric-chunks',
+          text: RECOMPUTE_CHUNKS_SQL,
+          values: [runId, chunks.keys, chunks.chunks],
+        });
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      }
+      return { runId, written: columns.keys.length };
+    } catch (error) {
+      // A connection that failed mid-protocol must not go back to the pool.
+      if (!(error as { code?: string }).code) broken = error as Error;
+      throw error;
+    } finally {
+      client.release(broken);
+    }
   }
-
   async series(
     context: GraphQLContext,
     runIds: string[],
@@ -169,11 +403,11 @@ export class MetricsService {
     if (teams.reduce((sum, row) => sum + row.n, 0) !== uniqueRuns.length) throw notFound('run');
     for (const row of teams)
       await this.access.require(context, row.team_id, TeamRole.VIEWER, 'run');
-    const result = await this.pool.query<MetricSeries>({
+    const result = await this.pool.query<PackedSeries>({
       name: 'finetrack-metric-series',
       text: SERIES_SQL,
-      values: [uniqueRuns, [...new Set(keys)], Math.floor(maxPoints / 2)],
+      values: [uniqueRuns, [...new Set(keys)], maxPoints],
     });
-    return result.rows;
+    return result.rows.map(unpackSeries);
   }
 }

@@ -5,7 +5,7 @@ import { applyListPage, isUuid, listPage, type Page } from '../../common/paginat
 import { newSecret, sha256Hex } from '../../common/secrets.js';
 import type { AccessService } from '../teams/access.service.js';
 import { atLeast, TeamRole } from '../teams/team-role.js';
-import { TOKEN_PREFIX } from '../users/auth.service.js';
+import { TOKEN_PREFIX, type AuthService } from '../users/auth.service.js';
 import { ApiToken, CreatedApiToken } from './api-token.entity.js';
 import type { CreateApiTokenInput } from './tokens.inputs.js';
 
@@ -13,6 +13,7 @@ export class TokensService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly access: AccessService,
+    private readonly auth: AuthService,
   ) {}
 
   async create(context: GraphQLContext, input: CreateApiTokenInput): Promise<CreatedApiToken> {
@@ -78,6 +79,7 @@ export class TokensService {
       token.revokedAt = new Date();
       await repository.update({ id }, { revokedAt: token.revokedAt });
     }
+    this.auth.forget(token.tokenHash);
     return token;
   }
 }

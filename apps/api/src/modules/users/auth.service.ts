@@ -14,11 +14,26 @@ export const TOKEN_PREFIX = 'ft_';
 const INVALID_CREDENTIALS = 'invalid email or password';
 const MAX_FAILURES = 10;
 const FAILURE_WINDOW_MS = 5 * 60_000;
+/** How long a token or session lookup is trusted before asking PostgreSQL again. */
+const CREDENTIAL_CACHE_MS = 10_000;
+const MAX_CACHED_CREDENTIALS = 10_000;
+
+interface CachedCredential {
+  viewer: Viewer;
+  tokenId?: string;
+  expiresAt: number | null;
+  cachedAt: number;
+}
+
+const invalidToken = () =>
+  new AppError(ErrorCode.Unauthenticated, 'the API token is invalid, expired or revoked');
 
 export class AuthService {
   /** Verified against when the email is unknown, so both failures cost the same time. */
   private dummyHash: Promise<string> | undefined;
   private readonly failures = new Map<string, { count: number; since: number }>();
+  private readonly credentials = new Map<string, CachedCredential>();
+  private readonly touched = new Map<string, number>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -63,8 +78,10 @@ export class AuthService {
 
   async logOut(context: GraphQLContext): Promise<boolean> {
     const secret = context.request.cookies?.[SESSION_COOKIE];
-    if (secret)
+    if (secret) {
+      this.forget(sha256Hex(secret));
       await this.dataSource.getRepository(Session).delete({ tokenHash: sha256Hex(secret) });
+    }
     context.reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return true;
   }
@@ -79,6 +96,8 @@ export class AuthService {
   /**
    * Resolves the caller from a Bearer token or the session cookie. A token that is unknown,
    * expired or revoked is an error (scripts should hear about it), a stale cookie is not.
+   * Lookups are cached for a few seconds (a script calling in a loop costs no query);
+   * revoking or logging out in this process drops the entry at once.
    */
   async authenticate(
     authorization: string | undefined,
@@ -87,35 +106,79 @@ export class AuthService {
     if (authorization !== undefined) {
       const match = /^Bearer\s+(\S+)$/i.exec(authorization);
       if (!match) throw unauthenticated();
-      const rows: { id: string; user_id: string; team_id: string | null }[] =
-        await this.dataSource.query(
-          `SELECT id, user_id, team_id FROM api_tokens
-            WHERE token_hash = $1 AND revoked_at IS NULL
-              AND (expires_at IS NULL OR expires_at > now())`,
-          [sha256Hex(match[1])],
+      const tokenHash = sha256Hex(match[1]);
+      const now = Date.now();
+      let entry = this.credentials.get(tokenHash);
+      if (!entry || now - entry.cachedAt > CREDENTIAL_CACHE_MS) {
+        const rows: {
+          id: string;
+          user_id: string;
+          team_id: string | null;
+          expires_at: Date | null;
+        }[] = await this.dataSource.query(
+          `SELECT id, user_id, team_id, expires_at FROM api_tokens
+              WHERE token_hash = $1 AND revoked_at IS NULL`,
+          [tokenHash],
         );
-      const token = rows[0];
-      if (!token)
-        throw new AppError(
-          ErrorCode.Unauthenticated,
-          'the API token is invalid, expired or revoked',
-        );
-      // Touch at most once a minute so a busy script does not write on every call.
-      await this.dataSource.query(
-        `UPDATE api_tokens SET last_used_at = date_trunc('milliseconds', now())
-          WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
-        [token.id],
-      );
-      return { userId: token.user_id, via: 'token', tokenTeamId: token.team_id };
+        const token = rows[0];
+        if (!token) throw invalidToken();
+        entry = {
+          viewer: { userId: token.user_id, via: 'token', tokenTeamId: token.team_id },
+          tokenId: token.id,
+          expiresAt: token.expires_at?.getTime() ?? null,
+          cachedAt: now,
+        };
+        this.remember(tokenHash, entry);
+      }
+      if (entry.expiresAt !== null && entry.expiresAt <= now) throw invalidToken();
+      this.touch(entry.tokenId!, now);
+      return entry.viewer;
     }
     if (cookie) {
-      const rows: { user_id: string }[] = await this.dataSource.query(
-        'SELECT user_id FROM sessions WHERE token_hash = $1 AND expires_at > now()',
-        [sha256Hex(cookie)],
-      );
-      if (rows[0]) return { userId: rows[0].user_id, via: 'cookie', tokenTeamId: null };
+      const sessionHash = sha256Hex(cookie);
+      const now = Date.now();
+      let entry = this.credentials.get(sessionHash);
+      if (!entry || now - entry.cachedAt > CREDENTIAL_CACHE_MS) {
+        const rows: { user_id: string; expires_at: Date }[] = await this.dataSource.query(
+          'SELECT user_id, expires_at FROM sessions WHERE token_hash = $1',
+          [sessionHash],
+        );
+        if (!rows[0]) return null;
+        entry = {
+          viewer: { userId: rows[0].user_id, via: 'cookie', tokenTeamId: null },
+          expiresAt: rows[0].expires_at.getTime(),
+          cachedAt: now,
+        };
+        this.remember(sessionHash, entry);
+      }
+      if (entry.expiresAt !== null && entry.expiresAt <= now) return null;
+      return entry.viewer;
     }
     return null;
+  }
+
+  /** Drops a cached token or session (after revoking or logging out). */
+  forget(hash: string): void {
+    this.credentials.delete(hash);
+  }
+
+  private remember(hash: string, entry: CachedCredential): void {
+    if (this.credentials.size >= MAX_CACHED_CREDENTIALS) this.credentials.clear();
+    this.credentials.set(hash, entry);
+  }
+
+  /** Records last use at most once a minute per token, off the request path. */
+  private touch(tokenId: string, now: number): void {
+    const last = this.touched.get(tokenId) ?? 0;
+    if (now - last < 60_000) return;
+    this.touched.set(tokenId, now);
+    if (this.touched.size > MAX_CACHED_CREDENTIALS) this.touched.clear();
+    this.dataSource
+      .query(
+        `UPDATE api_tokens SET last_used_at = date_trunc('milliseconds', now()) WHERE id = $1`,
+        [tokenId],
+      )
+      .catch(() => this.touched.delete(tokenId));
   }
 
   private async startSession(context: GraphQLContext, userId: string): Promise<void> {

@@ -1,0 +1,419 @@
+import 'reflect-metadata';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { loadConfig } from '../config.js';
+import { startEmbeddedPostgres, type RunningPostgres } from '../db/embedded-postgres.js';
+import { SERIES_SQL } from '../modules/metrics/metrics.service.js';
+import { createServer } from '../server.js';
+
+// `npm run bench -w @finetrack/api [-- --json]`: ingest vs COPY, down-sampled reads, and a
+// trivial query against a bare node:http handler, all in one process on loopback.
+
+const json = process.argv.includes('--json');
+const log = (line: string) => {
+  if (!json) console.log(line);
+};
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+/** POST with node:http and keep-alive: cheaper per call than fetch, so the client costs less. */
+function post(url: string, body: string, headers: Record<string, string> = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          ...headers,
+        },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          if (response.statusCode !== 200)
+            reject(new Error(`HTTP ${response.statusCode}: ${text.slice(0, 300)}`));
+          else resolve(text);
+        });
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+async function gql<T>(
+  url: string,
+  query: string,
+  variables: unknown,
+  headers: Record<string, string>,
+): Promise<T> {
+  const text = await post(`${url}/graphql`, JSON.stringify({ query, variables }), headers);
+  const parsed = JSON.parse(text) as { data?: T; errors?: unknown[] };
+  if (parsed.errors) throw new Error(JSON.stringify(parsed.errors).slice(0, 500));
+  return parsed.data as T;
+}
+
+/** Runs `task` from `concurrency` loops for `seconds`; returns completed calls per second. */
+async function throughput(
+  task: () => Promise<unknown>,
+  seconds: number,
+  concurrency: number,
+): Promise<number> {
+  const end = performance.now() + seconds * 1000;
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        await task();
+        done++;
+      }
+    }),
+  );
+  return done / seconds;
+}
+
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+async function main() {
+  const base = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+  let embedded: RunningPostgres | undefined;
+  let home: string | undefined;
+  let databaseUrl = base.databaseUrl;
+  if (!databaseUrl) {
+    home = await mkdtemp(path.join(tmpdir(), 'finetrack-bench-'));
+    await chmod(home, 0o755);
+    embedded = await startEmbeddedPostgres(
+      home,
+      { info: () => undefined, debug: () => undefined },
+      { persistent: false },
+    );
+    databaseUrl = embedded.url;
+  }
+  // A fresh database in whichever cluster, so numbers never depend on leftovers.
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  await admin.connect();
+  const database = `finetrack_bench_${process.pid}`;
+  await admin.query(`DROP DATABASE IF EXISTS ${database}`);
+  await admin.query(`CREATE DATABASE ${database}`);
+  const benchUrl = new URL(databaseUrl);
+  benchUrl.pathname = `/${database}`;
+
+  const server = await createServer({
+    ...base,
+    port: 0,
+    host: '127.0.0.1',
+    databaseUrl: benchUrl.toString(),
+  });
+  const url = await server.listen();
+  const direct = new pg.Client({ connectionString: benchUrl.toString() });
+  await direct.connect();
+  try {
+    // --- fixtures: a user, a token, 100 runs -----------------------------------------------
+    const signUp = await post(
+      `${url}/graphql`,
+      JSON.stringify({
+        query: 'mutation($i: SignUpInput!) { signUp(input: $i) { id } }',
+        variables: {
+          i: { email: 'bench@example.test', password: 'benchmark password', name: 'Bench' },
+        },
+      }),
+    );
+    if (!signUp.includes('"id"')) throw new Error(signUp);
+    // Log in with a cookie once to mint a token, then use the token like a script would.
+    const cookie = await new Promise<string>((resolve, reject) => {
+      const body = JSON.stringify({
+        query: 'mutation($i: LogInInput!) { logIn(input: $i) { id } }',
+        variables: { i: { email: 'bench@example.test', password: 'benchmark password' } },
+      });
+      const request = http.request(
+        `${url}/graphql`,
+        { method: 'POST', headers: { 'content-type': 'application/json' } },
+        (response) => {
+          response.resume();
+          response.on('end', () =>
+            resolve((response.headers['set-cookie'] ?? [])[0]?.split(';')[0] ?? ''),
+          );
+        },
+      );
+      request.on('error', reject);
+      request.end(body);
+    });
+    const token = (
+      await gql<{ createApiToken: { token: string } }>(
+        url,
+        'mutation { createApiToken(input: { name: "bench" }) { token } }',
+        {},
+        { cookie },
+      )
+    ).createApiToken.token;
+    const auth = { authorization: `Bearer ${token}` };
+    const teamId = (
+      await gql<{ createTeam: { id: string } }>(
+        url,
+        'mutation { createTeam(input: { name: "bench" }) { id } }',
+        {},
+        auth,
+      )
+    ).createTeam.id;
+    const projectId = (
+      await gql<{ createProject: { id: string } }>(
+        url,
+        'mutation($t: ID!) { createProject(input: { teamId: $t, name: "bench" }) { id } }',
+        { t: teamId },
+        auth,
+      )
+    ).createProject.id;
+    const datasetId = (
+      await gql<{ createDataset: { id: string } }>(
+        url,
+        'mutation($t: ID!) { createDataset(input: { teamId: $t, name: "d", classNames: ["a"], trainSamples: 1, validationSamples: 1, spec: { kind: "mnist", classes: [0] } }) { id } }',
+        { t: teamId },
+        auth,
+      )
+    ).createDataset.id;
+    const modelId = (
+      await gql<{ createModel: { id: string } }>(
+        url,
+        'mutation($t: ID!) { createModel(input: { teamId: $t, name: "m", kind: SOURCE, architecture: "small-cnn", inputShape: [28, 28, 1], layers: [], totalParams: 1, trainableParams: 1 }) { id } }',
+        { t: teamId },
+        auth,
+      )
+    ).createModel.id;
+    const experimentId = (
+      await gql<{ createExperiment: { id: string } }>(
+        url,
+        'mutation($i: CreateExperimentInput!) { createExperiment(input: $i) { id } }',
+        {
+          i: {
+            projectId,
+            sourceModelId: modelId,
+            targetDatasetId: datasetId,
+            sweep: {
+              frozenLayers: [...Array(10).keys()],
+              learningRates: [...Array(10).keys()].map((i) => 10 ** -(1 + i / 3)),
+              includeScratchBaseline: false,
+            },
+          },
+        },
+        auth,
+      )
+    ).createExperiment.id;
+    const runIds = (
+      await direct.query<{ id: string }>(
+        'SELECT id FROM runs WHERE experiment_id = $1 ORDER BY created_at, id',
+        [experimentId],
+      )
+    ).rows.map((row) => row.id);
+
+    // --- ingest through logMetrics vs COPY --------------------------------------------------
+    const LOG =
+      'mutation($r: ID!, $p: [MetricPointInput!]!) { logMetrics(runId: $r, points: $p) { written } }';
+    const makeBatch = (key: string, size: number, offset: number) =>
+      JSON.stringify({
+        query: LOG,
+        variables: {
+          r: runIds[0],
+          p: Array.from({ length: size }, (_, i) => ({
+            key,
+            step: offset + i,
+            value: Math.sin(offset + i) * 0.5 + 0.5,
+            wallTime: 1_700_000_000 + (offset + i) / 10,
+          })),
+        },
+      });
+    const ingest = async (size: number, total: number, concurrency: number, key: string) => {
+      const bodies = Array.from({ length: total / size }, (_, b) => makeBatch(key, size, b * size));
+      let next = 0;
+      const started = performance.now();
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (next < bodies.length) {
+            const body = bodies[next++];
+            await post(`${url}/graphql`, body, auth);
+          }
+        }),
+      );
+      return total / ((performance.now() - started) / 1000);
+    };
+    await ingest(1000, 10_000, 1, 'warmup');
+    const ingest1k = await ingest(1000, 100_000, 1, 'ingest_1k');
+    const ingest10k = await ingest(10_000, 200_000, 1, 'ingest_10k');
+    const ingest10kParallel = await ingest(10_000, 200_000, 2, 'ingest_10k_parallel');
+
+    const copy = async (rows: number, key: string) => {
+      const started = performance.now();
+      const stream = direct.query(
+        copyFrom('COPY metric_points (run_id, key, step, value, wall_time) FROM STDIN'),
+      );
+      const run = runIds[1];
+      async function* lines() {
+        const chunk = 10_000;
+        for (let start = 0; start < rows; start += chunk) {
+          let text = '';
+          for (let i = start; i < Math.min(rows, start + chunk); i++)
+            text += `${run}\t${key}\t${i}\t${Math.sin(i) * 0.5 + 0.5}\t${1_700_000_000 + i / 10}\n`;
+          yield text;
+        }
+      }
+      await pipeline(Readable.from(lines()), stream);
+      return rows / ((performance.now() - started) / 1000);
+    };
+    const copyRate = await copy(200_000, 'copy');
+    await direct.query(
+      `DELETE FROM metric_points WHERE key IN ('warmup', 'ingest_1k', 'ingest_10k', 'ingest_10k_parallel', 'copy')`,
+    );
+
+    // --- read: 100 runs × 5 keys × 2,000 steps, down-sampled to 200 points ----------------
+    const keys = ['loss', 'accuracy', 'val_loss', 'val_accuracy', 'lr'];
+    await direct.query(
+      `INSERT INTO metric_points (run_id, key, step, value, wall_time)
+       SELECT r, k, s, random(), 1700000000 + s FROM unnest($1::uuid[]) r, unnest($2::text[]) k, generate_series(0, 1999) s`,
+      [runIds, keys],
+    );
+    // The same roll-up logMetrics maintains (see the metric-chunks migration).
+    await direct.query(
+      `INSERT INTO metric_chunks (run_id, key, chunk, n, low, high)
+       SELECT run_id, key, step >> 4, count(*), min(ARRAY[value, step, wall_time]), max(ARRAY[value, step, wall_time])
+         FROM metric_points WHERE key = ANY($1::text[]) GROUP BY run_id, key, step >> 4`,
+      [keys],
+    );
+    await direct.query('VACUUM ANALYZE metric_points');
+    await direct.query('VACUUM ANALYZE metric_chunks');
+    const READ =
+      'query($r: [ID!]!, $k: [String!]!) { metrics(runIds: $r, keys: $k, maxPoints: 200) { runId key steps values wallTimes } }';
+    const readOnce = async () => {
+      const started = performance.now();
+      const data = await gql<{ metrics: { steps: number[] }[] }>(
+        url,
+        READ,
+        { r: runIds, k: keys },
+        auth,
+      );
+      const ms = performance.now() - started;
+      if (data.metrics.length !== 500 || data.metrics.some((series) => series.steps.length > 200))
+        throw new Error('down-sampled read returned the wrong shape');
+      return ms;
+    };
+    await readOnce();
+    const readTimes: number[] = [];
+    for (let i = 0; i < 7; i++) readTimes.push(await readOnce());
+    const curves200Ms = median(readTimes);
+    const sqlTimes: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const started = performance.now();
+      await direct.query(SERIES_SQL, [runIds, keys, 200]);
+      sqlTimes.push(performance.now() - started);
+    }
+    const curves200SqlMs = median(sqlTimes);
+    const pointsReturned = (
+      await gql<{ metrics: { steps: number[] }[] }>(url, READ, { r: runIds, k: keys }, auth)
+    ).metrics.reduce((sum, series) => sum + series.steps.length, 0);
+
+    // --- trivial query vs a bare node:http handler ------------------------------------------
+    const trivialBody = JSON.stringify({ query: '{ __typename }' });
+    const plain = http.createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { query: string };
+        const body = JSON.stringify({ data: { __typename: parsed.query ? 'Query' : null } });
+        response.writeHead(200, {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        });
+        response.end(body);
+      });
+    });
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    const plainAddress = plain.address() as { port: number };
+    const plainUrl = `http://127.0.0.1:${plainAddress.port}`;
+    const concurrency = 16;
+    await throughput(() => post(`${url}/graphql`, trivialBody, auth), 1, concurrency);
+    await throughput(() => post(plainUrl, trivialBody), 1, concurrency);
+    const apiRps = await throughput(
+      () => post(`${url}/graphql`, trivialBody, auth),
+      4,
+      concurrency,
+    );
+    const httpRps = await throughput(() => post(plainUrl, trivialBody), 4, concurrency);
+    const anonymousRps = await throughput(
+      () => post(`${url}/graphql`, trivialBody),
+      4,
+      concurrency,
+    );
+    await new Promise<void>((resolve) => plain.close(() => resolve()));
+
+    const result = {
+      ingestPointsPerSecond: Math.round(ingest10k),
+      ingest1kPointsPerSecond: Math.round(ingest1k),
+      ingest10kTwoWritersPointsPerSecond: Math.round(ingest10kParallel),
+      copyRowsPerSecond: Math.round(copyRate),
+      ingestRatioVsCopy: Number((ingest10k / copyRate).toFixed(3)),
+      curves200Ms: Number(curves200Ms.toFixed(1)),
+      curves200SqlOnlyMs: Number(curves200SqlMs.toFixed(1)),
+      curves200PointsReturned: pointsReturned,
+      trivialQueryPerSecond: Math.round(apiRps),
+      trivialQueryAnonymousPerSecond: Math.round(anonymousRps),
+      plainHttpPerSecond: Math.round(httpRps),
+      trivialQueryRatioVsHttp: Number((apiRps / httpRps).toFixed(3)),
+      goals: { ingestRatioVsCopy: 0.4, curves200Ms: 500, trivialQueryRatioVsHttp: 0.35 },
+      node: process.version,
+      postgres: (await direct.query<{ v: string }>('SHOW server_version')).rows[0].v,
+      at: new Date().toISOString(),
+    };
+
+    const row = (name: string, value: string, goal: string) =>
+      log(`${name.padEnd(44)} ${value.padStart(14)}   ${goal}`);
+    log('');
+    row('measure', 'value', 'goal');
+    row('logMetrics ingest, 1,000-point batches', `${result.ingest1kPointsPerSecond} pts/s`, '');
+    row('logMetrics ingest, 10,000-point batches', `${result.ingestPointsPerSecond} pts/s`, '');
+    row('  same, two concurrent writers', `${result.ingest10kTwoWritersPointsPerSecond} pts/s`, '');
+    row('COPY into metric_points', `${result.copyRowsPerSecond} rows/s`, '');
+    row(
+      'ingest (10k batches) / COPY',
+      `${(result.ingestRatioVsCopy * 100).toFixed(1)} %`,
+      '≥ 40 %',
+    );
+    row('100 runs × 5 keys × 2,000 steps → 200 pts', `${result.curves200Ms} ms`, '≤ 500 ms');
+    row('  of which the SQL alone (node-pg, parsed)', `${result.curves200SqlOnlyMs} ms`, '');
+    row('trivial query (token)', `${result.trivialQueryPerSecond} req/s`, '');
+    row('trivial query (anonymous)', `${result.trivialQueryAnonymousPerSecond} req/s`, '');
+    row('plain node:http handler', `${result.plainHttpPerSecond} req/s`, '');
+    row(
+      'trivial query / plain http',
+      `${(result.trivialQueryRatioVsHttp * 100).toFixed(1)} %`,
+      '≥ 35 %',
+    );
+
+    const outDir = fileURLToPath(new URL('../../bench-results/', import.meta.url));
+    await mkdir(outDir, { recursive: true });
+    const file = path.join(outDir, 'api-bench.json');
+    await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
+    log(`\nwrote ${file}`);
+    if (json) console.log(JSON.stringify(result));
+  } finally {
+    await direct.end();
+    await server.close();
+    agent.destroy();
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
+    await admin.end();
+    await embedded?.stop();
+    if (home) await rm(home, { recursive: true, force: true });
+  }
+}
+
+await main();
