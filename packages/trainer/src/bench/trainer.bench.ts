@@ -131,7 +131,7 @@ async function measure(
 async function main(): Promise<void> {
   const configurations: Configuration[] = [];
   const backends: { name: 'wasm' | 'cpu'; batches: number }[] = [
-    { name: 'wasm', batches: 8 },
+    { name: 'wasm', batches: 6 },
     // The cpu backend's forward convolutions are naive loops: keep it to a few batches.
     { name: 'cpu', batches: 2 },
   ];
@@ -164,7 +164,7 @@ async function main(): Promise<void> {
       [all, 'K=all'],
     ] as const;
     // Interleaved repetitions, best of each: the machine is shared, so single runs are noisy.
-    const repetitions = name === 'wasm' ? 3 : 1;
+    const repetitions = name === 'wasm' ? 5 : 1;
     for (const batchSize of [32, 64]) {
       const best = new Map<number, { samplesPerSecond: number; flopsPerSample: number }>();
       for (let repetition = 0; repetition < repetitions; repetition += 1) {

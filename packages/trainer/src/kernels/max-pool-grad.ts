@@ -24,8 +24,6 @@ export function maxPoolGradInOnePass(args: KernelArguments): TensorInfo {
   const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
-  const best = new Float32Array(channels);
-  const where = new Int32Array(channels);
   for (let n = 0; n < batchSize; n += 1) {
     for (let outRow = 0; outRow < outHeight; outRow += 1) {
       const rowStart = outRow * info.strideHeight - top;
@@ -35,23 +33,30 @@ export function maxPoolGradInOnePass(args: KernelArguments): TensorInfo {
         const columnStart = outColumn * info.strideWidth - left;
         const columnFrom = Math.max(0, columnStart);
         const columnTo = Math.min(inWidth, columnStart + info.filterWidth);
-        best.fill(Number.NEGATIVE_INFINITY);
-        where.fill(-1);
-        for (let row = rowFrom; row < rowTo; row += 1) {
-          for (let column = columnFrom; column < columnTo; column += 1) {
-            const base = ((n * inHeight + row) * inWidth + column) * channels;
-            for (let channel = 0; channel < channels; channel += 1) {
-              if (x[base + channel] > best[channel]) {
-                best[channel] = x[base + channel];
-                where[channel] = base + channel;
+        const outBase = ((n * outHeight + outRow) * outWidth + outColumn) * channels;
+        const windowBase = ((n * inHeight + rowFrom) * inWidth + columnFrom) * channels;
+        const rowStride = inWidth * channels;
+        for (let channel = 0; channel < channels; channel += 1) {
+          let best = Number.NEGATIVE_INFINITY;
+          let where = -1;
+          for (
+            let row = 0, rowBase = windowBase + channel;
+            row < rowTo - rowFrom;
+            row += 1, rowBase += rowStride
+          ) {
+            for (
+              let column = 0, index = rowBase;
+              column < columnTo - columnFrom;
+              column += 1, index += channels
+            ) {
+              if (x[index] > best) {
+                best = x[index];
+                where = index;
               }
             }
           }
-        }
-        const outBase = ((n * outHeight + outRow) * outWidth + outColumn) * channels;
-        for (let channel = 0; channel < channels; channel += 1) {
-          if (where[channel] >= 0) {
-            dx[where[channel]] += upstream[outBase + channel];
+          if (where >= 0) {
+            dx[where] += upstream[outBase + channel];
           }
         }
       }

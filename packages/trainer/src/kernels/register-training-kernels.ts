@@ -6,6 +6,7 @@ import { conv2dBackpropInputAsForwardConv } from './conv2d-backprop-input.js';
 import { delegateToCpu } from './cpu-delegate.js';
 import type { KernelArguments } from './kernel-composition.js';
 import { maxPoolGradInOnePass } from './max-pool-grad.js';
+import { sumLeadingAxes } from './sum-leading-axes.js';
 
 /** Backends whose training kernels we replace: wasm lacks or crawls, cpu's filter gradient crawls. */
 export const PATCHED_BACKENDS = ['wasm', 'cpu'] as const;
@@ -43,6 +44,12 @@ const REPLACEMENTS: {
     backends: ['wasm'],
     make: () => (args) => maxPoolGradInOnePass(args as KernelArguments),
   },
+  {
+    kernelName: 'Sum',
+    backends: ['wasm'],
+    wrapsOriginal: true,
+    make: (_backendName, original) => (args) => sumLeadingAxes(args as KernelArguments, original!),
+  },
   // Missing on wasm; only needed when depthwise layers (MobileNet sources) train.
   ...['DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput'].map(
     (kernelName) => ({
@@ -75,7 +82,10 @@ export function registerTrainingKernels(): void {
       if (original !== undefined) {
         tf.unregisterKernel(replacement.kernelName, backendName);
       }
+      // Keep the original's setupFunc: wasm kernels bind their C functions there when the
+      // backend initialises, which may happen after this registration.
       tf.registerKernel({
+        ...original,
         kernelName: replacement.kernelName,
         backendName,
         kernelFunc: replacement.make(backendName, original),

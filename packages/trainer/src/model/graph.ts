@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { SeededRandom } from '../train/random.js';
 
 /** One layer of a model and the layers it reads from, in topological order. */
 export interface GraphNode {
@@ -120,11 +121,18 @@ export function executeGraph(
     const training = options.trainingLayers.has(name);
     let output: tf.Tensor;
     if (isDropoutLayer(node.layer)) {
-      const rate = (node.layer.getConfig() as { rate: number }).rate;
-      output =
-        training && rate > 0
-          ? tf.dropout(inputs[0], rate, undefined, (options.dropoutSeed + index * 7919) >>> 0)
-          : inputs[0];
+      const { rate, noiseShape } = node.layer.getConfig() as {
+        rate: number;
+        noiseShape?: number[];
+      };
+      const seed = (options.dropoutSeed + index * 7919) >>> 0;
+      if (!training || rate <= 0) {
+        output = inputs[0];
+      } else if (noiseShape != null) {
+        output = tf.dropout(inputs[0], rate, noiseShape, seed);
+      } else {
+        output = tf.mul(inputs[0], dropoutMask(inputs[0].shape, rate, seed));
+      }
     } else {
       output = node.layer.apply(inputs.length === 1 ? inputs[0] : inputs, {
         training,
@@ -139,6 +147,20 @@ export function executeGraph(
     }
     return value;
   });
+}
+
+/**
+ * Inverted-dropout mask (0 or 1/(1−rate)) from the trainer's own generator: ~5× faster than
+ * tf.dropout's seedrandom-based randomUniform for the masks of a training step.
+ */
+function dropoutMask(shape: number[], rate: number, seed: number): tf.Tensor {
+  const keep = 1 - rate;
+  const random = new SeededRandom(seed);
+  const mask = new Float32Array(shape.reduce((product, size) => product * size, 1));
+  for (let i = 0; i < mask.length; i += 1) {
+    mask[i] = random.nextFloat() < keep ? 1 / keep : 0;
+  }
+  return tf.tensor(mask, shape);
 }
 
 /** Layers that must run to produce `wanted` when `known` outputs are given. */

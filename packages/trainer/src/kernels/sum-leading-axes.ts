@@ -1,0 +1,46 @@
+import * as tf from '@tensorflow/tfjs';
+import type { DataType, KernelBackend, KernelConfig, SumAttrs, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelArguments } from './kernel-composition.js';
+
+interface HeapBackend extends KernelBackend {
+  makeOutput(shape: number[], dtype: DataType): TensorInfo;
+  typedArrayFromHeap(tensor: TensorInfo): Float32Array;
+}
+
+/**
+ * Sum over every axis but the last (bias gradients: dy [batch, h, w, channels] → [channels]) as
+ * one pass over the wasm heap. wasm's Sum first transposes the reduced axes innermost, a full
+ * copy of dy for every convolution layer on every step. Other reductions go to `original`.
+ */
+export function sumLeadingAxes(args: KernelArguments, original: KernelConfig): TensorInfo {
+  const { x } = args.inputs as { x: TensorInfo };
+  const { axis, keepDims } = args.attrs as unknown as SumAttrs;
+  const rank = x.shape.length;
+  const axes = tf.util.parseAxisParam(axis, x.shape).sort((first, second) => first - second);
+  const leading =
+    rank >= 2 && axes.length === rank - 1 && axes.every((value, index) => value === index);
+  const { backend } = args;
+  if (
+    !leading ||
+    x.dtype !== 'float32' ||
+    !('makeOutput' in backend && 'typedArrayFromHeap' in backend)
+  ) {
+    return original.kernelFunc(args) as TensorInfo;
+  }
+  const heap = backend as HeapBackend;
+  const channels = x.shape[rank - 1];
+  const outShape = keepDims ? [...new Array<number>(rank - 1).fill(1), channels] : [channels];
+  const out = heap.makeOutput(outShape, 'float32');
+  // Views only after allocating: growing the heap detaches older views.
+  const values = heap.typedArrayFromHeap(x);
+  const sums = heap.typedArrayFromHeap(out);
+  // Accumulate in float64 per channel, as one would want for long sums.
+  const accumulators = new Float64Array(channels);
+  for (let offset = 0; offset < values.length; offset += channels) {
+    for (let channel = 0; channel < channels; channel += 1) {
+      accumulators[channel] += values[offset + channel];
+    }
+  }
+  sums.set(accumulators);
+  return out;
+}
