@@ -241,6 +241,23 @@ describe('pretrain and finetune (wasm, tiny synthetic data)', () => {
     expect(result.history.length).toBeLessThan(6);
   });
 
+  it.each(['adam', 'momentum'] as const)(
+    'leaves no tensors behind but the model (%s, with resume)',
+    async (optimizer) => {
+      const before = tf.memory().numTensors;
+      const stopped = await finetune({
+        ...base(),
+        optimizer,
+        stopAfterEpoch: 1,
+        checkpointDir: join(directory, 'leak'),
+      });
+      const resumed = await finetune({ ...base(), optimizer, resumeFrom: join(directory, 'leak') });
+      stopped.model.dispose();
+      resumed.model.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    },
+  );
+
   it('fine-tunes resnet-mini with frozen batch-norm layers kept in inference mode', async () => {
     const resnet = buildArchitecture('resnet-mini', { inputShape: INPUT, numClasses: 4, seed: 2 });
     const frozenMovingMean = resnet.getLayer('stem_bn').getWeights()[2].dataSync().slice();

@@ -203,7 +203,9 @@ export async function runTrainingLoop(options: TrainingLoopOptions): Promise<Tra
             return crossEntropy(probabilities, labels);
           }, variables);
           optimizer.applyGradients(grads);
-          return [value.dataSync()[0], hits!.dataSync()[0]];
+          const counts = [value.dataSync()[0], hits!.dataSync()[0]];
+          hits!.dispose(); // kept out of the gradient scope above, so tidy would not free it
+          return counts;
         });
         indices.dispose();
         const size = Math.min(batchSize, order.length - start);
@@ -268,9 +270,7 @@ export async function runTrainingLoop(options: TrainingLoopOptions): Promise<Tra
           model.weights.map((weight) => ({ name: weight.originalName, tensor: weight.read() })),
         ),
         optimizerName: options.optimizer,
-        optimizerWeights: await saveTensors(
-          (await optimizer.getWeights()).map(({ name, tensor }) => ({ name, tensor })),
-        ),
+        optimizerWeights: await saveOptimizerWeights(optimizer),
         history: history.slice(),
         bestMonitorValue,
         epochsWithoutImprovement,
@@ -291,7 +291,7 @@ export async function runTrainingLoop(options: TrainingLoopOptions): Promise<Tra
     tf.dispose([train.x, train.y, validation.x, validation.y]);
     tf.dispose([...cache.train.values(), ...cache.validation.values()]);
     tf.dispose([...initialWeights.values()].flat());
-    optimizer.dispose();
+    disposeOptimizer(optimizer);
   }
 
   return {
@@ -304,6 +304,28 @@ export async function runTrainingLoop(options: TrainingLoopOptions): Promise<Tra
       resumedFromEpoch,
     }),
   };
+}
+
+/**
+ * tfjs 4.22's MomentumOptimizer.dispose forgets the learning-rate scalar its SGD base keeps
+ * (`c`), one leaked tensor per run; free it too.
+ */
+function disposeOptimizer(optimizer: tf.Optimizer): void {
+  optimizer.dispose();
+  const learningRateScalar = (optimizer as unknown as { c?: tf.Tensor }).c;
+  if (learningRateScalar !== undefined && !learningRateScalar.isDisposed) {
+    learningRateScalar.dispose();
+  }
+}
+
+/** Optimizer state as plain arrays; getWeights' iteration scalar is a new tensor, freed here. */
+async function saveOptimizerWeights(optimizer: tf.Optimizer): Promise<SavedTensor[]> {
+  const weights = await optimizer.getWeights();
+  const saved = await saveTensors(weights.map(({ name, tensor }) => ({ name, tensor })));
+  weights
+    .filter(({ tensor }) => !(tensor instanceof tf.Variable))
+    .forEach(({ tensor }) => tensor.dispose());
+  return saved;
 }
 
 function decideCache(
@@ -475,12 +497,13 @@ async function restore(
   const values = checkpoint.modelWeights.map((saved) => tf.tensor(saved.values, saved.shape));
   model.setWeights(values);
   tf.dispose(values);
-  await optimizer.setWeights(
-    checkpoint.optimizerWeights.map((saved) => ({
-      name: saved.name,
-      tensor: tf.tensor(saved.values, saved.shape),
-    })),
-  );
+  const optimizerValues = checkpoint.optimizerWeights.map((saved) => ({
+    name: saved.name,
+    tensor: tf.tensor(saved.values, saved.shape),
+  }));
+  await optimizer.setWeights(optimizerValues);
+  // The optimizer made its own variables from these.
+  tf.dispose(optimizerValues.map(({ tensor }) => tensor));
 }
 
 function summarize(
