@@ -130,6 +130,40 @@ describe('performSurgery', () => {
     expect(actual.arraySync()).toEqual(expected.arraySync());
   });
 
+  it('accepts a Sequential source (as converters often produce)', () => {
+    const sequential = tf.sequential({
+      layers: [
+        tf.layers.conv2d({
+          name: 'c1',
+          inputShape: [8, 8, 1],
+          filters: 4,
+          kernelSize: 3,
+          activation: 'relu',
+        }),
+        tf.layers.flatten({ name: 'f' }),
+        tf.layers.dense({ name: 'd1', units: 6, activation: 'relu' }),
+        tf.layers.dense({ name: 'logits', units: 5, activation: 'softmax' }),
+      ],
+    });
+    const sut = performSurgery(sequential, {
+      numClasses: 2,
+      frozenLayers: 1,
+      seed: 1,
+      initialization: 'pretrained',
+    });
+    expect(sut.record.cutLayer).toBe('d1');
+    expect(sut.frozenLayerNames).toEqual(['c1']);
+    expect(sut.trainableLayerNames).toEqual(['d1', 'output']);
+    expect(weightsOf(sut.model, 'd1')).toEqual(weightsOf(sequential, 'd1'));
+    expect(describeModel(sequential).map((layer) => layer.weightIndex)).toEqual([
+      null,
+      0,
+      null,
+      1,
+      2,
+    ]);
+  });
+
   const badRequests: {
     label: string;
     model: () => tf.LayersModel;
