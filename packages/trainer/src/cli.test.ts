@@ -151,7 +151,7 @@ describe('finetrack-train: bad input exits 2 with a message on stderr', () => {
     [
       'K out of range',
       () => finetune('--frozen-layers', '9'),
-      /frozenLayers must be an integer from 0 to 3/,
+      /--frozen-layers must be from 0 to 3 .*got 9/,
     ],
     ['an unknown cut layer', () => finetune('--cut-layer', 'conv9'), /Unknown layer 'conv9'/],
     [

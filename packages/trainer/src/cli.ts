@@ -374,12 +374,18 @@ async function runPretrain(options: PretrainCliOptions, streams: CliStreams): Pr
   });
 }
 
-/** Weight-bearing layers below the cut (what `--frozen-layers all` means). */
+/**
+ * Weight-bearing layers up to the cut in topological order: what `--frozen-layers all` means, and
+ * an upper bound checked before the dataset loads (surgery checks the exact range again).
+ */
 function weightBearingBelowCut(source: tf.LayersModel, cutLayer: string | undefined): number {
   const rows = describeModel(source);
   const cutIndex =
     cutLayer === undefined ? rows.length - 2 : rows.findIndex((row) => row.name === cutLayer);
-  if (cutIndex < 0) throw new CliInputError(`unknown --cut-layer ${cutLayer}`);
+  if (cutIndex < 0)
+    throw new CliInputError(
+      `Unknown layer '${cutLayer}'; layers are: ${rows.map((row) => row.name).join(', ')}`,
+    );
   return rows.slice(0, cutIndex + 1).filter((row) => row.weightBearing).length;
 }
 
@@ -392,6 +398,13 @@ async function runFinetune(options: FinetuneCliOptions, streams: CliStreams): Pr
     throw new CliInputError(
       `the source model's input [${sourceShape.join(', ')}] is not an image of fixed size`,
     );
+  // Check K before loading data, so a typo fails in a second rather than after the dataset loads.
+  const available = weightBearingBelowCut(source.model, options.cutLayer);
+  const frozenLayers = options.frozenLayers === 'all' ? available : options.frozenLayers;
+  if (frozenLayers > available)
+    throw new CliInputError(
+      `--frozen-layers must be from 0 to ${available} (the weight-bearing layers up to the cut), got ${frozenLayers}`,
+    );
   const { spec, dataset } = await loadDatasetFor(
     options,
     sourceShape as [number, number, number],
@@ -402,10 +415,6 @@ async function runFinetune(options: FinetuneCliOptions, streams: CliStreams): Pr
   const scratchRate = DEFAULT_SCRATCH_LEARNING_RATE[options.optimizer];
   // Fine-tuning defaults to a tenth of the from-scratch rate, so pretrained weights move slowly.
   const learningRate = options.learningRate ?? (options.scratch ? scratchRate : scratchRate / 10);
-  const frozenLayers =
-    options.frozenLayers === 'all'
-      ? weightBearingBelowCut(source.model, options.cutLayer)
-      : options.frozenLayers;
   if (options.scratch && frozenLayers > 0)
     streams.stderr.write('warning: --scratch with frozen layers freezes random weights\n');
   reporter.start(
