@@ -10,7 +10,7 @@ import type { DataSource } from 'typeorm';
 import type { Config } from './config.js';
 import { createDataSource } from './db/data-source.js';
 import type { GraphQLContext } from './graphql/context.js';
-import { AppError, formatError, httpStatusFor } from './graphql/errors.js';
+import { AppError, formatError, httpStatusFor, loggableError } from './graphql/errors.js';
 import { limitsPlugin } from './graphql/limits.js';
 import { getSchema } from './graphql/schema.js';
 import { createLogger } from './logger.js';
@@ -94,7 +94,7 @@ export async function createServer(
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode ?? 500;
     if (status >= 500) {
-      request.log.error({ err: error }, 'unexpected error');
+      request.log.error({ err: loggableError(error) }, 'unexpected error');
       return reply.code(500).send({
         errors: [
           { message: 'Internal server error', extensions: { code: ErrorCode.InternalServerError } },

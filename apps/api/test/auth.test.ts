@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness.js';
 import { aTeam, aUser, SIGN_UP } from './factories/builders.js';
 import { ApiClient } from './factories/client.js';
+import { createLogger } from '../src/logger.js';
 
 let t: TestServer;
 beforeAll(async () => {
@@ -252,6 +253,38 @@ describe('HTTP surface', () => {
       expect(text).not.toMatch(/description|column|INSERT|stack|at /i);
     } finally {
       await t.sql('ALTER TABLE projects RENAME COLUMN description_gone TO description');
+    }
+  });
+});
+
+describe('logs', () => {
+  it('never contain passwords, tokens, cookies or their hashes', async () => {
+    const lines: string[] = [];
+    const logger = createLogger('debug', { write: (line: string) => lines.push(line) });
+    const logged = await startTestServer({}, { logger });
+    try {
+      const password = 'a very secret password';
+      const browser = new ApiClient(logged.url);
+      await browser.gql(SIGN_UP, { input: { email: 'log@example.test', password, name: 'Log' } });
+      const { token } = (await browser.gql(CREATE_TOKEN, { input: { name: 'log' } }))
+        .createApiToken;
+      await new ApiClient(logged.url).withToken(token).gql(ME);
+      await new ApiClient(logged.url).request(LOG_IN, {
+        input: { email: 'log@example.test', password: 'wrong password' },
+      });
+      await logged.sql('ALTER TABLE teams RENAME TO teams_gone');
+      await browser.request(`mutation { createTeam(input: { name: "boom" }) { id } }`);
+      await logged.sql('ALTER TABLE teams_gone RENAME TO teams');
+      const [{ password_hash: hash }] = await logged.sql<{ password_hash: string }>(
+        'SELECT password_hash FROM users',
+      );
+      const text = lines.join('');
+      expect(text).toContain('unexpected error'); // the failure itself is logged
+      expect(text).toContain('"url":"/graphql"'); // and one line per request
+      for (const secret of [password, token, hash, browser.cookie!.split('=')[1]])
+        expect(text).not.toContain(secret);
+    } finally {
+      await logged.stop();
     }
   });
 });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import type { Logger } from 'pino';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../src/config.js';
 import { createServer, type FinetrackServer } from '../src/server.js';
@@ -23,7 +24,10 @@ function withDatabase(url: string, database: string): string {
 }
 
 /** A fresh database (real migrations applied) and an API listening on 127.0.0.1:0. */
-export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+export async function startTestServer(
+  overrides: Partial<Config> = {},
+  options: { logger?: Logger } = {},
+): Promise<TestServer> {
   const adminUrl = inject('adminDatabaseUrl');
   const database = `finetrack_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
@@ -38,7 +42,7 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
     ...overrides,
     databaseUrl,
   };
-  const server = await createServer(config, { poolSize: 5 });
+  const server = await createServer(config, { poolSize: 5, logger: options.logger });
   const url = await server.listen();
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   return {

@@ -29,6 +29,7 @@ describe('formatError', () => {
       extensions: { code: 'INTERNAL_SERVER_ERROR' },
     });
     expect(logged).toHaveLength(1);
+    expect(JSON.stringify(logged)).not.toMatch(/INSERT|argon2id/);
   });
 
   it('maps Apollo validation codes to BAD_USER_INPUT', () => {

@@ -65,6 +65,16 @@ const APOLLO_INPUT_CODES = new Set([
   'OPERATION_RESOLUTION_FAILURE',
 ]);
 
+/**
+ * What of an unexpected error goes to the log: never the SQL parameters TypeORM and pg attach
+ * (they can hold password hashes or token hashes), only name, code, message and stack.
+ */
+export function loggableError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const { code } = error as { code?: unknown };
+  return { name: error.name, code, message: error.message, stack: error.stack };
+}
+
 interface ErrorLogger {
   error(object: unknown, message: string): void;
 }
@@ -135,7 +145,10 @@ export function formatError(
       extensions: { code: ErrorCode.BadUserInput, ...(known ? { reason: known } : {}) },
     };
   }
-  logger.error({ err: original, path: formatted.path }, 'unexpected error in a resolver');
+  logger.error(
+    { err: loggableError(original), path: formatted.path },
+    'unexpected error in a resolver',
+  );
   return {
     message: 'Internal server error',
     path: formatted.path,

@@ -204,18 +204,19 @@ const RECOMPUTE_CHUNKS_SQL = `
 
 /**
  * Down-samples each (run, key) curve to at most `maxPoints` inside PostgreSQL, from the chunk
- * roll-up: a curve spanning more than maxPoints steps is cut into maxPoints/2 buckets of chunks
- * and each bucket keeps its lowest and highest point, so spikes survive; shorter curves come
- * back whole from metric_points. Each curve is one row with its numbers packed as big-endian
+ * roll-up: a curve of more than maxPoints points is cut into at most maxPoints/2 buckets of
+ * 16-step chunks and each bucket keeps its lowest and highest point, so spikes survive (a
+ * bucket is at least one chunk, so long curves get at most two points per 16 steps); shorter
+ * curves come back whole from metric_points. Each curve is one row with its numbers packed as big-endian
  * float8 bytes (step, value, wall, …): exact, and far cheaper to decode than arrays or text.
  */
 export const SERIES_SQL = `
   WITH curves AS MATERIALIZED (
-    SELECT r.ord, k.kord, r.run_id, k.key, s.lo, s.hi
+    SELECT r.ord, k.kord, r.run_id, k.key, s.lo, s.hi, s.n
       FROM unnest($1::uuid[]) WITH ORDINALITY AS r(run_id, ord)
      CROSS JOIN unnest($2::text[]) WITH ORDINALITY AS k(key, kord)
      CROSS JOIN LATERAL (
-       SELECT min(c.chunk) AS lo, max(c.chunk) AS hi
+       SELECT min(c.chunk) AS lo, max(c.chunk) AS hi, sum(c.n) AS n
          FROM metric_chunks c WHERE c.run_id = r.run_id AND c.key = k.key
      ) AS s
      WHERE s.lo IS NOT NULL
@@ -227,7 +228,7 @@ export const SERIES_SQL = `
       FROM curves g
       JOIN metric_chunks c
         ON c.run_id = g.run_id AND c.key = g.key AND c.chunk BETWEEN g.lo AND g.hi
-     WHERE (g.hi - g.lo + 1) << ${CHUNK_BITS} > $3::int
+     WHERE g.n > $3::int
      GROUP BY 1, 2, 3
   ),
   packed AS (
@@ -242,7 +243,7 @@ export const SERIES_SQL = `
                       ''::bytea ORDER BY p.step)
       FROM curves g
       JOIN metric_points p ON p.run_id = g.run_id AND p.key = g.key
-     WHERE (g.hi - g.lo + 1) << ${CHUNK_BITS} <= $3::int
+     WHERE g.n <= $3::int
      GROUP BY 1, 2
   )
   SELECT g.run_id, g.key, x.pairs, x.numbers
