@@ -3,3 +3,4 @@ export * from './run.js';
 export * from './sweep.js';
 export * from './dataset-spec.js';
 export * from './model.js';
+export * from './worker-protocol.js';
