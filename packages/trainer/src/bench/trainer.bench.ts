@@ -31,8 +31,11 @@ interface Configuration {
   frozenLayers: number;
   label: string;
   cached: boolean;
+  /** From the median wall time of a step (best repetition). */
   samplesPerSecond: number;
   stepMilliseconds: number;
+  /** Median process CPU time of a step (best repetition): its cost without other processes' share. */
+  stepCpuMilliseconds: number;
   /** Multiply-adds ×2 per training sample for this K (forward + the gradients actually needed). */
   flopsPerSample: number;
   gflops: number;
@@ -84,6 +87,31 @@ function trainingFlopsPerSample(model: tf.LayersModel): number {
   return total;
 }
 
+interface Measurement {
+  /** Wall milliseconds of each step after the first epoch (step boundaries from per-step metrics). */
+  stepWall: number[];
+  /** Process CPU milliseconds of the same steps (user + system; wasm runs on one thread). */
+  stepCpu: number[];
+  /** Wall seconds of every epoch's training (the loop's own timing; no validation split here). */
+  epochWall: number[];
+  flopsPerSample: number;
+}
+
+function cpuMilliseconds(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((first, second) => first - second);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/**
+ * Runs `epochs` epochs of small-cnn after surgery with `frozenLayers` frozen and times every
+ * step through the loop's every-step metrics hook: this machine is shared, so wall time is
+ * inflated by other processes while this process's CPU time measures the step's own cost.
+ */
 async function measure(
   backendChoice: BackendChoice,
   source: tf.LayersModel,
@@ -92,7 +120,7 @@ async function measure(
   batchesPerEpoch: number,
   epochs: number,
   featureCache: 'always' | 'never',
-): Promise<{ epochs: { samplesPerSecond: number; seconds: number }[]; flopsPerSample: number }> {
+): Promise<Measurement> {
   const dataset = makeSyntheticDataset({
     trainCount: batchSize * batchesPerEpoch,
     validationCount: 0,
@@ -106,6 +134,13 @@ async function measure(
     seed: 2,
     initialization: 'pretrained',
   });
+  const measurement: Measurement = {
+    stepWall: [],
+    stepCpu: [],
+    epochWall: [],
+    flopsPerSample: 0,
+  };
+  let last: { wall: number; cpu: number; epoch: number } | undefined;
   const { history } = await runTrainingLoop({
     model,
     backendChoice,
@@ -116,16 +151,23 @@ async function measure(
     optimizer: 'adam',
     seed: 4,
     featureCache,
+    logEverySteps: 1,
+    onMetrics: (points) => {
+      if (points[0]?.key !== 'batch_loss') {
+        return;
+      }
+      const now = { wall: performance.now(), cpu: cpuMilliseconds(), epoch: points[0].epoch };
+      if (last !== undefined && last.epoch === now.epoch && now.epoch > 1) {
+        measurement.stepWall.push(now.wall - last.wall);
+        measurement.stepCpu.push(now.cpu - last.cpu);
+      }
+      last = now;
+    },
   });
-  const flopsPerSample = trainingFlopsPerSample(model);
+  measurement.epochWall = history.map((record) => dataset.train.count / record.samplesPerSecond);
+  measurement.flopsPerSample = trainingFlopsPerSample(model);
   model.dispose();
-  return {
-    epochs: history.map((record) => ({
-      samplesPerSecond: record.samplesPerSecond,
-      seconds: dataset.train.count / record.samplesPerSecond,
-    })),
-    flopsPerSample,
-  };
+  return measurement;
 }
 
 async function main(): Promise<void> {
@@ -138,6 +180,7 @@ async function main(): Promise<void> {
   let wasmMatMul = Number.NaN;
   let cpuMatMul = Number.NaN;
   let cacheSpeedup = Number.NaN;
+  let cacheSpeedupCpu = Number.NaN;
   let cachedEpochSeconds = Number.NaN;
   let uncachedEpochSeconds = Number.NaN;
   let device = 'cpu';
@@ -166,10 +209,10 @@ async function main(): Promise<void> {
     // Interleaved repetitions, best of each: the machine is shared, so single runs are noisy.
     const repetitions = name === 'wasm' ? 5 : 1;
     for (const batchSize of [32, 64]) {
-      const best = new Map<number, { samplesPerSecond: number; flopsPerSample: number }>();
+      const best = new Map<number, { wall: number; cpu: number; flopsPerSample: number }>();
       for (let repetition = 0; repetition < repetitions; repetition += 1) {
         for (const [frozenLayers] of ks) {
-          // Two epochs; the second is timed (the first warms kernels and allocations up).
+          // Two epochs; steps of the second are timed (the first warms kernels and allocations).
           const result = await measure(
             backendChoice,
             source,
@@ -179,17 +222,17 @@ async function main(): Promise<void> {
             2,
             'never',
           );
-          const timed = result.epochs[1].samplesPerSecond;
-          if ((best.get(frozenLayers)?.samplesPerSecond ?? 0) < timed) {
-            best.set(frozenLayers, {
-              samplesPerSecond: timed,
-              flopsPerSample: result.flopsPerSample,
-            });
-          }
+          const previous = best.get(frozenLayers);
+          best.set(frozenLayers, {
+            wall: Math.min(previous?.wall ?? Number.POSITIVE_INFINITY, median(result.stepWall)),
+            cpu: Math.min(previous?.cpu ?? Number.POSITIVE_INFINITY, median(result.stepCpu)),
+            flopsPerSample: result.flopsPerSample,
+          });
         }
       }
       for (const [frozenLayers, label] of ks) {
-        const { samplesPerSecond, flopsPerSample } = best.get(frozenLayers)!;
+        const { wall, cpu, flopsPerSample } = best.get(frozenLayers)!;
+        const samplesPerSecond = (1000 * batchSize) / wall;
         const configuration: Configuration = {
           backend: name,
           batchSize,
@@ -197,41 +240,62 @@ async function main(): Promise<void> {
           label,
           cached: false,
           samplesPerSecond,
-          stepMilliseconds: (1000 * batchSize) / samplesPerSecond,
+          stepMilliseconds: wall,
+          stepCpuMilliseconds: cpu,
           flopsPerSample,
           gflops: (flopsPerSample * samplesPerSecond) / 1e9,
         };
         configurations.push(configuration);
         log(
           `${name} batch ${batchSize} ${label}: ${samplesPerSecond.toFixed(0)} samples/s, ` +
-            `${configuration.stepMilliseconds.toFixed(1)} ms/step, ${configuration.gflops.toFixed(2)} GFLOP/s`,
+            `${wall.toFixed(1)} ms/step (${cpu.toFixed(1)} ms CPU), ${configuration.gflops.toFixed(2)} GFLOP/s`,
         );
       }
     }
     if (name === 'wasm') {
       // Cache: K = all, batch 64; epochs after the first, cached against uncached.
       const epochs = 3;
-      const cached = await measure(backendChoice, source, 64, all, 16, epochs, 'always');
-      const uncached = await measure(backendChoice, source, 64, all, 16, epochs, 'never');
-      const later = (run: typeof cached) =>
-        run.epochs.slice(1).reduce((sum, epoch) => sum + epoch.seconds, 0) / (epochs - 1);
-      cachedEpochSeconds = later(cached);
-      uncachedEpochSeconds = later(uncached);
+      const batchesPerEpoch = 16;
+      const cached = await measure(
+        backendChoice,
+        source,
+        64,
+        all,
+        batchesPerEpoch,
+        epochs,
+        'always',
+      );
+      const uncached = await measure(
+        backendChoice,
+        source,
+        64,
+        all,
+        batchesPerEpoch,
+        epochs,
+        'never',
+      );
+      const later = (seconds: number[]) =>
+        seconds.slice(1).reduce((sum, value) => sum + value, 0) / (epochs - 1);
+      cachedEpochSeconds = later(cached.epochWall);
+      uncachedEpochSeconds = later(uncached.epochWall);
       cacheSpeedup = uncachedEpochSeconds / cachedEpochSeconds;
+      // CPU time is only known per step: median uncached step over median cached step.
+      cacheSpeedupCpu = median(uncached.stepCpu) / median(cached.stepCpu);
       configurations.push({
         backend: name,
         batchSize: 64,
         frozenLayers: all,
         label: 'K=all cached',
         cached: true,
-        samplesPerSecond: (64 * 16) / cachedEpochSeconds,
-        stepMilliseconds: (1000 * cachedEpochSeconds) / 16,
+        samplesPerSecond: (64 * batchesPerEpoch) / cachedEpochSeconds,
+        stepMilliseconds: median(cached.stepWall),
+        stepCpuMilliseconds: median(cached.stepCpu),
         flopsPerSample: Number.NaN,
         gflops: Number.NaN,
       });
       log(
-        `wasm K=all cache: first epoch ${cached.epochs[0].seconds.toFixed(2)} s, later ${cachedEpochSeconds.toFixed(3)} s ` +
-          `vs uncached ${uncachedEpochSeconds.toFixed(3)} s → ${cacheSpeedup.toFixed(1)}×`,
+        `wasm K=all cache: first epoch ${cached.epochWall[0].toFixed(2)} s, later ${cachedEpochSeconds.toFixed(3)} s ` +
+          `vs uncached ${uncachedEpochSeconds.toFixed(3)} s → ${cacheSpeedup.toFixed(1)}× (CPU time ${cacheSpeedupCpu.toFixed(1)}×)`,
       );
     }
     source.dispose();
@@ -245,6 +309,8 @@ async function main(): Promise<void> {
     pick('wasm', batchSize, 'K=0').stepMilliseconds /
     pick('wasm', batchSize, 'K=all').stepMilliseconds;
   const fullVsHeadStepRatio = ratio(64);
+  const fullVsHeadStepRatioCpu =
+    pick('wasm', 64, 'K=0').stepCpuMilliseconds / pick('wasm', 64, 'K=all').stepCpuMilliseconds;
   const fullGflopsRatioVsMatMul = pick('wasm', 64, 'K=0').gflops / wasmMatMul;
   const goals = {
     fullVsHeadStepRatio: { value: fullVsHeadStepRatio, goal: '≤ 4', met: fullVsHeadStepRatio <= 4 },
@@ -257,16 +323,24 @@ async function main(): Promise<void> {
   };
 
   log('');
-  log('backend  batch  K             samples/s   ms/step   GFLOP/s');
+  log('backend  batch  K             samples/s   ms/step   CPU ms/step   GFLOP/s');
   for (const c of configurations) {
+    const gflops = Number.isNaN(c.gflops) ? '-' : c.gflops.toFixed(2);
     log(
-      `${c.backend.padEnd(8)} ${String(c.batchSize).padStart(5)}  ${c.label.padEnd(12)} ${c.samplesPerSecond
-        .toFixed(0)
-        .padStart(
-          10,
-        )} ${c.stepMilliseconds.toFixed(1).padStart(9)} ${Number.isNaN(c.gflops) ? '        -' : c.gflops.toFixed(2).padStart(9)}`,
+      [
+        c.backend.padEnd(8),
+        String(c.batchSize).padStart(5),
+        ` ${c.label.padEnd(12)}`,
+        c.samplesPerSecond.toFixed(0).padStart(10),
+        c.stepMilliseconds.toFixed(1).padStart(9),
+        c.stepCpuMilliseconds.toFixed(1).padStart(13),
+        gflops.padStart(9),
+      ].join(' '),
     );
   }
+  log(
+    `fullVsHeadStepRatio by CPU time: ${fullVsHeadStepRatioCpu.toFixed(3)}; cacheSpeedup by CPU time: ${cacheSpeedupCpu.toFixed(1)}`,
+  );
   log(`matMul GFLOP/s: wasm ${wasmMatMul.toFixed(1)}, cpu ${cpuMatMul.toFixed(2)}`);
   for (const [name, goal] of Object.entries(goals)) {
     log(`${name}: ${goal.value.toFixed(3)} (goal ${goal.goal}) ${goal.met ? 'met' : 'MISSED'}`);
@@ -279,6 +353,8 @@ async function main(): Promise<void> {
     node: process.version,
     fullVsHeadStepRatio,
     fullVsHeadStepRatioBatch32: ratio(32),
+    fullVsHeadStepRatioCpu,
+    cacheSpeedupCpu,
     fullGflopsRatioVsMatMul,
     cacheSpeedup,
     cachedEpochSeconds,

@@ -262,23 +262,27 @@ export async function runTrainingLoop(options: TrainingLoopOptions): Promise<Tra
       }
 
       await emit(epochPoints(record, globalStep));
-      const checkpoint: TrainingCheckpoint = {
-        epoch,
-        globalStep,
-        randomState: random.state,
-        modelWeights: await saveTensors(
-          model.weights.map((weight) => ({ name: weight.originalName, tensor: weight.read() })),
-        ),
-        optimizerName: options.optimizer,
-        optimizerWeights: await saveOptimizerWeights(optimizer),
-        history: history.slice(),
-        bestMonitorValue,
-        epochsWithoutImprovement,
-      };
-      if (options.checkpointDir !== undefined) {
-        await writeCheckpoint(options.checkpointDir, checkpoint);
+      // Snapshotting weights and optimizer state costs about as much as a cached epoch of a
+      // small model, so it is only taken when someone will keep it.
+      if (options.checkpointDir !== undefined || options.onEpochEnd !== undefined) {
+        const checkpoint: TrainingCheckpoint = {
+          epoch,
+          globalStep,
+          randomState: random.state,
+          modelWeights: await saveTensors(
+            model.weights.map((weight) => ({ name: weight.originalName, tensor: weight.read() })),
+          ),
+          optimizerName: options.optimizer,
+          optimizerWeights: await saveOptimizerWeights(optimizer),
+          history: history.slice(),
+          bestMonitorValue,
+          epochsWithoutImprovement,
+        };
+        if (options.checkpointDir !== undefined) {
+          await writeCheckpoint(options.checkpointDir, checkpoint);
+        }
+        await options.onEpochEnd?.(record, checkpoint);
       }
-      await options.onEpochEnd?.(record, checkpoint);
       if (
         options.earlyStopping !== undefined &&
         epochsWithoutImprovement >= options.earlyStopping.patience
