@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { fork } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os, { tmpdir } from 'node:os';
@@ -11,10 +12,10 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { loadConfig } from '../config.js';
 import { startEmbeddedPostgres, type RunningPostgres } from '../db/embedded-postgres.js';
 import { SERIES_SQL } from '../modules/metrics/metrics.service.js';
-import { createServer } from '../server.js';
 
 // `npm run bench -w @finetrack/api [-- --json]`: ingest vs COPY, down-sampled reads, and a
-// trivial query against a bare node:http handler, all in one process on loopback.
+// trivial query against a bare node:http handler, on loopback. The API and the bare handler run
+// in one child process (bench-server.ts); this process is only the client.
 
 const json = process.argv.includes('--json');
 const log = (line: string) => {
@@ -111,13 +112,23 @@ async function main() {
   const benchUrl = new URL(databaseUrl);
   benchUrl.pathname = `/${database}`;
 
-  const server = await createServer({
-    ...base,
-    port: 0,
-    host: '127.0.0.1',
-    databaseUrl: benchUrl.toString(),
+  const child = fork(fileURLToPath(new URL('./bench-server.js', import.meta.url)), {
+    env: { ...process.env, BENCH_DATABASE_URL: benchUrl.toString() },
+    // e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof" to profile the server side alone.
+    execArgv: process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
   });
-  const url = await server.listen();
+  const { apiUrl: url, plainUrl } = await new Promise<{ apiUrl: string; plainUrl: string }>(
+    (resolve, reject) => {
+      child.once('message', (message) => resolve(message as { apiUrl: string; plainUrl: string }));
+      child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+    },
+  );
+  const stopChild = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.send('stop');
+    });
   const direct = new pg.Client({ connectionString: benchUrl.toString() });
   await direct.connect();
   try {
@@ -337,22 +348,6 @@ async function main() {
 
     // --- trivial query vs a bare node:http handler ------------------------------------------
     const trivialBody = JSON.stringify({ query: '{ __typename }' });
-    const plain = http.createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { query: string };
-        const body = JSON.stringify({ data: { __typename: parsed.query ? 'Query' : null } });
-        response.writeHead(200, {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-        });
-        response.end(body);
-      });
-    });
-    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
-    const plainAddress = plain.address() as { port: number };
-    const plainUrl = `http://127.0.0.1:${plainAddress.port}`;
     const concurrency = 16;
     await throughput(() => post(`${url}/graphql`, trivialBody, auth), 1, concurrency);
     await throughput(() => post(plainUrl, trivialBody), 1, concurrency);
@@ -367,7 +362,6 @@ async function main() {
       anonymousRps +=
         (await throughput(() => post(`${url}/graphql`, trivialBody), 1, concurrency)) / rounds;
     }
-    await new Promise<void>((resolve) => plain.close(() => resolve()));
 
     const result = {
       ingestPointsPerSecond: Math.round(ingest10k),
@@ -421,7 +415,7 @@ async function main() {
     if (json) console.log(JSON.stringify(result));
   } finally {
     await direct.end();
-    await server.close();
+    await stopChild();
     agent.destroy();
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
     await admin.end();
