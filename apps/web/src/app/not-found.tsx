@@ -5,7 +5,9 @@ export default function NotFound() {
     <main>
       <h1>Not found</h1>
       <p>
-        <Link href="/projects">Back to projects</Link>
+        <Link prefetch={false} href="/projects">
+          Back to projects
+        </Link>
       </p>
     </main>
   );

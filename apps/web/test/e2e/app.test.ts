@@ -142,6 +142,7 @@ describe('Finetrack in a browser', () => {
     await expect(cells.count()).resolves.toBe(9);
     for (const text of await cells.allTextContents()) expect(text).toMatch(/\d\.\d+.*vs scratch/);
     await expect(page.getByTestId('grid-scratch').textContent()).resolves.toMatch(/± /);
+    await page.getByTestId('run-row').nth(19).waitFor();
     await expect(page.getByTestId('run-row').count()).resolves.toBe(20);
     await page.locator('[data-testid="curves"][data-state="drawn"]').waitFor();
     await page.locator('[data-testid="drift"][data-state="drawn"]').waitFor();
@@ -253,6 +254,7 @@ describe('Finetrack in a browser', () => {
     await viewer.click('button[type="submit"]');
     await viewer.waitForURL(/\/experiments\//);
     await viewer.getByTestId('run-grid').waitFor();
+    await viewer.getByTestId('run-row').nth(19).waitFor();
     await expect(viewer.getByTestId('run-row').count()).resolves.toBe(20);
     await expect(viewer.getByRole('button', { name: /^(Cancel|Retry)$/ }).count()).resolves.toBe(0);
     await viewer.goto(`${stack.webUrl}/runs/${state.failedRunId}`);

@@ -21,7 +21,10 @@ export function ModelPage({ id }: { id: string }) {
         {model ? (
           <>
             <p>
-              <Link href="/models">Models</Link> /
+              <Link prefetch={false} href="/models">
+                Models
+              </Link>{' '}
+              /
             </p>
             <h1>{model.name}</h1>
             <dl className="facts">
@@ -42,7 +45,9 @@ export function ModelPage({ id }: { id: string }) {
                 <>
                   <dt>Source model</dt>
                   <dd>
-                    <Link href={`/models/${model.parent.id}`}>{model.parent.name}</Link>
+                    <Link prefetch={false} href={`/models/${model.parent.id}`}>
+                      {model.parent.name}
+                    </Link>
                   </dd>
                 </>
               ) : null}
@@ -109,7 +114,9 @@ export function ModelPage({ id }: { id: string }) {
               <ul className="lineage">
                 {model.children.nodes.map((child) => (
                   <li key={child.id}>
-                    <Link href={`/models/${child.id}`}>{child.name}</Link>{' '}
+                    <Link prefetch={false} href={`/models/${child.id}`}>
+                      {child.name}
+                    </Link>{' '}
                     <span className="edge">
                       {child.surgery
                         ? `cut at ${child.surgery.cutLayer}, ${child.surgery.frozenLayers} frozen, LR ${child.surgery.learningRate}, head ${child.surgery.headUnits}`

@@ -19,7 +19,9 @@ function Lineage({ model, children }: { model: ModelNode; children: Map<string, 
   const targets = children.get(model.id) ?? [];
   return (
     <li>
-      <Link href={`/models/${model.id}`}>{model.name}</Link>{' '}
+      <Link prefetch={false} href={`/models/${model.id}`}>
+        {model.name}
+      </Link>{' '}
       <span className="muted">
         {model.kind.toLowerCase()} · {model.architecture} · {formatNumber(model.totalParams)} params
         {model.dataset ? ` · trained on ${model.dataset.name}` : ''}

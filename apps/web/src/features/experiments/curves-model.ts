@@ -6,7 +6,8 @@ export interface MetricSeriesData {
   key: string;
   steps: number[];
   values: number[];
-  wallTimes: number[];
+  /** Only fetched when the x axis is wall time. */
+  wallTimes?: number[];
 }
 
 export interface ChartLine {
@@ -41,9 +42,10 @@ const MAX_ALIGNED_POINTS = 1500;
 const BINS = 500;
 
 function xValues(series: MetricSeriesData, run: RunRow | undefined, axis: XAxis): number[] {
-  if (axis === 'wall') {
-    const start = series.wallTimes[0] ?? 0;
-    return series.wallTimes.map((time) => time - start);
+  if (axis === 'wall' && series.wallTimes) {
+    const wallTimes = series.wallTimes;
+    const start = wallTimes[0] ?? 0;
+    return wallTimes.map((time) => time - start);
   }
   if (axis === 'epoch' && run) {
     const lastStep = series.steps[series.steps.length - 1] ?? 0;

@@ -2,7 +2,7 @@
 
 import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
-import { useCallback, useEffect, useMemo } from 'react';
+import { useCallback, useDeferredValue, useEffect, useMemo } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { errorMessage } from '@/lib/errors';
 import { canWrite } from '../session/roles';
@@ -23,6 +23,7 @@ import { GROUP_OPTIONS, parseView, serializeView, X_AXES, type ExperimentView } 
 import { RunGrid, SCRATCH_KEY } from './run-grid';
 import { RunsTable } from './runs-table';
 
+const NO_RUNS: RunRow[] = [];
 const MAX_CURVE_RUNS = 200;
 const MAX_DRIFT_RUNS = 50;
 const POLL_MS = 5000;
@@ -77,6 +78,8 @@ export function ExperimentPage({ id }: { id: string }) {
   const { roleIn } = useSession();
   const experiment = result.data?.experiment;
   const runs = useMemo(() => experiment?.runs.nodes ?? [], [experiment]);
+  // The table (hundreds of rows) renders after the grid and the curve request, not before.
+  const tableRuns = useDeferredValue(runs, NO_RUNS);
   const runsById = useMemo(() => new Map(runs.map((run) => [run.id, run])), [runs]);
   const metric = metricById(view.metric);
   const writable = canWrite(roleIn(experiment?.teamId));
@@ -111,7 +114,12 @@ export function ExperimentPage({ id }: { id: string }) {
   }, [runs, selected]);
   const [metricsResult] = useQuery({
     query: MetricsQuery,
-    variables: { runIds: curveRunIds, keys: [view.curve], maxPoints: 500 },
+    variables: {
+      runIds: curveRunIds,
+      keys: [view.curve],
+      maxPoints: 500,
+      withWallTimes: view.x === 'wall',
+    },
     pause: curveRunIds.length === 0,
   });
   const curveModel = useMemo(
@@ -242,15 +250,21 @@ export function ExperimentPage({ id }: { id: string }) {
         {experiment ? (
           <>
             <p>
-              <Link href="/projects">Projects</Link> /{' '}
-              <Link href={`/projects/${experiment.project.id}`}>{experiment.project.name}</Link> /
+              <Link prefetch={false} href="/projects">
+                Projects
+              </Link>{' '}
+              /{' '}
+              <Link prefetch={false} href={`/projects/${experiment.project.id}`}>
+                {experiment.project.name}
+              </Link>{' '}
+              /
             </p>
             <h1>{experiment.name}</h1>
             <dl className="facts">
               <dt>Source model</dt>
               <dd>
                 {experiment.sourceModel ? (
-                  <Link href={`/models/${experiment.sourceModel.id}`}>
+                  <Link prefetch={false} href={`/models/${experiment.sourceModel.id}`}>
                     {experiment.sourceModel.name}
                   </Link>
                 ) : (
@@ -423,9 +437,11 @@ export function ExperimentPage({ id }: { id: string }) {
             ) : null}
             {runs.length === 0 ? (
               <Empty>No runs yet.</Empty>
+            ) : tableRuns.length === 0 ? (
+              <Loading label="Loading runs…" />
             ) : (
               <RunsTable
-                runs={runs}
+                runs={tableRuns}
                 selected={selected}
                 onToggleRun={toggleRun}
                 diffOnly={view.diff}

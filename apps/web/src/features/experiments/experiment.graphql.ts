@@ -99,13 +99,18 @@ export const GridQuery = graphql(`
 `);
 
 export const MetricsQuery = graphql(`
-  query Metrics($runIds: [ID!]!, $keys: [String!]!, $maxPoints: Int!) {
+  query Metrics(
+    $runIds: [ID!]!
+    $keys: [String!]!
+    $maxPoints: Int!
+    $withWallTimes: Boolean! = false
+  ) {
     metrics(runIds: $runIds, keys: $keys, maxPoints: $maxPoints) {
       runId
       key
       steps
       values
-      wallTimes
+      wallTimes @include(if: $withWallTimes)
     }
   }
 `);

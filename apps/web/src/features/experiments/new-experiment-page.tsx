@@ -37,7 +37,10 @@ function NewExperiment({ projectId, teamId }: { projectId: string; teamId: strin
         retry={() => reexecute({ requestPolicy: 'network-only' })}
       >
         <p>
-          <Link href={`/projects/${projectId}`}>{project?.name}</Link> /
+          <Link prefetch={false} href={`/projects/${projectId}`}>
+            {project?.name}
+          </Link>{' '}
+          /
         </p>
         <h1>New experiment</h1>
         {!canWrite(roleIn(project?.teamId)) ? (

@@ -1,6 +1,6 @@
 'use client';
 
-import type { KeyboardEvent } from 'react';
+import { useEffect, type KeyboardEvent } from 'react';
 import { formatNumber, formatRate } from '../ui/format';
 import {
   cellKey,
@@ -83,6 +83,12 @@ export function RunGrid({
 }: RunGridProps) {
   const layout = layoutGrid(grid, sweep);
   const scratch = grid.scratch;
+  const drawn = layout.rows.length > 0;
+  useEffect(() => {
+    // Read by the benchmark: navigation start → grid on screen.
+    if (drawn && performance.getEntriesByName('finetrack:grid-drawn').length === 0)
+      performance.mark('finetrack:grid-drawn');
+  }, [drawn]);
   if (layout.rows.length === 0 || layout.columns.length === 0)
     return <p className="state state-empty">No runs in this experiment yet.</p>;
 

@@ -213,7 +213,7 @@ export function RunsTable({
                   />
                 </td>
                 <td>
-                  <Link href={`/runs/${run.id}`} data-testid="run-link">
+                  <Link href={`/runs/${run.id}`} data-testid="run-link" prefetch={false}>
                     {run.id.slice(0, 8)}
                   </Link>
                 </td>

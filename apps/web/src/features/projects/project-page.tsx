@@ -23,14 +23,17 @@ export function ProjectPage({ id }: { id: string }) {
         retry={() => reexecute({ requestPolicy: 'network-only' })}
       >
         <p>
-          <Link href="/projects">Projects</Link> /
+          <Link prefetch={false} href="/projects">
+            Projects
+          </Link>{' '}
+          /
         </p>
         <h1>{project?.name}</h1>
         {project?.description ? <p className="muted">{project.description}</p> : null}
         <h2>Experiments</h2>
         {writable ? (
           <p>
-            <Link className="button-link" href={`/projects/${id}/experiments/new`}>
+            <Link prefetch={false} className="button-link" href={`/projects/${id}/experiments/new`}>
               New experiment
             </Link>
           </p>
@@ -52,11 +55,13 @@ export function ProjectPage({ id }: { id: string }) {
               {experiments.map((experiment) => (
                 <tr key={experiment.id}>
                   <td>
-                    <Link href={`/experiments/${experiment.id}`}>{experiment.name}</Link>
+                    <Link prefetch={false} href={`/experiments/${experiment.id}`}>
+                      {experiment.name}
+                    </Link>
                   </td>
                   <td>
                     {experiment.sourceModel ? (
-                      <Link href={`/models/${experiment.sourceModel.id}`}>
+                      <Link prefetch={false} href={`/models/${experiment.sourceModel.id}`}>
                         {experiment.sourceModel.name}
                       </Link>
                     ) : (

@@ -66,7 +66,9 @@ function TeamProjects({
               {projects?.map((project) => (
                 <tr key={project.id}>
                   <td>
-                    <Link href={`/projects/${project.id}`}>{project.name}</Link>
+                    <Link prefetch={false} href={`/projects/${project.id}`}>
+                      {project.name}
+                    </Link>
                   </td>
                   <td>{project.description}</td>
                   <td>{formatDate(project.createdAt)}</td>

@@ -88,11 +88,19 @@ export function RunPage({ id }: { id: string }) {
             <p>
               {experiment ? (
                 <>
-                  <Link href={`/projects/${experiment.project.id}`}>{experiment.project.name}</Link>{' '}
-                  / <Link href={`/experiments/${experiment.id}`}>{experiment.name}</Link> /
+                  <Link prefetch={false} href={`/projects/${experiment.project.id}`}>
+                    {experiment.project.name}
+                  </Link>{' '}
+                  /{' '}
+                  <Link prefetch={false} href={`/experiments/${experiment.id}`}>
+                    {experiment.name}
+                  </Link>{' '}
+                  /
                 </>
               ) : (
-                <Link href={`/experiments/${run.experimentId}`}>Experiment</Link>
+                <Link prefetch={false} href={`/experiments/${run.experimentId}`}>
+                  Experiment
+                </Link>
               )}
             </p>
             <h1>

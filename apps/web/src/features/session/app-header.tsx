@@ -12,20 +12,32 @@ export function AppHeader() {
 
   return (
     <header className="app-header">
-      <Link href="/" className="brand">
+      <Link prefetch={false} href="/" className="brand">
         Finetrack
       </Link>
       {me ? (
         <>
           <nav aria-label="Main">
-            <Link href="/projects">Projects</Link>
-            <Link href="/datasets">Datasets</Link>
-            <Link href="/models">Models</Link>
-            <Link href="/teams">Teams</Link>
+            <Link prefetch={false} href="/projects">
+              Projects
+            </Link>
+            <Link prefetch={false} href="/datasets">
+              Datasets
+            </Link>
+            <Link prefetch={false} href="/models">
+              Models
+            </Link>
+            <Link prefetch={false} href="/teams">
+              Teams
+            </Link>
             {team && canAdmin(team.role) ? (
-              <Link href={`/teams/${team.id}/members`}>Members</Link>
+              <Link prefetch={false} href={`/teams/${team.id}/members`}>
+                Members
+              </Link>
             ) : null}
-            <Link href="/settings/tokens">API tokens</Link>
+            <Link prefetch={false} href="/settings/tokens">
+              API tokens
+            </Link>
           </nav>
           <div className="header-right">
             {me.teams.length > 0 ? (
@@ -59,8 +71,12 @@ export function AppHeader() {
         </>
       ) : (
         <nav aria-label="Account">
-          <Link href="/login">Log in</Link>
-          <Link href="/signup">Sign up</Link>
+          <Link prefetch={false} href="/login">
+            Log in
+          </Link>
+          <Link prefetch={false} href="/signup">
+            Sign up
+          </Link>
         </nav>
       )}
     </header>

@@ -70,12 +70,16 @@ export function AuthForm({ mode }: { mode: 'login' | 'signup' }) {
         {mode === 'login' ? (
           <>
             No account?{' '}
-            <Link href={`/signup?returnTo=${encodeURIComponent(returnTo)}`}>Sign up</Link>
+            <Link prefetch={false} href={`/signup?returnTo=${encodeURIComponent(returnTo)}`}>
+              Sign up
+            </Link>
           </>
         ) : (
           <>
             Have an account?{' '}
-            <Link href={`/login?returnTo=${encodeURIComponent(returnTo)}`}>Log in</Link>
+            <Link prefetch={false} href={`/login?returnTo=${encodeURIComponent(returnTo)}`}>
+              Log in
+            </Link>
           </>
         )}
       </p>

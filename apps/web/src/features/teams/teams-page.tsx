@@ -38,7 +38,9 @@ export function TeamsPage() {
                     {candidate.id === team?.id ? 'Current team' : 'Switch to'}
                   </button>{' '}
                   {canAdmin(candidate.role) ? (
-                    <Link href={`/teams/${candidate.id}/members`}>Members</Link>
+                    <Link prefetch={false} href={`/teams/${candidate.id}/members`}>
+                      Members
+                    </Link>
                   ) : null}
                 </td>
               </tr>
