@@ -182,11 +182,15 @@ export class ExperimentsService {
       `WITH per_run AS (
          SELECT r.initialization, r.frozen_layers, r.learning_rate, s.${pick} AS v
            FROM runs r
-           LEFT JOIN LATERAL (
-             SELECT min(p.value) AS min_v, max(p.value) AS max_v,
-                    (array_agg(p.value ORDER BY p.step DESC))[1] AS last_v
-               FROM metric_points p WHERE p.run_id = r.id AND p.key = $2
-           ) s ON true
+           CROSS JOIN LATERAL (
+             -- Extremes from the chunk roll-up, the last value by index: no full curve scans.
+             SELECT (SELECT min(c.low[1]) FROM metric_chunks c
+                      WHERE c.run_id = r.id AND c.key = $2) AS min_v,
+                    (SELECT max(c.high[1]) FROM metric_chunks c
+                      WHERE c.run_id = r.id AND c.key = $2) AS max_v,
+                    (SELECT p.value FROM metric_points p
+                      WHERE p.run_id = r.id AND p.key = $2 ORDER BY p.step DESC LIMIT 1) AS last_v
+           ) s
           WHERE r.experiment_id = $1
        )
        SELECT initialization,
