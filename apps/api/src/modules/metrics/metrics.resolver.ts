@@ -7,8 +7,10 @@ import { LogMetricsResult, MetricPointInput, MetricSeries } from './metrics.type
 export class MetricsResolver {
   @Mutation(() => LogMetricsResult, {
     description:
-      'Up to 10,000 points in one statement. Idempotent: the same (key, step) again overwrites. ' +
-      'NaN and ±Infinity values are rejected with BAD_USER_INPUT naming the index.',
+      'Up to 10,000 points, written with one statement (COPY; INSERT … ON CONFLICT when some ' +
+      '(key, step) already exist) plus the roll-up. Idempotent: the same (key, step) again ' +
+      'overwrites, never duplicates. NaN and ±Infinity are rejected with BAD_USER_INPUT naming ' +
+      'the index. wallTime is Unix seconds.',
   })
   logMetrics(
     @Arg('runId', () => ID) runId: string,
