@@ -92,6 +92,21 @@ describe('logMetrics', () => {
     expect(n).toBe(4 * 5 * 2 * 500);
   });
 
+  it('concurrent writers sending overlapping batches all succeed and leave one row per step', async () => {
+    const { experiment } = await anExperiment(client, teamId);
+    const [runId] = await runIds(client, experiment.id);
+    const batch = (from: number) =>
+      ['loss', 'val_loss'].flatMap((key) => curve(key, 400, (s) => s).slice(from, from + 300));
+    await Promise.all(
+      [0, 100, 0, 100].map((from) => client.gql(LOG_METRICS, { runId, points: batch(from) })),
+    );
+    const [{ n }] = await t.sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM metric_points WHERE run_id = $1`,
+      [runId],
+    );
+    expect(n).toBe(2 * 400);
+  });
+
   it('accepts exactly 10,000 points in one call', async () => {
     const { experiment } = await anExperiment(client, teamId);
     const [runId] = await runIds(client, experiment.id);

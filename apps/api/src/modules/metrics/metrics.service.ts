@@ -319,6 +319,20 @@ export class MetricsService {
     await this.access.requireOwned(context, 'runs', runId, TeamRole.MEMBER, 'run');
     const columns = preparePoints(points, Date.now() / 1000);
     if (columns.keys.length === 0) return { runId, written: 0 };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.write(runId, columns);
+        return { runId, written: columns.keys.length };
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (code === '23503') throw notFound('run'); // deleted meanwhile
+        // Deadlocks should not happen (fixed row order), but if PostgreSQL picks us, try again.
+        if (code !== '40P01' || attempt >= 3) throw error;
+      }
+    }
+  }
+
+  private async write(runId: string, columns: PointColumns): Promise<void> {
     const lock = runLockKey(runId);
     const client = await this.pool.connect();
     let broken: Error | undefined;
@@ -349,7 +363,7 @@ export class MetricsService {
           ],
         });
         await client.query('COMMIT');
-        return { runId, written: columns.keys.length };
+        return;
       } catch (error) {
         await client.query('ROLLBACK');
         if ((error as { code?: string }).code !== '23505') throw error;
@@ -372,7 +386,6 @@ export class MetricsService {
         await client.query('ROLLBACK');
         throw error;
       }
-      return { runId, written: columns.keys.length };
     } catch (error) {
       // A connection that failed mid-protocol must not go back to the pool.
       if (!(error as { code?: string }).code) broken = error as Error;
@@ -381,6 +394,7 @@ export class MetricsService {
       client.release(broken);
     }
   }
+
   async series(
     context: GraphQLContext,
     runIds: string[],
