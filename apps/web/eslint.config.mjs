@@ -6,6 +6,10 @@ export default [
   ...shared,
   { ignores: ['src/gql/**', '.next/**', 'next-env.d.ts', 'test-results/**'] },
   {
+    files: ['**/*.mjs'],
+    languageOptions: { globals: { console: 'readonly', process: 'readonly' } },
+  },
+  {
     files: ['**/*.ts', '**/*.tsx'],
     plugins: { 'react-hooks': reactHooks },
     rules: {

@@ -71,6 +71,12 @@ export function LineChart({
     };
     const data = [model.xs, ...model.lines.map((line) => line.values)] as uPlot.AlignedData;
     const plot = new uPlot(options, data, element);
+    // Band edges are drawing aids, not series a reader looks up in the legend.
+    const legendRows = plot.root.querySelectorAll<HTMLElement>('.u-legend .u-series');
+    model.lines.forEach((line, index) => {
+      const row = legendRows[index + 1];
+      if (line.role !== 'line' && row) row.style.display = 'none';
+    });
     const resize = new ResizeObserver(() => {
       const width = element.clientWidth;
       if (width > 0 && Math.abs(width - plot.width) > 4) plot.setSize({ width, height });

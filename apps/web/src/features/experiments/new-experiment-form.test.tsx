@@ -1,0 +1,142 @@
+import { cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { NewExperimentForm } from './new-experiment-form';
+import { countRuns, parseNumberList, suggestedFineTuneRate } from './sweep-form-model';
+
+afterEach(cleanup);
+
+const models = [
+  {
+    id: 'model-1',
+    name: 'small-cnn',
+    architecture: 'cnn',
+    layers: [
+      { name: 'conv1', type: 'Conv2D', weightBearing: true },
+      { name: 'pool1', type: 'MaxPooling2D', weightBearing: false },
+      { name: 'conv2', type: 'Conv2D', weightBearing: true },
+      { name: 'dense1', type: 'Dense', weightBearing: true },
+    ],
+  },
+];
+const datasets = [{ id: 'dataset-1', name: 'digits 5–9', classNames: ['5', '6', '7', '8', '9'] }];
+
+function renderForm() {
+  const onSubmit = vi.fn();
+  render(
+    <NewExperimentForm
+      projectId="project-1"
+      models={models}
+      datasets={datasets}
+      submitting={false}
+      onSubmit={onSubmit}
+    />,
+  );
+  return onSubmit;
+}
+
+const runCount = () => screen.getByTestId('run-count').textContent;
+
+describe('sweep arithmetic', () => {
+  it.each([
+    {
+      frozenLayers: [0],
+      learningRates: [0.001],
+      seeds: [0],
+      includeScratchBaseline: false,
+      runs: 1,
+    },
+    {
+      frozenLayers: [0, 1, 2],
+      learningRates: [0.001, 0.01],
+      seeds: [0, 1, 2],
+      includeScratchBaseline: true,
+      runs: 21,
+    },
+    {
+      frozenLayers: [0, 0, 1],
+      learningRates: [0.001],
+      seeds: [],
+      includeScratchBaseline: true,
+      runs: 3,
+    },
+    { frozenLayers: [], learningRates: [0.001], seeds: [0], includeScratchBaseline: true, runs: 0 },
+  ])(
+    '$frozenLayers × $learningRates × $seeds (+scratch: $includeScratchBaseline) = $runs',
+    (draft) => {
+      expect(countRuns(draft)).toBe(draft.runs);
+    },
+  );
+
+  it('parses lists and suggests a tenth of the scratch rate', () => {
+    expect(parseNumberList('0.01, 1e-3 ;0.0001')).toEqual([0.01, 0.001, 0.0001]);
+    expect(parseNumberList('0.01, abc')).toBeNull();
+    expect(suggestedFineTuneRate(0.003)).toBe(0.0003);
+  });
+});
+
+describe('NewExperimentForm', () => {
+  it('names the frozen layers of each depth from the model', () => {
+    renderForm();
+    expect(screen.getByLabelText('0 — nothing frozen')).toBeTruthy();
+    expect(screen.getByLabelText('2 — conv1, conv2')).toBeTruthy();
+    expect(screen.getByLabelText('3 — conv1, conv2, dense1')).toBeTruthy();
+    expect(screen.queryByLabelText(/^4 —/)).toBeNull();
+  });
+
+  it('shows the number of runs before submitting, as the choices change', () => {
+    renderForm();
+    expect(runCount()).toBe('6 runs will be created'); // 1 × 1 × 3 + 3 scratch
+    fireEvent.click(screen.getByLabelText('1 — conv1'));
+    fireEvent.click(screen.getByLabelText('2 — conv1, conv2'));
+    expect(runCount()).toBe('12 runs will be created'); // 3 × 1 × 3 + 3
+    fireEvent.click(screen.getByRole('button', { name: 'Add 0.0001' }));
+    fireEvent.change(screen.getByLabelText('From-scratch learning rate'), {
+      target: { value: '0.01' },
+    });
+    fireEvent.click(screen.getByRole('button', { name: 'Add 0.001' }));
+    expect(
+      (screen.getByLabelText('Fine-tuning learning rates (comma-separated)') as HTMLInputElement)
+        .value,
+    ).toBe('0.0001, 0.001');
+    expect(runCount()).toBe('21 runs will be created'); // 3 × 2 × 3 + 3
+    fireEvent.click(screen.getByLabelText('Train a from-scratch baseline (one run per seed)'));
+    expect(runCount()).toBe('18 runs will be created');
+    fireEvent.change(screen.getByLabelText('Seeds (comma-separated)'), { target: { value: '7' } });
+    expect(runCount()).toBe('6 runs will be created');
+  });
+
+  it('refuses bad input and explains why', () => {
+    const onSubmit = renderForm();
+    fireEvent.change(screen.getByLabelText('Fine-tuning learning rates (comma-separated)'), {
+      target: { value: '0.01, -1' },
+    });
+    expect(screen.getByText('learning rates must be positive numbers')).toBeTruthy();
+    const submit = screen.getByRole('button', { name: /^Create/ }) as HTMLButtonElement;
+    expect(submit.disabled).toBe(true);
+    fireEvent.submit(submit.closest('form')!);
+    expect(onSubmit).not.toHaveBeenCalled();
+  });
+
+  it('submits the sweep the API expects', () => {
+    const onSubmit = renderForm();
+    fireEvent.click(screen.getByLabelText('2 — conv1, conv2'));
+    fireEvent.change(screen.getByLabelText('Epochs'), { target: { value: '3' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Create 9 runs' }));
+    expect(onSubmit).toHaveBeenCalledWith({
+      projectId: 'project-1',
+      sourceModelId: 'model-1',
+      targetDatasetId: 'dataset-1',
+      name: undefined,
+      sweep: {
+        frozenLayers: [0, 2],
+        learningRates: [0.0001],
+        seeds: [0, 1, 2],
+        epochs: 3,
+        batchSize: 32,
+        optimizer: 'ADAM',
+        includeScratchBaseline: true,
+        scratchLearningRate: 0.001,
+      },
+    });
+  });
+});
