@@ -5,7 +5,6 @@ import { useQuery } from 'urql';
 import type { ModelsQuery as ModelsResult } from '@/gql/graphql';
 import { useSession } from '../session/session-context';
 import { Empty, Loading, QueryState } from '../ui/states';
-import { formatNumber } from '../ui/format';
 import { ModelsQuery } from './catalogue.graphql';
 
 type ModelNode = ModelsResult['models']['nodes'][number];
@@ -23,7 +22,7 @@ function Lineage({ model, children }: { model: ModelNode; children: Map<string, 
         {model.name}
       </Link>{' '}
       <span className="muted">
-        {model.kind.toLowerCase()} · {model.architecture} · {formatNumber(model.totalParams)} params
+        {model.kind.toLowerCase()} · {model.architecture} · {model.totalParams.toLocaleString('en')} params
         {model.dataset ? ` · trained on ${model.dataset.name}` : ''}
       </span>
       {targets.length > 0 ? (
