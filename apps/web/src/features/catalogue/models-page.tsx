@@ -22,7 +22,8 @@ function Lineage({ model, children }: { model: ModelNode; children: Map<string, 
         {model.name}
       </Link>{' '}
       <span className="muted">
-        {model.kind.toLowerCase()} · {model.architecture} · {model.totalParams.toLocaleString('en')} params
+        {model.kind.toLowerCase()} · {model.architecture} · {model.totalParams.toLocaleString('en')}{' '}
+        params
         {model.dataset ? ` · trained on ${model.dataset.name}` : ''}
       </span>
       {targets.length > 0 ? (
