@@ -14,6 +14,19 @@ export interface Config {
   maxQueryDepth: number;
   maxQueryCost: number;
   sessionTtlHours: number;
+  /** How long a worker's claim lasts without a heartbeat (RUN_LEASE_SECONDS). */
+  runLeaseSeconds: number;
+  /** Where artifact files are stored (ARTIFACT_DIR, default `<FINETRACK_HOME>/artifacts`). */
+  artifactDir: string;
+  /** Largest artifact accepted (ARTIFACT_MAX_BYTES). */
+  artifactMaxBytes: number;
+  /** Seed the demo team, user, worker token and runs on first start (FINETRACK_DEMO=0 disables). */
+  demo: boolean;
+  demoEmail: string;
+  /** Unset: a password is generated and printed once. */
+  demoPassword: string | undefined;
+  /** Web app address printed at start-up (WEB_URL). */
+  webUrl: string;
 }
 
 export class ConfigError extends Error {
@@ -44,11 +57,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   for (const origin of webOrigins)
     if (!/^https?:\/\/[^/]+$/.test(origin))
       throw new ConfigError(`WEB_ORIGIN entries must look like http://host:port, got "${origin}"`);
+  const finetrackHome = path.resolve(env.FINETRACK_HOME || '.finetrack');
+  const demo = env.FINETRACK_DEMO ?? (nodeEnv === 'test' ? '0' : '1');
+  if (demo !== '0' && demo !== '1')
+    throw new ConfigError(`FINETRACK_DEMO must be 0 or 1, got "${demo}"`);
+  const demoEmail = env.FINETRACK_DEMO_EMAIL || 'demo@finetrack.local';
+  if (!/^[^@\s]+@[^@\s]+$/.test(demoEmail))
+    throw new ConfigError('FINETRACK_DEMO_EMAIL must be an email address');
+  const demoPassword = env.FINETRACK_DEMO_PASSWORD || undefined;
+  if (demoPassword !== undefined && demoPassword.length < 8)
+    throw new ConfigError('FINETRACK_DEMO_PASSWORD must have at least 8 characters');
   return {
     port: integer(env, 'PORT', 4000, 0, 65535),
     host: env.HOST || '127.0.0.1',
     databaseUrl,
-    finetrackHome: path.resolve(env.FINETRACK_HOME || '.finetrack'),
+    finetrackHome,
     nodeEnv,
     webOrigins,
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
@@ -56,5 +79,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxQueryDepth: integer(env, 'MAX_QUERY_DEPTH', 12, 2, 100),
     maxQueryCost: integer(env, 'MAX_QUERY_COST', 50_000, 10, 10_000_000),
     sessionTtlHours: integer(env, 'SESSION_TTL_HOURS', 24 * 14, 1, 24 * 365),
+    runLeaseSeconds: integer(env, 'RUN_LEASE_SECONDS', 60, 2, 3600),
+    artifactDir: path.resolve(env.ARTIFACT_DIR || path.join(finetrackHome, 'artifacts')),
+    artifactMaxBytes: integer(env, 'ARTIFACT_MAX_BYTES', 2 * 1024 ** 3, 1, 1024 ** 4),
+    demo: demo === '1',
+    demoEmail,
+    demoPassword,
+    webUrl: (env.WEB_URL || 'http://localhost:3000').replace(/\/$/, ''),
   };
 }

@@ -13,13 +13,17 @@ import type { GraphQLContext } from './graphql/context.js';
 import { AppError, formatError, httpStatusFor, loggableError } from './graphql/errors.js';
 import { limitsPlugin } from './graphql/limits.js';
 import { getSchema } from './graphql/schema.js';
+import { attachSubscriptions } from './graphql/subscriptions.js';
+import { workerGuardPlugin } from './graphql/worker-guard.js';
 import { createLogger } from './logger.js';
+import { artifactRoutes } from './modules/artifacts/artifacts.routes.js';
 import { SESSION_COOKIE } from './modules/users/auth.service.js';
-import { createServices } from './services.js';
+import { createServices, type Services } from './services.js';
 
 export interface FinetrackServer {
   app: FastifyInstance;
   dataSource: DataSource;
+  services: Services;
   logger: Logger;
   /** Listens on config.host:config.port (0 picks a free port); resolves to the base URL. */
   listen(): Promise<string>;
@@ -31,8 +35,10 @@ const ALLOWED_HEADERS =
   'content-type, authorization, apollo-require-preflight, x-apollo-operation-name';
 
 /**
- * Builds the HTTP server: GraphQL at /graphql, health at /healthz. Migrations run first unless
- * told otherwise. Tests import this and listen on port 0.
+ * Builds the HTTP server: GraphQL at /graphql (subscriptions over graphql-ws on the same path),
+ * artifacts at /artifacts/:id, health at /healthz. Migrations run first unless told otherwise;
+ * the run queue (pg-boss), the NOTIFY listener and the lease reaper start with it. Tests import
+ * this and listen on port 0.
  */
 export async function createServer(
   config: Config & { databaseUrl: string },
@@ -45,7 +51,10 @@ export async function createServer(
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, 'migrated');
   }
-  const services = createServices(dataSource, config);
+  const services = createServices(dataSource, config, logger);
+  await services.queue.start();
+  await services.events.start();
+  services.worker.startReaper();
   const schema = await getSchema();
 
   const app = Fastify({
@@ -120,6 +129,7 @@ export async function createServer(
     plugins: [
       fastifyApolloDrainPlugin(app),
       limitsPlugin(config.maxQueryDepth, config.maxQueryCost),
+      workerGuardPlugin(),
     ],
   });
   await apollo.start();
@@ -143,6 +153,8 @@ export async function createServer(
     },
   });
   app.route({ method: ['GET', 'POST'], url: '/graphql', handler });
+  await app.register(artifactRoutes, { services, store: services.store, config });
+  const subscriptions = attachSubscriptions(app, schema, services, logger);
 
   app.get('/healthz', async (_request, reply) => {
     try {
@@ -162,14 +174,19 @@ export async function createServer(
   return {
     app,
     dataSource,
+    services,
     logger,
     async listen() {
       return app.listen({ port: config.port, host: config.host });
     },
     close() {
       closing ??= (async () => {
+        await services.worker.stopReaper();
+        await subscriptions.close();
         await app.close();
         await apollo.stop().catch(() => undefined);
+        await services.events.stop();
+        await services.queue.stop();
         await dataSource.destroy();
       })();
       return closing;

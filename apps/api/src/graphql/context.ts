@@ -7,6 +7,10 @@ export interface Viewer {
   userId: string;
   via: 'cookie' | 'token';
   tokenTeamId: string | null;
+  /** The API token used (via 'token'). */
+  tokenId?: string;
+  /** A worker token: only the worker operations, only its team (tokenTeamId). */
+  worker?: boolean;
 }
 
 export interface GraphQLContext {

@@ -1,7 +1,15 @@
 import { Field, Float, ID, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-/** A stored file owned by a run or a model. Upload endpoints come with the worker issue. */
+export enum ArtifactStatus {
+  PENDING = 'pending',
+  STORED = 'stored',
+}
+
+/**
+ * A file owned by a run or a model. Announced by `createArtifact` (pending, invisible), then
+ * stored by `PUT /artifacts/:id` once its bytes match the announced size and sha256.
+ */
 @ObjectType()
 @Entity('artifacts')
 export class Artifact {
@@ -24,6 +32,13 @@ export class Artifact {
   @Field({ description: 'e.g. weights, model-json, log' })
   @Column('text')
   kind: string;
+
+  @Field()
+  @Column('text', { name: 'file_name' })
+  fileName: string;
+
+  @Column('text', { default: ArtifactStatus.STORED })
+  status: ArtifactStatus;
 
   @Field(() => Float)
   @Column('bigint', {

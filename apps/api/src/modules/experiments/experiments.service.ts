@@ -11,6 +11,7 @@ import {
 } from '../../common/pagination.js';
 import { likePattern } from '../projects/projects.service.js';
 import type { RunsService } from '../runs/runs.service.js';
+import type { WorkerService } from '../runs/worker.service.js';
 import type { AccessService } from '../teams/access.service.js';
 import { TeamRole } from '../teams/team-role.js';
 import { Model, ModelKindEnum } from '../models/model.entity.js';
@@ -67,13 +68,18 @@ export class ExperimentsService {
     private readonly dataSource: DataSource,
     private readonly access: AccessService,
     private readonly runs: RunsService,
+    private readonly worker: WorkerService,
   ) {}
 
   private get repository() {
     return this.dataSource.getRepository(Experiment);
   }
 
-  /** Creates the experiment and every run of its sweep in one transaction. */
+  /**
+   * Creates the experiment and every run of its sweep in one transaction, then queues one job
+   * per run (now if the source model is ready, else when its pretraining completes; a crash in
+   * between is repaired by startExperiment).
+   */
   async create(context: GraphQLContext, input: CreateExperimentInput): Promise<Experiment> {
     const teamId = await this.access.requireOwned(
       context,
@@ -108,7 +114,7 @@ export class ExperimentsService {
       throw error;
     }
     const runs = expandSweep(sweep);
-    return this.dataSource.transaction(async (manager) => {
+    const created = await this.dataSource.transaction(async (manager) => {
       const experiment = await manager.save(
         manager.create(Experiment, {
           teamId,
@@ -123,6 +129,8 @@ export class ExperimentsService {
       await this.runs.insertMany(manager, teamId, experiment.id, runs);
       return experiment;
     });
+    await this.worker.enqueueExperiment(created.id);
+    return created;
   }
 
   async get(context: GraphQLContext, id: string): Promise<Experiment> {

@@ -12,13 +12,17 @@ export class MetricsResolver {
       'overwrites, never duplicates. NaN and ±Infinity are rejected with BAD_USER_INPUT naming ' +
       'the index. wallTime is Unix seconds.',
   })
-  logMetrics(
+  async logMetrics(
     @Arg('runId', () => ID) runId: string,
     // Checked by hand: class-validator on every point would dominate ingest time.
     @Arg('points', () => [MetricPointInput], { validate: false }) points: MetricPointInput[],
     @Ctx() context: GraphQLContext,
   ) {
-    return context.services.metrics.log(context, runId, points);
+    // A worker token logs only for a run it holds; then the batch is announced to subscribers.
+    await context.services.worker.assertHolds(context, runId);
+    const result = await context.services.metrics.log(context, runId, points);
+    await context.services.events.metricsAppended(runId, points);
+    return result;
   }
 
   @Query(() => [MetricSeries], {

@@ -13,6 +13,15 @@ registerEnumType(ModelKindEnum, {
     'source: trained from scratch on a source task; target: derived from a source model by surgery',
 });
 
+export enum ModelStatusEnum {
+  PENDING = 'pending',
+  READY = 'ready',
+}
+registerEnumType(ModelStatusEnum, {
+  name: 'ModelStatus',
+  description: 'pending: being pretrained by a run, no weights yet; ready: has its files',
+});
+
 export enum InitializationEnum {
   PRETRAINED = 'pretrained',
   SCRATCH = 'scratch',
@@ -119,6 +128,10 @@ export class Model {
   @Field(() => SurgeryType, { nullable: true })
   @Column('jsonb', { nullable: true })
   surgery: SurgeryRecord | null;
+
+  @Field(() => ModelStatusEnum)
+  @Column('text', { default: ModelStatusEnum.READY })
+  status: ModelStatusEnum;
 
   @Field(() => String, { nullable: true })
   @Column('text', { name: 'weights_sha256', nullable: true })

@@ -19,6 +19,15 @@ export enum RunStatusEnum {
 }
 registerEnumType(RunStatusEnum, { name: 'RunStatus' });
 
+export enum RunKindEnum {
+  PRETRAIN = 'pretrain',
+  FINETUNE = 'finetune',
+}
+registerEnumType(RunKindEnum, {
+  name: 'RunKind',
+  description: 'pretrain: trains a source model from scratch; finetune: a run of an experiment',
+});
+
 @ObjectType()
 @Entity('runs')
 export class Run {
@@ -30,9 +39,44 @@ export class Run {
   @Column('uuid', { name: 'team_id' })
   teamId: string;
 
-  @Field(() => ID)
-  @Column('uuid', { name: 'experiment_id' })
-  experimentId: string;
+  @Field(() => ID, { nullable: true, description: 'Null for pretraining runs.' })
+  @Column('uuid', { name: 'experiment_id', nullable: true })
+  experimentId: string | null;
+
+  @Field(() => RunKindEnum)
+  @Column('text', { default: RunKindEnum.FINETUNE })
+  kind: RunKindEnum;
+
+  @Field(() => ID, { nullable: true, description: 'PRETRAIN: the source model this run trains.' })
+  @Column('uuid', { name: 'model_id', nullable: true })
+  modelId: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'The model a succeeded run registered.' })
+  @Column('uuid', { name: 'result_model_id', nullable: true })
+  resultModelId: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Epochs done at the last checkpoint.' })
+  @Column('integer', { name: 'checkpoint_epoch', nullable: true })
+  checkpointEpoch: number | null;
+
+  @Field(() => Int, { nullable: true })
+  @Column('integer', { name: 'checkpoint_global_step', nullable: true })
+  checkpointGlobalStep: number | null;
+
+  @Column('uuid', { name: 'checkpoint_artifact_ids', array: true, nullable: true })
+  checkpointArtifactIds: string[] | null;
+
+  /** The pg-boss job currently standing for this run. */
+  @Column('uuid', { name: 'job_id', nullable: true })
+  jobId: string | null;
+
+  /** Secret of the live lease; never exposed. */
+  @Column('text', { name: 'lease_token', nullable: true })
+  leaseToken: string | null;
+
+  /** The worker token that holds (or last held) the run. */
+  @Column('uuid', { name: 'worker_token_id', nullable: true })
+  workerTokenId: string | null;
 
   @Field(() => Int, { description: 'Weight-bearing layers frozen, counted from the input.' })
   @Column('integer', { name: 'frozen_layers' })

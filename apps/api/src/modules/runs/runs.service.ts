@@ -76,6 +76,11 @@ export class RunsService {
     return run;
   }
 
+  /** A run by id without access checks (for events already checked at subscription time). */
+  find(id: string): Promise<Run | null> {
+    return this.dataSource.getRepository(Run).findOneBy({ id });
+  }
+
   /**
    * Runs of an experiment with filters and keyset paging on any whitelisted column, nulls last,
    * id as tie-breaker.

@@ -1,6 +1,16 @@
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { Connection } from '../../common/pagination.js';
+
+export enum ApiTokenRole {
+  USER = 'user',
+  WORKER = 'worker',
+}
+registerEnumType(ApiTokenRole, {
+  name: 'ApiTokenRole',
+  description:
+    'user: acts as its owner; worker: a trainer host of one team, only the worker operations',
+});
 
 /** A script's credential. Only its sha256 is stored; `prefix` lets people tell tokens apart. */
 @ObjectType()
@@ -21,6 +31,10 @@ export class ApiToken {
   @Field()
   @Column('text')
   name: string;
+
+  @Field(() => ApiTokenRole)
+  @Column('text', { default: ApiTokenRole.USER })
+  role: ApiTokenRole;
 
   @Field({ description: 'The first characters of the secret, safe to display.' })
   @Column('text')

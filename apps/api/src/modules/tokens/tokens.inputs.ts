@@ -1,5 +1,6 @@
 import { Field, ID, InputType } from 'type-graphql';
 import { IsName } from '../../common/validation.js';
+import { ApiTokenRole } from './api-token.entity.js';
 
 @InputType()
 export class CreateApiTokenInput {
@@ -12,4 +13,11 @@ export class CreateApiTokenInput {
 
   @Field(() => Date, { nullable: true })
   expiresAt?: Date;
+
+  @Field(() => ApiTokenRole, {
+    nullable: true,
+    defaultValue: ApiTokenRole.USER,
+    description: 'WORKER tokens need teamId and the admin role in that team.',
+  })
+  role?: ApiTokenRole | null;
 }

@@ -6,7 +6,7 @@ import { newSecret, sha256Hex } from '../../common/secrets.js';
 import type { AccessService } from '../teams/access.service.js';
 import { atLeast, TeamRole } from '../teams/team-role.js';
 import { TOKEN_PREFIX, type AuthService } from '../users/auth.service.js';
-import { ApiToken, CreatedApiToken } from './api-token.entity.js';
+import { ApiToken, ApiTokenRole, CreatedApiToken } from './api-token.entity.js';
 import type { CreateApiTokenInput } from './tokens.inputs.js';
 
 export class TokensService {
@@ -19,7 +19,15 @@ export class TokensService {
   async create(context: GraphQLContext, input: CreateApiTokenInput): Promise<CreatedApiToken> {
     const viewer = this.access.viewer(context);
     if (viewer.via === 'token') throw forbidden('API tokens cannot create API tokens; log in');
-    if (input.teamId) await this.access.require(context, input.teamId, TeamRole.VIEWER);
+    const role = input.role ?? ApiTokenRole.USER;
+    if (role === ApiTokenRole.WORKER && !input.teamId)
+      throw badInput('a worker token belongs to one team: give teamId', { field: 'teamId' });
+    if (input.teamId)
+      await this.access.require(
+        context,
+        input.teamId,
+        role === ApiTokenRole.WORKER ? TeamRole.ADMIN : TeamRole.VIEWER,
+      );
     if (input.expiresAt && input.expiresAt.getTime() <= Date.now())
       throw badInput('expiresAt must be in the future');
     const token = newSecret(TOKEN_PREFIX);
@@ -27,6 +35,7 @@ export class TokensService {
       userId: viewer.userId,
       teamId: input.teamId ?? null,
       name: input.name.trim(),
+      role,
       prefix: token.slice(0, TOKEN_PREFIX.length + 6),
       tokenHash: sha256Hex(token),
       expiresAt: input.expiresAt ?? null,

@@ -115,15 +115,22 @@ export class AuthService {
           user_id: string;
           team_id: string | null;
           expires_at: Date | null;
+          role: string;
         }[] = await this.dataSource.query(
-          `SELECT id, user_id, team_id, expires_at FROM api_tokens
+          `SELECT id, user_id, team_id, expires_at, role FROM api_tokens
               WHERE token_hash = $1 AND revoked_at IS NULL`,
           [tokenHash],
         );
         const token = rows[0];
         if (!token) throw invalidToken();
         entry = {
-          viewer: { userId: token.user_id, via: 'token', tokenTeamId: token.team_id },
+          viewer: {
+            userId: token.user_id,
+            via: 'token',
+            tokenTeamId: token.team_id,
+            tokenId: token.id,
+            worker: token.role === 'worker',
+          },
           tokenId: token.id,
           expiresAt: token.expires_at?.getTime() ?? null,
           cachedAt: now,

@@ -1,0 +1,77 @@
+import type { FastifyInstance } from 'fastify';
+import type { GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import type { Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import type { Services } from '../services.js';
+import { SESSION_COOKIE } from '../modules/users/auth.service.js';
+import type { GraphQLContext, Viewer } from './context.js';
+import { formatError } from './errors.js';
+
+/**
+ * GraphQL subscriptions over graphql-ws on the HTTP server's port at /graphql. The caller is
+ * authenticated once per connection, from `connectionParams.authorization` ("Bearer …") or the
+ * session cookie of the upgrade request, and every subscription checks team access like a query.
+ */
+export function attachSubscriptions(
+  app: FastifyInstance,
+  schema: GraphQLSchema,
+  services: Services,
+  logger: Logger,
+): { close(): Promise<void> } {
+  const wss = new WebSocketServer({ noServer: true });
+  app.server.on('upgrade', (request, socket, head) => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    if (url.pathname !== '/graphql') {
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (client) => wss.emit('connection', client, request));
+  });
+
+  const viewers = new WeakMap<object, Viewer | null>();
+  const disposable = useServer<Record<string, unknown> | undefined>(
+    {
+      schema,
+      onConnect: async (ctx) => {
+        const param = ctx.connectionParams?.authorization;
+        const cookies = app.parseCookie(ctx.extra.request.headers.cookie ?? '');
+        try {
+          const viewer = await services.auth.authenticate(
+            typeof param === 'string' ? param : undefined,
+            cookies[SESSION_COOKIE],
+          );
+          if (viewer?.worker) return false;
+          viewers.set(ctx, viewer);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      context: (ctx): GraphQLContext =>
+        ({
+          viewer: viewers.get(ctx) ?? null,
+          services,
+          logger,
+          roles: new Map(),
+        }) as unknown as GraphQLContext,
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors
+          ? {
+              ...result,
+              errors: result.errors.map((error) => formatError(error.toJSON(), error, logger)),
+            }
+          : undefined,
+      onError: (_ctx, _id, _payload, errors) =>
+        errors.map((error) => formatError(error.toJSON(), error, logger)),
+    },
+    wss,
+  );
+  return {
+    async close() {
+      for (const client of wss.clients) client.terminate();
+      await Promise.resolve(disposable.dispose()).catch(() => undefined);
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}

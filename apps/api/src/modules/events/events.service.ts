@@ -1,0 +1,139 @@
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+
+/** The NOTIFY channel: run rows (a trigger on `runs`) and accepted metric batches. */
+export const EVENTS_CHANNEL = 'finetrack_events';
+
+export type FinetrackEvent =
+  | { type: 'run'; runId: string; experimentId: string | null }
+  | { type: 'metrics'; runId: string; keys: string[]; count: number; maxStep: number };
+
+type Listener = (event: FinetrackEvent) => void;
+
+/** Events buffered per subscriber before the oldest are dropped (a stalled socket). */
+const MAX_BUFFERED = 1000;
+
+/**
+ * LISTEN/NOTIFY fan-out: every API process listens on one dedicated connection and hands each
+ * event to its local subscribers, so an event raised by any process reaches every subscriber.
+ */
+export class EventsService {
+  private client: pg.Client | undefined;
+  private readonly listeners = new Set<Listener>();
+  private stopped = false;
+  private reconnect: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly databaseUrl: string,
+    private readonly dataSource: DataSource,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    const client = new pg.Client({
+      connectionString: this.databaseUrl,
+      application_name: 'finetrack-api-listen',
+    });
+    client.on('notification', (message) => {
+      if (message.channel !== EVENTS_CHANNEL || !message.payload) return;
+      let event: FinetrackEvent;
+      try {
+        event = JSON.parse(message.payload) as FinetrackEvent;
+      } catch {
+        return;
+      }
+      for (const listener of this.listeners) listener(event);
+    });
+    client.on('error', (error) => {
+      this.logger.warn({ err: { message: error.message } }, 'event listener connection lost');
+      this.client = undefined;
+      client.end().catch(() => undefined);
+      this.scheduleReconnect();
+    });
+    await client.connect();
+    await client.query(`LISTEN ${EVENTS_CHANNEL}`);
+    this.client = client;
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped || this.reconnect) return;
+    this.reconnect = setTimeout(() => {
+      this.reconnect = undefined;
+      this.start().catch(() => this.scheduleReconnect());
+    }, 1000);
+    this.reconnect.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.reconnect) clearTimeout(this.reconnect);
+    this.listeners.clear();
+    await this.client?.end().catch(() => undefined);
+    this.client = undefined;
+  }
+
+  /** Sends an event to every API process (delivered after the surrounding commit, if any). */
+  async publish(event: FinetrackEvent): Promise<void> {
+    await this.dataSource.query('SELECT pg_notify($1, $2)', [
+      EVENTS_CHANNEL,
+      JSON.stringify(event),
+    ]);
+  }
+
+  /** Announces an accepted logMetrics batch; never fails the write it follows. */
+  async metricsAppended(runId: string, points: { key: string; step: number }[]): Promise<void> {
+    if (points.length === 0) return;
+    const keys = [...new Set(points.map((point) => point.key))];
+    const maxStep = points.reduce((max, point) => Math.max(max, point.step), 0);
+    await this.publish({ type: 'metrics', runId, keys, count: points.length, maxStep }).catch(
+      (error: Error) =>
+        this.logger.warn({ err: { message: error.message } }, 'metricsAppended not announced'),
+    );
+  }
+
+  /** Events passing `filter`, as an async iterator; `return()` unsubscribes. */
+  subscribe<T extends FinetrackEvent>(
+    filter: (event: FinetrackEvent) => event is T,
+  ): AsyncIterableIterator<T> {
+    const buffer: T[] = [];
+    let wake: ((result: IteratorResult<T>) => void) | undefined;
+    let done = false;
+    const listener: Listener = (event) => {
+      if (!filter(event)) return;
+      if (wake) {
+        const resolve = wake;
+        wake = undefined;
+        resolve({ value: event, done: false });
+      } else {
+        buffer.push(event);
+        if (buffer.length > MAX_BUFFERED) buffer.shift();
+      }
+    };
+    this.listeners.add(listener);
+    const finish = (): Promise<IteratorResult<T>> => {
+      done = true;
+      this.listeners.delete(listener);
+      buffer.length = 0;
+      wake?.({ value: undefined, done: true });
+      wake = undefined;
+      return Promise.resolve({ value: undefined, done: true });
+    };
+    return {
+      next: () => {
+        if (done) return Promise.resolve({ value: undefined, done: true });
+        const value = buffer.shift();
+        if (value) return Promise.resolve({ value, done: false });
+        return new Promise((resolve) => (wake = resolve));
+      },
+      return: finish,
+      throw: async (error?: unknown) => {
+        await finish();
+        throw error;
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+}

@@ -1,0 +1,120 @@
+import PgBoss from 'pg-boss';
+import type { Logger } from 'pino';
+import type { DataSource, QueryRunner } from 'typeorm';
+
+/** pg-boss owns this schema (its own migrations); nothing else writes there. */
+export const QUEUE_SCHEMA = 'pgboss';
+
+export type JobKind = 'pretrain' | 'finetune';
+
+/** A transaction whose statements pg-boss can join (its `db` option). */
+export interface Transaction {
+  query<T = Record<string, unknown>>(sql: string, values?: unknown[]): Promise<T[]>;
+  readonly db: { executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> };
+}
+
+export async function inTransaction<T>(
+  dataSource: DataSource,
+  work: (tx: Transaction) => Promise<T>,
+): Promise<T> {
+  const runner: QueryRunner = dataSource.createQueryRunner();
+  await runner.connect();
+  const query = async <R>(sql: string, values?: unknown[]) =>
+    ((await runner.query(sql, values, true)) as { records: R[] }).records;
+  const tx: Transaction = {
+    query,
+    db: { executeSql: async (text, values) => ({ rows: await query(text, values) }) },
+  };
+  try {
+    await runner.startTransaction();
+    const result = await work(tx);
+    await runner.commitTransaction();
+    return result;
+  } catch (error) {
+    if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+    throw error;
+  } finally {
+    await runner.release();
+  }
+}
+
+/**
+ * The run queue on pg-boss: one queue per team and job kind (a worker token only ever takes its
+ * own team's jobs), one job per run (the run's `job_id`). pg-boss's own expiry and retries stay
+ * out of the way (no retries, a day-long expiry): leases on the run decide when a job is given
+ * to another worker, and a re-queued run gets a fresh job.
+ */
+export class RunQueue {
+  private readonly boss: PgBoss;
+  private readonly queues = new Map<string, Promise<void>>();
+
+  constructor(databaseUrl: string, logger: Logger) {
+    this.boss = new PgBoss({
+      connectionString: databaseUrl,
+      schema: QUEUE_SCHEMA,
+      max: 3,
+      schedule: false,
+      application_name: 'finetrack-api-queue',
+    });
+    this.boss.on('error', (error: Error) =>
+      logger.warn({ err: { message: error.message } }, 'pg-boss error'),
+    );
+  }
+
+  async start(): Promise<void> {
+    await this.boss.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.boss.stop({ graceful: false, wait: true, close: true }).catch(() => undefined);
+  }
+
+  static queueName(teamId: string, kind: JobKind): string {
+    return `runs-${kind}-${teamId}`;
+  }
+
+  /** Creates the team's queues once per process (idempotent in pg-boss too). */
+  ensureQueues(teamId: string): Promise<void> {
+    let ready = this.queues.get(teamId);
+    if (!ready) {
+      ready = (async () => {
+        for (const kind of ['pretrain', 'finetune'] as const)
+          await this.boss.createQueue(RunQueue.queueName(teamId, kind), {
+            name: RunQueue.queueName(teamId, kind),
+            policy: 'standard',
+            retryLimit: 0,
+            expireInSeconds: 23 * 3600,
+            retentionMinutes: 60 * 24 * 7,
+          });
+      })();
+      ready.catch(() => this.queues.delete(teamId));
+      this.queues.set(teamId, ready);
+    }
+    return ready;
+  }
+
+  /** Adds a run's job inside `tx`, under the id already stored in runs.job_id. */
+  async send(tx: Transaction, teamId: string, kind: JobKind, runId: string, jobId: string) {
+    await this.boss.send(RunQueue.queueName(teamId, kind), { runId }, { id: jobId, db: tx.db });
+  }
+
+  /** The next job of a queue (SKIP LOCKED inside pg-boss), or undefined. */
+  async fetch(teamId: string, kind: JobKind): Promise<{ id: string; runId: string } | undefined> {
+    const [job] = await this.boss.fetch<{ runId: string }>(RunQueue.queueName(teamId, kind), {
+      batchSize: 1,
+    });
+    return job ? { id: job.id, runId: job.data.runId } : undefined;
+  }
+
+  async complete(tx: Transaction | null, teamId: string, kind: JobKind, jobId: string) {
+    await this.boss.complete(RunQueue.queueName(teamId, kind), jobId, {}, tx ? { db: tx.db } : {});
+  }
+
+  async cancel(tx: Transaction | null, teamId: string, kind: JobKind, jobId: string) {
+    await this.boss.cancel(RunQueue.queueName(teamId, kind), jobId, tx ? { db: tx.db } : {});
+  }
+
+  async fail(tx: Transaction, teamId: string, kind: JobKind, jobId: string) {
+    await this.boss.fail(RunQueue.queueName(teamId, kind), jobId, {}, { db: tx.db });
+  }
+}

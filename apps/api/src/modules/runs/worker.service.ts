@@ -1,0 +1,691 @@
+import { randomBytes } from 'node:crypto';
+import { ErrorCode, LEASE_LOST, WORKER_PROTOCOL_VERSION } from '@finetrack/shared';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import type { Config } from '../../config.js';
+import type { GraphQLContext, Viewer } from '../../graphql/context.js';
+import { AppError, badInput, forbidden, notFound } from '../../graphql/errors.js';
+import { isUuid } from '../../common/pagination.js';
+import { Artifact, ArtifactStatus } from '../artifacts/artifact.entity.js';
+import { Dataset } from '../datasets/dataset.entity.js';
+import { Experiment } from '../experiments/experiment.entity.js';
+import { Model, ModelKindEnum } from '../models/model.entity.js';
+import { inTransaction, RunQueue, type JobKind, type Transaction } from '../queue/run-queue.js';
+import type { AccessService } from '../teams/access.service.js';
+import { TeamRole } from '../teams/team-role.js';
+import { Run, RunKindEnum, RunStatusEnum } from './run.entity.js';
+import {
+  toArtifactRef,
+  type ClaimedRun,
+  type ClaimRunInput,
+  type CompleteRunInput,
+  type CompleteRunResult,
+  type FailRunInput,
+  type HeartbeatResult,
+  type HeartbeatRunInput,
+  type RecordCheckpointInput,
+  type ReleaseRunInput,
+} from './worker.types.js';
+
+const leaseLost = () =>
+  new AppError(ErrorCode.Conflict, 'this lease is no longer the run’s: drop the run', {
+    reason: LEASE_LOST,
+  });
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Pending artifacts older than this are deleted (a createArtifact whose PUT never came). */
+const PENDING_ARTIFACT_HOURS = 24;
+
+/**
+ * Executing runs: claims backed by pg-boss, leases on the run row, the reaper that re-queues runs
+ * whose lease expired, and the user controls (start, cancel, retry).
+ */
+export class WorkerService {
+  private columnList: string | undefined;
+  private reaper: NodeJS.Timeout | undefined;
+  private reaping: Promise<void> | undefined;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly access: AccessService,
+    private readonly queue: RunQueue,
+    private readonly config: Config,
+    private readonly logger: Logger,
+  ) {}
+
+  private get leaseSeconds() {
+    return this.config.runLeaseSeconds;
+  }
+
+  /** `"column" AS "property"` for every Run column. */
+  private get columns(): string {
+    this.columnList ??= this.dataSource
+      .getMetadata(Run)
+      .columns.map((column) => `runs."${column.databaseName}" AS "${column.propertyName}"`)
+      .join(', ');
+    return this.columnList;
+  }
+
+  private toRun(row: Record<string, unknown>): Run {
+    return Object.assign(new Run(), row);
+  }
+
+  /** The caller as a worker of its team, or FORBIDDEN. */
+  worker(context: GraphQLContext): Viewer & { tokenTeamId: string; tokenId: string } {
+    const viewer = this.access.viewer(context);
+    if (!viewer.worker || !viewer.tokenTeamId || !viewer.tokenId)
+      throw forbidden('only worker tokens claim and report runs');
+    return viewer as Viewer & { tokenTeamId: string; tokenId: string };
+  }
+
+  /* ------------------------------------ queue plumbing ------------------------------------ */
+
+  /**
+   * Gives every queued run among `runIds` without a job a pg-boss job, inside `tx` — except
+   * fine-tuning runs whose source model is not ready (they are queued when it is).
+   */
+  async enqueue(tx: Transaction, runIds: string[]): Promise<number> {
+    if (runIds.length === 0) return 0;
+    const rows = await tx.query<{ id: string; team_id: string; kind: JobKind; job_id: string }>(
+      `UPDATE runs SET job_id = gen_random_uuid()
+         FROM (SELECT r.id FROM runs r
+                 LEFT JOIN experiments e ON e.id = r.experiment_id
+                 LEFT JOIN models m ON m.id = e.source_model_id
+                WHERE r.id = ANY($1::uuid[]) AND r.status = 'queued' AND r.job_id IS NULL
+                  AND NOT r.external AND (r.kind = 'pretrain' OR m.status = 'ready')
+                FOR UPDATE OF r) ready
+        WHERE runs.id = ready.id
+        RETURNING runs.id, runs.team_id, runs.kind, runs.job_id`,
+      [runIds],
+    );
+    for (const row of rows) {
+      await this.queue.ensureQueues(row.team_id);
+      await this.queue.send(tx, row.team_id, row.kind, row.id, row.job_id);
+    }
+    return rows.length;
+  }
+
+  /** Queues the runs of an experiment that have no job yet (idempotent). */
+  async enqueueExperiment(experimentId: string): Promise<number> {
+    return inTransaction(this.dataSource, async (tx) => {
+      const rows = await tx.query<{ id: string }>(
+        `SELECT id FROM runs WHERE experiment_id = $1 AND status = 'queued' AND job_id IS NULL`,
+        [experimentId],
+      );
+      return this.enqueue(
+        tx,
+        rows.map((row) => row.id),
+      );
+    });
+  }
+
+  /** Queues fine-tuning runs that waited for this (now ready) source model. */
+  private async enqueueWaitingOn(tx: Transaction, modelId: string): Promise<void> {
+    const rows = await tx.query<{ id: string }>(
+      `SELECT r.id FROM runs r JOIN experiments e ON e.id = r.experiment_id
+        WHERE e.source_model_id = $1 AND r.status = 'queued' AND r.job_id IS NULL`,
+      [modelId],
+    );
+    await this.enqueue(
+      tx,
+      rows.map((row) => row.id),
+    );
+  }
+
+  /** Ends a run's job in pg-boss; a job already gone is fine. */
+  private async endJob(
+    tx: Transaction | null,
+    run: { teamId: string; kind: string; jobId: string | null },
+    how: 'complete' | 'cancel' | 'fail',
+  ): Promise<void> {
+    if (!run.jobId) return;
+    await this.queue.ensureQueues(run.teamId);
+    const kind = run.kind as JobKind;
+    if (how === 'complete') await this.queue.complete(tx, run.teamId, kind, run.jobId);
+    else if (how === 'fail' && tx) await this.queue.fail(tx, run.teamId, kind, run.jobId);
+    else await this.queue.cancel(tx, run.teamId, kind, run.jobId);
+  }
+
+  /**
+   * Back to the queue keeping the checkpoint pointer and the old lease token (so a repeated
+   * releaseRun is recognised), with a fresh job.
+   */
+  private async requeue(tx: Transaction, run: Run): Promise<void> {
+    await tx.query(
+      `UPDATE runs SET status = 'queued', worker_id = NULL, lease_expires_at = NULL, job_id = NULL,
+              queued_at = date_trunc('milliseconds', now()), finished_at = NULL
+        WHERE id = $1`,
+      [run.id],
+    );
+    await this.endJob(tx, run, 'cancel');
+    await this.enqueue(tx, [run.id]);
+  }
+
+  /* ----------------------------------------- claims ----------------------------------------- */
+
+  async claim(context: GraphQLContext, input: ClaimRunInput): Promise<ClaimedRun | null> {
+    const viewer = this.worker(context);
+    const teamId = viewer.tokenTeamId;
+    if (input.capabilities.protocolVersion !== WORKER_PROTOCOL_VERSION)
+      throw badInput(
+        `this API speaks worker protocol ${WORKER_PROTOCOL_VERSION}, the worker ${input.capabilities.protocolVersion}`,
+        { field: 'capabilities.protocolVersion' },
+      );
+    // A retried claim gets the lease it already holds.
+    const held = await this.dataSource.query(
+      `SELECT ${this.columns} FROM runs
+        WHERE team_id = $1 AND worker_id = $2 AND status = 'running' AND lease_expires_at > now()
+        LIMIT 1`,
+      [teamId, input.workerId],
+    );
+    if (held[0]) return this.describe(this.toRun(held[0]));
+
+    const kinds: JobKind[] = [];
+    if (input.capabilities.kinds.includes(RunKindEnum.PRETRAIN)) kinds.push('pretrain');
+    if (input.capabilities.kinds.includes(RunKindEnum.FINETUNE)) kinds.push('finetune');
+    if (kinds.length === 0) throw badInput('capabilities.kinds is empty');
+    await this.queue.ensureQueues(teamId);
+    const deadline = Date.now() + (input.waitSeconds ?? 0) * 1000;
+    for (;;) {
+      for (const kind of kinds) {
+        // Jobs whose run moved on (cancelled while queued) are dropped and the next one tried.
+        for (let job = await this.queue.fetch(teamId, kind); job;) {
+          const run = await this.lease(teamId, kind, job, input.workerId, viewer.tokenId);
+          if (run) return this.describe(run);
+          job = await this.queue.fetch(teamId, kind);
+        }
+      }
+      const left = deadline - Date.now();
+      if (left <= 0 || context.request.raw.destroyed) return null;
+      await sleep(Math.min(1000, left));
+    }
+  }
+
+  private async lease(
+    teamId: string,
+    kind: JobKind,
+    job: { id: string; runId: string },
+    workerId: string,
+    tokenId: string,
+  ): Promise<Run | null> {
+    const leaseToken = randomBytes(24).toString('base64url');
+    const [rows] = (await this.dataSource.query(
+      `UPDATE runs SET status = 'running', worker_id = $3, lease_token = $4, worker_token_id = $5,
+              lease_expires_at = now() + make_interval(secs => $6), heartbeat_at = now(),
+              attempts = attempts + 1, started_at = coalesce(started_at, now()),
+              finished_at = NULL, error_message = NULL
+        WHERE id = $1 AND job_id = $2 AND status = 'queued' AND team_id = $7
+        RETURNING ${this.columns}`,
+      [job.runId, job.id, workerId, leaseToken, tokenId, this.leaseSeconds, teamId],
+    )) as [Record<string, unknown>[], number];
+    if (rows[0]) return this.toRun(rows[0]);
+    await this.queue.cancel(null, teamId, kind, job.id).catch(() => undefined);
+    return null;
+  }
+
+  /** The job description the protocol defines. */
+  private async describe(run: Run): Promise<ClaimedRun> {
+    const models = this.dataSource.getRepository(Model);
+    const datasets = this.dataSource.getRepository(Dataset);
+    const artifacts = this.dataSource.getRepository(Artifact);
+    let dataset: Dataset | null = null;
+    let sourceModel: Model | null = null;
+    let architecture: string | null = null;
+    let targetModelName: string;
+    let experiment: Experiment | null = null;
+    if (run.kind === RunKindEnum.PRETRAIN) {
+      const model = await models.findOneByOrFail({ id: run.modelId! });
+      architecture = model.architecture;
+      targetModelName = model.name;
+      if (model.datasetId) dataset = await datasets.findOneBy({ id: model.datasetId });
+    } else {
+      experiment = await this.dataSource
+        .getRepository(Experiment)
+        .findOneByOrFail({ id: run.experimentId! });
+      if (experiment.targetDatasetId)
+        dataset = await datasets.findOneBy({ id: experiment.targetDatasetId });
+      if (experiment.sourceModelId)
+        sourceModel = await models.findOneBy({ id: experiment.sourceModelId });
+      const lr = run.learningRate.toExponential();
+      targetModelName =
+        run.initialization === 'scratch'
+          ? `${experiment.name} · scratch · lr ${lr} · seed ${run.seed}`
+          : `${experiment.name} · frozen ${run.frozenLayers} · lr ${lr} · seed ${run.seed}`;
+    }
+    if (!dataset) throw badInput('the run has no dataset (it was deleted)');
+    if (run.kind === RunKindEnum.FINETUNE && !sourceModel)
+      throw badInput('the run has no source model (it was deleted)');
+    const sourceFiles = sourceModel
+      ? await artifacts.find({
+          where: { modelId: sourceModel.id, status: ArtifactStatus.STORED },
+          order: { createdAt: 'ASC' },
+        })
+      : [];
+    let resume: ClaimedRun['resume'] = null;
+    if (run.checkpointEpoch !== null && run.checkpointArtifactIds?.length) {
+      const files = await this.dataSource
+        .getRepository(Artifact)
+        .createQueryBuilder('a')
+        .where('a.id = ANY(:ids) AND a.status = :stored', {
+          ids: run.checkpointArtifactIds,
+          stored: ArtifactStatus.STORED,
+        })
+        .getMany();
+      resume = {
+        epoch: run.checkpointEpoch,
+        globalStep: run.checkpointGlobalStep ?? 0,
+        artifacts: files.map(toArtifactRef),
+      };
+    }
+    return {
+      runId: run.id,
+      teamId: run.teamId,
+      experimentId: run.experimentId,
+      kind: run.kind,
+      attempt: run.attempts,
+      leaseToken: run.leaseToken!,
+      leaseExpiresAt: run.leaseExpiresAt!,
+      leaseSeconds: this.leaseSeconds,
+      heartbeatSeconds: Math.max(1, Math.floor(this.leaseSeconds / 3)),
+      hyperparameters: {
+        frozenLayers: run.frozenLayers,
+        learningRate: run.learningRate,
+        epochs: run.epochs,
+        batchSize: run.batchSize,
+        optimizer: run.optimizer,
+        seed: run.seed,
+        initialization: run.initialization,
+      },
+      architecture,
+      dataset: {
+        id: dataset.id,
+        name: dataset.name,
+        spec: dataset.spec as unknown as Record<string, unknown>,
+        classNames: dataset.classNames,
+      },
+      sourceModel: sourceModel && {
+        id: sourceModel.id,
+        name: sourceModel.name,
+        architecture: sourceModel.architecture,
+        inputShape: sourceModel.inputShape,
+        artifacts: sourceFiles.map(toArtifactRef),
+      },
+      resume,
+      targetModelName,
+    };
+  }
+
+  /* ----------------------------------------- leases ----------------------------------------- */
+
+  /** The run of the worker's team (NOT_FOUND otherwise), locked when `tx` is given. */
+  private async findRun(
+    context: GraphQLContext,
+    runId: string,
+    tx?: Transaction,
+  ): Promise<{ run: Run; viewer: ReturnType<WorkerService['worker']> }> {
+    const viewer = this.worker(context);
+    if (!isUuid(runId)) throw notFound('run');
+    const sql = `SELECT ${this.columns} FROM runs WHERE id = $1 AND team_id = $2${tx ? ' FOR UPDATE' : ''}`;
+    const rows = tx
+      ? await tx.query(sql, [runId, viewer.tokenTeamId])
+      : await this.dataSource.query(sql, [runId, viewer.tokenTeamId]);
+    if (!rows[0]) throw notFound('run');
+    return { run: this.toRun(rows[0] as Record<string, unknown>), viewer };
+  }
+
+  async heartbeat(context: GraphQLContext, input: HeartbeatRunInput): Promise<HeartbeatResult> {
+    const viewer = this.worker(context);
+    if (!isUuid(input.runId)) throw notFound('run');
+    const [rows] = (await this.dataSource.query(
+      `UPDATE runs SET lease_expires_at = now() + make_interval(secs => $4), heartbeat_at = now(),
+              backend = coalesce($5, backend), device = coalesce($6, device)
+        WHERE id = $1 AND team_id = $2 AND lease_token = $3 AND status = 'running'
+        RETURNING lease_expires_at`,
+      [
+        input.runId,
+        viewer.tokenTeamId,
+        input.leaseToken,
+        this.leaseSeconds,
+        input.backend ?? null,
+        input.device ?? null,
+      ],
+    )) as [{ lease_expires_at: Date }[], number];
+    if (rows[0]) return { cancelled: false, leaseExpiresAt: rows[0].lease_expires_at };
+    const { run } = await this.findRun(context, input.runId);
+    if (run.leaseToken === input.leaseToken && run.status === RunStatusEnum.CANCELLED)
+      return { cancelled: true, leaseExpiresAt: run.finishedAt ?? new Date() };
+    throw leaseLost();
+  }
+
+  /** Logging metrics as a worker: only for a run this token holds. */
+  async assertHolds(context: GraphQLContext, runId: string): Promise<void> {
+    const viewer = context.viewer;
+    if (!viewer?.worker) return;
+    const { run } = await this.findRun(context, runId);
+    if (run.workerTokenId !== viewer.tokenId || run.status !== RunStatusEnum.RUNNING)
+      throw leaseLost();
+  }
+
+  async recordCheckpoint(context: GraphQLContext, input: RecordCheckpointInput): Promise<Run> {
+    return inTransaction(this.dataSource, async (tx) => {
+      const { run } = await this.findRun(context, input.runId, tx);
+      if (run.leaseToken !== input.leaseToken || run.status !== RunStatusEnum.RUNNING)
+        throw leaseLost();
+      if (input.epoch > run.epochs) throw badInput('epoch is beyond the run’s epochs');
+      await this.requireStoredArtifacts(tx, run.id, input.artifactIds);
+      const rows = await tx.query(
+        `UPDATE runs SET checkpoint_epoch = $2, checkpoint_global_step = $3,
+                checkpoint_artifact_ids = $4::uuid[]
+          WHERE id = $1 RETURNING ${this.columns}`,
+        [run.id, input.epoch, input.globalStep, input.artifactIds],
+      );
+      return this.toRun(rows[0] as Record<string, unknown>);
+    });
+  }
+
+  private async requireStoredArtifacts(tx: Transaction, runId: string, ids: string[]) {
+    const unique = [...new Set(ids)];
+    if (unique.some((id) => !isUuid(id))) throw notFound('artifact');
+    const rows = await tx.query<{ id: string }>(
+      `SELECT id FROM artifacts WHERE id = ANY($1::uuid[]) AND run_id = $2 AND status = 'stored'`,
+      [unique, runId],
+    );
+    if (rows.length !== unique.length)
+      throw badInput('every artifactId must be an uploaded artifact of this run', {
+        field: 'artifactIds',
+      });
+    return unique;
+  }
+
+  async complete(context: GraphQLContext, input: CompleteRunInput): Promise<CompleteRunResult> {
+    return inTransaction(this.dataSource, async (tx) => {
+      const { run } = await this.findRun(context, input.runId, tx);
+      if (run.leaseToken !== input.leaseToken) throw leaseLost();
+      const models = this.dataSource.getRepository(Model);
+      if (run.status === RunStatusEnum.SUCCEEDED && run.resultModelId) {
+        const model = await models.findOneBy({ id: run.resultModelId });
+        if (model) return { run, model };
+      }
+      if (run.status !== RunStatusEnum.RUNNING) throw leaseLost();
+      const input_ = input.model;
+      for (const [key, value] of Object.entries(input.summary))
+        if (typeof value === 'number' && !Number.isFinite(value))
+          throw badInput(`summary.${key} must be finite`, { field: `summary.${key}` });
+      if (input_.trainableParams > input_.totalParams)
+        throw badInput('trainableParams cannot exceed totalParams', { field: 'trainableParams' });
+      const artifactIds = await this.requireStoredArtifacts(tx, run.id, input_.artifactIds);
+      const layers = input_.layers.map((layer) => ({
+        name: layer.name,
+        type: layer.type,
+        outputShape: layer.outputShape.map((d) => (d < 0 ? null : d)),
+        params: layer.params,
+        weightBearing: layer.weightBearing,
+        weightIndex: layer.weightIndex ?? null,
+        trainable: layer.trainable,
+      }));
+      let modelId: string;
+      if (run.kind === RunKindEnum.PRETRAIN) {
+        if (input_.kind !== ModelKindEnum.SOURCE)
+          throw badInput('a pretraining run registers a SOURCE model', { field: 'model.kind' });
+        modelId = run.modelId!;
+        await tx.query(
+          `UPDATE models SET architecture = $2, input_shape = $3, layers = $4, total_params = $5,
+                  trainable_params = $6, weights_sha256 = $7, status = 'ready'
+            WHERE id = $1`,
+          [
+            modelId,
+            input_.architecture,
+            input_.inputShape,
+            JSON.stringify(layers),
+            input_.totalParams,
+            input_.trainableParams,
+            input_.weightsSha256 ?? null,
+          ],
+        );
+      } else {
+        const experiment = await this.dataSource
+          .getRepository(Experiment)
+          .findOneByOrFail({ id: run.experimentId! });
+        if (input_.kind !== ModelKindEnum.TARGET)
+          throw badInput('a fine-tuning run registers a TARGET model', { field: 'model.kind' });
+        const parentModelId = experiment.sourceModelId;
+        if (!parentModelId) throw badInput('the experiment’s source model was deleted');
+        if (input_.parentModelId && input_.parentModelId !== parentModelId)
+          throw badInput('parentModelId must be the experiment’s source model', {
+            field: 'model.parentModelId',
+          });
+        if (!input_.surgery) throw badInput('a target model needs its surgery record');
+        const rows = await tx.query<{ id: string }>(
+          `INSERT INTO models (team_id, name, kind, architecture, input_shape, layers, total_params,
+                               trainable_params, dataset_id, parent_model_id, surgery,
+                               weights_sha256, status)
+           VALUES ($1, $2, 'target', $3, $4, $5, $6, $7, $8, $9, $10, $11, 'ready') RETURNING id`,
+          [
+            run.teamId,
+            input_.name.trim(),
+            input_.architecture,
+            input_.inputShape,
+            JSON.stringify(layers),
+            input_.totalParams,
+            input_.trainableParams,
+            experiment.targetDatasetId,
+            parentModelId,
+            JSON.stringify({ ...input_.surgery }),
+            input_.weightsSha256 ?? null,
+          ],
+        );
+        modelId = rows[0].id;
+      }
+      await tx.query(
+        `UPDATE artifacts SET model_id = $1, run_id = NULL WHERE id = ANY($2::uuid[])`,
+        [modelId, artifactIds],
+      );
+      const summary = input.summary;
+      const rows = await tx.query(
+        `UPDATE runs SET status = 'succeeded', finished_at = now(), lease_expires_at = NULL,
+                result_model_id = $2, best_val_accuracy = $3, last_val_accuracy = $4,
+                best_val_loss = $5, last_val_loss = $6, best_epoch = $7, wall_seconds = $8,
+                samples_per_second = $9, backend = coalesce($10, backend),
+                device = coalesce($11, device)
+          WHERE id = $1 RETURNING ${this.columns}`,
+        [
+          run.id,
+          modelId,
+          summary.bestValAccuracy ?? null,
+          summary.lastValAccuracy ?? null,
+          summary.bestValLoss ?? null,
+          summary.lastValLoss ?? null,
+          summary.bestEpoch ?? null,
+          summary.wallSeconds ?? null,
+          summary.samplesPerSecond ?? null,
+          summary.backend ?? null,
+          summary.device ?? null,
+        ],
+      );
+      await this.endJob(tx, run, 'complete');
+      if (run.kind === RunKindEnum.PRETRAIN) await this.enqueueWaitingOn(tx, modelId);
+      const updated = this.toRun(rows[0] as Record<string, unknown>);
+      return { run: updated, model: await this.loadModel(tx, modelId) };
+    });
+  }
+
+  private async loadModel(tx: Transaction, id: string): Promise<Model> {
+    const metadata = this.dataSource.getMetadata(Model);
+    const list = metadata.columns
+      .map((column) => `"${column.databaseName}" AS "${column.propertyName}"`)
+      .join(', ');
+    const [row] = await tx.query<Record<string, unknown>>(
+      `SELECT ${list} FROM models WHERE id = $1`,
+      [id],
+    );
+    return Object.assign(new Model(), row, {
+      totalParams: Number(row.totalParams),
+      trainableParams: Number(row.trainableParams),
+    });
+  }
+
+  async fail(context: GraphQLContext, input: FailRunInput): Promise<Run> {
+    const error = input.error.trim() || 'the worker reported a failure without a message';
+    return inTransaction(this.dataSource, async (tx) => {
+      const { run } = await this.findRun(context, input.runId, tx);
+      if (run.leaseToken !== input.leaseToken) throw leaseLost();
+      if (run.status === RunStatusEnum.FAILED) return run;
+      if (run.status !== RunStatusEnum.RUNNING) throw leaseLost();
+      const rows = await tx.query(
+        `UPDATE runs SET status = 'failed', error_message = $2, finished_at = now(),
+                lease_expires_at = NULL
+          WHERE id = $1 RETURNING ${this.columns}`,
+        [run.id, error],
+      );
+      await this.endJob(tx, run, 'fail');
+      return this.toRun(rows[0] as Record<string, unknown>);
+    });
+  }
+
+  async release(context: GraphQLContext, input: ReleaseRunInput): Promise<Run> {
+    return inTransaction(this.dataSource, async (tx) => {
+      const { run } = await this.findRun(context, input.runId, tx);
+      if (run.leaseToken !== input.leaseToken) throw leaseLost();
+      if (run.status === RunStatusEnum.RUNNING) await this.requeue(tx, run);
+      else if (run.status !== RunStatusEnum.QUEUED) throw leaseLost();
+      const rows = await tx.query(`SELECT ${this.columns} FROM runs WHERE id = $1`, [run.id]);
+      return this.toRun(rows[0] as Record<string, unknown>);
+    });
+  }
+
+  /* ------------------------------------------ reaper ------------------------------------------ */
+
+  /**
+   * Re-queues runs whose lease expired. Safe with several API processes: each takes the
+   * expired rows with FOR UPDATE SKIP LOCKED, so a run is re-queued once.
+   */
+  async reap(): Promise<number> {
+    const count = await inTransaction(this.dataSource, async (tx) => {
+      const rows = await tx.query<Record<string, unknown>>(
+        `SELECT ${this.columns} FROM runs
+          WHERE status = 'running' AND NOT external AND lease_expires_at < now()
+          ORDER BY lease_expires_at LIMIT 100 FOR UPDATE SKIP LOCKED`,
+      );
+      for (const row of rows) await this.requeue(tx, this.toRun(row));
+      return rows.length;
+    });
+    if (count > 0) this.logger.info({ runs: count }, 're-queued runs whose lease expired');
+    await this.dataSource.query(
+      `DELETE FROM artifacts WHERE status = 'pending'
+          AND created_at < now() - make_interval(hours => $1)`,
+      [PENDING_ARTIFACT_HOURS],
+    );
+    return count;
+  }
+
+  startReaper(): void {
+    const every = Math.min(15_000, Math.max(500, (this.leaseSeconds * 1000) / 4));
+    this.reaper = setInterval(() => {
+      if (this.reaping) return;
+      this.reaping = this.reap()
+        .then(() => undefined)
+        .catch((error: Error) =>
+          this.logger.warn({ err: { message: error.message } }, 'lease reaper failed'),
+        )
+        .finally(() => (this.reaping = undefined));
+    }, every);
+    this.reaper.unref();
+  }
+
+  async stopReaper(): Promise<void> {
+    if (this.reaper) clearInterval(this.reaper);
+    await this.reaping;
+  }
+
+  /* --------------------------------------- user controls --------------------------------------- */
+
+  async startExperiment(context: GraphQLContext, id: string): Promise<Experiment> {
+    await this.access.requireOwned(context, 'experiments', id, TeamRole.MEMBER, 'experiment');
+    await this.enqueueExperiment(id);
+    return this.dataSource.getRepository(Experiment).findOneByOrFail({ id });
+  }
+
+  async cancel(context: GraphQLContext, id: string): Promise<Run> {
+    await this.access.requireOwned(context, 'runs', id, TeamRole.MEMBER, 'run');
+    return inTransaction(this.dataSource, async (tx) => {
+      const [row] = await tx.query(`SELECT ${this.columns} FROM runs WHERE id = $1 FOR UPDATE`, [
+        id,
+      ]);
+      const run = this.toRun(row as Record<string, unknown>);
+      if (run.status === RunStatusEnum.CANCELLED) return run;
+      if (run.status !== RunStatusEnum.QUEUED && run.status !== RunStatusEnum.RUNNING)
+        throw badInput(`a ${run.status} run cannot be cancelled`);
+      const rows = await tx.query(
+        `UPDATE runs SET status = 'cancelled', finished_at = now(), lease_expires_at = NULL
+          WHERE id = $1 RETURNING ${this.columns}`,
+        [id],
+      );
+      await this.endJob(tx, run, 'cancel');
+      return this.toRun(rows[0] as Record<string, unknown>);
+    });
+  }
+
+  async retry(context: GraphQLContext, id: string): Promise<Run> {
+    await this.access.requireOwned(context, 'runs', id, TeamRole.MEMBER, 'run');
+    return inTransaction(this.dataSource, async (tx) => {
+      const [row] = await tx.query(`SELECT ${this.columns} FROM runs WHERE id = $1 FOR UPDATE`, [
+        id,
+      ]);
+      const run = this.toRun(row as Record<string, unknown>);
+      if (run.status !== RunStatusEnum.FAILED && run.status !== RunStatusEnum.CANCELLED)
+        throw badInput(`only failed or cancelled runs are retried; this one is ${run.status}`);
+      if (run.external) throw badInput('external runs are not executed by workers');
+      await tx.query(
+        `UPDATE runs SET status = 'queued', error_message = NULL, finished_at = NULL,
+                worker_id = NULL, lease_expires_at = NULL, job_id = NULL,
+                queued_at = date_trunc('milliseconds', now())
+          WHERE id = $1`,
+        [id],
+      );
+      await this.enqueue(tx, [id]);
+      const rows = await tx.query(`SELECT ${this.columns} FROM runs WHERE id = $1`, [id]);
+      return this.toRun(rows[0] as Record<string, unknown>);
+    });
+  }
+
+  /** A pending source model and its pretraining run, queued (used by the demo and the API). */
+  async createPretraining(
+    tx: Transaction,
+    input: {
+      teamId: string;
+      name: string;
+      architecture: string;
+      inputShape: number[];
+      datasetId: string;
+      epochs: number;
+      batchSize: number;
+      learningRate: number;
+      optimizer: string;
+      seed: number;
+    },
+  ): Promise<{ modelId: string; runId: string }> {
+    const [model] = await tx.query<{ id: string }>(
+      `INSERT INTO models (team_id, name, kind, architecture, input_shape, layers, total_params,
+                           trainable_params, dataset_id, status)
+       VALUES ($1, $2, 'source', $3, $4, '[]', 0, 0, $5, 'pending') RETURNING id`,
+      [input.teamId, input.name, input.architecture, input.inputShape, input.datasetId],
+    );
+    const [run] = await tx.query<{ id: string }>(
+      `INSERT INTO runs (team_id, kind, model_id, frozen_layers, learning_rate, epochs, batch_size,
+                         optimizer, seed, initialization, status)
+       VALUES ($1, 'pretrain', $2, 0, $3, $4, $5, $6, $7, 'scratch', 'queued') RETURNING id`,
+      [
+        input.teamId,
+        model.id,
+        input.learningRate,
+        input.epochs,
+        input.batchSize,
+        input.optimizer,
+        input.seed,
+      ],
+    );
+    await this.enqueue(tx, [run.id]);
+    return { modelId: model.id, runId: run.id };
+  }
+}

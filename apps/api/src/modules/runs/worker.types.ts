@@ -1,0 +1,393 @@
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { ArrayMaxSize, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { IsName } from '../../common/validation.js';
+import { Artifact } from '../artifacts/artifact.entity.js';
+import { Model, ModelKindEnum } from '../models/model.entity.js';
+import { LayerInput, SurgeryInput } from '../models/models.inputs.js';
+import { Run, RunKindEnum } from './run.entity.js';
+
+@InputType()
+export class WorkerCapabilitiesInput {
+  @Field(() => Int, { description: 'WORKER_PROTOCOL_VERSION of the worker.' })
+  protocolVersion: number;
+
+  @Field(() => [String], { description: 'TensorFlow.js backends the worker can run.' })
+  @ArrayMaxSize(20)
+  backends: string[];
+
+  @Field()
+  @MaxLength(500)
+  device: string;
+
+  @Field(() => [RunKindEnum], { description: 'Job kinds it accepts.' })
+  @ArrayMaxSize(2)
+  kinds: RunKindEnum[];
+
+  @Field()
+  @MaxLength(255)
+  hostname: string;
+}
+
+@InputType()
+export class ClaimRunInput {
+  @Field({ description: 'Stable for one worker process: "<hostname>:<pid>:<random>".' })
+  @Matches(/^\S{1,200}$/, { message: 'workerId must be 1–200 characters without spaces' })
+  workerId: string;
+
+  @Field(() => WorkerCapabilitiesInput)
+  capabilities: WorkerCapabilitiesInput;
+
+  @Field(() => Int, {
+    nullable: true,
+    defaultValue: 0,
+    description: '0–25: the API may hold the request that long waiting for a job.',
+  })
+  @Min(0)
+  @Max(25)
+  waitSeconds?: number | null;
+}
+
+@ObjectType()
+export class ArtifactRef {
+  @Field(() => ID)
+  id: string;
+
+  @Field()
+  kind: string;
+
+  @Field()
+  fileName: string;
+
+  @Field(() => Float)
+  byteSize: number;
+
+  @Field()
+  sha256: string;
+}
+
+@ObjectType()
+export class ClaimedDataset {
+  @Field(() => ID)
+  id: string;
+
+  @Field()
+  name: string;
+
+  @Field(() => GraphQLJSONObject)
+  spec: Record<string, unknown>;
+
+  @Field(() => [String])
+  classNames: string[];
+}
+
+@ObjectType()
+export class ClaimedModel {
+  @Field(() => ID)
+  id: string;
+
+  @Field()
+  name: string;
+
+  @Field()
+  architecture: string;
+
+  @Field(() => [Int])
+  inputShape: number[];
+
+  @Field(() => [ArtifactRef], { description: 'model-json, weights, model-metadata.' })
+  artifacts: ArtifactRef[];
+}
+
+@ObjectType()
+export class ResumePoint {
+  @Field(() => Int, { description: 'Epochs done.' })
+  epoch: number;
+
+  @Field(() => Int, { description: 'Optimizer steps done.' })
+  globalStep: number;
+
+  @Field(() => [ArtifactRef], { description: 'checkpoint-json and checkpoint-bin.' })
+  artifacts: ArtifactRef[];
+}
+
+@ObjectType({ description: 'One job as a worker receives it; see the worker protocol.' })
+export class ClaimedRun {
+  @Field(() => ID)
+  runId: string;
+
+  @Field(() => ID)
+  teamId: string;
+
+  @Field(() => ID, { nullable: true, description: 'Null for pretraining jobs.' })
+  experimentId: string | null;
+
+  @Field(() => RunKindEnum)
+  kind: RunKindEnum;
+
+  @Field(() => Int, { description: '1 on the first claim.' })
+  attempt: number;
+
+  @Field()
+  leaseToken: string;
+
+  @Field()
+  leaseExpiresAt: Date;
+
+  @Field(() => Int)
+  leaseSeconds: number;
+
+  @Field(() => Int)
+  heartbeatSeconds: number;
+
+  @Field(() => GraphQLJSONObject, { description: 'RunHyperparameters (lower-case enum values).' })
+  hyperparameters: Record<string, unknown>;
+
+  @Field(() => String, { nullable: true, description: 'PRETRAIN: the architecture to build.' })
+  architecture: string | null;
+
+  @Field(() => ClaimedDataset, {
+    description: "FINETUNE: the target dataset; PRETRAIN: the source task's.",
+  })
+  dataset: ClaimedDataset;
+
+  @Field(() => ClaimedModel, { nullable: true, description: 'FINETUNE only.' })
+  sourceModel: ClaimedModel | null;
+
+  @Field(() => ResumePoint, { nullable: true, description: 'Null when starting fresh.' })
+  resume: ResumePoint | null;
+
+  @Field({ description: 'Name to register the trained model under.' })
+  targetModelName: string;
+}
+
+@InputType()
+export class HeartbeatRunInput {
+  @Field(() => ID)
+  runId: string;
+
+  @Field()
+  leaseToken: string;
+
+  @Field(() => Int, { nullable: true })
+  epoch?: number;
+
+  @Field(() => Int, { nullable: true })
+  step?: number;
+
+  @Field(() => String, { nullable: true })
+  @MaxLength(200)
+  backend?: string;
+
+  @Field(() => String, { nullable: true })
+  @MaxLength(500)
+  device?: string;
+}
+
+@ObjectType()
+export class HeartbeatResult {
+  @Field({ description: 'A user cancelled the run: stop now and send nothing more for it.' })
+  cancelled: boolean;
+
+  @Field()
+  leaseExpiresAt: Date;
+}
+
+@InputType()
+export class CreateArtifactInput {
+  @Field(() => ID, { nullable: true })
+  runId?: string;
+
+  @Field(() => ID, { nullable: true })
+  modelId?: string;
+
+  @Field(() => String, { nullable: true, description: 'Required for run artifacts of workers.' })
+  leaseToken?: string;
+
+  @Field()
+  @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'kind must be lower-case letters, digits, -' })
+  kind: string;
+
+  @Field()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, { message: 'fileName must be a plain file name' })
+  fileName: string;
+
+  @Field(() => Float)
+  @Min(0)
+  byteSize: number;
+
+  @Field()
+  @Matches(/^[0-9a-f]{64}$/, { message: 'sha256 must be 64 lower-case hex digits' })
+  sha256: string;
+}
+
+@InputType()
+export class RecordCheckpointInput {
+  @Field(() => ID)
+  runId: string;
+
+  @Field()
+  leaseToken: string;
+
+  @Field(() => Int)
+  @Min(0)
+  epoch: number;
+
+  @Field(() => Int)
+  @Min(0)
+  globalStep: number;
+
+  @Field(() => [ID])
+  @ArrayMaxSize(20)
+  artifactIds: string[];
+}
+
+@InputType()
+export class RunSummaryInput {
+  @Field(() => Float, { nullable: true })
+  bestValAccuracy?: number | null;
+
+  @Field(() => Float, { nullable: true })
+  lastValAccuracy?: number | null;
+
+  @Field(() => Float, { nullable: true })
+  bestValLoss?: number | null;
+
+  @Field(() => Float, { nullable: true })
+  lastValLoss?: number | null;
+
+  @Field(() => Int, { nullable: true })
+  bestEpoch?: number | null;
+
+  @Field(() => Float, { nullable: true })
+  wallSeconds?: number | null;
+
+  @Field(() => Float, { nullable: true })
+  samplesPerSecond?: number | null;
+
+  @Field(() => String, { nullable: true })
+  @MaxLength(200)
+  backend?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @MaxLength(500)
+  device?: string | null;
+}
+
+@InputType({ description: 'CreateModelInput minus teamId, plus the run artifacts it owns.' })
+export class CompletedModelInput {
+  @Field()
+  @IsName()
+  name: string;
+
+  @Field(() => ModelKindEnum)
+  kind: ModelKindEnum;
+
+  @Field()
+  @MaxLength(200)
+  architecture: string;
+
+  @Field(() => [Int])
+  inputShape: number[];
+
+  @Field(() => [LayerInput])
+  @ArrayMaxSize(2000)
+  layers: LayerInput[];
+
+  @Field(() => Float)
+  @Min(0)
+  totalParams: number;
+
+  @Field(() => Float)
+  @Min(0)
+  trainableParams: number;
+
+  @Field(() => String, { nullable: true })
+  weightsSha256?: string | null;
+
+  @Field(() => ID, { nullable: true })
+  datasetId?: string | null;
+
+  @Field(() => ID, { nullable: true })
+  parentModelId?: string | null;
+
+  @Field(() => SurgeryInput, { nullable: true })
+  surgery?: SurgeryInput | null;
+
+  @Field(() => [ID])
+  @ArrayMaxSize(20)
+  artifactIds: string[];
+}
+
+@InputType()
+export class CompleteRunInput {
+  @Field(() => ID)
+  runId: string;
+
+  @Field()
+  leaseToken: string;
+
+  @Field(() => RunSummaryInput)
+  summary: RunSummaryInput;
+
+  @Field(() => CompletedModelInput)
+  model: CompletedModelInput;
+}
+
+@ObjectType()
+export class CompleteRunResult {
+  @Field(() => Run)
+  run: Run;
+
+  @Field(() => Model)
+  model: Model;
+}
+
+@InputType()
+export class FailRunInput {
+  @Field(() => ID)
+  runId: string;
+
+  @Field()
+  leaseToken: string;
+
+  @Field({ description: 'A readable sentence, at most 4,000 characters.' })
+  @MaxLength(4000)
+  error: string;
+}
+
+@InputType()
+export class ReleaseRunInput {
+  @Field(() => ID)
+  runId: string;
+
+  @Field()
+  leaseToken: string;
+
+  @Field()
+  @MaxLength(1000)
+  reason: string;
+}
+
+@ObjectType()
+export class MetricsAppendedEvent {
+  @Field(() => ID)
+  runId: string;
+
+  @Field(() => [String])
+  keys: string[];
+
+  @Field(() => Int)
+  count: number;
+
+  @Field(() => Int)
+  maxStep: number;
+}
+
+export const toArtifactRef = (artifact: Artifact): ArtifactRef => ({
+  id: artifact.id,
+  kind: artifact.kind,
+  fileName: artifact.fileName,
+  byteSize: artifact.byteSize,
+  sha256: artifact.sha256,
+});
