@@ -1,6 +1,10 @@
 import type { NextConfig } from 'next';
 
 const development = process.env.NODE_ENV !== 'production';
+// The API's graphql-ws endpoint, when live updates are wanted (see src/lib/urql-client.ts).
+const liveSocket = process.env.NEXT_PUBLIC_GRAPHQL_WS_URL
+  ? new URL(process.env.NEXT_PUBLIC_GRAPHQL_WS_URL).origin
+  : '';
 
 // Next injects inline bootstrap scripts, so script-src needs 'unsafe-inline' without nonces;
 // everything else is locked to this origin (the API is reached through the same-origin proxy).
@@ -10,7 +14,7 @@ const contentSecurityPolicy = [
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data: blob:",
   "font-src 'self'",
-  `connect-src 'self'${development ? ' ws: wss:' : ''}`,
+  `connect-src 'self'${liveSocket ? ` ${liveSocket}` : ''}${development ? ' ws: wss:' : ''}`,
   "object-src 'none'",
   "base-uri 'self'",
   "form-action 'self'",

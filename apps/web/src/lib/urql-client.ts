@@ -27,12 +27,21 @@ function redirectOnUnauthenticated(error: CombinedError, operation: Operation) {
   if (target) window.location.assign(target);
 }
 
+/**
+ * The API serves subscriptions over graphql-ws on its own port; Next's route handlers cannot
+ * forward WebSockets, so live updates need the API's address in NEXT_PUBLIC_GRAPHQL_WS_URL
+ * (build time). Without it pages poll instead.
+ */
+export function liveUpdatesEnabled(): boolean {
+  return typeof window !== 'undefined' && Boolean(process.env.NEXT_PUBLIC_GRAPHQL_WS_URL);
+}
+
 let wsClient: WsClient | undefined;
 function subscriptionsClient(): WsClient {
   // Created on first subscription only: the page works whether or not the API serves them.
   wsClient ??= createWsClient({
     url:
-      process.env.NEXT_PUBLIC_GRAPHQL_WS_URL ??
+      process.env.NEXT_PUBLIC_GRAPHQL_WS_URL ||
       `${window.location.protocol === 'https:' ? 'wss' : 'ws'}://${window.location.host}/graphql`,
     lazy: true,
     retryAttempts: 3,

@@ -203,8 +203,13 @@ describe('Finetrack in a browser', () => {
     await screenshot(page, '10-run');
     await page.goto(`${stack.webUrl}/runs/${state.failedRunId}`);
     await page.getByText('out of memory while allocating conv2 gradients').waitFor();
-    await expect(page.getByRole('button', { name: 'Retry run' }).count()).resolves.toBe(1);
     await screenshot(page, '11-run-failed');
+    // A member retries the failed run (queued again), then cancels it.
+    await page.getByRole('button', { name: 'Retry run' }).click();
+    await page.locator('h1 .badge', { hasText: 'queued' }).waitFor();
+    await page.getByRole('button', { name: 'Cancel run' }).click();
+    await page.locator('h1 .badge', { hasText: 'cancelled' }).waitFor();
+    await expect(page.getByRole('button', { name: 'Retry run' }).count()).resolves.toBe(1);
   });
 
   it('creates an API token shown once, then revokes it', async () => {
@@ -258,8 +263,9 @@ describe('Finetrack in a browser', () => {
     await expect(viewer.getByTestId('run-row').count()).resolves.toBe(20);
     await expect(viewer.getByRole('button', { name: /^(Cancel|Retry)$/ }).count()).resolves.toBe(0);
     await viewer.goto(`${stack.webUrl}/runs/${state.failedRunId}`);
-    await viewer.getByText('out of memory while allocating conv2 gradients').waitFor();
-    await expect(viewer.getByRole('button', { name: 'Retry run' }).count()).resolves.toBe(0);
+    await viewer.locator('h1 .badge', { hasText: 'cancelled' }).waitFor();
+    await viewer.getByTestId('run-hyperparameters').waitFor();
+    await expect(viewer.getByRole('button', { name: /run$/ }).count()).resolves.toBe(0);
     await viewer.goto(`${stack.webUrl}/projects/${state.projectId}`);
     await viewer.getByRole('link', { name: 'Freeze depth × LR' }).waitFor();
     await expect(viewer.getByRole('link', { name: 'New experiment' }).count()).resolves.toBe(0);

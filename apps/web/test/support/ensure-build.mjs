@@ -25,7 +25,14 @@ function run(args, cwd) {
 }
 
 const apiEntry = path.join(root, 'apps/api/dist/index.js');
-if (!existsSync(apiEntry) || !existsSync(path.join(root, 'packages/shared/dist/index.js'))) {
+const stale = (output, source) =>
+  !existsSync(path.join(root, output)) ||
+  newest(path.join(root, output)) < newest(path.join(root, source));
+if (
+  !existsSync(apiEntry) ||
+  stale('packages/shared/dist', 'packages/shared/src') ||
+  stale('apps/api/dist', 'apps/api/src')
+) {
   run(['run', 'build', '-w', '@finetrack/shared'], root);
   run(['run', 'build', '-w', '@finetrack/api'], root);
 }

@@ -3,7 +3,8 @@
 import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useCallback, useDeferredValue, useEffect, useMemo } from 'react';
-import { useMutation, useQuery } from 'urql';
+import { useMutation, useQuery, useSubscription } from 'urql';
+import { liveUpdatesEnabled } from '@/lib/urql-client';
 import { errorMessage } from '@/lib/errors';
 import { canWrite } from '../session/roles';
 import { useSession } from '../session/session-context';
@@ -11,10 +12,12 @@ import { Empty, ErrorState, Loading, QueryState } from '../ui/states';
 import { buildChart, type MetricSeriesData } from './curves-model';
 import { buildDriftChart, DRIFT_PREFIX } from './drift-model';
 import {
+  CancelRunMutation,
   ExperimentQuery,
   GridQuery,
   MetricsQuery,
-  SetRunStatusMutation,
+  RetryRunMutation,
+  RunUpdatedSubscription,
 } from './experiment.graphql';
 import { aggregateRuns, cellKey, type GridData, type RunRow } from './grid-model';
 import { LineChart } from './line-chart';
@@ -154,34 +157,42 @@ export function ExperimentPage({ id }: { id: string }) {
     [driftResult.data, weightLayers],
   );
 
-  // Live view without subscriptions: poll while anything is queued or running.
+  // Live view: the API pushes run changes over graphql-ws when the browser can reach it
+  // (NEXT_PUBLIC_GRAPHQL_WS_URL); otherwise, and as a fallback, poll while anything is active.
   const active = runs.some((run) => run.status === 'QUEUED' || run.status === 'RUNNING');
+  const refreshAll = useCallback(() => {
+    reexecute({ requestPolicy: 'network-only' });
+    reexecuteGrid({ requestPolicy: 'network-only' });
+  }, [reexecute, reexecuteGrid]);
+  const [live] = useSubscription({
+    query: RunUpdatedSubscription,
+    variables: { experimentId: id },
+    pause: !liveUpdatesEnabled() || !active,
+  });
+  useEffect(() => {
+    if (!live.data) return;
+    const timer = setTimeout(refreshAll, 500); // many updates in a burst → one refresh
+    return () => clearTimeout(timer);
+  }, [live.data, refreshAll]);
   useEffect(() => {
     if (!active) return;
-    const timer = setInterval(() => {
-      reexecute({ requestPolicy: 'network-only' });
-      reexecuteGrid({ requestPolicy: 'network-only' });
-    }, POLL_MS);
+    const timer = setInterval(refreshAll, live.data ? POLL_MS * 6 : POLL_MS);
     return () => clearInterval(timer);
-  }, [active, reexecute, reexecuteGrid]);
+  }, [active, refreshAll, live.data]);
 
-  const [statusState, setRunStatus] = useMutation(SetRunStatusMutation);
+  const [cancelState, cancelRun] = useMutation(CancelRunMutation);
+  const [retryState, retryRun] = useMutation(RetryRunMutation);
   const actions = useMemo(
     () =>
       writable
         ? {
-            cancel: (runId: string) =>
-              void setRunStatus({ input: { id: runId, status: 'CANCELLED' } }).then(() =>
-                reexecute({ requestPolicy: 'network-only' }),
-              ),
-            retry: (runId: string) =>
-              void setRunStatus({ input: { id: runId, status: 'QUEUED' } }).then(() =>
-                reexecute({ requestPolicy: 'network-only' }),
-              ),
+            cancel: (runId: string) => void cancelRun({ id: runId }).then(refreshAll),
+            retry: (runId: string) => void retryRun({ id: runId }).then(refreshAll),
           }
         : undefined,
-    [writable, setRunStatus, reexecute],
+    [writable, cancelRun, retryRun, refreshAll],
   );
+  const statusError = cancelState.error ?? retryState.error;
 
   const toggleCell = useCallback(
     (key: string, extend: boolean) => {
@@ -430,9 +441,9 @@ export function ExperimentPage({ id }: { id: string }) {
             </div>
 
             <h2>Runs</h2>
-            {statusState.error ? (
+            {statusError ? (
               <p role="alert" className="form-error">
-                {errorMessage(statusState.error)}
+                {errorMessage(statusError)}
               </p>
             ) : null}
             {runs.length === 0 ? (

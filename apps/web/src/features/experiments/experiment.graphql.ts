@@ -115,14 +115,35 @@ export const MetricsQuery = graphql(`
   }
 `);
 
-export const SetRunStatusMutation = graphql(`
-  mutation SetRunStatus($input: UpdateRunInput!) {
-    updateRun(input: $input) {
+export const CancelRunMutation = graphql(`
+  mutation CancelRun($id: ID!) {
+    cancelRun(id: $id) {
+      id
+      status
+      finishedAt
+    }
+  }
+`);
+
+export const RetryRunMutation = graphql(`
+  mutation RetryRun($id: ID!) {
+    retryRun(id: $id) {
       id
       status
       attempts
-      startedAt
+      queuedAt
       finishedAt
+      errorMessage
+    }
+  }
+`);
+
+/** Pushed by the API after every change of one of the experiment's runs. */
+export const RunUpdatedSubscription = graphql(`
+  subscription RunUpdated($experimentId: ID!) {
+    runUpdated(experimentId: $experimentId) {
+      id
+      status
     }
   }
 `);

@@ -6,7 +6,11 @@ import { useMutation, useQuery } from 'urql';
 import { errorMessage } from '@/lib/errors';
 import { buildChart, type MetricSeriesData } from '../experiments/curves-model';
 import { buildDriftChart, DRIFT_PREFIX } from '../experiments/drift-model';
-import { MetricsQuery, SetRunStatusMutation } from '../experiments/experiment.graphql';
+import {
+  CancelRunMutation,
+  MetricsQuery,
+  RetryRunMutation,
+} from '../experiments/experiment.graphql';
 import { LineChart } from '../experiments/line-chart';
 import { CURVE_KEYS } from '../experiments/metric-options';
 import { canWrite } from '../session/roles';
@@ -26,7 +30,9 @@ export function RunPage({ id }: { id: string }) {
   const experiment = experimentResult.data?.experiment;
   const { roleIn } = useSession();
   const writable = canWrite(roleIn(run?.teamId));
-  const [statusState, setStatus] = useMutation(SetRunStatusMutation);
+  const [cancelState, cancelRun] = useMutation(CancelRunMutation);
+  const [retryState, retryRun] = useMutation(RetryRunMutation);
+  const statusError = cancelState.error ?? retryState.error;
   const [logY, setLogY] = useState(false);
 
   const runs = useMemo(() => new Map(run ? [[run.id, run]] : []), [run]);
@@ -110,25 +116,16 @@ export function RunPage({ id }: { id: string }) {
             {writable ? (
               <div className="toolbar">
                 {run.status === 'QUEUED' || run.status === 'RUNNING' ? (
-                  <button
-                    type="button"
-                    className="danger"
-                    onClick={() => void setStatus({ input: { id, status: 'CANCELLED' } })}
-                  >
+                  <button type="button" className="danger" onClick={() => void cancelRun({ id })}>
                     Cancel run
                   </button>
                 ) : null}
                 {run.status === 'FAILED' || run.status === 'CANCELLED' ? (
-                  <button
-                    type="button"
-                    onClick={() => void setStatus({ input: { id, status: 'QUEUED' } })}
-                  >
+                  <button type="button" onClick={() => void retryRun({ id })}>
                     Retry run
                   </button>
                 ) : null}
-                {statusState.error ? (
-                  <span role="alert">{errorMessage(statusState.error)}</span>
-                ) : null}
+                {statusError ? <span role="alert">{errorMessage(statusError)}</span> : null}
               </div>
             ) : null}
             <div className="panels">
