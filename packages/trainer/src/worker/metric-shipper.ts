@@ -1,0 +1,195 @@
+import { ErrorCode, MAX_METRIC_BATCH, type MetricPointInput } from '@finetrack/shared';
+import { ApiError, backoffDelay, sleep } from '@finetrack/shared/client';
+import type { MetricPoint } from '../train/types.js';
+import type { MetricSpool } from './metric-spool.js';
+
+/** What to do with a batch the API refused. */
+export type ShipDecision = 'retry' | 'skip' | 'gone';
+
+/** The API no longer accepts metrics for this run (deleted, or not this token's team). */
+export class RunGoneError extends Error {
+  override readonly name = 'RunGoneError';
+}
+
+/**
+ * Retry everything that may pass later (network, timeouts, 5xx, a revoked token being replaced);
+ * skip a batch the API calls malformed (retrying cannot fix it, and it must not block the rest);
+ * stop for a run that is gone.
+ */
+export function classifyShipError(error: unknown): ShipDecision {
+  if (!(error instanceof ApiError)) return 'retry';
+  if (error.code === ErrorCode.BadUserInput) return 'skip';
+  if (error.code === ErrorCode.NotFound || error.code === ErrorCode.Forbidden) return 'gone';
+  return 'retry';
+}
+
+/** Trainer points → `logMetrics` points: wall time in seconds; NaN/±Infinity dropped (the API refuses them). */
+export function toMetricInputs(points: readonly MetricPoint[]): MetricPointInput[] {
+  return points
+    .filter((point) => Number.isFinite(point.value))
+    .map((point) => ({
+      key: point.key,
+      step: point.step,
+      value: point.value,
+      wallTime: point.wallTime / 1000,
+    }));
+}
+
+export interface MetricShipperOptions {
+  runId: string;
+  spool: MetricSpool;
+  /** Sends one batch (the worker's `logMetrics` call). */
+  send: (runId: string, points: MetricPointInput[]) => Promise<void>;
+  /** Longest a point waits in memory before it is spooled and sent (default 2 s). */
+  flushIntervalMs?: number;
+  /** Points that trigger a flush at once (default 2,000). */
+  maxBufferedPoints?: number;
+  /** Back-off between failed sends (the client retries each send a few times first). */
+  retryBaseDelayMs?: number;
+  retryMaxDelayMs?: number;
+  onWarning?: (message: string) => void;
+}
+
+/**
+ * Batches a run's metric points and gets them to the API: points wait in memory at most
+ * `flushIntervalMs`, then go to the on-disk spool, and a single background loop sends spooled
+ * batches in order, merging consecutive ones up to the API's batch limit, with back-off while the
+ * API is unreachable. `drained()` resolves once everything added before the call is acknowledged.
+ */
+export class MetricShipper {
+  private buffer: MetricPointInput[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  /** Serializes appends, so the spool keeps the order points were added in. */
+  private appending: Promise<void> = Promise.resolve();
+  private draining: Promise<void> | undefined;
+  private readonly stopController = new AbortController();
+  private gone: RunGoneError | undefined;
+  private readonly flushIntervalMs: number;
+  private readonly maxBufferedPoints: number;
+
+  constructor(private readonly options: MetricShipperOptions) {
+    this.flushIntervalMs = options.flushIntervalMs ?? 2000;
+    this.maxBufferedPoints = options.maxBufferedPoints ?? 2000;
+  }
+
+  /** Points waiting in memory (not yet spooled). */
+  get buffered(): number {
+    return this.buffer.length;
+  }
+
+  add(points: readonly MetricPointInput[]): void {
+    if (points.length === 0 || this.gone) return;
+    this.buffer.push(...points);
+    if (this.buffer.length >= this.maxBufferedPoints) {
+      void this.flush().catch(() => undefined);
+    } else if (this.timer === undefined) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        void this.flush().catch(() => undefined);
+      }, this.flushIntervalMs);
+    }
+  }
+
+  /** Moves buffered points to the spool and starts sending them; resolves once they are spooled. */
+  flush(): Promise<void> {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    const points = this.buffer;
+    this.buffer = [];
+    this.appending = this.appending.then(() =>
+      this.options.spool.append(this.options.runId, points),
+    );
+    const appended = this.appending;
+    void appended.then(() => this.kick()).catch(() => undefined);
+    return appended;
+  }
+
+  /** Flushes, then waits until the API has acknowledged every spooled batch of the run. */
+  async drained(): Promise<void> {
+    await this.flush();
+    while ((await this.options.spool.pending(this.options.runId)).length > 0) {
+      if (this.gone) throw this.gone;
+      if (this.stopController.signal.aborted) throw new Error('the metric shipper was stopped');
+      await this.kick();
+    }
+    if (this.gone) throw this.gone;
+  }
+
+  /** Stops the timer and the send loop; spooled batches stay on disk for a later replay. */
+  stop(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.stopController.abort();
+  }
+
+  private kick(): Promise<void> {
+    this.draining ??= this.sendLoop().finally(() => {
+      this.draining = undefined;
+    });
+    return this.draining;
+  }
+
+  private async sendLoop(): Promise<void> {
+    const { runId, spool } = this.options;
+    let failures = 0;
+    let merge = true;
+    while (!this.stopController.signal.aborted && !this.gone) {
+      const pending = await spool.pending(runId);
+      if (pending.length === 0) return;
+      // Merge consecutive batches up to the API's limit: after an outage, one request per
+      // 10,000 points rather than one per spooled line.
+      let end = 0;
+      let count = 0;
+      while (
+        end < pending.length &&
+        (end === 0 || (merge && count + pending[end].points.length <= MAX_METRIC_BATCH))
+      ) {
+        count += pending[end].points.length;
+        end += 1;
+      }
+      const group = pending.slice(0, end);
+      const points = group.flatMap((batch) => batch.points);
+      try {
+        for (let start = 0; start < points.length; start += MAX_METRIC_BATCH)
+          await this.options.send(runId, points.slice(start, start + MAX_METRIC_BATCH));
+        failures = 0;
+      } catch (error) {
+        const decision = classifyShipError(error);
+        if (decision === 'gone') {
+          this.gone = new RunGoneError(
+            `the API no longer takes metrics for run ${runId}: ${(error as Error).message}`,
+          );
+          this.options.onWarning?.(this.gone.message);
+          return;
+        }
+        if (decision === 'retry') {
+          failures += 1;
+          const delay = backoffDelay(failures, {
+            baseDelayMs: this.options.retryBaseDelayMs ?? 500,
+            maxDelayMs: this.options.retryMaxDelayMs ?? 30_000,
+          });
+          this.options.onWarning?.(
+            `metrics for run ${runId} not sent (${(error as Error).message}); ${points.length} points kept on disk, retrying in ${(delay / 1000).toFixed(1)} s`,
+          );
+          try {
+            await sleep(delay, this.stopController.signal);
+          } catch {
+            return;
+          }
+          continue;
+        }
+        if (group.length > 1) {
+          merge = false; // find the refused batch alone, so the others still get through
+          continue;
+        }
+        this.options.onWarning?.(
+          `the API refused ${points.length} metric points of run ${runId} (${(error as Error).message}); skipped`,
+        );
+      }
+      await spool.acknowledge(runId, group[group.length - 1].index + 1);
+      merge = merge || group.length === 1;
+    }
+  }
+}

@@ -1,0 +1,177 @@
+import { join } from 'node:path';
+import {
+  ARTIFACT_FILE_NAME_PATTERN,
+  CLAIM_RUN,
+  COMPLETE_RUN,
+  CREATE_ARTIFACT,
+  FAIL_RUN,
+  HEARTBEAT_RUN,
+  LOG_METRICS,
+  RECORD_CHECKPOINT,
+  RELEASE_RUN,
+  type ArtifactKind,
+  type ArtifactRef,
+  type ClaimRunResult,
+  type ClaimRunVariables,
+  type CompleteRunResult,
+  type CompleteRunVariables,
+  type CreateArtifactResult,
+  type CreateArtifactVariables,
+  type FailRunResult,
+  type FailRunVariables,
+  type HeartbeatRunResult,
+  type HeartbeatRunVariables,
+  type LogMetricsResult,
+  type LogMetricsVariables,
+  type MetricPointInput,
+  type RecordCheckpointResult,
+  type RecordCheckpointVariables,
+  type ReleaseRunResult,
+  type ReleaseRunVariables,
+} from '@finetrack/shared';
+import { ApiClient, hashFile, type RequestOptions } from '@finetrack/shared/client';
+
+/**
+ * Calls that must eventually get through (metrics, artifacts, completion): retried with back-off
+ * for up to `persistentMs` (the lease is long gone by then, so giving up loses nothing).
+ */
+export interface WorkerApiOptions {
+  persistentMs?: number;
+}
+
+/** The worker protocol over an ApiClient: one typed method per operation. */
+export class WorkerApi {
+  private readonly persistent: RequestOptions;
+
+  constructor(
+    readonly client: ApiClient,
+    options: WorkerApiOptions = {},
+  ) {
+    this.persistent = {
+      retry: {
+        maxAttempts: Number.POSITIVE_INFINITY,
+        maxDelayMs: 15_000,
+        maxElapsedMs: options.persistentMs ?? 5 * 60_000,
+      },
+    };
+  }
+
+  async claim(
+    input: ClaimRunVariables['input'],
+    options: RequestOptions = {},
+  ): Promise<ClaimRunResult['claimRun']> {
+    const result = await this.client.request<ClaimRunResult, ClaimRunVariables>(
+      CLAIM_RUN,
+      { input },
+      options,
+    );
+    return result.claimRun;
+  }
+
+  async heartbeat(
+    input: HeartbeatRunVariables['input'],
+  ): Promise<HeartbeatRunResult['heartbeatRun']> {
+    const result = await this.client.request<HeartbeatRunResult, HeartbeatRunVariables>(
+      HEARTBEAT_RUN,
+      { input },
+      { retry: { maxAttempts: 3 } },
+    );
+    return result.heartbeatRun;
+  }
+
+  /** One attempt series; the metric shipper keeps failed batches on disk and retries itself. */
+  async logMetrics(runId: string, points: MetricPointInput[]): Promise<void> {
+    await this.client.request<LogMetricsResult, LogMetricsVariables>(LOG_METRICS, {
+      runId,
+      points,
+    });
+  }
+
+  async recordCheckpoint(input: RecordCheckpointVariables['input']): Promise<void> {
+    await this.client.request<RecordCheckpointResult, RecordCheckpointVariables>(
+      RECORD_CHECKPOINT,
+      { input },
+      this.persistent,
+    );
+  }
+
+  async complete(input: CompleteRunVariables['input']): Promise<CompleteRunResult['completeRun']> {
+    const result = await this.client.request<CompleteRunResult, CompleteRunVariables>(
+      COMPLETE_RUN,
+      { input },
+      this.persistent,
+    );
+    return result.completeRun;
+  }
+
+  async fail(input: FailRunVariables['input']): Promise<void> {
+    await this.client.request<FailRunResult, FailRunVariables>(
+      FAIL_RUN,
+      { input },
+      this.persistent,
+    );
+  }
+
+  /** Short retries only: a worker shutting down has seconds, and an expired lease requeues anyway. */
+  async release(input: ReleaseRunVariables['input']): Promise<void> {
+    await this.client.request<ReleaseRunResult, ReleaseRunVariables>(
+      RELEASE_RUN,
+      { input },
+      { retry: { maxAttempts: 3, maxElapsedMs: 5000 } },
+    );
+  }
+
+  /** Announces and uploads one run file; returns its artifact. */
+  async uploadRunFile(options: {
+    runId: string;
+    leaseToken: string;
+    kind: ArtifactKind;
+    fileName: string;
+    path: string;
+  }): Promise<ArtifactRef> {
+    const { byteSize, sha256 } = await hashFile(options.path);
+    const { createArtifact } = await this.client.request<
+      CreateArtifactResult,
+      CreateArtifactVariables
+    >(
+      CREATE_ARTIFACT,
+      {
+        input: {
+          runId: options.runId,
+          leaseToken: options.leaseToken,
+          kind: options.kind,
+          fileName: options.fileName,
+          byteSize,
+          sha256,
+        },
+      },
+      this.persistent,
+    );
+    await this.client.uploadArtifact(
+      createArtifact.id,
+      options.path,
+      { byteSize, sha256 },
+      {
+        ...this.persistent,
+      },
+    );
+    return createArtifact;
+  }
+
+  /**
+   * Downloads artifacts into `directory` under their file names, each checked against its size
+   * and sha256. A name that is not a plain file name is refused (it must not escape the folder).
+   */
+  async downloadAll(artifacts: readonly ArtifactRef[], directory: string): Promise<void> {
+    for (const artifact of artifacts) {
+      if (!ARTIFACT_FILE_NAME_PATTERN.test(artifact.fileName))
+        throw new Error(`artifact ${artifact.id} has an unusable file name '${artifact.fileName}'`);
+      await this.client.downloadArtifact(
+        artifact.id,
+        join(directory, artifact.fileName),
+        { byteSize: artifact.byteSize, sha256: artifact.sha256 },
+        this.persistent,
+      );
+    }
+  }
+}

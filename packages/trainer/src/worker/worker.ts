@@ -1,0 +1,315 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import {
+  ErrorCode,
+  RunKind,
+  WORKER_PROTOCOL_VERSION,
+  type ClaimedRun,
+  type WorkerCapabilities,
+} from '@finetrack/shared';
+import {
+  ApiClient,
+  ApiError,
+  ClientErrorCode,
+  backoffDelay,
+  sleep,
+} from '@finetrack/shared/client';
+import { selectBackend, type BackendChoice, type BackendName } from '../backend/select-backend.js';
+import { writeHeartbeat, type HeartbeatRecord } from './health.js';
+import { threadedLease } from './lease-thread.js';
+import { MetricShipper, RunGoneError } from './metric-shipper.js';
+import { MetricSpool } from './metric-spool.js';
+import { DatasetCache, executeRun, type RunOutcome } from './run-executor.js';
+import { WorkerApi } from './worker-api.js';
+
+export interface WorkerOptions {
+  apiUrl: string;
+  /** The token itself, or a file holding it (read again when the API says it is invalid). */
+  token?: string;
+  tokenFile?: string;
+  /** Folder shared by the worker processes of one host; each process uses `slot-<slot>` in it. */
+  workDir: string;
+  slot?: number;
+  backend?: BackendName;
+  /** Seconds the API may hold a claim open waiting for a job (long poll; default 10). */
+  claimWaitSeconds?: number;
+  /** Pause between claims when the API answers "nothing queued" at once (default 1 s). */
+  pollIntervalMs?: number;
+  /** Stop after this many runs (tests, one-shot jobs). */
+  maxRuns?: number;
+  /** How long metrics, artifacts and completion are retried while the API is unreachable. */
+  persistentMs?: number;
+  requestTimeoutMs?: number;
+  stepsPerCheck?: number;
+  flushIntervalMs?: number;
+  graceMs?: number;
+  log?: (line: string) => void;
+  /** Heartbeats from a worker thread (default), immune to long synchronous training steps. */
+  leaseThread?: boolean;
+}
+
+const HEARTBEAT_FILE_INTERVAL_MS = 5000;
+
+/** Thrown when the worker cannot start (token file unreadable, slot held by a live process…). */
+export class WorkerStartError extends Error {
+  override readonly name = 'WorkerStartError';
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Takes `<slotDir>/lock` for this process; a lock of a dead process is taken over. */
+async function lockSlot(slotDir: string): Promise<() => Promise<void>> {
+  await mkdir(slotDir, { recursive: true });
+  const file = join(slotDir, 'lock');
+  try {
+    const handle = await open(file, 'wx');
+    await handle.writeFile(String(process.pid));
+    await handle.close();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const holder = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+    if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder))
+      throw new WorkerStartError(
+        `${slotDir} is used by worker process ${holder}; give each worker its own --work-dir`,
+      );
+    await writeFile(file, String(process.pid));
+  }
+  return () => rm(file, { force: true });
+}
+
+/**
+ * One worker process: claims runs of its token's team from the API and executes them one at a
+ * time until `shutdown()` (SIGTERM), which checkpoints and releases the current run.
+ */
+export class Worker {
+  readonly workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  private readonly stopController = new AbortController();
+  private readonly log: (line: string) => void;
+  private state: HeartbeatRecord['state'] = 'starting';
+  private currentRun: string | null = null;
+  private client!: ApiClient;
+  private token = '';
+
+  constructor(private readonly options: WorkerOptions) {
+    this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+  }
+
+  /** Stops claiming; the current run checkpoints, is released and `run()` resolves. */
+  shutdown(): void {
+    if (!this.stopController.signal.aborted) this.log('shutting down');
+    this.state = 'stopping';
+    this.stopController.abort();
+  }
+
+  get stopping(): boolean {
+    return this.stopController.signal.aborted;
+  }
+
+  private async readToken(): Promise<string> {
+    if (this.options.token) return this.options.token;
+    const file = this.options.tokenFile;
+    if (!file) throw new WorkerStartError('give the worker a token (--token or --token-file)');
+    let announced = false;
+    for (;;) {
+      try {
+        const token = (await readFile(file, 'utf8')).trim();
+        if (token) return token;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+      if (!announced) this.log(`waiting for the token file ${file}`);
+      announced = true;
+      await sleep(500, this.stopController.signal);
+    }
+  }
+
+  /** Runs until shutdown (or `maxRuns`); resolves to the process exit code. */
+  async run(): Promise<number> {
+    const { options } = this;
+    const slotDir = join(options.workDir, `slot-${options.slot ?? 0}`);
+    const unlock = await lockSlot(slotDir);
+    const beatFile = async () =>
+      writeHeartbeat(options.workDir, {
+        pid: process.pid,
+        workerId: this.workerId,
+        state: this.state,
+        runId: this.currentRun,
+        at: new Date().toISOString(),
+      }).catch(() => undefined);
+    await beatFile();
+    const fileTimer = setInterval(() => void beatFile(), HEARTBEAT_FILE_INTERVAL_MS);
+    try {
+      const token = await this.readToken();
+      this.token = token;
+      this.client = new ApiClient({
+        url: options.apiUrl,
+        token,
+        timeoutMs: options.requestTimeoutMs,
+        userAgent: `finetrack-worker/${WORKER_PROTOCOL_VERSION}`,
+        // Retries 1, 2, 4, 8…: enough to see an outage in the log without a line per attempt.
+        onRetry: (error, retry, delayMs) => {
+          if ((retry & (retry - 1)) === 0)
+            this.log(
+              `API unreachable (${error.code}: ${error.message}); retry ${retry} in ${(delayMs / 1000).toFixed(1)} s`,
+            );
+        },
+      });
+      const api = new WorkerApi(this.client, { persistentMs: options.persistentMs });
+      const backend = await selectBackend(options.backend);
+      this.log(
+        `worker ${this.workerId} on ${backend.backend} (${backend.device}), API ${this.client.baseUrl}`,
+      );
+      const spool = new MetricSpool(join(slotDir, 'spool'));
+      const replay = this.replaySpool(spool, api);
+      const datasets = new DatasetCache();
+      const capabilities: WorkerCapabilities = {
+        protocolVersion: WORKER_PROTOCOL_VERSION,
+        backends: [backend.backend],
+        device: backend.device,
+        kinds: [RunKind.Pretrain, RunKind.Finetune],
+        hostname: hostname(),
+      };
+      let runs = 0;
+      while (!this.stopping && (options.maxRuns === undefined || runs < options.maxRuns)) {
+        this.state = 'idle';
+        const claim = await this.claim(api, capabilities);
+        if (claim === null) continue;
+        this.state = 'running';
+        this.currentRun = claim.runId;
+        void beatFile();
+        const outcome = await this.execute(claim, api, spool, backend, datasets, slotDir);
+        this.log(`run ${claim.runId}: ${outcome}`);
+        this.currentRun = null;
+        runs += 1;
+      }
+      await Promise.race([replay, sleep(2000).catch(() => undefined)]);
+      return 0;
+    } catch (error) {
+      if (error instanceof ApiError && error.code === ClientErrorCode.Aborted) return 0;
+      throw error;
+    } finally {
+      clearInterval(fileTimer);
+      this.state = 'stopping';
+      await beatFile();
+      await unlock();
+    }
+  }
+
+  private execute(
+    claim: ClaimedRun,
+    api: WorkerApi,
+    spool: MetricSpool,
+    backend: BackendChoice,
+    datasets: DatasetCache,
+    slotDir: string,
+  ): Promise<RunOutcome> {
+    return executeRun(claim, {
+      api,
+      workDir: slotDir,
+      spool,
+      backend,
+      backendName: this.options.backend,
+      shutdown: this.stopController.signal,
+      datasets,
+      log: this.log,
+      stepsPerCheck: this.options.stepsPerCheck,
+      flushIntervalMs: this.options.flushIntervalMs,
+      graceMs: this.options.graceMs,
+      lease:
+        this.options.leaseThread === false
+          ? undefined
+          : (options) => threadedLease({ apiUrl: this.options.apiUrl, token: this.token }, options),
+    });
+  }
+
+  /** Claims the next run; null when there is none yet or the API is unreachable (after a pause). */
+  private waitSeconds = -1;
+  private claimFailures = 0;
+  private lastClaimError = '';
+
+  private async claim(
+    api: WorkerApi,
+    capabilities: WorkerCapabilities,
+  ): Promise<ClaimedRun | null> {
+    if (this.waitSeconds < 0) this.waitSeconds = this.options.claimWaitSeconds ?? 10;
+    const started = Date.now();
+    try {
+      const claim = await api.claim(
+        {
+          workerId: this.workerId,
+          capabilities,
+          ...(this.waitSeconds > 0 ? { waitSeconds: this.waitSeconds } : {}),
+        },
+        {
+          signal: this.stopController.signal,
+          timeoutMs: (this.waitSeconds + 20) * 1000,
+          retry: { maxAttempts: 1 },
+        },
+      );
+      if (this.claimFailures > 0) this.log('the API answers again');
+      this.claimFailures = 0;
+      this.lastClaimError = '';
+      if (claim === null && Date.now() - started < 500)
+        await sleep(this.options.pollIntervalMs ?? 1000, this.stopController.signal);
+      return claim;
+    } catch (error) {
+      if (this.stopping) return null;
+      if (!(error instanceof ApiError)) throw error;
+      // An API without long polling rejects the argument: poll instead.
+      if (this.waitSeconds > 0 && /waitSeconds/.test(error.message)) {
+        this.waitSeconds = 0;
+        return null;
+      }
+      if (error.code === ErrorCode.Unauthenticated && this.options.tokenFile) {
+        const token = (await readFile(this.options.tokenFile, 'utf8').catch(() => '')).trim();
+        if (token) {
+          this.client.setToken(token);
+          this.token = token;
+        }
+      }
+      this.claimFailures += 1;
+      const delay = backoffDelay(this.claimFailures, { baseDelayMs: 500, maxDelayMs: 30_000 });
+      if (error.message !== this.lastClaimError)
+        this.log(`cannot claim a run (${error.code}: ${error.message}); retrying with back-off`);
+      this.lastClaimError = error.message;
+      await sleep(delay, this.stopController.signal).catch(() => undefined);
+      return null;
+    }
+  }
+
+  /**
+   * Sends what an earlier process of this slot left in its spool (killed, or stopped while the
+   * API was down). Runs in the background; the API upserts, so re-sending is harmless.
+   */
+  private async replaySpool(spool: MetricSpool, api: WorkerApi): Promise<void> {
+    for (const runId of await spool.runs()) {
+      const shipper = new MetricShipper({
+        runId,
+        spool,
+        send: (id, points) => api.logMetrics(id, points),
+        onWarning: this.log,
+      });
+      const stop = () => shipper.stop();
+      this.stopController.signal.addEventListener('abort', stop, { once: true });
+      try {
+        await shipper.drained();
+        await spool.remove(runId);
+        this.log(`replayed the spooled metrics of run ${runId}`);
+      } catch (error) {
+        if (error instanceof RunGoneError) await spool.remove(runId);
+        else return;
+      } finally {
+        this.stopController.signal.removeEventListener('abort', stop);
+      }
+    }
+  }
+}

@@ -1,0 +1,213 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RunHyperparameters } from '@finetrack/shared';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FakeApi, type FakeRun } from '../support/fake-api.js';
+import { makeSourceModel, TARGET_DATASET, type SourceModelFiles } from '../support/source-model.js';
+import { startWorker, until, type WorkerProcess } from '../support/worker-process.js';
+
+// The worker as a real process against an in-memory implementation of the worker protocol:
+// resume after kill -9, SIGTERM, cancel, an API outage and a corrupt source, without PostgreSQL.
+
+const hyperparameters: RunHyperparameters = {
+  frozenLayers: 2,
+  learningRate: 0.001,
+  epochs: 3,
+  batchSize: 32,
+  optimizer: 'adam',
+  seed: 1,
+  initialization: 'pretrained',
+};
+const STEPS_PER_EPOCH = 10; // 320 samples / 32
+const EPOCH_KEYS = ['loss', 'accuracy', 'val_loss', 'val_accuracy', 'samples_per_second'];
+
+describe('finetrack-worker against the protocol', () => {
+  let home: string;
+  let source: SourceModelFiles;
+  const api = new FakeApi();
+  const workers: WorkerProcess[] = [];
+
+  beforeAll(async () => {
+    home = await mkdtemp(join(tmpdir(), 'worker-test-'));
+    source = await makeSourceModel(join(home, 'source'));
+    await api.start();
+  });
+  afterEach(async () => {
+    await Promise.all(workers.splice(0).map((worker) => worker.kill()));
+    api.down = false;
+  });
+  afterAll(async () => {
+    await api.stop();
+    await rm(home, { recursive: true, force: true });
+  });
+
+  const sourceArtifacts = () =>
+    source.files.map((file) => api.addArtifact(file.kind, file.fileName, file.bytes));
+  const worker = (name: string, extra: string[] = []) => {
+    const process = startWorker(
+      ['--api', api.url, '--work-dir', join(home, name), '--claim-wait', '0', ...extra],
+      { FINETRACK_WORKER_TOKEN: api.token },
+    );
+    workers.push(process);
+    return process;
+  };
+  const enqueue = (patch: Partial<RunHyperparameters> = {}, dataset = TARGET_DATASET) =>
+    api.enqueue({
+      hyperparameters: { ...hyperparameters, ...patch },
+      dataset,
+      sourceArtifacts: sourceArtifacts(),
+    });
+
+  /** Every epoch key has exactly one point per epoch, at the epoch's last step; batch keys every 5 steps. */
+  const expectContiguous = (run: FakeRun, epochs: number, stepsPerEpoch = STEPS_PER_EPOCH) => {
+    const epochSteps = Array.from({ length: epochs }, (_, i) => (i + 1) * stepsPerEpoch);
+    for (const key of EPOCH_KEYS) expect(api.steps(run.id, key), key).toEqual(epochSteps);
+    const batchSteps = Array.from(
+      { length: Math.floor((epochs * stepsPerEpoch) / 5) },
+      (_, i) => (i + 1) * 5,
+    );
+    expect(api.steps(run.id, 'batch_loss')).toEqual(batchSteps);
+    expect(api.steps(run.id, 'drift/conv2d_1')).toEqual([]); // frozen layers do not drift
+  };
+
+  it('runs a pretraining job and fine-tuning jobs to the end, with checkpoints and models', async () => {
+    const pretraining = api.enqueue({
+      kind: 'PRETRAIN',
+      architecture: 'small-cnn',
+      hyperparameters: {
+        ...hyperparameters,
+        epochs: 1,
+        frozenLayers: 0,
+        initialization: 'scratch',
+      },
+      dataset: { ...TARGET_DATASET, classes: [0, 1, 2, 3, 4] },
+    });
+    const finetuning = enqueue();
+    const scratch = enqueue({
+      initialization: 'scratch',
+      frozenLayers: 0,
+      epochs: 1,
+      learningRate: 0.01,
+    });
+    const process = worker('a', ['--max-runs', '3']);
+    expect(await process.exited).toEqual({ code: 0, signal: null });
+
+    for (const run of [pretraining, finetuning, scratch])
+      expect(run.status, process.output()).toBe('succeeded');
+    expect(pretraining.completion!.model).toMatchObject({
+      kind: 'SOURCE',
+      architecture: 'small-cnn',
+      surgery: null,
+    });
+    expect(finetuning.completion!.model).toMatchObject({
+      kind: 'TARGET',
+      parentModelId: 'source-model',
+      surgery: { frozenLayers: 2, initialization: 'PRETRAINED', headUnits: 5 },
+    });
+    expect(finetuning.completion!.model.artifactIds).toHaveLength(3);
+    expect(finetuning.completion!.summary).toMatchObject({
+      backend: 'wasm',
+      bestEpoch: expect.any(Number),
+    });
+    expect(scratch.completion!.model.surgery).toMatchObject({
+      initialization: 'SCRATCH',
+      frozenLayers: 0,
+    });
+    expect(finetuning.events).toEqual(['claimed:1', 'checkpoint:1', 'checkpoint:2', 'completed']);
+    expect(finetuning.backend).toBe('wasm');
+    expectContiguous(finetuning, 3);
+    const drift = [...api.metrics.get(finetuning.id)!.keys()].filter((key) =>
+      key.startsWith('drift/'),
+    );
+    expect(drift.length).toBeGreaterThan(0);
+  });
+
+  it('resumes a run killed with -9 on another worker: one contiguous series, nothing lost', async () => {
+    const run = enqueue({ epochs: 4 });
+    const first = worker('kill-a');
+    await until(() => (run.checkpoint?.epoch ?? 0) >= 1, 60_000, 'the first checkpoint');
+    await first.kill();
+    const second = worker('kill-b', ['--max-runs', '1']);
+    expect(await second.exited).toEqual({ code: 0, signal: null });
+    expect(run.status, second.output()).toBe('succeeded');
+    expect(run.events[0]).toBe('claimed:1');
+    expect(run.events).toContain('lease-expired');
+    expect(run.events).toContain('claimed:2');
+    expect(second.output()).toMatch(/resuming after epoch [123]/);
+    expectContiguous(run, 4);
+  });
+
+  it('SIGTERM checkpoints, releases the run to the queue and exits 0', async () => {
+    const run = enqueue({ epochs: 4 });
+    const process = worker('term');
+    await until(() => api.steps(run.id, 'batch_loss').length >= 3, 60_000, 'training to start');
+    process.child.kill('SIGTERM');
+    expect(await process.exited).toEqual({ code: 0, signal: null });
+    expect(run.status).toBe('queued');
+    expect(run.events).toContain('released');
+    const resumed = worker('term-b', ['--max-runs', '1']);
+    expect(await resumed.exited).toEqual({ code: 0, signal: null });
+    expect(run.status).toBe('succeeded');
+    expectContiguous(run, 4);
+  });
+
+  it('stops a cancelled run within a heartbeat and takes the next one', async () => {
+    const cancelled = enqueue({ epochs: 20 });
+    const next = enqueue({ epochs: 1 });
+    const process = worker('cancel', ['--max-runs', '2']);
+    await until(
+      () => api.steps(cancelled.id, 'batch_loss').length >= 2,
+      60_000,
+      'training to start',
+    );
+    const at = Date.now();
+    api.cancel(cancelled.id);
+    await process.waitFor(new RegExp(`run ${cancelled.id}: cancelled`), 10_000);
+    expect(Date.now() - at).toBeLessThan(api.heartbeatSeconds * 1000 + 1500);
+    expect(await process.exited).toEqual({ code: 0, signal: null });
+    expect(cancelled.status).toBe('cancelled');
+    expect(next.status).toBe('succeeded');
+  });
+
+  it('keeps metrics on disk while the API is down and sends them all afterwards', async () => {
+    api.leaseSeconds = 30; // an outage shorter than the lease
+    try {
+      const dataset = { ...TARGET_DATASET, trainSamples: 960 }; // 30 steps per epoch
+      const run = enqueue({ epochs: 2 }, dataset);
+      const process = worker('outage', ['--max-runs', '1']);
+      await until(() => api.steps(run.id, 'batch_loss').length >= 1, 60_000, 'training to start');
+      api.down = true;
+      await process.waitFor(/kept on disk|API unreachable/, 30_000);
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      api.down = false;
+      expect(await process.exited).toEqual({ code: 0, signal: null });
+      expect(run.status, process.output()).toBe('succeeded');
+      expectContiguous(run, 2, 30);
+    } finally {
+      api.leaseSeconds = 3;
+    }
+  });
+
+  it('fails a run with a corrupt source model with a readable error and goes on', async () => {
+    const weights = source.files.find((file) => file.kind === 'weights')!;
+    const broken = api.enqueue({
+      hyperparameters: { ...hyperparameters, epochs: 1 },
+      dataset: TARGET_DATASET,
+      sourceArtifacts: source.files.map((file) =>
+        api.addArtifact(
+          file.kind,
+          file.fileName,
+          file === weights ? file.bytes.subarray(0, file.bytes.length - 100) : file.bytes,
+        ),
+      ),
+    });
+    const fine = enqueue({ epochs: 1 });
+    const process = worker('corrupt', ['--max-runs', '2']);
+    expect(await process.exited).toEqual({ code: 0, signal: null });
+    expect(broken.status).toBe('failed');
+    expect(broken.errorMessage).toMatch(/source model's files are unusable/);
+    expect(broken.errorMessage).not.toMatch(/\n\s+at /); // no stack
+    expect(fine.status).toBe('succeeded');
+  });
+});
