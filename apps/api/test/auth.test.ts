@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness.js';
 import { aTeam, aUser, SIGN_UP } from './factories/builders.js';
 import { ApiClient } from './factories/client.js';
@@ -171,6 +172,27 @@ describe('HTTP surface', () => {
     const response = await fetch(`${t.url}/healthz`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: 'ok' });
+  });
+
+  it('/healthz answers 503 while PostgreSQL does not', async () => {
+    const cut = await startTestServer();
+    const admin = new pg.Client({ connectionString: inject('adminDatabaseUrl') });
+    await admin.connect();
+    const database = new URL(cut.databaseUrl).pathname.slice(1);
+    try {
+      await admin.query(`ALTER DATABASE ${database} ALLOW_CONNECTIONS false`);
+      await admin.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1',
+        [database],
+      );
+      await expect.poll(async () => (await fetch(`${cut.url}/healthz`)).status).toBe(503);
+      await admin.query(`ALTER DATABASE ${database} ALLOW_CONNECTIONS true`);
+      await expect.poll(async () => (await fetch(`${cut.url}/healthz`)).status).toBe(200);
+    } finally {
+      await admin.query(`ALTER DATABASE ${database} ALLOW_CONNECTIONS true`);
+      await admin.end();
+      await cut.stop();
+    }
   });
 
   it('rejects a text/plain POST (what a cross-site form can send) before GraphQL', async () => {
