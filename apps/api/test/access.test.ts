@@ -252,6 +252,48 @@ const CROSS_TEAM: [string, string, () => Loose][] = [
     `query($id: ID!) { metrics(runIds: [$id], keys: ["loss"]) { values } }`,
     () => ({ id: ids.run }),
   ],
+  [
+    'startExperiment',
+    `mutation($id: ID!) { startExperiment(id: $id) { id } }`,
+    () => ({ id: ids.experiment }),
+  ],
+  ['cancelRun', `mutation($id: ID!) { cancelRun(id: $id) { id } }`, () => ({ id: ids.run })],
+  ['retryRun', `mutation($id: ID!) { retryRun(id: $id) { id } }`, () => ({ id: ids.run })],
+  [
+    'createArtifact for a run',
+    `mutation($id: ID!) { createArtifact(input: { runId: $id, kind: "log", fileName: "x.log", byteSize: 1, sha256: "${'0'.repeat(64)}" }) { id } }`,
+    () => ({ id: ids.run }),
+  ],
+  [
+    'createArtifact for a model',
+    `mutation($id: ID!) { createArtifact(input: { modelId: $id, kind: "weights", fileName: "w.bin", byteSize: 1, sha256: "${'0'.repeat(64)}" }) { id } }`,
+    () => ({ id: ids.model }),
+  ],
+  [
+    'heartbeatRun',
+    `mutation($id: ID!) { heartbeatRun(input: { runId: $id, leaseToken: "x" }) { cancelled } }`,
+    () => ({ id: ids.run }),
+  ],
+  [
+    'failRun',
+    `mutation($id: ID!) { failRun(input: { runId: $id, leaseToken: "x", error: "x" }) { id } }`,
+    () => ({ id: ids.run }),
+  ],
+  [
+    'releaseRun',
+    `mutation($id: ID!) { releaseRun(input: { runId: $id, leaseToken: "x", reason: "x" }) { id } }`,
+    () => ({ id: ids.run }),
+  ],
+  [
+    'recordCheckpoint',
+    `mutation($id: ID!) { recordCheckpoint(input: { runId: $id, leaseToken: "x", epoch: 1, globalStep: 1, artifactIds: [] }) { id } }`,
+    () => ({ id: ids.run }),
+  ],
+  [
+    'createApiToken WORKER for the team',
+    `mutation($id: ID!) { createApiToken(input: { name: "w", teamId: $id, role: WORKER }) { token } }`,
+    () => ({ id: ids.team }),
+  ],
 ];
 
 describe('a member of another team', () => {
@@ -277,6 +319,8 @@ describe('roles', () => {
   let teamId: string;
   let runId: string;
   let projectId: string;
+  let experimentId: string;
+  let modelId: string;
 
   beforeAll(async () => {
     const { client } = await aUser(t.url);
@@ -291,6 +335,8 @@ describe('roles', () => {
     const made = await anExperiment(client, teamId);
     [runId] = await runIds(client, made.experiment.id);
     projectId = made.project.id;
+    experimentId = made.experiment.id;
+    modelId = made.model.id;
   });
 
   const outsider = () => aUser(t.url).then((u) => u.user.email);
@@ -414,6 +460,76 @@ describe('roles', () => {
       `mutation($t: ID!) { deleteTeam(id: $t) }`,
       async () => ({ t: teamId }),
       'FORBIDDEN',
+    ],
+    [
+      'VIEWER',
+      'starts an experiment',
+      `mutation($e: ID!) { startExperiment(id: $e) { id } }`,
+      async () => ({ e: experimentId }),
+      'FORBIDDEN',
+    ],
+    [
+      'VIEWER',
+      'cancels a run',
+      `mutation($r: ID!) { cancelRun(id: $r) { id } }`,
+      async () => ({ r: runId }),
+      'FORBIDDEN',
+    ],
+    [
+      'VIEWER',
+      'announces a model file',
+      `mutation($m: ID!) { createArtifact(input: { modelId: $m, kind: "weights", fileName: "w.bin", byteSize: 1, sha256: "${'0'.repeat(64)}" }) { id } }`,
+      async () => ({ m: modelId }),
+      'FORBIDDEN',
+    ],
+    [
+      'MEMBER',
+      'starts an experiment',
+      `mutation($e: ID!) { startExperiment(id: $e) { id } }`,
+      async () => ({ e: experimentId }),
+      'ok',
+    ],
+    [
+      'MEMBER',
+      'cancels a run',
+      `mutation($r: ID!) { cancelRun(id: $r) { id } }`,
+      async () => ({ r: runId }),
+      'ok',
+    ],
+    [
+      'MEMBER',
+      'retries a run',
+      `mutation($r: ID!) { retryRun(id: $r) { id } }`,
+      async () => ({ r: runId }),
+      'ok',
+    ],
+    [
+      'MEMBER',
+      'announces a model file',
+      `mutation($m: ID!) { createArtifact(input: { modelId: $m, kind: "weights", fileName: "w.bin", byteSize: 1, sha256: "${'0'.repeat(64)}" }) { id } }`,
+      async () => ({ m: modelId }),
+      'ok',
+    ],
+    [
+      'MEMBER',
+      'makes a worker token',
+      `mutation($t: ID!) { createApiToken(input: { name: "w", teamId: $t, role: WORKER }) { token } }`,
+      async () => ({ t: teamId }),
+      'FORBIDDEN',
+    ],
+    [
+      'MEMBER',
+      'claims a run',
+      `mutation { claimRun(input: { workerId: "w", capabilities: { protocolVersion: 1, backends: [], device: "d", kinds: [FINETUNE], hostname: "h" } }) { runId } }`,
+      async () => ({}),
+      'FORBIDDEN',
+    ],
+    [
+      'ADMIN',
+      'makes a worker token',
+      `mutation($t: ID!) { createApiToken(input: { name: "w", teamId: $t, role: WORKER }) { token } }`,
+      async () => ({ t: teamId }),
+      'ok',
     ],
     [
       'OWNER',
