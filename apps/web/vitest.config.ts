@@ -11,5 +11,7 @@ export default defineConfig({
     include: ['src/**/*.test.{ts,tsx}'],
     pool: 'threads',
     maxWorkers: 2,
+    // getByRole walks the accessibility tree: slow in jsdom on a busy 2-core machine.
+    testTimeout: 30_000,
   },
 });
