@@ -13,6 +13,15 @@ describe('loadConfig', () => {
       webOrigins: ['http://localhost:3000', 'http://127.0.0.1:3000'],
     });
     expect(sut({}).finetrackHome).toMatch(/\.finetrack$/);
+    expect(sut({})).toMatchObject({
+      runLeaseSeconds: 60,
+      artifactMaxBytes: 2 * 1024 ** 3,
+      demo: true,
+      demoEmail: 'demo@finetrack.local',
+      demoPassword: undefined,
+    });
+    expect(sut({}).artifactDir).toMatch(/\.finetrack\/artifacts$/);
+    expect(sut({ NODE_ENV: 'test' }).demo).toBe(false);
   });
 
   it('reads the environment', () => {
@@ -37,6 +46,11 @@ describe('loadConfig', () => {
     ['NODE_ENV', 'staging'],
     ['WEB_ORIGIN', 'localhost:3000'],
     ['BODY_LIMIT_BYTES', '-1'],
+    ['RUN_LEASE_SECONDS', '1'],
+    ['ARTIFACT_MAX_BYTES', '0'],
+    ['FINETRACK_DEMO', 'yes'],
+    ['FINETRACK_DEMO_EMAIL', 'nobody'],
+    ['FINETRACK_DEMO_PASSWORD', 'short'],
   ])('fails at start-up on a bad %s (%s)', (name, value) => {
     expect(() => sut({ [name]: value })).toThrow(ConfigError);
   });

@@ -1,5 +1,6 @@
 import { loadConfig } from './config.js';
 import { startEmbeddedPostgres, type RunningPostgres } from './db/embedded-postgres.js';
+import { demoBanner, seedDemo } from './demo/seed.js';
 import { createLogger } from './logger.js';
 import { createServer } from './server.js';
 
@@ -16,6 +17,10 @@ try {
   );
   const address = await server.listen();
   logger.info({ address, graphql: `${address}/graphql` }, 'Finetrack API listening');
+  if (config.demo) {
+    const seed = await seedDemo(server.dataSource, server.services, config, logger);
+    process.stdout.write(`${demoBanner(seed, config.webUrl)}\n`);
+  }
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -1,6 +1,6 @@
 import PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
-import type { DataSource, QueryRunner } from 'typeorm';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 
 /** pg-boss owns this schema (its own migrations); nothing else writes there. */
 export const QUEUE_SCHEMA = 'pgboss';
@@ -13,18 +13,28 @@ export interface Transaction {
   readonly db: { executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> };
 }
 
+function wrap(runner: QueryRunner): Transaction {
+  const query = async <R>(sql: string, values?: unknown[]) =>
+    ((await runner.query(sql, values, true)) as { records: R[] }).records;
+  return {
+    query,
+    db: { executeSql: async (text, values) => ({ rows: await query(text, values) }) },
+  };
+}
+
+/** The Transaction view of a TypeORM transaction's manager. */
+export function transactionOf(manager: EntityManager): Transaction {
+  if (!manager.queryRunner) throw new Error('not inside a transaction');
+  return wrap(manager.queryRunner);
+}
+
 export async function inTransaction<T>(
   dataSource: DataSource,
   work: (tx: Transaction) => Promise<T>,
 ): Promise<T> {
   const runner: QueryRunner = dataSource.createQueryRunner();
   await runner.connect();
-  const query = async <R>(sql: string, values?: unknown[]) =>
-    ((await runner.query(sql, values, true)) as { records: R[] }).records;
-  const tx: Transaction = {
-    query,
-    db: { executeSql: async (text, values) => ({ rows: await query(text, values) }) },
-  };
+  const tx = wrap(runner);
   try {
     await runner.startTransaction();
     const result = await work(tx);

@@ -1,0 +1,192 @@
+import { randomBytes } from 'node:crypto';
+import { access, chmod, mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { hash } from '@node-rs/argon2';
+import { expandSweep, LOCAL_WORKER_TOKEN_FILE, type SweepSpec } from '@finetrack/shared';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import { newSecret, sha256Hex } from '../common/secrets.js';
+import type { Config } from '../config.js';
+import { transactionOf } from '../modules/queue/run-queue.js';
+import { TOKEN_PREFIX } from '../modules/users/auth.service.js';
+import type { Services } from '../services.js';
+
+/** Weight-bearing layers of small-cnn below its default cut (conv1, conv2, dense1): "all". */
+const SMALL_CNN_BASE_LAYERS = 3;
+
+/** Small enough that the whole demo finishes in a few minutes on two CPU cores. */
+export const DEMO_SWEEP: SweepSpec = {
+  frozenLayers: [0, 2, SMALL_CNN_BASE_LAYERS],
+  learningRates: [1e-2, 1e-3, 1e-4],
+  seeds: [1],
+  epochs: 2,
+  batchSize: 32,
+  optimizer: 'adam',
+  includeScratchBaseline: true,
+};
+
+export interface DemoSeed {
+  /** False when the demo was already there (a second start). */
+  created: boolean;
+  email: string;
+  /** Only on the start that created the user with a generated password. */
+  password: string | undefined;
+  teamId: string;
+  experimentId: string | null;
+  tokenFile: string;
+}
+
+const LOCK = 'finetrack-demo-seed';
+
+/**
+ * First start: a team and a user, MNIST 0–4 and 5–9 datasets, a pretraining run of small-cnn on
+ * 0–4 and an experiment on 5–9 waiting for it, and a worker token for the local worker written
+ * to `$FINETRACK_HOME/local-worker.token` (0600). Later starts find the user and seed nothing,
+ * only writing a fresh worker token when the file is gone. An advisory lock keeps two API
+ * processes starting together from seeding twice.
+ */
+export async function seedDemo(
+  dataSource: DataSource,
+  services: Services,
+  config: Config,
+  logger: Logger,
+): Promise<DemoSeed> {
+  const tokenFile = path.join(config.finetrackHome, LOCAL_WORKER_TOKEN_FILE);
+  const generated = config.demoPassword ? undefined : randomBytes(9).toString('base64url');
+  const password = config.demoPassword ?? generated!;
+  const passwordHash = await hash(password);
+  const result = await dataSource.transaction(async (manager) => {
+    await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [LOCK]);
+    const existing: { id: string; team_id: string | null; experiment_id: string | null }[] =
+      await manager.query(
+        `SELECT u.id,
+                (SELECT m.team_id FROM memberships m WHERE m.user_id = u.id
+                  ORDER BY m.created_at LIMIT 1) AS team_id,
+                (SELECT e.id FROM experiments e JOIN memberships m ON m.team_id = e.team_id
+                  WHERE m.user_id = u.id ORDER BY e.created_at LIMIT 1) AS experiment_id
+           FROM users u WHERE lower(u.email) = lower($1)`,
+        [config.demoEmail],
+      );
+    if (existing[0]?.team_id)
+      return {
+        created: false,
+        userId: existing[0].id,
+        teamId: existing[0].team_id,
+        experimentId: existing[0].experiment_id,
+      };
+
+    const [user] = await manager.query(
+      `INSERT INTO users (email, name, password_hash) VALUES ($1, 'Demo user', $2) RETURNING id`,
+      [config.demoEmail, passwordHash],
+    );
+    const [team] = await manager.query(
+      `INSERT INTO teams (name) VALUES ('Demo team') RETURNING id`,
+    );
+    await manager.query(
+      `INSERT INTO memberships (team_id, user_id, role) VALUES ($1, $2, 'owner')`,
+      [team.id, user.id],
+    );
+    const [project] = await manager.query(
+      `INSERT INTO projects (team_id, name, description) VALUES ($1, $2, $3) RETURNING id`,
+      [team.id, 'MNIST transfer', 'small-cnn pretrained on digits 0–4, fine-tuned on digits 5–9'],
+    );
+    const dataset = async (name: string, classes: number[], train: number, validation: number) => {
+      const [row] = await manager.query(
+        `INSERT INTO datasets (team_id, name, class_names, train_samples, validation_samples, spec)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+        [
+          team.id,
+          name,
+          classes.map(String),
+          train,
+          validation,
+          JSON.stringify({
+            kind: 'mnist',
+            classes,
+            trainSamples: train,
+            validationSamples: validation,
+            seed: 1,
+          }),
+        ],
+      );
+      return row.id as string;
+    };
+    const sourceData = await dataset('MNIST digits 0–4', [0, 1, 2, 3, 4], 3000, 500);
+    const targetData = await dataset('MNIST digits 5–9', [5, 6, 7, 8, 9], 600, 300);
+    const tx = transactionOf(manager);
+    const pretraining = await services.worker.createPretraining(tx, {
+      teamId: team.id,
+      name: 'small-cnn · MNIST 0–4',
+      architecture: 'small-cnn',
+      inputShape: [28, 28, 1],
+      datasetId: sourceData,
+      epochs: 2,
+      batchSize: 64,
+      learningRate: 1e-3,
+      optimizer: 'adam',
+      seed: 1,
+    });
+    const [experiment] = await manager.query(
+      `INSERT INTO experiments (team_id, project_id, name, source_model_id, target_dataset_id, sweep)
+       VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+      [
+        team.id,
+        project.id,
+        'Digits 5–9: frozen layers × learning rate',
+        pretraining.modelId,
+        targetData,
+        JSON.stringify(DEMO_SWEEP),
+      ],
+    );
+    // Queued now; their jobs are sent when the pretraining run completes.
+    await services.runs.insertMany(manager, team.id, experiment.id, expandSweep(DEMO_SWEEP));
+    return { created: true, userId: user.id, teamId: team.id, experimentId: experiment.id };
+  });
+
+  if (result.created || !(await fileExists(tokenFile))) {
+    const token = newSecret(TOKEN_PREFIX);
+    await dataSource.query(
+      `INSERT INTO api_tokens (user_id, team_id, name, prefix, token_hash, role)
+       VALUES ($1, $2, 'local worker', $3, $4, 'worker')`,
+      [result.userId, result.teamId, token.slice(0, TOKEN_PREFIX.length + 6), sha256Hex(token)],
+    );
+    await mkdir(config.finetrackHome, { recursive: true });
+    const temporary = `${tokenFile}.${process.pid}.tmp`;
+    await writeFile(temporary, `${token}\n`, { mode: 0o600 });
+    await chmod(temporary, 0o600);
+    await rename(temporary, tokenFile);
+    logger.info({ tokenFile }, 'wrote the local worker token');
+  }
+  return {
+    created: result.created,
+    email: config.demoEmail,
+    password: result.created ? password : undefined,
+    teamId: result.teamId,
+    experimentId: result.experimentId,
+    tokenFile,
+  };
+}
+
+function fileExists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** The lines printed at start-up: where to go and how to log in. */
+export function demoBanner(seed: DemoSeed, webUrl: string): string {
+  const open = seed.experimentId ? `${webUrl}/experiments/${seed.experimentId}` : webUrl;
+  const password = seed.password
+    ? `password ${seed.password}${seed.created ? '   (shown once)' : ''}`
+    : 'password as printed on the first start (or FINETRACK_DEMO_PASSWORD)';
+  return [
+    '',
+    `  Finetrack demo ${seed.created ? 'seeded' : 'already there'}`,
+    `  Open        ${open}`,
+    `  Log in as   ${seed.email}`,
+    `              ${password}`,
+    `  Worker token file  ${seed.tokenFile}`,
+    '',
+  ].join('\n');
+}
