@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { buildRun } from '@/test-utils/run-factory';
 import { alignSeries, buildChart } from './curves-model';
 import { buildDriftChart } from './drift-model';
+import { epochsToTarget } from './metric-options';
 
 describe('alignSeries', () => {
   it('shares x values between curves and leaves gaps as null', () => {
@@ -99,5 +100,22 @@ describe('buildDriftChart', () => {
     );
     expect(chart.lines.map((line) => line.label)).toEqual(['conv1', 'dense']);
     expect(chart.lines[1].values.map((v) => Number(v!.toFixed(6)))).toEqual([0.3, 0.5]);
+  });
+});
+
+describe('epochsToTarget', () => {
+  it.each([
+    { steps: [1, 2, 3, 4], values: [0.5, 0.85, 0.91, 0.95], target: 0.9, epochs: 4, expected: 3 },
+    {
+      steps: [1, 2, 3, 4],
+      values: [0.5, 0.85, 0.88, 0.89],
+      target: 0.9,
+      epochs: 4,
+      expected: null,
+    },
+    // batch-level steps: step 500 of 1000 is epoch 5 of 10
+    { steps: [250, 500, 1000], values: [0.6, 0.92, 0.95], target: 0.9, epochs: 10, expected: 5 },
+  ])('$values reach $target at epoch $expected', ({ steps, values, target, epochs, expected }) => {
+    expect(epochsToTarget(steps, values, target, epochs)).toBe(expected);
   });
 });

@@ -225,6 +225,23 @@ describe('ExperimentPage', () => {
     expect(cell.textContent).toContain('3.00'); // every run's best epoch is 3
   });
 
+  it('counts epochs to a target accuracy from every run’s curve', async () => {
+    navigation.search = 'metric=epochsToTarget&target=0.75';
+    const requests = renderPage();
+    await screen.findByTestId('run-grid');
+    const curves = requests.find(
+      (r) =>
+        r.name === 'Metrics' &&
+        r.variables.maxPoints === 500 &&
+        (r.variables.runIds as string[]).length === 5,
+    );
+    expect(curves).toBeTruthy();
+    // the mocked curves reach 0.75 at step 3 (0.5, 0.7, 0.8)
+    const cell = screen.getAllByTestId('grid-cell').find((c) => c.dataset.cell === '0_0.001')!;
+    expect(cell.textContent).toContain('3.00');
+    expect((screen.getByLabelText('Target') as HTMLInputElement).value).toBe('0.75');
+  });
+
   it('gives members cancel buttons and viewers none', async () => {
     renderPage('MEMBER');
     await waitFor(() => expect(screen.getByRole('button', { name: 'Cancel' })).toBeTruthy());

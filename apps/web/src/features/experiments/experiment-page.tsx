@@ -21,7 +21,7 @@ import {
 } from './experiment.graphql';
 import { aggregateRuns, cellKey, type GridData, type RunRow } from './grid-model';
 import { LineChart } from './line-chart';
-import { CURVE_KEYS, METRIC_OPTIONS, metricById } from './metric-options';
+import { CURVE_KEYS, epochsToTarget, METRIC_OPTIONS, metricById } from './metric-options';
 import { GROUP_OPTIONS, parseView, serializeView, X_AXES, type ExperimentView } from './page-state';
 import { RunGrid, SCRATCH_KEY } from './run-grid';
 import { RunsTable } from './runs-table';
@@ -96,10 +96,39 @@ export function ExperimentPage({ id }: { id: string }) {
     },
     pause: metric.source !== 'curve',
   });
+  // Epochs to a target accuracy: every run's curve, crossed here (the API has no such summary).
+  const [targetCurves, reexecuteTargetCurves] = useQuery({
+    query: MetricsQuery,
+    variables: {
+      runIds: runs.slice(0, 500).map((run) => run.id),
+      keys: ['val_accuracy'],
+      maxPoints: 500,
+    },
+    pause: metric.source !== 'target' || runs.length === 0,
+  });
   const grid: GridData | undefined = useMemo(() => {
     if (metric.source === 'run') return aggregateRuns(runs, metric.value, metric.lowerIsBetter);
+    if (metric.source === 'target') {
+      const curves = targetCurves.data?.metrics;
+      if (!curves) return undefined;
+      const byRun = new Map(curves.map((curve) => [curve.runId, curve]));
+      return aggregateRuns(
+        runs,
+        (run) => {
+          const curve = byRun.get(run.id);
+          return curve ? epochsToTarget(curve.steps, curve.values, view.target, run.epochs) : null;
+        },
+        true,
+      );
+    }
     return gridResult.data?.experiment.grid;
-  }, [metric, runs, gridResult.data]);
+  }, [metric, runs, gridResult.data, targetCurves.data, view.target]);
+  const gridError =
+    metric.source === 'curve'
+      ? gridResult.error
+      : metric.source === 'target'
+        ? targetCurves.error
+        : undefined;
 
   const selected = useMemo(
     () => selectedRunIds(runs, view.cells, view.runs),
@@ -307,14 +336,40 @@ export function ExperimentPage({ id }: { id: string }) {
                   ))}
                 </select>
               </label>
+              {metric.source === 'target' ? (
+                <label>
+                  Target
+                  <input
+                    key={view.target}
+                    name="target"
+                    type="number"
+                    min={0}
+                    max={1}
+                    step={0.01}
+                    defaultValue={view.target}
+                    onBlur={(e) => {
+                      const target = Number(e.target.value);
+                      if (Number.isFinite(target) && target > 0) setView({ target });
+                    }}
+                    onKeyDown={(e) => {
+                      const target = Number(e.currentTarget.value);
+                      if (e.key === 'Enter' && Number.isFinite(target) && target > 0)
+                        setView({ target });
+                    }}
+                  />
+                </label>
+              ) : null}
               <span className="muted">
                 mean ± std over seeds; gain is over the from-scratch baseline (positive is better)
               </span>
             </div>
-            {gridResult.error && metric.source === 'curve' ? (
+            {gridError ? (
               <ErrorState
-                error={gridResult.error}
-                retry={() => reexecuteGrid({ requestPolicy: 'network-only' })}
+                error={gridError}
+                retry={() => {
+                  reexecuteGrid({ requestPolicy: 'network-only' });
+                  reexecuteTargetCurves({ requestPolicy: 'network-only' });
+                }}
               />
             ) : grid ? (
               <RunGrid

@@ -9,6 +9,13 @@ export type MetricOption =
       source: 'run';
       lowerIsBetter: boolean;
       value(run: RunRow): number | null;
+    }
+  | {
+      id: string;
+      label: string;
+      /** Computed here from each run's down-sampled curve of `key`. */
+      source: 'target';
+      key: string;
     };
 
 /**
@@ -66,7 +73,29 @@ export const METRIC_OPTIONS: MetricOption[] = [
     lowerIsBetter: true,
     value: (run) => run.wallSeconds,
   },
+  {
+    id: 'epochsToTarget',
+    label: 'Epochs to reach a target validation accuracy',
+    source: 'target',
+    key: 'val_accuracy',
+  },
 ];
+
+/**
+ * Epochs until a curve first reaches `target` (null if it never does). Per-epoch curves count
+ * epochs in their steps; batch-level curves are scaled onto the run's epoch count.
+ */
+export function epochsToTarget(
+  steps: readonly number[],
+  values: readonly number[],
+  target: number,
+  epochs: number,
+): number | null {
+  const index = values.findIndex((value) => value >= target);
+  if (index < 0) return null;
+  const lastStep = steps[steps.length - 1] ?? 0;
+  return lastStep > epochs ? (steps[index] / lastStep) * epochs : steps[index];
+}
 
 export const DEFAULT_METRIC = METRIC_OPTIONS[0];
 

@@ -14,13 +14,14 @@ describe('experiment view in the URL', () => {
       log: false,
       curve: 'val_accuracy',
       diff: false,
+      target: 0.9,
     });
     expect(serializeView(view)).toBe('');
   });
 
   it('round-trips every setting', () => {
     const query =
-      'metric=val_loss%3ALAST&cells=0_0.001%2C2_0.01&runs=r1&group=learningRate&x=wall&log=1&curve=loss&diff=1';
+      'metric=val_loss%3ALAST&cells=0_0.001%2C2_0.01&runs=r1&group=learningRate&x=wall&log=1&curve=loss&diff=1&target=0.95';
     const view = parseView(new URLSearchParams(query));
     expect(view.cells).toEqual(['0_0.001', '2_0.01']);
     expect(parseView(new URLSearchParams(serializeView(view)))).toEqual(view);

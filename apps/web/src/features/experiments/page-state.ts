@@ -22,11 +22,19 @@ export interface ExperimentView {
   log: boolean;
   curve: string;
   diff: boolean;
+  /** Target validation accuracy for the epochs-to-target metric. */
+  target: number;
 }
 
 const list = (value: string | null) => (value ? value.split(',').filter(Boolean) : []);
 const oneOf = <T extends string>(options: readonly T[], value: string | null, fallback: T): T =>
   options.includes(value as T) ? (value as T) : fallback;
+
+const DEFAULT_TARGET = 0.9;
+function parseTarget(value: string | null): number {
+  const target = Number(value);
+  return value !== null && Number.isFinite(target) && target > 0 ? target : DEFAULT_TARGET;
+}
 
 export function parseView(params: URLSearchParams): ExperimentView {
   return {
@@ -38,6 +46,7 @@ export function parseView(params: URLSearchParams): ExperimentView {
     log: params.get('log') === '1',
     curve: oneOf(CURVE_KEYS, params.get('curve'), 'val_accuracy'),
     diff: params.get('diff') === '1',
+    target: parseTarget(params.get('target')),
   };
 }
 
@@ -52,5 +61,6 @@ export function serializeView(view: ExperimentView): string {
   if (view.log) params.set('log', '1');
   if (view.curve !== 'val_accuracy') params.set('curve', view.curve);
   if (view.diff) params.set('diff', '1');
+  if (view.target !== DEFAULT_TARGET) params.set('target', String(view.target));
   return params.toString();
 }
