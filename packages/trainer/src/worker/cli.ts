@@ -63,6 +63,7 @@ interface RunCliOptions {
   workDir: string;
   maxRuns?: number;
   claimWait: number;
+  waitForApi?: boolean;
   slot?: number;
 }
 
@@ -115,6 +116,7 @@ async function runWorker(options: RunCliOptions, streams: WorkerCliStreams): Pro
         String(options.claimWait),
         ...(options.backend ? ['--backend', options.backend] : []),
         ...(options.maxRuns !== undefined ? ['--max-runs', String(options.maxRuns)] : []),
+        ...(options.waitForApi ? ['--wait-for-api'] : []),
         '--slot',
         String(slot),
       ],
@@ -137,6 +139,7 @@ async function runWorker(options: RunCliOptions, streams: WorkerCliStreams): Pro
     backend: options.backend,
     maxRuns: options.maxRuns,
     claimWaitSeconds: options.claimWait,
+    waitForApi: options.waitForApi,
     log,
   });
   const dispose = onSignals(() => worker.shutdown());
@@ -203,6 +206,9 @@ function createProgram(streams: WorkerCliStreams, result: { code: number }): Com
       new Option('--claim-wait <seconds>', 'long-poll time of a claim')
         .argParser(nonNegativeNumber)
         .default(10),
+    )
+    .addOption(
+      new Option('--wait-for-api', 'wait until <api>/healthz answers before claiming (npm start)'),
     )
     .addOption(new Option('--slot <n>').argParser(Number).hideHelp())
     .action(async (options: RunCliOptions) => {

@@ -46,6 +46,8 @@ export interface WorkerOptions {
   flushIntervalMs?: number;
   graceMs?: number;
   log?: (line: string) => void;
+  /** Wait until `GET <api>/healthz` answers 200 before the first claim (`npm start`). */
+  waitForApi?: boolean;
   /** Heartbeats from a worker thread (default), immune to long synchronous training steps. */
   leaseThread?: boolean;
 }
@@ -132,6 +134,23 @@ export class Worker {
     }
   }
 
+  /** Polls `/healthz` until the API answers (started side by side with it by `npm start`). */
+  private async waitForApi(): Promise<void> {
+    const url = `${this.options.apiUrl.replace(/\/+$/, '').replace(/\/graphql$/, '')}/healthz`;
+    let announced = false;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+        if (response.ok) return;
+      } catch {
+        // not up yet
+      }
+      if (!announced) this.log(`waiting for the API at ${url}`);
+      announced = true;
+      await sleep(Math.min(2000, 200 * attempt), this.stopController.signal);
+    }
+  }
+
   /** Runs until shutdown (or `maxRuns`); resolves to the process exit code. */
   async run(): Promise<number> {
     const { options } = this;
@@ -148,6 +167,7 @@ export class Worker {
     await beatFile();
     const fileTimer = setInterval(() => void beatFile(), HEARTBEAT_FILE_INTERVAL_MS);
     try {
+      if (options.waitForApi) await this.waitForApi();
       const token = await this.readToken();
       this.token = token;
       this.client = new ApiClient({
@@ -189,7 +209,8 @@ export class Worker {
         const outcome = await this.execute(claim, api, spool, backend, datasets, slotDir);
         this.log(`run ${claim.runId}: ${outcome}`);
         this.currentRun = null;
-        runs += 1;
+        // Only runs this worker finished count; a lost or released lease is someone else's now.
+        if (outcome === 'succeeded' || outcome === 'failed' || outcome === 'cancelled') runs += 1;
       }
       await Promise.race([replay, sleep(2000).catch(() => undefined)]);
       return 0;

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { loadDataset } from '../../src/data/load-dataset.js';
 import { saveModel } from '../../src/io/save-model.js';
 import { pretrain } from '../../src/train/pretrain.js';
+import { describeModel } from '../../src/model/surgery.js';
+import type { LayerInfo } from '@finetrack/shared';
 
 /** Digits 5–9, small enough that a run takes seconds on one wasm thread. */
 export const TARGET_DATASET = {
@@ -15,6 +17,9 @@ export const TARGET_DATASET = {
 
 export interface SourceModelFiles {
   directory: string;
+  layers: LayerInfo[];
+  trainableParams: number;
+  totalParams: number;
   files: { kind: 'model-json' | 'weights' | 'model-metadata'; fileName: string; bytes: Buffer }[];
 }
 
@@ -46,6 +51,7 @@ export async function makeSourceModel(directory: string): Promise<SourceModelFil
     trainableParams: summary.trainableParams,
     nonTrainableParams: summary.nonTrainableParams,
   });
+  const layers = describeModel(model);
   model.dispose();
   const files = [
     { kind: 'model-json' as const, fileName: 'model.json' },
@@ -54,6 +60,9 @@ export async function makeSourceModel(directory: string): Promise<SourceModelFil
   ];
   return {
     directory,
+    layers,
+    trainableParams: summary.trainableParams,
+    totalParams: summary.trainableParams + summary.nonTrainableParams,
     files: await Promise.all(
       files.map(async (file) => ({
         ...file,

@@ -7,8 +7,9 @@ import { FakeApi, type FakeRun } from '../support/fake-api.js';
 import { makeSourceModel, TARGET_DATASET, type SourceModelFiles } from '../support/source-model.js';
 import { startWorker, until, type WorkerProcess } from '../support/worker-process.js';
 
-// The worker as a real process against an in-memory implementation of the worker protocol:
-// resume after kill -9, SIGTERM, cancel, an API outage and a corrupt source, without PostgreSQL.
+// The worker as a real process against an in-memory implementation of the worker protocol, for
+// what the end-to-end suite (test/e2e, real API) does not reach cheaply: a pretraining job next to
+// fine-tuning and scratch jobs, and an outage that answers 503 to everything mid-run.
 
 const hyperparameters: RunHyperparameters = {
   frozenLayers: 2,
@@ -123,53 +124,6 @@ describe('finetrack-worker against the protocol', () => {
     expect(drift.length).toBeGreaterThan(0);
   });
 
-  it('resumes a run killed with -9 on another worker: one contiguous series, nothing lost', async () => {
-    const run = enqueue({ epochs: 4 });
-    const first = worker('kill-a');
-    await until(() => (run.checkpoint?.epoch ?? 0) >= 1, 60_000, 'the first checkpoint');
-    await first.kill();
-    const second = worker('kill-b', ['--max-runs', '1']);
-    expect(await second.exited).toEqual({ code: 0, signal: null });
-    expect(run.status, second.output()).toBe('succeeded');
-    expect(run.events[0]).toBe('claimed:1');
-    expect(run.events).toContain('lease-expired');
-    expect(run.events).toContain('claimed:2');
-    expect(second.output()).toMatch(/resuming after epoch [123]/);
-    expectContiguous(run, 4);
-  });
-
-  it('SIGTERM checkpoints, releases the run to the queue and exits 0', async () => {
-    const run = enqueue({ epochs: 4 });
-    const process = worker('term');
-    await until(() => api.steps(run.id, 'batch_loss').length >= 3, 60_000, 'training to start');
-    process.child.kill('SIGTERM');
-    expect(await process.exited).toEqual({ code: 0, signal: null });
-    expect(run.status).toBe('queued');
-    expect(run.events).toContain('released');
-    const resumed = worker('term-b', ['--max-runs', '1']);
-    expect(await resumed.exited).toEqual({ code: 0, signal: null });
-    expect(run.status).toBe('succeeded');
-    expectContiguous(run, 4);
-  });
-
-  it('stops a cancelled run within a heartbeat and takes the next one', async () => {
-    const cancelled = enqueue({ epochs: 20 });
-    const next = enqueue({ epochs: 1 });
-    const process = worker('cancel', ['--max-runs', '2']);
-    await until(
-      () => api.steps(cancelled.id, 'batch_loss').length >= 2,
-      60_000,
-      'training to start',
-    );
-    const at = Date.now();
-    api.cancel(cancelled.id);
-    await process.waitFor(new RegExp(`run ${cancelled.id}: cancelled`), 10_000);
-    expect(Date.now() - at).toBeLessThan(api.heartbeatSeconds * 1000 + 1500);
-    expect(await process.exited).toEqual({ code: 0, signal: null });
-    expect(cancelled.status).toBe('cancelled');
-    expect(next.status).toBe('succeeded');
-  });
-
   it('keeps metrics on disk while the API is down and sends them all afterwards', async () => {
     api.leaseSeconds = 30; // an outage shorter than the lease
     try {
@@ -187,27 +141,5 @@ describe('finetrack-worker against the protocol', () => {
     } finally {
       api.leaseSeconds = 3;
     }
-  });
-
-  it('fails a run with a corrupt source model with a readable error and goes on', async () => {
-    const weights = source.files.find((file) => file.kind === 'weights')!;
-    const broken = api.enqueue({
-      hyperparameters: { ...hyperparameters, epochs: 1 },
-      dataset: TARGET_DATASET,
-      sourceArtifacts: source.files.map((file) =>
-        api.addArtifact(
-          file.kind,
-          file.fileName,
-          file === weights ? file.bytes.subarray(0, file.bytes.length - 100) : file.bytes,
-        ),
-      ),
-    });
-    const fine = enqueue({ epochs: 1 });
-    const process = worker('corrupt', ['--max-runs', '2']);
-    expect(await process.exited).toEqual({ code: 0, signal: null });
-    expect(broken.status).toBe('failed');
-    expect(broken.errorMessage).toMatch(/source model's files are unusable/);
-    expect(broken.errorMessage).not.toMatch(/\n\s+at /); // no stack
-    expect(fine.status).toBe('succeeded');
   });
 });
