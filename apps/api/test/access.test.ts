@@ -290,6 +290,16 @@ const CROSS_TEAM: [string, string, () => Loose][] = [
     () => ({ id: ids.run }),
   ],
   [
+    'pretrainModel',
+    `mutation($t: ID!, $d: ID!) { pretrainModel(input: { teamId: $t, name: "x", architecture: "small-cnn", datasetId: $d }) { id } }`,
+    () => ({ t: ids.team, d: ids.dataset }),
+  ],
+  [
+    'pretrainModel on a foreign dataset',
+    `mutation($t: ID!, $d: ID!) { pretrainModel(input: { teamId: $t, name: "x", architecture: "small-cnn", datasetId: $d }) { id } }`,
+    () => ({ t: outsiderTeamId, d: ids.dataset }),
+  ],
+  [
     'createApiToken WORKER for the team',
     `mutation($id: ID!) { createApiToken(input: { name: "w", teamId: $id, role: WORKER }) { token } }`,
     () => ({ id: ids.team }),
@@ -509,6 +519,13 @@ describe('roles', () => {
       `mutation($m: ID!) { createArtifact(input: { modelId: $m, kind: "weights", fileName: "w.bin", byteSize: 1, sha256: "${'0'.repeat(64)}" }) { id } }`,
       async () => ({ m: modelId }),
       'ok',
+    ],
+    [
+      'VIEWER',
+      'pretrains a model',
+      `mutation($t: ID!) { pretrainModel(input: { teamId: $t, name: "v", architecture: "small-cnn", datasetId: "00000000-0000-0000-0000-000000000000" }) { id } }`,
+      async () => ({ t: teamId }),
+      'FORBIDDEN',
     ],
     [
       'MEMBER',

@@ -26,7 +26,6 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inTransaction } from '../src/modules/queue/run-queue.js';
 import { SMALL_CNN_LAYERS, aDataset, aProject, CREATE_EXPERIMENT } from './factories/builders.js';
 import {
   aQueuedExperiment,
@@ -308,20 +307,24 @@ describe('pretraining', () => {
     await claim(setup.worker, 'drain:1');
     const dataset = await aDataset(setup.owner, setup.team.id);
     const project = await aProject(setup.owner, setup.team.id);
-    const pretraining = await inTransaction(t.server.dataSource, (tx) =>
-      t.server.services.worker.createPretraining(tx, {
-        teamId: setup.team.id,
-        name: 'small-cnn · MNIST 0–4',
-        architecture: 'small-cnn',
-        inputShape: [28, 28, 1],
-        datasetId: dataset.id,
-        epochs: 2,
-        batchSize: 32,
-        learningRate: 0.001,
-        optimizer: 'adam',
-        seed: 1,
-      }),
+    const pretrained = await setup.owner.gql(
+      `mutation($input: PretrainModelInput!) { pretrainModel(input: $input) { id kind modelId status } }`,
+      {
+        input: {
+          teamId: setup.team.id,
+          name: 'small-cnn · MNIST 0–4',
+          architecture: 'small-cnn',
+          datasetId: dataset.id,
+          epochs: 2,
+        },
+      },
     );
+    expect(pretrained.pretrainModel).toMatchObject({ kind: 'PRETRAIN', status: 'QUEUED' });
+    const pretraining = { modelId: pretrained.pretrainModel.modelId as string };
+    const [pending] = await t.sql('SELECT status, kind FROM models WHERE id = $1', [
+      pretraining.modelId,
+    ]);
+    expect(pending).toEqual({ status: 'pending', kind: 'source' });
     const experiment = await setup.owner.gql(CREATE_EXPERIMENT, {
       input: {
         projectId: project.id,

@@ -14,6 +14,7 @@ import {
   HeartbeatResult,
   HeartbeatRunInput,
   MetricsAppendedEvent,
+  PretrainModelInput,
   RecordCheckpointInput,
   ReleaseRunInput,
 } from './worker.types.js';
@@ -64,6 +65,15 @@ export class WorkerResolver {
   })
   startExperiment(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext) {
     return context.services.worker.startExperiment(context, id);
+  }
+
+  @Mutation(() => Run, {
+    description:
+      'Registers a pending source model and queues the PRETRAIN run that trains it; experiments ' +
+      'may use the model at once, their runs are handed out once it is trained.',
+  })
+  pretrainModel(@Arg('input') input: PretrainModelInput, @Ctx() context: GraphQLContext) {
+    return context.services.worker.pretrain(context, input);
   }
 
   @Mutation(() => Run, { description: 'Queued or running → cancelled.' })

@@ -23,6 +23,7 @@ import {
   type FailRunInput,
   type HeartbeatResult,
   type HeartbeatRunInput,
+  type PretrainModelInput,
   type RecordCheckpointInput,
   type ReleaseRunInput,
 } from './worker.types.js';
@@ -647,6 +648,25 @@ export class WorkerService {
       const rows = await tx.query(`SELECT ${this.columns} FROM runs WHERE id = $1`, [id]);
       return this.toRun(rows[0] as Record<string, unknown>);
     });
+  }
+
+  /** A pending source model and the PRETRAIN run that trains it, queued. Members. */
+  async pretrain(context: GraphQLContext, input: PretrainModelInput): Promise<Run> {
+    await this.access.require(context, input.teamId, TeamRole.MEMBER);
+    if (!isUuid(input.datasetId)) throw notFound('dataset');
+    const found: unknown[] = await this.dataSource.query(
+      'SELECT 1 FROM datasets WHERE id = $1 AND team_id = $2',
+      [input.datasetId, input.teamId],
+    );
+    if (found.length === 0) throw notFound('dataset');
+    if (!Number.isFinite(input.learningRate) || input.learningRate <= 0)
+      throw badInput('learningRate must be finite and > 0', { field: 'learningRate' });
+    if (input.inputShape.length !== 3 || input.inputShape.some((d) => d < 1 || d > 4096))
+      throw badInput('inputShape must be [height, width, channels]', { field: 'inputShape' });
+    const { runId } = await inTransaction(this.dataSource, (tx) =>
+      this.createPretraining(tx, { ...input, name: input.name.trim() }),
+    );
+    return this.dataSource.getRepository(Run).findOneByOrFail({ id: runId });
   }
 
   /** A pending source model and its pretraining run, queued (used by the demo and the API). */

@@ -1,8 +1,9 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { ArrayMaxSize, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, IsIn, Matches, Max, MaxLength, Min } from 'class-validator';
 import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { IsName } from '../../common/validation.js';
 import { Artifact } from '../artifacts/artifact.entity.js';
+import { OptimizerEnum } from '../experiments/experiments.inputs.js';
 import { Model, ModelKindEnum } from '../models/model.entity.js';
 import { LayerInput, SurgeryInput } from '../models/models.inputs.js';
 import { Run, RunKindEnum } from './run.entity.js';
@@ -391,3 +392,46 @@ export const toArtifactRef = (artifact: Artifact): ArtifactRef => ({
   byteSize: artifact.byteSize,
   sha256: artifact.sha256,
 });
+
+/** Architectures the trainer builds from scratch. */
+export const PRETRAIN_ARCHITECTURES = ['small-cnn', 'vgg-mini', 'resnet-mini'] as const;
+
+@InputType({ description: 'A source model trained from scratch by a worker (a PRETRAIN run).' })
+export class PretrainModelInput {
+  @Field(() => ID)
+  teamId: string;
+
+  @Field({ description: 'Name of the source model it registers.' })
+  @IsName()
+  name: string;
+
+  @Field({ description: 'small-cnn, vgg-mini or resnet-mini.' })
+  @IsIn(PRETRAIN_ARCHITECTURES)
+  architecture: string;
+
+  @Field(() => [Int], { description: '[height, width, channels]', defaultValue: [28, 28, 1] })
+  @ArrayMaxSize(3)
+  inputShape: number[];
+
+  @Field(() => ID, { description: 'The source task’s dataset.' })
+  datasetId: string;
+
+  @Field(() => Int, { defaultValue: 3 })
+  @Min(1)
+  @Max(1000)
+  epochs: number;
+
+  @Field(() => Int, { defaultValue: 64 })
+  @Min(1)
+  @Max(4096)
+  batchSize: number;
+
+  @Field(() => Float, { defaultValue: 1e-3 })
+  learningRate: number;
+
+  @Field(() => OptimizerEnum, { defaultValue: OptimizerEnum.ADAM })
+  optimizer: OptimizerEnum;
+
+  @Field(() => Int, { defaultValue: 1 })
+  seed: number;
+}
