@@ -1,5 +1,6 @@
 import {
   CANCEL_RUN,
+  CLAIM_RUN,
   COMPLETE_RUN,
   FAIL_RUN,
   HEARTBEAT_RUN,
@@ -9,6 +10,8 @@ import {
   RETRY_RUN,
   START_EXPERIMENT,
   type ClaimedRun,
+  type ClaimRunResult,
+  type ClaimRunVariables,
   type CompleteRunResult,
   type CompleteRunVariables,
   type FailRunResult,
@@ -29,6 +32,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SMALL_CNN_LAYERS, aDataset, aProject, CREATE_EXPERIMENT } from './factories/builders.js';
 import {
   aQueuedExperiment,
+  CAPABILITIES,
   checkpoint,
   claim,
   failure,
@@ -432,5 +436,38 @@ describe('worker tokens', () => {
     ).toBe('BAD_USER_INPUT');
     const workerTokenClient = workerClient(t.url, other.token);
     expect(await claim(workerTokenClient)).toBeNull();
+  });
+});
+
+describe('long-polling claims', () => {
+  it('waits up to waitSeconds for a job and takes one queued meanwhile', async () => {
+    const setup = await aQueuedExperiment(t.url);
+    await claim(setup.worker, 'drain:2');
+    const started = Date.now();
+    const empty = await setup.worker.request<ClaimRunResult, ClaimRunVariables>(CLAIM_RUN, {
+      input: { workerId: 'poll:1', capabilities: CAPABILITIES, waitSeconds: 1 },
+    });
+    expect(empty.claimRun).toBeNull();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    const waiting = setup.worker.request<ClaimRunResult, ClaimRunVariables>(CLAIM_RUN, {
+      input: { workerId: 'poll:2', capabilities: CAPABILITIES, waitSeconds: 10 },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const other = await setup.owner.gql(CREATE_EXPERIMENT, {
+      input: {
+        projectId: setup.project.id,
+        sourceModelId: setup.model.id,
+        targetDatasetId: setup.dataset.id,
+        sweep: {
+          frozenLayers: [0],
+          learningRates: [0.01],
+          epochs: 1,
+          batchSize: 32,
+          includeScratchBaseline: false,
+        },
+      },
+    });
+    const got = (await waiting).claimRun!;
+    expect(got.experimentId).toBe(other.createExperiment.id);
   });
 });

@@ -198,7 +198,7 @@ export class WorkerService {
         }
       }
       const left = deadline - Date.now();
-      if (left <= 0 || context.request.raw.destroyed) return null;
+      if (left <= 0 || context.request?.socket?.destroyed) return null;
       await sleep(Math.min(1000, left));
     }
   }
