@@ -439,6 +439,23 @@ describe('worker tokens', () => {
   });
 });
 
+describe('unrunnable runs', () => {
+  it('fail at claim time with a readable error instead of blocking the queue', async () => {
+    const setup = await aQueuedExperiment(t.url, { learningRates: [0.1, 0.01] });
+    await t.sql('UPDATE experiments SET target_dataset_id = NULL WHERE id = $1', [
+      setup.experiment.id,
+    ]);
+    expect(await claim(setup.worker)).toBeNull();
+    const rows = await t.sql('SELECT status, error_message FROM runs WHERE experiment_id = $1', [
+      setup.experiment.id,
+    ]);
+    expect(rows).toEqual([
+      { status: 'failed', error_message: expect.stringContaining('dataset') },
+      { status: 'failed', error_message: expect.stringContaining('dataset') },
+    ]);
+  });
+});
+
 describe('long-polling claims', () => {
   it('waits up to waitSeconds for a job and takes one queued meanwhile', async () => {
     const setup = await aQueuedExperiment(t.url);

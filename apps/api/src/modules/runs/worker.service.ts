@@ -180,7 +180,10 @@ export class WorkerService {
         LIMIT 1`,
       [teamId, input.workerId],
     );
-    if (held[0]) return this.describe(this.toRun(held[0]));
+    if (held[0]) {
+      const description = await this.describeOrFail(this.toRun(held[0]));
+      if (description) return description;
+    }
 
     const kinds: JobKind[] = [];
     if (input.capabilities.kinds.includes(RunKindEnum.PRETRAIN)) kinds.push('pretrain');
@@ -193,7 +196,8 @@ export class WorkerService {
         // Jobs whose run moved on (cancelled while queued) are dropped and the next one tried.
         for (let job = await this.queue.fetch(teamId, kind); job;) {
           const run = await this.lease(teamId, kind, job, input.workerId, viewer.tokenId);
-          if (run) return this.describe(run);
+          const description = run && (await this.describeOrFail(run));
+          if (description) return description;
           job = await this.queue.fetch(teamId, kind);
         }
       }
@@ -223,6 +227,28 @@ export class WorkerService {
     if (rows[0]) return this.toRun(rows[0]);
     await this.queue.cancel(null, teamId, kind, job.id).catch(() => undefined);
     return null;
+  }
+
+  /**
+   * The description of a leased run, or null after failing a run that cannot be described (its
+   * dataset or source model was deleted): such a run must not block the queue.
+   */
+  private async describeOrFail(run: Run): Promise<ClaimedRun | null> {
+    try {
+      return await this.describe(run);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      await inTransaction(this.dataSource, async (tx) => {
+        await tx.query(
+          `UPDATE runs SET status = 'failed', error_message = $2, finished_at = now(),
+                  lease_expires_at = NULL
+            WHERE id = $1 AND status = 'running'`,
+          [run.id, error.message],
+        );
+        await this.endJob(tx, run, 'fail');
+      });
+      return null;
+    }
   }
 
   /** The job description the protocol defines. */
