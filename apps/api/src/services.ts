@@ -27,7 +27,7 @@ export function createServices(
   const runs = new RunsService(dataSource, access);
   const auth = new AuthService(dataSource, config);
   const queue = new RunQueue(config.databaseUrl, logger);
-  const worker = new WorkerService(dataSource, access, queue, config, logger);
+  const worker = new WorkerService(dataSource, access, queue, config, logger, store);
   return {
     access,
     auth,

@@ -224,7 +224,12 @@ describe('leases', () => {
       runId: first.runId,
       points: [{ key: 'loss', step: 0, value: 1 }],
     });
+    const replaced = await checkpoint(worker, first, 1, 8);
     const checkpointIds = await checkpoint(worker, first, 1, 10);
+    // A newer checkpoint drops the files of the one it replaces.
+    expect(await t.sql('SELECT id FROM artifacts WHERE id = ANY($1::uuid[])', [replaced])).toEqual(
+      [],
+    );
     // The worker is killed: no more heartbeats.
     await waitFor(async () => (await runRow(runIds[0])).status === 'queued');
     const second = (await claim(worker, 'rescuer:1'))!;

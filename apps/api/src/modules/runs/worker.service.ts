@@ -7,6 +7,8 @@ import type { GraphQLContext, Viewer } from '../../graphql/context.js';
 import { AppError, badInput, forbidden, notFound } from '../../graphql/errors.js';
 import { isUuid } from '../../common/pagination.js';
 import { Artifact, ArtifactStatus } from '../artifacts/artifact.entity.js';
+import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import { artifactKey } from '../artifacts/artifacts.service.js';
 import { Dataset } from '../datasets/dataset.entity.js';
 import { Experiment } from '../experiments/experiment.entity.js';
 import { Model, ModelKindEnum } from '../models/model.entity.js';
@@ -53,6 +55,7 @@ export class WorkerService {
     private readonly queue: RunQueue,
     private readonly config: Config,
     private readonly logger: Logger,
+    private readonly store: ArtifactStore,
   ) {}
 
   private get leaseSeconds() {
@@ -395,20 +398,38 @@ export class WorkerService {
   }
 
   async recordCheckpoint(context: GraphQLContext, input: RecordCheckpointInput): Promise<Run> {
-    return inTransaction(this.dataSource, async (tx) => {
+    const { run, superseded } = await inTransaction(this.dataSource, async (tx) => {
       const { run } = await this.findRun(context, input.runId, tx);
       if (run.leaseToken !== input.leaseToken || run.status !== RunStatusEnum.RUNNING)
         throw leaseLost();
       if (input.epoch > run.epochs) throw badInput('epoch is beyond the run’s epochs');
-      await this.requireStoredArtifacts(tx, run.id, input.artifactIds);
+      const kept = await this.requireStoredArtifacts(tx, run.id, input.artifactIds);
       const rows = await tx.query(
         `UPDATE runs SET checkpoint_epoch = $2, checkpoint_global_step = $3,
                 checkpoint_artifact_ids = $4::uuid[]
           WHERE id = $1 RETURNING ${this.columns}`,
-        [run.id, input.epoch, input.globalStep, input.artifactIds],
+        [run.id, input.epoch, input.globalStep, kept],
       );
-      return this.toRun(rows[0] as Record<string, unknown>);
+      // The previous checkpoint's files are no longer a resume point.
+      const superseded = await tx.query<{ id: string; team_id: string }>(
+        `DELETE FROM artifacts WHERE id = ANY($1::uuid[]) AND run_id = $2
+            AND NOT (id = ANY($3::uuid[]))
+         RETURNING id, team_id`,
+        [run.checkpointArtifactIds ?? [], run.id, kept],
+      );
+      return { run: this.toRun(rows[0] as Record<string, unknown>), superseded };
     });
+    await this.removeFiles(superseded);
+    return run;
+  }
+
+  private async removeFiles(rows: { id: string; team_id: string }[]): Promise<void> {
+    for (const row of rows)
+      await this.store
+        .remove(artifactKey({ id: row.id, teamId: row.team_id }))
+        .catch((error: Error) =>
+          this.logger.warn({ err: { message: error.message } }, 'artifact file not removed'),
+        );
   }
 
   private async requireStoredArtifacts(tx: Transaction, runId: string, ids: string[]) {
@@ -598,11 +619,13 @@ export class WorkerService {
       return rows.length;
     });
     if (count > 0) this.logger.info({ runs: count }, 're-queued runs whose lease expired');
-    await this.dataSource.query(
+    const [abandoned] = (await this.dataSource.query(
       `DELETE FROM artifacts WHERE status = 'pending'
-          AND created_at < now() - make_interval(hours => $1)`,
+          AND created_at < now() - make_interval(hours => $1)
+        RETURNING id, team_id`,
       [PENDING_ARTIFACT_HOURS],
-    );
+    )) as [{ id: string; team_id: string }[], number];
+    await this.removeFiles(abandoned);
     return count;
   }
 
