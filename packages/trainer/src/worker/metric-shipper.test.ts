@@ -62,6 +62,7 @@ describe('MetricShipper', () => {
       spool,
       send: async (_runId, points) => void sent.push(points),
       flushIntervalMs: 2000,
+      eagerFirstFlush: false,
     });
     sut.add([point(1)]);
     sut.add([point(2)]);
@@ -72,6 +73,26 @@ describe('MetricShipper', () => {
     vi.useRealTimers();
     await sut.drained();
     expect(sent).toEqual([[point(1), point(2)]]);
+    sut.stop();
+  });
+
+  it('sends the first points at once, then batches', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const sent: number[][] = [];
+    const sut = new MetricShipper({
+      runId: 'run',
+      spool,
+      send: async (_runId, points) => void sent.push(points.map((p) => p.step)),
+      flushIntervalMs: 2000,
+    });
+    sut.add([point(1)]);
+    sut.add([point(2)]);
+    sut.add([point(3)]);
+    expect(sut.buffered).toBe(2);
+    await vi.advanceTimersByTimeAsync(2000);
+    vi.useRealTimers();
+    await sut.drained();
+    expect(sent).toEqual([[1], [2, 3]]);
     sut.stop();
   });
 

@@ -44,6 +44,11 @@ export interface MetricShipperOptions {
   flushIntervalMs?: number;
   /** Points that trigger a flush at once (default 2,000). */
   maxBufferedPoints?: number;
+  /**
+   * Send the very first points at once rather than after the interval, so a run shows life in the
+   * UI as soon as it trains (default true).
+   */
+  eagerFirstFlush?: boolean;
   /** Back-off between failed sends (the client retries each send a few times first). */
   retryBaseDelayMs?: number;
   retryMaxDelayMs?: number;
@@ -64,6 +69,7 @@ export class MetricShipper {
   private draining: Promise<void> | undefined;
   private readonly stopController = new AbortController();
   private gone: RunGoneError | undefined;
+  private flushedOnce = false;
   private readonly flushIntervalMs: number;
   private readonly maxBufferedPoints: number;
 
@@ -80,7 +86,8 @@ export class MetricShipper {
   add(points: readonly MetricPointInput[]): void {
     if (points.length === 0 || this.gone) return;
     this.buffer.push(...points);
-    if (this.buffer.length >= this.maxBufferedPoints) {
+    const eager = !this.flushedOnce && (this.options.eagerFirstFlush ?? true);
+    if (eager || this.buffer.length >= this.maxBufferedPoints) {
       void this.flush().catch(() => undefined);
     } else if (this.timer === undefined) {
       this.timer = setTimeout(() => {
@@ -92,6 +99,7 @@ export class MetricShipper {
 
   /** Moves buffered points to the spool and starts sending them; resolves once they are spooled. */
   flush(): Promise<void> {
+    this.flushedOnce = true;
     if (this.timer !== undefined) {
       clearTimeout(this.timer);
       this.timer = undefined;
@@ -168,7 +176,7 @@ export class MetricShipper {
           failures += 1;
           const delay = backoffDelay(failures, {
             baseDelayMs: this.options.retryBaseDelayMs ?? 500,
-            maxDelayMs: this.options.retryMaxDelayMs ?? 30_000,
+            maxDelayMs: this.options.retryMaxDelayMs ?? 10_000,
           });
           this.options.onWarning?.(
             `metrics for run ${runId} not sent (${(error as Error).message}); ${points.length} points kept on disk, retrying in ${(delay / 1000).toFixed(1)} s`,

@@ -50,7 +50,7 @@ export class WorkerApi {
     this.persistent = {
       retry: {
         maxAttempts: Number.POSITIVE_INFINITY,
-        maxDelayMs: 15_000,
+        maxDelayMs: 5_000,
         maxElapsedMs: options.persistentMs ?? 5 * 60_000,
       },
     };

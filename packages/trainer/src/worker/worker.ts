@@ -298,7 +298,7 @@ export class Worker {
         }
       }
       this.claimFailures += 1;
-      const delay = backoffDelay(this.claimFailures, { baseDelayMs: 500, maxDelayMs: 30_000 });
+      const delay = backoffDelay(this.claimFailures, { baseDelayMs: 500, maxDelayMs: 10_000 });
       if (error.message !== this.lastClaimError)
         this.log(`cannot claim a run (${error.code}: ${error.message}); retrying with back-off`);
       this.lastClaimError = error.message;

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { toLayerInput } from '@finetrack/shared';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { setUpTeam, type TeamFixture } from '../../src/worker/bench/fixture.js';
 import { startApi, UserSession, type ApiProcess } from '../support/api-process.js';
-import { makeSourceModel, TARGET_DATASET, type SourceModelFiles } from '../support/source-model.js';
+import { makeSourceModel, type SourceModelFiles } from '../support/source-model.js';
 import { startWorker, until, type WorkerProcess } from '../support/worker-process.js';
 
 // The whole path: the real API (its own embedded PostgreSQL, pg-boss queue, leases, artifacts)
@@ -35,6 +35,7 @@ describe('runs executed by worker processes through the API', () => {
   let projectId: string;
   let datasetId: string;
   let sourceModelId: string;
+  let team: TeamFixture;
   const workers: WorkerProcess[] = [];
 
   const worker = (name: string, extra: string[] = []) => {
@@ -45,53 +46,6 @@ describe('runs executed by worker processes through the API', () => {
     workers.push(process);
     return process;
   };
-
-  /** A source model registered through the API with its three files uploaded. */
-  async function registerSource(name: string, corrupt = false): Promise<string> {
-    const { createModel } = await user.gql(
-      `mutation($input: CreateModelInput!) { createModel(input: $input) { id } }`,
-      {
-        input: {
-          teamId,
-          name,
-          kind: 'SOURCE',
-          architecture: 'small-cnn',
-          inputShape: [28, 28, 1],
-          layers: source.layers.map(toLayerInput),
-          totalParams: source.totalParams,
-          trainableParams: source.trainableParams,
-        },
-      },
-    );
-    for (const file of source.files) {
-      const bytes =
-        corrupt && file.kind === 'weights'
-          ? file.bytes.subarray(0, file.bytes.length - 64)
-          : file.bytes;
-      const { createArtifact } = await user.gql(
-        `mutation($input: CreateArtifactInput!) { createArtifact(input: $input) { id } }`,
-        {
-          input: {
-            modelId: createModel.id,
-            kind: file.kind,
-            fileName: file.fileName,
-            byteSize: bytes.length,
-            sha256: createHash('sha256').update(bytes).digest('hex'),
-          },
-        },
-      );
-      const response = await fetch(`${api.url}/artifacts/${createArtifact.id}`, {
-        method: 'PUT',
-        headers: {
-          authorization: `Bearer ${user.token}`,
-          'content-type': 'application/octet-stream',
-        },
-        body: bytes,
-      });
-      expect(response.status, await response.text()).toBe(201);
-    }
-    return createModel.id;
-  }
 
   async function experiment(
     sweep: Record<string, unknown>,
@@ -165,45 +119,8 @@ describe('runs executed by worker processes through the API', () => {
     ]);
     api = started;
     source = model;
-    user = new UserSession(api.url);
-    await user.gql(`mutation($input: SignUpInput!) { signUp(input: $input) { id } }`, {
-      input: { email: 'e2e@example.test', password: 'correct horse battery', name: 'E2E' },
-    });
-    teamId = (await user.gql(`mutation { createTeam(input: { name: "Workers" }) { id } }`))
-      .createTeam.id;
-    const token = async (role: string) =>
-      (
-        await user.gql(
-          `mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { token } }`,
-          { input: { name: role, teamId, role } },
-        )
-      ).createApiToken.token as string;
-    workerToken = await token('WORKER');
-    user.token = await token('USER');
-    projectId = (
-      await user.gql(
-        `mutation($input: CreateProjectInput!) { createProject(input: $input) { id } }`,
-        { input: { teamId, name: 'digits' } },
-      )
-    ).createProject.id;
-    const createDataset = async (trainSamples: number) =>
-      (
-        await user.gql(
-          `mutation($input: CreateDatasetInput!) { createDataset(input: $input) { id } }`,
-          {
-            input: {
-              teamId,
-              name: `MNIST 5–9 (${trainSamples})`,
-              classNames: ['5', '6', '7', '8', '9'],
-              spec: { ...TARGET_DATASET, trainSamples },
-              trainSamples,
-              validationSamples: TARGET_DATASET.validationSamples,
-            },
-          },
-        )
-      ).createDataset.id as string;
-    datasetId = await createDataset(TARGET_DATASET.trainSamples);
-    sourceModelId = await registerSource('small-cnn 0–4');
+    team = await setUpTeam(api, source);
+    ({ user, workerToken, teamId, projectId, datasetId, sourceModelId } = team);
   });
 
   afterEach(async () => {
@@ -314,7 +231,7 @@ describe('runs executed by worker processes through the API', () => {
   });
 
   it('a corrupt source model fails with a readable error and does not block the queue', async () => {
-    const corruptModel = await registerSource('corrupt small-cnn', true);
+    const corruptModel = await team.registerSource('corrupt small-cnn', true);
     const broken = await experiment(
       { frozenLayers: [2], learningRates: [0.001] },
       datasetId,

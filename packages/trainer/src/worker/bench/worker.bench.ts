@@ -1,0 +1,225 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { METRICS_APPENDED } from '@finetrack/shared';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { createExperiment, runStatuses, setUpTeam, type TeamFixture } from './fixture.js';
+import { startApi } from './local-api.js';
+import { makeSourceModel } from './source-model.js';
+
+// Sweep throughput with one and with two local worker processes, and the time from
+// createExperiment to the first metric seen through a metricsAppended subscription. Real API
+// (embedded PostgreSQL) and real `finetrack-worker --concurrency N` processes.
+//   npm run bench:worker -w @finetrack/trainer [-- --runs 12 --train-samples 640 --json]
+
+interface Options {
+  runs: number;
+  trainSamples: number;
+  /** Pairs of rounds, in ABBA order (1, 2, 2, 1 workers…) so drifting load hits both alike. */
+  rounds: number;
+  json: boolean;
+}
+
+function parseOptions(argv: string[]): Options {
+  const value = (name: string, fallback: number) => {
+    const index = argv.indexOf(name);
+    if (index < 0) return fallback;
+    const number = Number(argv[index + 1]);
+    if (!Number.isInteger(number) || number < 1)
+      throw new Error(`${name} needs a positive integer`);
+    return number;
+  };
+  return {
+    runs: value('--runs', 12),
+    trainSamples: value('--train-samples', 640),
+    rounds: value('--rounds', 1),
+    json: argv.includes('--json'),
+  };
+}
+
+interface RoundResult {
+  workers: number;
+  runs: number;
+  seconds: number;
+  runsPerMinute: number;
+  firstMetricMs: number | null;
+}
+
+const WORKER_CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** `count` runs: frozen depths × learning rates, all distinct cells. */
+function sweepOf(count: number): Record<string, unknown> {
+  const frozenLayers = [0, 2, 3];
+  const perDepth = Math.ceil(count / frozenLayers.length);
+  const learningRates = Array.from({ length: perDepth }, (_, i) => 0.001 * (i + 1));
+  return { frozenLayers, learningRates };
+}
+
+async function waitForAll(team: TeamFixture, experimentId: string, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const statuses = await runStatuses(team, experimentId);
+    if (statuses.every((status) => status === 'SUCCEEDED')) return;
+    if (statuses.some((status) => status === 'FAILED' || status === 'CANCELLED'))
+      throw new Error(`a run ended ${statuses.join(', ')}`);
+    if (Date.now() > deadline) throw new Error(`runs still ${statuses.join(', ')}`);
+    await sleep(100);
+  }
+}
+
+/** Resolves with the time of the first metricsAppended event of any of `runIds`. */
+function firstMetric(client: Client, runIds: string[]): { at: Promise<number>; stop(): void } {
+  const disposers: (() => void)[] = [];
+  const at = new Promise<number>((resolve, reject) => {
+    for (const runId of runIds)
+      disposers.push(
+        client.subscribe(
+          { query: METRICS_APPENDED, variables: { runId } },
+          { next: () => resolve(performance.now()), error: reject, complete: () => undefined },
+        ),
+      );
+  });
+  return { at, stop: () => disposers.forEach((dispose) => dispose()) };
+}
+
+async function round(
+  team: TeamFixture,
+  apiUrl: string,
+  workDir: string,
+  workers: number,
+  options: Options,
+  datasetId: string,
+): Promise<RoundResult> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [WORKER_CLI, '--api', apiUrl, '--work-dir', workDir, '--concurrency', String(workers)],
+    {
+      env: { ...process.env, FINETRACK_WORKER_TOKEN: team.workerToken, FINETRACK_BACKEND: 'wasm' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  let log = '';
+  child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString('utf8')));
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const subscriptions = createClient({
+    url: `${apiUrl.replace(/^http/, 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${team.user.token}` },
+    lazy: false,
+  });
+  try {
+    // Ready: every process has loaded TensorFlow.js and asks for work.
+    const deadline = Date.now() + 120_000;
+    while ((log.match(/ on wasm /g) ?? []).length < workers) {
+      if (Date.now() > deadline) throw new Error(`workers did not start:\n${log}`);
+      await sleep(100);
+    }
+    // Warm-up: each process's first run pays for kernel compilation and the dataset read.
+    const warmUp = await createExperiment(
+      team,
+      {
+        frozenLayers: [1],
+        learningRates: Array.from({ length: workers * 2 }, (_, i) => 0.01 + i * 0.001),
+      },
+      { datasetId },
+    );
+    await waitForAll(team, warmUp.id, 300_000);
+
+    const started = performance.now();
+    const { id, runIds } = await createExperiment(team, sweepOf(options.runs), { datasetId });
+    const watch = firstMetric(subscriptions, runIds);
+    let timer: NodeJS.Timeout | undefined;
+    const firstAt = await Promise.race([
+      watch.at,
+      new Promise<null>((resolve) => {
+        timer = setTimeout(() => resolve(null), 120_000);
+      }),
+    ]);
+    clearTimeout(timer);
+    await waitForAll(team, id, 600_000);
+    const seconds = (performance.now() - started) / 1000;
+    watch.stop();
+    return {
+      workers,
+      runs: runIds.length,
+      seconds,
+      runsPerMinute: (runIds.length / seconds) * 60,
+      firstMetricMs: firstAt === null ? null : firstAt - started,
+    };
+  } finally {
+    await subscriptions.dispose();
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const home = await mkdtemp(join(tmpdir(), 'finetrack-worker-bench-'));
+  await chmod(home, 0o755); // embedded PostgreSQL runs as the postgres user when we are root
+  const api = await startApi(join(home, 'api'));
+  try {
+    const source = await makeSourceModel(join(home, 'source'));
+    const team = await setUpTeam(api, source, 'bench@example.test');
+    const datasetId = await team.createDataset(options.trainSamples);
+    const results: RoundResult[] = [];
+    const order = Array.from({ length: options.rounds }, (_, i) =>
+      i % 2 === 0 ? [1, 2] : [2, 1],
+    ).flat();
+    for (const [index, workers] of order.entries())
+      results.push(
+        await round(team, api.url, join(home, `round-${index}`), workers, options, datasetId),
+      );
+    const median = (workers: number) => {
+      const values = results
+        .filter((result) => result.workers === workers)
+        .map((result) => result.runsPerMinute)
+        .sort((a, b) => a - b);
+      const middle = Math.floor(values.length / 2);
+      return values.length % 2 === 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
+    };
+    const speedup = median(2) / median(1);
+    const rows = results.map(
+      (result) =>
+        `| ${result.workers}       | ${result.runs}   | ${result.seconds.toFixed(1).padStart(6)} | ${result.runsPerMinute.toFixed(1).padStart(8)} | ${
+          result.firstMetricMs === null ? '—' : (result.firstMetricMs / 1000).toFixed(2)
+        } s |`,
+    );
+    const lines = [
+      `Worker benchmark: ${options.runs}-run sweep, 1 epoch, ${options.trainSamples} MNIST samples per run, small-cnn, wasm`,
+      `machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), load average ${loadavg()
+        .map((v) => v.toFixed(2))
+        .join(' ')}`,
+      '',
+      '| workers | runs | seconds | runs/min | createExperiment → first metric (subscription) |',
+      '| ------- | ---- | ------- | -------- | ---------------------------------------------- |',
+      ...rows,
+      '',
+      `two workers / one worker (median runs/min): ${speedup.toFixed(2)}× (goal ≥ 1.7×: ${speedup >= 1.7 ? 'met' : 'not met'})`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+    if (options.json)
+      process.stdout.write(
+        `${JSON.stringify({
+          benchmark: 'worker',
+          runs: options.runs,
+          trainSamples: options.trainSamples,
+          cores: cpus().length,
+          results,
+          runsPerMinute: { oneWorker: median(1), twoWorkers: median(2) },
+          speedup,
+          goal: 1.7,
+          goalMet: speedup >= 1.7,
+        })}\n`,
+      );
+  } finally {
+    await api.stop();
+    await rm(home, { recursive: true, force: true });
+  }
+}
+
+await main();
