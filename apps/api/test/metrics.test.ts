@@ -161,6 +161,59 @@ describe('metrics down-sampling', () => {
     expect(Math.max(...data.metrics[1].values)).toBeCloseTo(1, 3);
   });
 
+  it("never exceeds maxPoints (odd ones too) and keeps every curve's lowest and highest point", async () => {
+    const { experiment } = await anExperiment(client, teamId);
+    const [runId] = await runIds(client, experiment.id);
+    const value = (s: number) => Math.sin(s * 12.9898) * 43758.5453 - Math.floor(s / 3);
+    const points = curve('noisy', 2000, value);
+    await client.gql(LOG_METRICS, { runId, points });
+    await client.gql(LOG_METRICS, { runId, points: curve('exact', 7, (s) => s) });
+    const lowest = Math.min(...points.map((p) => p.value));
+    const highest = Math.max(...points.map((p) => p.value));
+    for (const maxPoints of [2, 3, 7, 199, 200, 1999, 2000]) {
+      const data = await client.gql(SERIES, {
+        runIds: [runId],
+        keys: ['noisy', 'exact'],
+        maxPoints,
+      });
+      const [noisy, exact] = data.metrics;
+      expect(noisy.key).toBe('noisy');
+      expect(noisy.steps.length).toBeLessThanOrEqual(maxPoints);
+      expect(noisy.values).toContain(lowest);
+      expect(noisy.values).toContain(highest);
+      for (let i = 0; i < noisy.steps.length; i++) {
+        expect(noisy.steps[i]).toBeGreaterThan(i > 0 ? noisy.steps[i - 1] : -1);
+        expect(noisy.values[i]).toBe(value(noisy.steps[i]));
+        expect(noisy.wallTimes[i]).toBe(1_700_000_000 + noisy.steps[i]);
+      }
+      // A curve of at most maxPoints points comes back whole, else down-sampled.
+      if (maxPoints >= 2000) expect(noisy.steps).toEqual(points.map((p) => p.step));
+      if (maxPoints >= 7) expect(exact.values).toEqual([0, 1, 2, 3, 4, 5, 6]);
+      else expect(exact.steps.length).toBeLessThanOrEqual(maxPoints);
+    }
+  });
+
+  it('returns curves in the order asked, runs first, then keys', async () => {
+    const { experiment } = await anExperiment(client, teamId);
+    const [a, b] = await runIds(client, experiment.id);
+    for (const runId of [a, b])
+      await client.gql(LOG_METRICS, {
+        runId,
+        points: [...curve('x', 300, (s) => s), ...curve('y', 20, (s) => -s)],
+      });
+    const data = await client.gql(SERIES, {
+      runIds: [b, a, b],
+      keys: ['y', 'nothing', 'x'],
+      maxPoints: 50,
+    });
+    expect(data.metrics.map((s: { runId: string; key: string }) => `${s.runId}/${s.key}`)).toEqual([
+      `${b}/y`,
+      `${b}/x`,
+      `${a}/y`,
+      `${a}/x`,
+    ]);
+  });
+
   it('defaults maxPoints to 500 (long curves: at most two points per 16-step roll-up chunk)', async () => {
     const { experiment } = await anExperiment(client, teamId);
     const [runId] = await runIds(client, experiment.id);
@@ -280,6 +333,14 @@ describe('metric roll-up', () => {
       [runId],
     );
     expect(actual).toEqual(expected);
+    // The packed copy the down-sampled read uses follows every change of low and high.
+    const stale = await t.sql(
+      `SELECT chunk FROM metric_chunks WHERE run_id = $1 AND packed <> float8send(low[2])
+         || float8send(low[1]) || float8send(low[3]) || float8send(high[2]) || float8send(high[1])
+         || float8send(high[3])`,
+      [runId],
+    );
+    expect(stale).toEqual([]);
   });
 
   it('keys with tabs, newlines and backslashes survive the COPY path', async () => {
