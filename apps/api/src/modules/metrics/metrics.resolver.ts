@@ -27,8 +27,9 @@ export class MetricsResolver {
 
   @Query(() => [MetricSeries], {
     description:
-      'Each (run, key) curve down-sampled in PostgreSQL to at most maxPoints, keeping every ' +
-      "bucket's minimum and maximum. Bounded: at most 500 runs × 50 keys, so not paginated.",
+      'Each (run, key) curve down-sampled to at most maxPoints from the min/max roll-up kept in ' +
+      "PostgreSQL, keeping every bucket's minimum and maximum. Bounded: at most 500 runs × 50 " +
+      'keys, so not paginated.',
   })
   metrics(
     @Arg('runIds', () => [ID]) runIds: string[],
