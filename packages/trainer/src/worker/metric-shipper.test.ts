@@ -36,6 +36,7 @@ describe('classifyShipError', () => {
     [new ApiError('BAD_USER_INPUT', 'bad key'), 'skip'],
     [new ApiError('NOT_FOUND', 'run deleted'), 'gone'],
     [new ApiError('FORBIDDEN', 'other team'), 'gone'],
+    [new ApiError('CONFLICT', 'lease lost'), 'gone'],
     [new Error('anything else'), 'retry'],
   ])('%s → %s', (error, decision) => {
     expect(classifyShipError(error)).toBe(decision);

@@ -14,12 +14,19 @@ export class RunGoneError extends Error {
 /**
  * Retry everything that may pass later (network, timeouts, 5xx, a revoked token being replaced);
  * skip a batch the API calls malformed (retrying cannot fix it, and it must not block the rest);
- * stop for a run that is gone.
+ * stop for a run that is gone or no longer this worker's.
  */
 export function classifyShipError(error: unknown): ShipDecision {
   if (!(error instanceof ApiError)) return 'retry';
   if (error.code === ErrorCode.BadUserInput) return 'skip';
-  if (error.code === ErrorCode.NotFound || error.code === ErrorCode.Forbidden) return 'gone';
+  // CONFLICT: this worker no longer holds the run (cancelled, or its lease expired and another
+  // worker resumed it from a checkpoint whose points were all acknowledged before it was recorded).
+  if (
+    error.code === ErrorCode.NotFound ||
+    error.code === ErrorCode.Forbidden ||
+    error.code === ErrorCode.Conflict
+  )
+    return 'gone';
   return 'retry';
 }
 

@@ -438,16 +438,26 @@ export async function executeRun(
     await rm(runDir, { recursive: true, force: true }).catch(() => undefined);
   }
 
+  /** The API refused a call for this run: ask a heartbeat whether a user cancelled it. */
+  async function refusedBecause(): Promise<StopReason> {
+    try {
+      const answer = await api.heartbeat({ runId, leaseToken });
+      return answer.cancelled ? 'cancelled' : 'lease-lost';
+    } catch {
+      return 'lease-lost';
+    }
+  }
+
   async function settle(error: unknown): Promise<RunOutcome> {
     // A stop asked for first explains what follows (a cancelled run's lease is gone too).
+    const refused =
+      error instanceof RunGoneError ||
+      (error instanceof ApiError && error.code === ErrorCode.Conflict);
     const reason =
       error instanceof RunStoppedError
         ? error.reason
-        : (stopReason ??
-          (error instanceof ApiError && error.code === ErrorCode.Conflict
-            ? 'lease-lost'
-            : undefined));
-    if (error instanceof RunGoneError || reason === 'lease-lost') {
+        : (stopReason ?? (refused ? await refusedBecause() : undefined));
+    if (reason === 'lease-lost') {
       log(`run ${runId}: lease lost; dropping it`);
       await context.spool.remove(runId);
       return 'lease-lost';
