@@ -31,6 +31,9 @@ export interface FinetrackServer {
   close(): Promise<void>;
 }
 
+/** How long close() lets in-flight requests finish before cutting their connections. */
+const CLOSE_GRACE_MS = 5_000;
+
 const ALLOWED_HEADERS =
   'content-type, authorization, apollo-require-preflight, x-apollo-operation-name';
 
@@ -183,7 +186,11 @@ export async function createServer(
       closing ??= (async () => {
         await services.worker.stopReaper();
         await subscriptions.close();
+        // In-flight requests get a grace period; then connections still open (a transfer, or a
+        // keep-alive connection that went idle after closing began) are cut.
+        const cut = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);
         await app.close();
+        clearTimeout(cut);
         await apollo.stop().catch(() => undefined);
         await services.events.stop();
         await services.queue.stop();

@@ -44,8 +44,8 @@ async function announce(bytes: Buffer, client = owner, overrides: object = {}) {
   return data.createArtifact.id as string;
 }
 
-function put(id: string, body: Buffer, client: ApiClient | null = owner, headers = {}) {
-  return fetch(`${t.url}/artifacts/${id}`, {
+async function put(id: string, body: Buffer, client: ApiClient | null = owner, headers = {}) {
+  const response = await fetch(`${t.url}/artifacts/${id}`, {
     method: 'PUT',
     headers: {
       'content-type': 'application/octet-stream',
@@ -54,12 +54,18 @@ function put(id: string, body: Buffer, client: ApiClient | null = owner, headers
     },
     body,
   });
+  const text = await response.text();
+  return Object.assign(response, { json: async () => JSON.parse(text) as unknown });
 }
 
-const get = (id: string, client: ApiClient | null = owner, headers = {}) =>
-  fetch(`${t.url}/artifacts/${id}`, {
+/** A GET whose body is read to the end (an unread body keeps the connection busy). */
+async function get(id: string, client: ApiClient | null = owner, headers = {}) {
+  const response = await fetch(`${t.url}/artifacts/${id}`, {
     headers: { ...(client?.cookie ? { cookie: client.cookie } : {}), ...headers },
   });
+  const body = Buffer.from(await response.arrayBuffer());
+  return Object.assign(response, { bytes: body });
+}
 
 const status = async (id: string) =>
   (await t.sql('SELECT status FROM artifacts WHERE id = $1', [id]))[0]?.status;
@@ -86,7 +92,7 @@ describe('PUT and GET /artifacts/:id', () => {
     expect(download.status).toBe(200);
     expect(download.headers.get('etag')).toBe(`"${sha256(bytes)}"`);
     expect(download.headers.get('content-length')).toBe(String(bytes.length));
-    expect(Buffer.from(await download.arrayBuffer())).toEqual(bytes);
+    expect(download.bytes).toEqual(bytes);
     expect(await stored()).toContain(id);
   });
 
