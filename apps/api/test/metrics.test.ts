@@ -2,6 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness.js';
 import { aTeam, anExperiment, aUser, LOG_METRICS, runIds } from './factories/builders.js';
 import type { ApiClient } from './factories/client.js';
+import {
+  downsampleChunks,
+  SERIES_SQL,
+  type PackedSeries,
+} from '../src/modules/metrics/metrics.service.js';
 
 let t: TestServer;
 let client: ApiClient;
@@ -190,6 +195,29 @@ describe('metrics down-sampling', () => {
       if (maxPoints >= 2000) expect(noisy.steps).toEqual(points.map((p) => p.step));
       if (maxPoints >= 7) expect(exact.values).toEqual([0, 1, 2, 3, 4, 5, 6]);
       else expect(exact.steps.length).toBeLessThanOrEqual(maxPoints);
+    }
+  });
+
+  it('buckets a curve the same in SQL (curves spanning many chunks) as in Node', async () => {
+    const { experiment } = await anExperiment(client, teamId);
+    const [runId] = await runIds(client, experiment.id);
+    const value = (s: number) =>
+      Math.sin(s * 7.3) + (s % 97 === 0 ? 5 : 0) - (s % 89 === 0 ? 5 : 0);
+    await client.gql(LOG_METRICS, { runId, points: curve('loss', 3000, value) });
+    await client.gql(LOG_METRICS, { runId, points: curve('loss', 5, (s) => s + 0.5).slice(3) });
+    for (const maxPoints of [2, 9, 100, 2999]) {
+      // $4 is how many chunks a curve may span before it is bucketed in SQL: 0 always, 1e9 never.
+      const [inSql, inNode] = await Promise.all(
+        [0, 1e9].map((limit) =>
+          t.sql<PackedSeries>(SERIES_SQL, [[runId], ['loss'], maxPoints, limit]),
+        ),
+      );
+      expect(inSql[0].numbers.byteLength).toBeLessThanOrEqual(maxPoints * 24);
+      expect(inNode[0].numbers.byteLength).toBe(Math.ceil(3000 / 16) * 48);
+      const unpack = ([row]: PackedSeries[]) =>
+        downsampleChunks(row.numbers, maxPoints, row.lo, row.hi);
+      expect(unpack(inSql)).toEqual(unpack(inNode));
+      expect(unpack(inNode).steps.length).toBeLessThanOrEqual(maxPoints);
     }
   });
 

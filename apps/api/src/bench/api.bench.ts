@@ -11,7 +11,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { loadConfig } from '../config.js';
 import { startEmbeddedPostgres, type RunningPostgres } from '../db/embedded-postgres.js';
-import { SERIES_SQL } from '../modules/metrics/metrics.service.js';
+import { CHUNKS_PER_BUCKET_IN_NODE, SERIES_SQL } from '../modules/metrics/metrics.service.js';
 
 // `npm run bench -w @finetrack/api [-- --json]`: ingest vs COPY, down-sampled reads, and a
 // trivial query against a bare node:http handler, on loopback. The API and the bare handler run
@@ -338,7 +338,7 @@ async function main() {
     const sqlTimes: number[] = [];
     for (let i = 0; i < 5; i++) {
       const started = performance.now();
-      await direct.query(SERIES_SQL, [runIds, keys, 200]);
+      await direct.query(SERIES_SQL, [runIds, keys, 200, CHUNKS_PER_BUCKET_IN_NODE * 100]);
       sqlTimes.push(performance.now() - started);
     }
     const curves200SqlMs = median(sqlTimes);

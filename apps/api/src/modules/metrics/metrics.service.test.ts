@@ -129,7 +129,7 @@ describe('runLockKey', () => {
 });
 
 /** What SERIES_SQL returns for a long curve: metric_chunks.packed of each chunk, in order. */
-function packedChunks(points: { step: number; value: number }[]): Buffer {
+function packedChunks(points: { step: number; value: number }[]) {
   const stats = chunkStats(
     preparePoints(
       points.map((p) => ({ key: 'k', step: p.step, value: p.value, wallTime: p.step + 0.5 })),
@@ -148,11 +148,14 @@ function packedChunks(points: { step: number; value: number }[]): Buffer {
     ];
     numbers.forEach((n, j) => out.writeDoubleBE(n, i * 48 + j * 8));
   }
-  return out;
+  return { numbers: out, lo: stats.chunks[0], hi: stats.chunks[stats.chunks.length - 1] };
 }
 
 describe('downsampleChunks', () => {
-  const sut = downsampleChunks;
+  const sut = (points: { step: number; value: number }[], maxPoints: number) => {
+    const { numbers, lo, hi } = packedChunks(points);
+    return downsampleChunks(numbers, maxPoints, lo, hi);
+  };
 
   it("keeps each bucket's lowest and highest point in step order", () => {
     // 4 chunks of 16 steps into maxPoints 4: two buckets of two chunks each.
@@ -160,7 +163,7 @@ describe('downsampleChunks', () => {
       step,
       value: step === 20 ? 9 : step === 5 ? -9 : step === 40 ? -3 : step === 63 ? 3 : 0,
     }));
-    expect(sut(packedChunks(points), 4)).toEqual({
+    expect(sut(points, 4)).toEqual({
       steps: [5, 20, 40, 63],
       values: [-9, 9, -3, 3],
       wallTimes: [5.5, 20.5, 40.5, 63.5],
@@ -169,17 +172,21 @@ describe('downsampleChunks', () => {
 
   it('emits one point when a bucket is flat: earliest lowest, latest highest on ties', () => {
     const flat = Array.from({ length: 32 }, (_, step) => ({ step, value: 1 }));
-    expect(sut(packedChunks(flat), 2)).toEqual({
+    expect(sut(flat, 2)).toEqual({
       steps: [0, 31],
       values: [1, 1],
       wallTimes: [0.5, 31.5],
     });
-    expect(sut(packedChunks([{ step: 3, value: 1 }]), 2)).toEqual({
+    expect(sut([{ step: 3, value: 1 }], 2)).toEqual({
       steps: [3],
       values: [1],
       wallTimes: [3.5],
     });
-    expect(sut(Buffer.alloc(0), 2)).toEqual({ steps: [], values: [], wallTimes: [] });
+    expect(downsampleChunks(Buffer.alloc(0), 2, 0, 0)).toEqual({
+      steps: [],
+      values: [],
+      wallTimes: [],
+    });
   });
 
   it('never exceeds maxPoints, ascends by step and keeps the lowest and highest point (property)', () => {
@@ -194,7 +201,7 @@ describe('downsampleChunks', () => {
         ),
         fc.integer({ min: 2, max: 300 }),
         (points, maxPoints) => {
-          const out = sut(packedChunks(points), maxPoints);
+          const out = sut(points, maxPoints);
           expect(out.steps.length).toBeLessThanOrEqual(maxPoints);
           expect(out.values).toHaveLength(out.steps.length);
           for (let i = 1; i < out.steps.length; i++)

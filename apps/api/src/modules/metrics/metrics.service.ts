@@ -202,36 +202,64 @@ const RECOMPUTE_CHUNKS_SQL = `
    GROUP BY p.key, p.step >> ${CHUNK_BITS}
   ON CONFLICT (run_id, key, chunk) DO UPDATE SET n = EXCLUDED.n, low = EXCLUDED.low, high = EXCLUDED.high`;
 
+/** A curve spanning more roll-up chunks than this many per bucket is bucketed in SQL instead. */
+export const CHUNKS_PER_BUCKET_IN_NODE = 4;
+
 /**
  * Reads each requested (run, key) curve with one statement and one row per curve, its numbers
  * packed as big-endian float8 bytes (exact, and far cheaper to decode than arrays or text).
- * A curve of more than maxPoints points comes back as its chunk roll-up — per 16-step chunk the
- * lowest and the highest point, (step, value, wall) each, in chunk order (metric_chunks.packed,
- * see the metric-chunks-packed migration) — and is bucketed in
- * Node by downsampleChunks; a shorter curve comes back whole from metric_points as (step, value,
- * wall) triples. Bucketing in Node instead of grouping arrays in SQL keeps the statement a single
- * index scan of metric_chunks per curve (about 3× cheaper for 500 curves of 2,000 steps).
+ * A curve of at most maxPoints points comes back whole from metric_points as (step, value, wall)
+ * triples. A longer one comes back as a roll-up in the same layout as metric_chunks.packed (see
+ * the metric-chunks-packed migration): per 16-step chunk its lowest and highest point, (step,
+ * value, wall) each, in chunk order, for downsampleChunks to bucket in Node; concatenating the
+ * stored bytes is a single index scan per curve, about 3× cheaper than grouping arrays in SQL.
+ * Only a curve spanning more than $4 chunks (CHUNKS_PER_BUCKET_IN_NODE per bucket) is grouped
+ * into buckets here, so no curve sends more than that many chunks, however long it is. lo and
+ * hi, the curve's first and last chunk, come from two index probes.
  */
 export const SERIES_SQL = `
-  SELECT r.ord::int AS ord, k.kord::int AS kord, s.n::int AS n,
-         CASE WHEN s.n > $3::int THEN s.chunks ELSE (
+  WITH curves AS MATERIALIZED (
+    SELECT r.ord, k.kord, r.run_id, k.key,
+           (SELECT c.chunk FROM metric_chunks c WHERE c.run_id = r.run_id AND c.key = k.key
+             ORDER BY c.chunk LIMIT 1) AS lo,
+           (SELECT c.chunk FROM metric_chunks c WHERE c.run_id = r.run_id AND c.key = k.key
+             ORDER BY c.chunk DESC LIMIT 1) AS hi
+      FROM unnest($1::uuid[]) WITH ORDINALITY AS r(run_id, ord)
+     CROSS JOIN unnest($2::text[]) WITH ORDINALITY AS k(key, kord)
+  )
+  SELECT g.ord::int AS ord, g.kord::int AS kord, g.lo, g.hi, s.n::int AS n,
+         CASE WHEN s.n > $3::int THEN s.numbers ELSE (
            SELECT string_agg(float8send(p.step::float8) || float8send(p.value)
                              || float8send(p.wall_time), ''::bytea ORDER BY p.step)
-             FROM metric_points p WHERE p.run_id = r.run_id AND p.key = k.key
+             FROM metric_points p WHERE p.run_id = g.run_id AND p.key = g.key
          ) END AS numbers
-    FROM unnest($1::uuid[]) WITH ORDINALITY AS r(run_id, ord)
-   CROSS JOIN unnest($2::text[]) WITH ORDINALITY AS k(key, kord)
+    FROM curves g
    CROSS JOIN LATERAL (
-     SELECT sum(c.n) AS n,
-            string_agg(c.packed, ''::bytea ORDER BY c.chunk) AS chunks
-       FROM metric_chunks c WHERE c.run_id = r.run_id AND c.key = k.key
+     SELECT sum(c.n) AS n, string_agg(c.packed, ''::bytea ORDER BY c.chunk) AS numbers
+       FROM metric_chunks c
+      WHERE g.hi - g.lo < $4::int AND c.run_id = g.run_id AND c.key = g.key
+     UNION ALL
+     SELECT sum(b.n), string_agg(float8send(b.low[2]) || float8send(b.low[1])
+                                 || float8send(b.low[3]) || float8send(b.high[2])
+                                 || float8send(b.high[1]) || float8send(b.high[3]),
+                                 ''::bytea ORDER BY b.bucket)
+       FROM (
+         SELECT ((c.chunk - g.lo)::bigint * ($3::int / 2)) / (g.hi - g.lo + 1) AS bucket,
+                sum(c.n) AS n, min(c.low) AS low, max(c.high) AS high
+           FROM metric_chunks c
+          WHERE g.hi - g.lo >= $4::int AND c.run_id = g.run_id AND c.key = g.key
+          GROUP BY 1
+       ) AS b
    ) AS s
-   WHERE s.n IS NOT NULL
-   ORDER BY r.ord, k.kord`;
+   WHERE g.lo IS NOT NULL AND s.n IS NOT NULL
+   ORDER BY g.ord, g.kord`;
 
 export interface PackedSeries {
   ord: number;
   kord: number;
+  /** First and last roll-up chunk of the curve. */
+  lo: number;
+  hi: number;
   /** Points in the curve. */
   n: number;
   numbers: Buffer;
@@ -242,7 +270,8 @@ const CHUNK_BYTES = 48;
 
 /**
  * Cuts a roll-up (chunks in order, CHUNK_BYTES each) into at most maxPoints/2 buckets of whole
- * chunks, spread evenly over the curve's chunk range, and keeps each bucket's lowest and highest
+ * chunks, spread evenly over the curve's chunks lo…hi (the same buckets as SERIES_SQL's, so
+ * entries it already bucketed pass through unchanged), and keeps each bucket's lowest and highest
  * point in step order (one point when they are the same), so a curve never exceeds maxPoints and
  * every spike survives. Ties follow the roll-up's array order [value, step, wall]: the lowest is
  * the earliest, the highest the latest.
@@ -250,6 +279,8 @@ const CHUNK_BYTES = 48;
 export function downsampleChunks(
   numbers: Buffer,
   maxPoints: number,
+  lo: number,
+  hi: number,
 ): { steps: number[]; values: number[]; wallTimes: number[] } {
   const view = new DataView(numbers.buffer, numbers.byteOffset, numbers.byteLength);
   const count = numbers.byteLength / CHUNK_BYTES;
@@ -257,9 +288,7 @@ export function downsampleChunks(
   const values: number[] = [];
   const wallTimes: number[] = [];
   if (count === 0) return { steps, values, wallTimes };
-  const chunkOf = (at: number) => Math.floor(view.getFloat64(at * CHUNK_BYTES) / (1 << CHUNK_BITS));
-  const first = chunkOf(0);
-  const span = chunkOf(count - 1) - first + 1;
+  const span = hi - lo + 1;
   const half = Math.floor(maxPoints / 2);
   let bucket = -1;
   let lowStep = 0;
@@ -286,7 +315,7 @@ export function downsampleChunks(
   for (let i = 0; i < count; i++) {
     const at = i * CHUNK_BYTES;
     const ls = view.getFloat64(at);
-    const b = Math.floor(((Math.floor(ls / (1 << CHUNK_BITS)) - first) * half) / span);
+    const b = Math.floor(((Math.floor(ls / (1 << CHUNK_BITS)) - lo) * half) / span);
     const lv = view.getFloat64(at + 8);
     const hv = view.getFloat64(at + 32);
     if (b !== bucket) {
@@ -469,13 +498,18 @@ export class MetricsService {
     const result = await this.pool.query<PackedSeries>({
       name: 'finetrack-metric-series',
       text: SERIES_SQL,
-      values: [uniqueRuns, uniqueKeys, maxPoints],
+      values: [
+        uniqueRuns,
+        uniqueKeys,
+        maxPoints,
+        CHUNKS_PER_BUCKET_IN_NODE * Math.floor(maxPoints / 2),
+      ],
     });
     return result.rows.map((row) => ({
       runId: uniqueRuns[row.ord - 1],
       key: uniqueKeys[row.kord - 1],
       ...(row.n > maxPoints
-        ? downsampleChunks(row.numbers, maxPoints)
+        ? downsampleChunks(row.numbers, maxPoints, row.lo, row.hi)
         : unpackPoints(row.numbers ?? Buffer.alloc(0))),
     }));
   }
