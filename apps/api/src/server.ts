@@ -157,7 +157,7 @@ export async function createServer(
   });
   app.route({ method: ['GET', 'POST'], url: '/graphql', handler });
   await app.register(artifactRoutes, { services, store: services.store, config });
-  const subscriptions = attachSubscriptions(app, schema, services, logger);
+  const subscriptions = attachSubscriptions(app, schema, services, logger, origins);
 
   app.get('/healthz', async (_request, reply) => {
     try {

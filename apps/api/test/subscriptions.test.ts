@@ -23,11 +23,13 @@ afterAll(async () => {
   await t?.stop();
 });
 
-function wsClient(options: { token?: string; cookie?: string }): Client {
-  const cookie = options.cookie;
+function wsClient(options: { token?: string; cookie?: string; origin?: string }): Client {
+  const headers: Record<string, string> = {};
+  if (options.cookie) headers.cookie = options.cookie;
+  if (options.origin) headers.origin = options.origin;
   class CookieWebSocket extends WebSocket {
     constructor(address: string, protocols?: string | string[]) {
-      super(address, protocols, cookie ? { headers: { cookie } } : {});
+      super(address, protocols, { headers });
     }
   }
   const client = createClient({
@@ -144,4 +146,29 @@ describe('subscriptions over graphql-ws', () => {
     );
     expect(JSON.stringify(denied.state.errors)).toContain('UNAUTHENTICATED');
   });
+
+  it.each([
+    ['a configured web origin', 'http://localhost:3000', 'CANCELLED'],
+    ['another site', 'https://evil.example', 'UNAUTHENTICATED'],
+  ])(
+    'honours the session cookie from %s only when the origin is allowed',
+    async (_name, origin, outcome) => {
+      const setup = await aQueuedExperiment(t.url);
+      const client = wsClient({ cookie: setup.owner.cookie, origin });
+      const events = collect(client, RUN_UPDATED, { experimentId: setup.experiment.id });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await setup.owner.gql(`mutation($id: ID!) { cancelRun(id: $id) { id } }`, {
+        id: setup.runIds[0],
+      });
+      await until(
+        () => events.events.length > 0 || events.state.errors !== undefined,
+        async () => undefined,
+      );
+      if (outcome === 'CANCELLED') expect(events.events[0].runUpdated.status).toBe('CANCELLED');
+      else {
+        expect(JSON.stringify(events.state.errors)).toContain('UNAUTHENTICATED');
+        expect(events.events).toEqual([]);
+      }
+    },
+  );
 });

@@ -12,12 +12,18 @@ import { formatError } from './errors.js';
  * GraphQL subscriptions over graphql-ws on the HTTP server's port at /graphql. The caller is
  * authenticated once per connection, from `connectionParams.authorization` ("Bearer …") or the
  * session cookie of the upgrade request, and every subscription checks team access like a query.
+ *
+ * Browsers do not apply CORS to WebSockets, so a page on any site could open a socket that carries
+ * the user's session cookie. A cookie is therefore only honoured when the upgrade's Origin is one
+ * of the configured web origins or the API's own; tokens in connectionParams are not ambient
+ * credentials and need no such check.
  */
 export function attachSubscriptions(
   app: FastifyInstance,
   schema: GraphQLSchema,
   services: Services,
   logger: Logger,
+  webOrigins: ReadonlySet<string>,
 ): { close(): Promise<void> } {
   const wss = new WebSocketServer({ noServer: true });
   app.server.on('upgrade', (request, socket, head) => {
@@ -35,7 +41,10 @@ export function attachSubscriptions(
       schema,
       onConnect: async (ctx) => {
         const param = ctx.connectionParams?.authorization;
-        const cookies = app.parseCookie(ctx.extra.request.headers.cookie ?? '');
+        const { headers } = ctx.extra.request;
+        const cookies = cookieAllowed(headers.origin, headers.host, webOrigins)
+          ? app.parseCookie(headers.cookie ?? '')
+          : {};
         try {
           const viewer = await services.auth.authenticate(
             typeof param === 'string' ? param : undefined,
@@ -74,4 +83,21 @@ export function attachSubscriptions(
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
+}
+
+/**
+ * Whether the session cookie of an upgrade request may be used: no Origin (not a browser page),
+ * a configured web origin, or the API's own origin.
+ */
+export function cookieAllowed(
+  origin: string | undefined,
+  host: string | undefined,
+  webOrigins: ReadonlySet<string>,
+): boolean {
+  if (origin === undefined) return true;
+  const normalized = origin.replace(/\/$/, '');
+  if (webOrigins.has(normalized)) return true;
+  return (
+    host !== undefined && (normalized === `http://${host}` || normalized === `https://${host}`)
+  );
 }
