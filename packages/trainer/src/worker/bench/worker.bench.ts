@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +46,8 @@ interface RoundResult {
   seconds: number;
   runsPerMinute: number;
   firstMetricMs: number | null;
+  /** CPU seconds the worker processes used per wall second: the cores they actually got. */
+  workerCores: number;
 }
 
 const WORKER_CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
@@ -57,6 +59,24 @@ function sweepOf(count: number): Record<string, unknown> {
   const perDepth = Math.ceil(count / frozenLayers.length);
   const learningRates = Array.from({ length: perDepth }, (_, i) => 0.001 * (i + 1));
   return { frozenLayers, learningRates };
+}
+
+/** CPU seconds used so far by `pid` and every process below it (from `ps`). */
+function treeCpuSeconds(pid: number): number {
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,times='], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/).map(Number));
+  const inTree = new Set([pid]);
+  for (let grown = true; grown;) {
+    grown = false;
+    for (const [child, parent] of rows)
+      if (inTree.has(parent) && !inTree.has(child)) {
+        inTree.add(child);
+        grown = true;
+      }
+  }
+  return rows.filter(([child]) => inTree.has(child)).reduce((sum, row) => sum + row[2], 0);
 }
 
 async function waitForAll(team: TeamFixture, experimentId: string, timeoutMs: number) {
@@ -129,6 +149,7 @@ async function round(
     );
     await waitForAll(team, warmUp.id, 300_000);
 
+    const cpuBefore = treeCpuSeconds(child.pid!);
     const started = performance.now();
     const { id, runIds } = await createExperiment(team, sweepOf(options.runs), { datasetId });
     const watch = firstMetric(subscriptions, runIds);
@@ -142,6 +163,7 @@ async function round(
     clearTimeout(timer);
     await waitForAll(team, id, 600_000);
     const seconds = (performance.now() - started) / 1000;
+    const workerCores = (treeCpuSeconds(child.pid!) - cpuBefore) / seconds;
     watch.stop();
     return {
       workers,
@@ -149,6 +171,7 @@ async function round(
       seconds,
       runsPerMinute: (runIds.length / seconds) * 60,
       firstMetricMs: firstAt === null ? null : firstAt - started,
+      workerCores,
     };
   } finally {
     await subscriptions.dispose();
@@ -183,11 +206,10 @@ async function main(): Promise<void> {
       return values.length % 2 === 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
     };
     const speedup = median(2) / median(1);
+    const cell = (text: string, width: number) => text.padEnd(width);
     const rows = results.map(
       (result) =>
-        `| ${result.workers}       | ${result.runs}   | ${result.seconds.toFixed(1).padStart(6)} | ${result.runsPerMinute.toFixed(1).padStart(8)} | ${
-          result.firstMetricMs === null ? '—' : (result.firstMetricMs / 1000).toFixed(2)
-        } s |`,
+        `| ${cell(String(result.workers), 7)} | ${cell(String(result.runs), 4)} | ${cell(result.seconds.toFixed(1), 7)} | ${cell(result.runsPerMinute.toFixed(1), 8)} | ${cell(result.workerCores.toFixed(2), 12)} | ${cell(result.firstMetricMs === null ? '—' : `${(result.firstMetricMs / 1000).toFixed(2)} s`, 14)} |`,
     );
     const lines = [
       `Worker benchmark: ${options.runs}-run sweep, 1 epoch, ${options.trainSamples} MNIST samples per run, small-cnn, wasm`,
@@ -195,10 +217,12 @@ async function main(): Promise<void> {
         .map((v) => v.toFixed(2))
         .join(' ')}`,
       '',
-      '| workers | runs | seconds | runs/min | createExperiment → first metric (subscription) |',
-      '| ------- | ---- | ------- | -------- | ---------------------------------------------- |',
+      '| workers | runs | seconds | runs/min | worker cores | first metric   |',
+      '| ------- | ---- | ------- | -------- | ------------ | -------------- |',
       ...rows,
       '',
+      'worker cores: CPU seconds of the worker processes per wall second (what the scheduler gave them);',
+      'first metric: createExperiment sent → first metricsAppended event on the subscription.',
       `two workers / one worker (median runs/min): ${speedup.toFixed(2)}× (goal ≥ 1.7×: ${speedup >= 1.7 ? 'met' : 'not met'})`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
