@@ -67,12 +67,19 @@ interface RunCliOptions {
   slot?: number;
 }
 
-/** Waits for signals and forwards them to the worker; a second signal exits at once. */
+/**
+ * Forwards SIGTERM/SIGINT to the worker; a second signal exits at once. Signals within the first
+ * two seconds count as one: Ctrl-C reaches a supervised child both from the terminal and from its
+ * supervisor, and that must still release the run.
+ */
 function onSignals(stop: (signal: NodeJS.Signals) => void): () => void {
-  let received = 0;
+  let first: number | undefined;
   const handler = (signal: NodeJS.Signals) => {
-    received += 1;
-    if (received > 1) process.exit(130);
+    if (first !== undefined) {
+      if (Date.now() - first > 2000) process.exit(130);
+      return;
+    }
+    first = Date.now();
     stop(signal);
   };
   process.on('SIGTERM', handler);
