@@ -127,6 +127,17 @@ export class ArtifactsService {
     return artifact;
   }
 
+  /**
+   * The stored files of a run or a model, oldest first. Pending (announced, not uploaded) files
+   * are left out. The caller has already authorised the run or model itself.
+   */
+  listStored(owner: { runId: string } | { modelId: string }): Promise<Artifact[]> {
+    return this.dataSource.getRepository(Artifact).find({
+      where: { ...owner, status: ArtifactStatus.STORED },
+      order: { createdAt: 'ASC', id: 'ASC' },
+    });
+  }
+
   /** Marks a pending artifact stored; false when another upload got there first. */
   async markStored(artifact: Artifact): Promise<boolean> {
     const [rows] = (await this.dataSource.query(

@@ -1,6 +1,7 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { GraphQLContext } from '../../graphql/context.js';
 import { ListOrder } from '../../common/pagination.js';
+import { Artifact } from '../artifacts/artifact.entity.js';
 import { Dataset } from '../datasets/dataset.entity.js';
 import { Model, ModelConnection } from './model.entity.js';
 import { CreateModelInput, ModelFilter, UpdateModelInput } from './models.inputs.js';
@@ -66,5 +67,12 @@ export class ModelsResolver {
   dataset(@Root() model: Model, @Ctx() context: GraphQLContext) {
     if (!model.datasetId) return null;
     return context.services.datasets.get(context, model.datasetId).catch(() => null);
+  }
+
+  @FieldResolver(() => [Artifact], {
+    description: "The model's files (stored ones only), oldest first.",
+  })
+  artifacts(@Root() model: Model, @Ctx() context: GraphQLContext) {
+    return context.services.artifacts.listStored({ modelId: model.id });
   }
 }

@@ -1,5 +1,6 @@
-import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { GraphQLContext } from '../../graphql/context.js';
+import { Artifact } from '../artifacts/artifact.entity.js';
 import { Run, RunConnection } from './run.entity.js';
 import { CreateRunInput, RunFilter, RunOrder, UpdateRunInput } from './runs.inputs.js';
 
@@ -35,5 +36,12 @@ export class RunsResolver {
   @Mutation(() => Boolean)
   deleteRun(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext) {
     return context.services.runs.delete(context, id);
+  }
+
+  @FieldResolver(() => [Artifact], {
+    description: 'The files this run uploaded (stored ones only), oldest first.',
+  })
+  artifacts(@Root() run: Run, @Ctx() context: GraphQLContext) {
+    return context.services.artifacts.listStored({ runId: run.id });
   }
 }
