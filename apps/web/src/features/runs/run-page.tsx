@@ -17,6 +17,7 @@ import { canWrite } from '../session/roles';
 import { useSession } from '../session/session-context';
 import { Empty, ErrorState, Loading, QueryState } from '../ui/states';
 import { formatDate, formatDuration, formatNumber } from '../ui/format';
+import { RunArtifacts } from './run-artifacts';
 import { RunExperimentQuery, RunQuery } from './run.graphql';
 
 export function RunPage({ id }: { id: string }) {
@@ -245,8 +246,7 @@ export function RunPage({ id }: { id: string }) {
                 testId="run-drift"
               />
             )}
-            <h2>Artifacts</h2>
-            <Empty>The API does not list a run&apos;s artifacts yet.</Empty>
+            <RunArtifacts artifacts={run.artifacts} />
           </>
         ) : null}
       </QueryState>

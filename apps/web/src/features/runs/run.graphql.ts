@@ -12,6 +12,14 @@ export const RunQuery = graphql(`
       heartbeatAt
       workerId
       updatedAt
+      artifacts {
+        id
+        kind
+        fileName
+        byteSize
+        sha256
+        createdAt
+      }
     }
   }
 `);
