@@ -312,6 +312,24 @@ function finish(
   }
 }
 
+/** The training options `pretrain` and `finetune` take alike, from the shared command-line flags. */
+function trainingOptions(options: SharedOptions, reporter: ProgressReporter, learningRate: number) {
+  return {
+    epochs: options.epochs,
+    batchSize: options.batchSize,
+    learningRate,
+    optimizer: options.optimizer,
+    seed: options.seed,
+    backend: options.backend,
+    logEverySteps: reporter.usesBar ? 1 : undefined,
+    onMetrics: reporter.onMetrics,
+    onEpochEnd: (record: EpochRecord) => reporter.onEpochEnd(record, options.epochs),
+    earlyStopping: options.patience ? { patience: options.patience } : undefined,
+    checkpointDir: options.checkpointDir,
+    resumeFrom: options.resume,
+  };
+}
+
 async function runPretrain(options: PretrainCliOptions, streams: CliStreams): Promise<void> {
   const reporter = new ProgressReporter(streams, options.json === true);
   const backend = await selectBackend(options.backend);
@@ -328,18 +346,7 @@ async function runPretrain(options: PretrainCliOptions, streams: CliStreams): Pr
     result = await pretrain({
       architecture: options.architecture,
       dataset,
-      epochs: options.epochs,
-      batchSize: options.batchSize,
-      learningRate,
-      optimizer: options.optimizer,
-      seed: options.seed,
-      backend: options.backend,
-      logEverySteps: reporter.usesBar ? 1 : undefined,
-      onMetrics: reporter.onMetrics,
-      onEpochEnd: (record) => reporter.onEpochEnd(record, options.epochs),
-      earlyStopping: options.patience ? { patience: options.patience } : undefined,
-      checkpointDir: options.checkpointDir,
-      resumeFrom: options.resume,
+      ...trainingOptions(options, reporter, learningRate),
     });
   } finally {
     reporter.stop();
@@ -432,18 +439,7 @@ async function runFinetune(options: FinetuneCliOptions, streams: CliStreams): Pr
       initialization,
       cutLayer: options.cutLayer,
       featureCache: options.featureCache,
-      epochs: options.epochs,
-      batchSize: options.batchSize,
-      learningRate,
-      optimizer: options.optimizer,
-      seed: options.seed,
-      backend: options.backend,
-      logEverySteps: reporter.usesBar ? 1 : undefined,
-      onMetrics: reporter.onMetrics,
-      onEpochEnd: (record) => reporter.onEpochEnd(record, options.epochs),
-      earlyStopping: options.patience ? { patience: options.patience } : undefined,
-      checkpointDir: options.checkpointDir,
-      resumeFrom: options.resume,
+      ...trainingOptions(options, reporter, learningRate),
     });
   } finally {
     reporter.stop();
