@@ -110,7 +110,12 @@ export class ArtifactsService {
           ]);
         const run = rows[0];
         if (!run || run.worker_token_id !== viewer.tokenId) throw notFound('artifact');
-        if (mode === 'upload' && run.status !== 'running') throw forbidden('the run is not held');
+        // The same answer as every other worker call on a run it no longer holds (cancelled,
+        // released or expired): the worker then asks a heartbeat why, instead of failing the run.
+        if (mode === 'upload' && run.status !== 'running')
+          throw new AppError(ErrorCode.Conflict, 'this lease is no longer the run’s', {
+            reason: 'LEASE_LOST',
+          });
       } else if (mode === 'upload') throw forbidden('workers upload run artifacts only');
     } else {
       const rows: { role: string }[] = await this.dataSource.query(
