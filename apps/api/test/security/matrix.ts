@@ -1,0 +1,658 @@
+import {
+  COMPLETE_RUN,
+  FAIL_RUN,
+  HEARTBEAT_RUN,
+  METRICS_APPENDED,
+  RECORD_CHECKPOINT,
+  RELEASE_RUN,
+  RUN_UPDATED,
+  type ClaimedRun,
+} from '@finetrack/shared';
+import {
+  CREATE_EXPERIMENT,
+  LOG_METRICS,
+  SIGN_UP,
+  SMALL_CNN_LAYERS,
+} from '../factories/builders.js';
+import { ApiClient, type Loose } from '../factories/client.js';
+import { CAPABILITIES } from '../factories/worker.js';
+import { claimWith, unique, type Fixtures, type Principal } from './principals.js';
+
+export type Outcome = 'ok' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND';
+export type Expected = Record<Principal, Outcome>;
+
+/** One request as a principal sends it; `client` replaces the principal's own (a fresh session). */
+export interface Cell {
+  query: string;
+  variables?: Loose;
+  client?: ApiClient;
+}
+
+export interface MatrixRow {
+  operation: string;
+  expected: Expected;
+  /** Builds the cell for one principal, creating (as team A's owner) whatever it consumes. */
+  build(f: Fixtures, who: Principal): Promise<Cell>;
+  /** Subscriptions only: makes the subscribed event happen. */
+  trigger?(f: Fixtures): Promise<unknown>;
+}
+
+const ROLES = ['viewer', 'member', 'admin', 'owner'] as const;
+const RANK: Record<(typeof ROLES)[number], number> = { viewer: 0, member: 1, admin: 2, owner: 3 };
+
+/** A team-A operation: the role or above succeeds, lower roles are FORBIDDEN, others see nothing. */
+function team(minimum: (typeof ROLES)[number], overrides: Partial<Expected> = {}): Expected {
+  const byRole = Object.fromEntries(
+    ROLES.map((role) => [role, RANK[role] >= RANK[minimum] ? 'ok' : 'FORBIDDEN']),
+  ) as Record<(typeof ROLES)[number], Outcome>;
+  return {
+    anonymous: 'UNAUTHENTICATED',
+    revoked: 'UNAUTHENTICATED',
+    worker: 'FORBIDDEN',
+    outsider: 'NOT_FOUND',
+    ...byRole,
+    ...overrides,
+  };
+}
+
+/** Any logged-in user (their own data); no worker token. */
+const anyUser: Expected = {
+  anonymous: 'UNAUTHENTICATED',
+  revoked: 'UNAUTHENTICATED',
+  worker: 'FORBIDDEN',
+  outsider: 'ok',
+  viewer: 'ok',
+  member: 'ok',
+  admin: 'ok',
+  owner: 'ok',
+};
+
+/** Open to everyone but worker tokens (and a bad token is refused before anything runs). */
+const everyone: Expected = { ...anyUser, anonymous: 'ok' };
+
+/** Only the worker token of the team. */
+const workerOnly: Expected = {
+  anonymous: 'UNAUTHENTICATED',
+  revoked: 'UNAUTHENTICATED',
+  worker: 'ok',
+  outsider: 'FORBIDDEN',
+  viewer: 'FORBIDDEN',
+  member: 'FORBIDDEN',
+  admin: 'FORBIDDEN',
+  owner: 'FORBIDDEN',
+};
+
+const q = (query: string, variables?: Loose): Cell => ({ query, variables });
+const gql = (f: Fixtures, query: string, variables?: Loose) => f.owner.gql(query, variables);
+
+/** Fresh things the owner makes for a cell that consumes one. */
+const fresh = {
+  async project(f: Fixtures) {
+    const data = await gql(
+      f,
+      `mutation($t: ID!, $n: String!) { createProject(input: { teamId: $t, name: $n }) { id } }`,
+      { t: f.teamId, n: `p ${unique()}` },
+    );
+    return data.createProject.id as string;
+  },
+  async dataset(f: Fixtures) {
+    const data = await gql(
+      f,
+      `mutation($t: ID!) { createDataset(input: { teamId: $t, name: "d", classNames: ["a"], trainSamples: 1, validationSamples: 1, spec: { kind: "mnist", classes: [1] } }) { id } }`,
+      { t: f.teamId },
+    );
+    return data.createDataset.id as string;
+  },
+  async model(f: Fixtures) {
+    const data = await gql(
+      f,
+      `mutation($input: CreateModelInput!) { createModel(input: $input) { id } }`,
+      { input: modelInput(f.teamId) },
+    );
+    return data.createModel.id as string;
+  },
+  async experiment(f: Fixtures) {
+    const data = await gql(f, CREATE_EXPERIMENT, { input: experimentInput(f) });
+    return data.createExperiment.id as string;
+  },
+  async run(f: Fixtures, external = true) {
+    const data = await gql(
+      f,
+      `mutation($e: ID!, $x: Boolean!) { createRun(input: { experimentId: $e, frozenLayers: 0, learningRate: 0.01, external: $x }) { id } }`,
+      { e: f.experimentId, x: external },
+    );
+    return data.createRun.id as string;
+  },
+  async user(f: Fixtures) {
+    const email = `extra-${unique()}@example.test`;
+    const data = await new ApiClient(f.url).gql(SIGN_UP, {
+      input: { email, password: 'extra user password', name: 'Extra' },
+    });
+    return { id: data.signUp.id as string, email };
+  },
+  /** A user who is a VIEWER of team A. */
+  async teamViewer(f: Fixtures) {
+    const user = await fresh.user(f);
+    await gql(
+      f,
+      `mutation($t: ID!, $e: String!) { addTeamMember(input: { teamId: $t, email: $e, role: VIEWER }) { id } }`,
+      { t: f.teamId, e: user.email },
+    );
+    return user;
+  },
+  /** A team where the principals hold the same roles as in team A. */
+  async team(f: Fixtures) {
+    const data = await gql(f, `mutation { createTeam(input: { name: "scratch" }) { id } }`);
+    const teamId = data.createTeam.id as string;
+    const roles = await gql(
+      f,
+      `query($t: ID!) { team(id: $t) { members(first: 100) { nodes { role user { email } } } } }`,
+      { t: f.teamId },
+    );
+    for (const member of roles.team.members.nodes as { role: string; user: { email: string } }[])
+      if (member.role !== 'OWNER')
+        await gql(
+          f,
+          `mutation($t: ID!, $e: String!, $r: TeamRole!) { addTeamMember(input: { teamId: $t, email: $e, role: $r }) { id } }`,
+          { t: teamId, e: member.user.email, r: member.role },
+        );
+    return teamId;
+  },
+  async token(f: Fixtures) {
+    const data = await gql(
+      f,
+      `mutation($t: ID!) { createApiToken(input: { name: "to revoke", teamId: $t }) { apiToken { id } } }`,
+      { t: f.teamId },
+    );
+    return data.createApiToken.apiToken.id as string;
+  },
+};
+
+function modelInput(teamId: string): Loose {
+  return {
+    teamId,
+    name: `m ${unique()}`,
+    kind: 'SOURCE',
+    architecture: 'small-cnn',
+    inputShape: [28, 28, 1],
+    layers: SMALL_CNN_LAYERS,
+    totalParams: 56389,
+    trainableParams: 56389,
+  };
+}
+
+function experimentInput(f: Fixtures): Loose {
+  return {
+    projectId: f.projectId,
+    sourceModelId: f.modelId,
+    targetDatasetId: f.datasetId,
+    sweep: { frozenLayers: [0], learningRates: [0.01], seeds: [1], epochs: 1 },
+  };
+}
+
+/** A worker's own run for calls that end it; any principal but the worker gets the held one. */
+async function runFor(f: Fixtures, who: Principal): Promise<ClaimedRun> {
+  if (who !== 'worker') return f.held;
+  const run = await claimWith(f.clients.worker);
+  if (!run) throw new Error('no queued run left for the worker');
+  return run;
+}
+
+function completion(run: ClaimedRun): Loose {
+  return {
+    runId: run.runId,
+    leaseToken: run.leaseToken,
+    summary: { bestValAccuracy: 0.5, lastValAccuracy: 0.5, bestEpoch: 1, wallSeconds: 1 },
+    model: {
+      name: run.targetModelName,
+      kind: run.kind === 'PRETRAIN' ? 'SOURCE' : 'TARGET',
+      architecture: 'small-cnn',
+      inputShape: [28, 28, 1],
+      layers: SMALL_CNN_LAYERS,
+      totalParams: 100,
+      trainableParams: 60,
+      parentModelId: run.sourceModel?.id ?? null,
+      surgery:
+        run.kind === 'PRETRAIN'
+          ? null
+          : {
+              cutLayer: 'dense1',
+              headUnits: 5,
+              frozenLayers: run.hyperparameters.frozenLayers,
+              frozenLayerNames: ['conv1'],
+              learningRate: run.hyperparameters.learningRate,
+              initialization: 'PRETRAINED',
+            },
+      artifactIds: [],
+    },
+  };
+}
+
+let step = 0;
+
+/**
+ * Every root field of the schema with what each principal gets. A new operation without a row
+ * fails the matrix test; so does a row for an operation the schema no longer has.
+ */
+export const MATRIX: MatrixRow[] = [
+  // ---- accounts
+  {
+    operation: 'signUp',
+    expected: everyone,
+    build: async () =>
+      q(SIGN_UP, {
+        input: { email: `new-${unique()}@example.test`, password: 'a long password', name: 'N' },
+      }),
+  },
+  {
+    operation: 'logIn',
+    expected: { ...everyone, outsider: 'ok' },
+    build: async (f, who) => {
+      const account = f.accounts[who] ?? f.accounts.owner!;
+      return q(`mutation($input: LogInInput!) { logIn(input: $input) { id } }`, {
+        input: account,
+      });
+    },
+  },
+  {
+    operation: 'logOut',
+    expected: everyone,
+    // A session of its own, so the principal's session survives.
+    build: async (f, who) => {
+      const account = f.accounts[who];
+      const client = new ApiClient(f.url);
+      client.token = f.clients[who].token;
+      if (account)
+        await client.gql(`mutation($input: LogInInput!) { logIn(input: $input) { id } }`, {
+          input: account,
+        });
+      return { query: `mutation { logOut }`, client };
+    },
+  },
+  { operation: 'me', expected: anyUser, build: async () => q(`{ me { id } }`) },
+  // ---- teams and members
+  { operation: 'teams', expected: anyUser, build: async () => q(`{ teams { nodes { id } } }`) },
+  {
+    operation: 'createTeam',
+    expected: anyUser,
+    build: async () => q(`mutation { createTeam(input: { name: "made by a cell" }) { id } }`),
+  },
+  {
+    operation: 'team',
+    expected: team('viewer'),
+    build: async (f) => q(`query($id: ID!) { team(id: $id) { id name } }`, { id: f.teamId }),
+  },
+  {
+    operation: 'updateTeam',
+    expected: team('admin'),
+    build: async (f) =>
+      q(`mutation($id: ID!) { updateTeam(input: { id: $id, name: "team A" }) { id } }`, {
+        id: f.teamId,
+      }),
+  },
+  {
+    operation: 'deleteTeam',
+    expected: team('owner'),
+    build: async (f) =>
+      q(`mutation($id: ID!) { deleteTeam(id: $id) }`, { id: await fresh.team(f) }),
+  },
+  {
+    operation: 'addTeamMember',
+    expected: team('admin'),
+    build: async (f) =>
+      q(
+        `mutation($t: ID!, $e: String!) { addTeamMember(input: { teamId: $t, email: $e, role: VIEWER }) { id } }`,
+        { t: f.teamId, e: (await fresh.user(f)).email },
+      ),
+  },
+  {
+    operation: 'updateTeamMember',
+    expected: team('admin'),
+    build: async (f) =>
+      q(
+        `mutation($t: ID!, $u: ID!) { updateTeamMember(input: { teamId: $t, userId: $u, role: MEMBER }) { id } }`,
+        { t: f.teamId, u: (await fresh.teamViewer(f)).id },
+      ),
+  },
+  {
+    operation: 'removeTeamMember',
+    expected: team('admin'),
+    build: async (f) =>
+      q(`mutation($t: ID!, $u: ID!) { removeTeamMember(teamId: $t, userId: $u) }`, {
+        t: f.teamId,
+        u: (await fresh.teamViewer(f)).id,
+      }),
+  },
+  // ---- tokens
+  {
+    operation: 'apiTokens',
+    expected: anyUser,
+    build: async () => q(`{ apiTokens { nodes { id } } }`),
+  },
+  {
+    operation: 'teamApiTokens',
+    expected: team('admin'),
+    build: async (f) =>
+      q(`query($t: ID!) { teamApiTokens(teamId: $t) { nodes { id } } }`, { t: f.teamId }),
+  },
+  {
+    operation: 'createApiToken',
+    expected: team('viewer'),
+    build: async (f) =>
+      q(`mutation($t: ID!) { createApiToken(input: { name: "cell", teamId: $t }) { token } }`, {
+        t: f.teamId,
+      }),
+  },
+  {
+    operation: 'revokeApiToken',
+    expected: team('admin'),
+    build: async (f) =>
+      q(`mutation($id: ID!) { revokeApiToken(id: $id) { id } }`, { id: await fresh.token(f) }),
+  },
+  // ---- projects
+  {
+    operation: 'projects',
+    expected: team('viewer'),
+    build: async (f) =>
+      q(`query($t: ID!) { projects(teamId: $t) { nodes { id } } }`, { t: f.teamId }),
+  },
+  {
+    operation: 'project',
+    expected: team('viewer'),
+    build: async (f) => q(`query($id: ID!) { project(id: $id) { id } }`, { id: f.projectId }),
+  },
+  {
+    operation: 'createProject',
+    expected: team('member'),
+    build: async (f) =>
+      q(`mutation($t: ID!) { createProject(input: { teamId: $t, name: "cell" }) { id } }`, {
+        t: f.teamId,
+      }),
+  },
+  {
+    operation: 'updateProject',
+    expected: team('member'),
+    build: async (f) =>
+      q(`mutation($id: ID!) { updateProject(input: { id: $id, description: "cell" }) { id } }`, {
+        id: f.projectId,
+      }),
+  },
+  {
+    operation: 'deleteProject',
+    expected: team('admin'),
+    build: async (f) =>
+      q(`mutation($id: ID!) { deleteProject(id: $id) }`, { id: await fresh.project(f) }),
+  },
+  // ---- datasets
+  {
+    operation: 'datasets',
+    expected: team('viewer'),
+    build: async (f) =>
+      q(`query($t: ID!) { datasets(teamId: $t) { nodes { id } } }`, { t: f.teamId }),
+  },
+  {
+    operation: 'dataset',
+    expected: team('viewer'),
+    build: async (f) => q(`query($id: ID!) { dataset(id: $id) { id } }`, { id: f.datasetId }),
+  },
+  {
+    operation: 'createDataset',
+    expected: team('member'),
+    build: async (f) =>
+      q(
+        `mutation($t: ID!) { createDataset(input: { teamId: $t, name: "cell", classNames: ["a"], trainSamples: 1, validationSamples: 1, spec: { kind: "mnist", classes: [1] } }) { id } }`,
+        { t: f.teamId },
+      ),
+  },
+  {
+    operation: 'updateDataset',
+    expected: team('member'),
+    build: async (f) =>
+      q(`mutation($id: ID!) { updateDataset(input: { id: $id, name: "MNIST 5–9" }) { id } }`, {
+        id: f.datasetId,
+      }),
+  },
+  {
+    operation: 'deleteDataset',
+    expected: team('member'),
+    build: async (f) =>
+      q(`mutation($id: ID!) { deleteDataset(id: $id) }`, { id: await fresh.dataset(f) }),
+  },
+  // ---- models
+  {
+    operation: 'models',
+    expected: team('viewer'),
+    build: async (f) =>
+      q(`query($t: ID!) { models(teamId: $t) { nodes { id } } }`, { t: f.teamId }),
+  },
+  {
+    operation: 'model',
+    expected: team('viewer'),
+    build: async (f) => q(`query($id: ID!) { model(id: $id) { id } }`, { id: f.modelId }),
+  },
+  {
+    operation: 'createModel',
+    expected: team('member'),
+    build: async (f) =>
+      q(`mutation($input: CreateModelInput!) { createModel(input: $input) { id } }`, {
+        input: modelInput(f.teamId),
+      }),
+  },
+  {
+    operation: 'updateModel',
+    expected: team('member'),
+    build: async (f) =>
+      q(`mutation($id: ID!) { updateModel(input: { id: $id, name: "small-cnn" }) { id } }`, {
+        id: f.modelId,
+      }),
+  },
+  {
+    operation: 'deleteModel',
+    expected: team('member'),
+    build: async (f) =>
+      q(`mutation($id: ID!) { deleteModel(id: $id) }`, { id: await fresh.model(f) }),
+  },
+  {
+    operation: 'pretrainModel',
+    expected: team('member'),
+    build: async (f) =>
+      q(
+        `mutation($t: ID!, $d: ID!) { pretrainModel(input: { teamId: $t, name: "cell", architecture: "small-cnn", datasetId: $d, epochs: 1 }) { id } }`,
+        { t: f.teamId, d: f.datasetId },
+      ),
+  },
+  // ---- experiments
+  {
+    operation: 'experiments',
+    expected: team('viewer'),
+    build: async (f) =>
+      q(`query($p: ID!) { experiments(projectId: $p) { nodes { id } } }`, { p: f.projectId }),
+  },
+  {
+    operation: 'experiment',
+    expected: team('viewer'),
+    build: async (f) => q(`query($id: ID!) { experiment(id: $id) { id } }`, { id: f.experimentId }),
+  },
+  {
+    operation: 'createExperiment',
+    expected: team('member'),
+    build: async (f) => q(CREATE_EXPERIMENT, { input: experimentInput(f) }),
+  },
+  {
+    operation: 'updateExperiment',
+    expected: team('member'),
+    build: async (f) =>
+      q(`mutation($id: ID!) { updateExperiment(input: { id: $id, name: "cell" }) { id } }`, {
+        id: f.experimentId,
+      }),
+  },
+  {
+    operation: 'deleteExperiment',
+    expected: team('member'),
+    build: async (f) =>
+      q(`mutation($id: ID!) { deleteExperiment(id: $id) }`, { id: await fresh.experiment(f) }),
+  },
+  {
+    operation: 'startExperiment',
+    expected: team('member'),
+    build: async (f) =>
+      q(`mutation($id: ID!) { startExperiment(id: $id) { id } }`, { id: f.experimentId }),
+  },
+  // ---- runs and metrics
+  {
+    operation: 'runs',
+    expected: team('viewer'),
+    build: async (f) =>
+      q(`query($e: ID!) { runs(experimentId: $e) { nodes { id } } }`, { e: f.experimentId }),
+  },
+  {
+    operation: 'run',
+    expected: team('viewer'),
+    build: async (f) => q(`query($id: ID!) { run(id: $id) { id } }`, { id: f.runId }),
+  },
+  {
+    operation: 'createRun',
+    expected: team('member'),
+    build: async (f) =>
+      q(
+        `mutation($e: ID!) { createRun(input: { experimentId: $e, frozenLayers: 0, learningRate: 0.1 }) { id } }`,
+        { e: f.experimentId },
+      ),
+  },
+  {
+    operation: 'updateRun',
+    expected: team('member'),
+    build: async (f) =>
+      q(`mutation($id: ID!) { updateRun(input: { id: $id, wallSeconds: 1 }) { id } }`, {
+        id: f.runId,
+      }),
+  },
+  {
+    operation: 'deleteRun',
+    expected: team('member'),
+    build: async (f) => q(`mutation($id: ID!) { deleteRun(id: $id) }`, { id: await fresh.run(f) }),
+  },
+  {
+    operation: 'cancelRun',
+    expected: team('member'),
+    build: async (f) =>
+      q(`mutation($id: ID!) { cancelRun(id: $id) { id } }`, { id: await fresh.run(f) }),
+  },
+  {
+    operation: 'retryRun',
+    expected: team('member'),
+    build: async (f) => {
+      const id = await fresh.run(f, false);
+      await gql(f, `mutation($id: ID!) { cancelRun(id: $id) { id } }`, { id });
+      return q(`mutation($id: ID!) { retryRun(id: $id) { id } }`, { id });
+    },
+  },
+  {
+    operation: 'metrics',
+    expected: team('viewer'),
+    build: async (f) =>
+      q(`query($r: ID!) { metrics(runIds: [$r], keys: ["loss"], maxPoints: 50) { key } }`, {
+        r: f.runId,
+      }),
+  },
+  {
+    operation: 'logMetrics',
+    // Members log to any run of the team; the worker to the run it holds.
+    expected: team('member', { worker: 'ok' }),
+    build: async (f, who) =>
+      q(LOG_METRICS, {
+        runId: who === 'worker' ? f.held.runId : f.runId,
+        points: [{ key: 'loss', step: step++, value: 0.5 }],
+      }),
+  },
+  {
+    operation: 'createArtifact',
+    expected: team('member', { worker: 'ok' }),
+    build: async (f, who) =>
+      q(`mutation($input: CreateArtifactInput!) { createArtifact(input: $input) { id } }`, {
+        input: {
+          runId: who === 'worker' ? f.held.runId : f.runId,
+          leaseToken: who === 'worker' ? f.held.leaseToken : undefined,
+          kind: 'log',
+          fileName: 'cell.log',
+          byteSize: 1,
+          sha256: '0'.repeat(64),
+        },
+      }),
+  },
+  // ---- the worker protocol
+  {
+    operation: 'claimRun',
+    expected: workerOnly,
+    build: async () =>
+      q(`mutation($input: ClaimRunInput!) { claimRun(input: $input) { runId } }`, {
+        input: { workerId: `cell:${unique()}`, capabilities: CAPABILITIES },
+      }),
+  },
+  {
+    operation: 'heartbeatRun',
+    expected: workerOnly,
+    build: async (f) =>
+      q(HEARTBEAT_RUN, { input: { runId: f.held.runId, leaseToken: f.held.leaseToken } }),
+  },
+  {
+    operation: 'recordCheckpoint',
+    expected: workerOnly,
+    build: async (f) =>
+      q(RECORD_CHECKPOINT, {
+        input: {
+          runId: f.held.runId,
+          leaseToken: f.held.leaseToken,
+          epoch: 1,
+          globalStep: 1,
+          artifactIds: [],
+        },
+      }),
+  },
+  {
+    operation: 'completeRun',
+    expected: workerOnly,
+    build: async (f, who) => q(COMPLETE_RUN, { input: completion(await runFor(f, who)) }),
+  },
+  {
+    operation: 'failRun',
+    expected: workerOnly,
+    build: async (f, who) => {
+      const run = await runFor(f, who);
+      return q(FAIL_RUN, {
+        input: { runId: run.runId, leaseToken: run.leaseToken, error: 'cell' },
+      });
+    },
+  },
+  {
+    operation: 'releaseRun',
+    expected: workerOnly,
+    build: async (f, who) => {
+      const run = await runFor(f, who);
+      return q(RELEASE_RUN, {
+        input: { runId: run.runId, leaseToken: run.leaseToken, reason: 'cell' },
+      });
+    },
+  },
+  // ---- subscriptions (graphql-ws; a refused socket is closed with 4403)
+  {
+    operation: 'runUpdated',
+    expected: team('viewer', { revoked: 'FORBIDDEN', anonymous: 'UNAUTHENTICATED' }),
+    build: async (f) => q(RUN_UPDATED, { experimentId: f.experimentId }),
+    trigger: (f) =>
+      gql(
+        f,
+        `mutation($id: ID!) { updateRun(input: { id: $id, wallSeconds: ${step++} }) { id } }`,
+        {
+          id: f.runId,
+        },
+      ),
+  },
+  {
+    operation: 'metricsAppended',
+    expected: team('viewer', { revoked: 'FORBIDDEN', anonymous: 'UNAUTHENTICATED' }),
+    build: async (f) => q(METRICS_APPENDED, { runId: f.runId }),
+    trigger: (f) =>
+      gql(f, LOG_METRICS, { runId: f.runId, points: [{ key: 'loss', step: step++, value: 1 }] }),
+  },
+];
