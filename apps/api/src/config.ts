@@ -27,6 +27,35 @@ export interface Config {
   demoPassword: string | undefined;
   /** Web app address printed at start-up (WEB_URL). */
   webUrl: string;
+  /**
+   * Which proxies to believe about the client address (TRUST_PROXY): false (default: the socket's
+   * peer is the client), true (any), a hop count, or a comma-separated list of addresses/CIDRs.
+   */
+  trustProxy: boolean | number | string[];
+  /** Failed log-ins per account (email) in a window before RATE_LIMITED. */
+  loginMaxFailuresPerAccount: number;
+  /** Failed log-ins per client address in a window before RATE_LIMITED. */
+  loginMaxFailuresPerAddress: number;
+  loginFailureWindowSeconds: number;
+}
+
+function trustProxy(raw: string | undefined): boolean | number | string[] {
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  const entries = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const entry of entries)
+    if (
+      !/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(entry) &&
+      !/^(loopback|linklocal|uniquelocal)$/.test(entry)
+    )
+      throw new ConfigError(
+        `TRUST_PROXY must be true, false, a hop count or addresses/CIDRs, got "${entry}"`,
+      );
+  return entries;
 }
 
 export class ConfigError extends Error {
@@ -86,5 +115,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoEmail,
     demoPassword,
     webUrl: (env.WEB_URL || 'http://localhost:3000').replace(/\/$/, ''),
+    trustProxy: trustProxy(env.TRUST_PROXY),
+    loginMaxFailuresPerAccount: integer(env, 'LOGIN_MAX_FAILURES_PER_ACCOUNT', 10, 1, 1_000_000),
+    loginMaxFailuresPerAddress: integer(env, 'LOGIN_MAX_FAILURES_PER_ADDRESS', 100, 1, 1_000_000),
+    loginFailureWindowSeconds: integer(env, 'LOGIN_FAILURE_WINDOW_SECONDS', 300, 1, 86_400),
   };
 }

@@ -65,7 +65,7 @@ export async function createServer(
     // One line per request from our onResponse hook instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: false,
+    trustProxy: config.trustProxy,
   }) as unknown as FastifyInstance;
   // Only JSON bodies: a form or text/plain POST (what a cross-site page can send without a
   // preflight) never reaches GraphQL.

@@ -5,6 +5,7 @@ import type { Config } from '../../config.js';
 import type { GraphQLContext, Viewer } from '../../graphql/context.js';
 import { AppError, conflict, unauthenticated } from '../../graphql/errors.js';
 import { newSecret, sha256Hex } from '../../common/secrets.js';
+import { FailureCounter } from './login-limiter.js';
 import { Session } from './session.entity.js';
 import { User } from './user.entity.js';
 import type { LogInInput, SignUpInput } from './auth.inputs.js';
@@ -12,8 +13,6 @@ import type { LogInInput, SignUpInput } from './auth.inputs.js';
 export const SESSION_COOKIE = 'finetrack_session';
 export const TOKEN_PREFIX = 'ft_';
 const INVALID_CREDENTIALS = 'invalid email or password';
-const MAX_FAILURES = 10;
-const FAILURE_WINDOW_MS = 5 * 60_000;
 /** How long a token or session lookup is trusted before asking PostgreSQL again. */
 const CREDENTIAL_CACHE_MS = 10_000;
 const MAX_CACHED_CREDENTIALS = 10_000;
@@ -29,16 +28,27 @@ const invalidToken = () =>
   new AppError(ErrorCode.Unauthenticated, 'the API token is invalid, expired or revoked');
 
 export class AuthService {
-  /** Verified against when the email is unknown, so both failures cost the same time. */
-  private dummyHash: Promise<string> | undefined;
-  private readonly failures = new Map<string, { count: number; since: number }>();
+  /**
+   * Verified against when the email is unknown, so both failures cost the same time. Made with
+   * the same parameters as real hashes, at start-up so the first unknown email is not slower.
+   */
+  private readonly dummyHash: Promise<string>;
+  /** Failed log-ins per email (known or not, so the answer reveals nothing) and per address. */
+  private readonly accountFailures: FailureCounter;
+  private readonly addressFailures: FailureCounter;
   private readonly credentials = new Map<string, CachedCredential>();
   private readonly touched = new Map<string, number>();
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly config: Config,
-  ) {}
+  ) {
+    this.dummyHash = hash(newSecret(''));
+    this.dummyHash.catch(() => undefined);
+    const windowMs = config.loginFailureWindowSeconds * 1000;
+    this.accountFailures = new FailureCounter(config.loginMaxFailuresPerAccount, windowMs);
+    this.addressFailures = new FailureCounter(config.loginMaxFailuresPerAddress, windowMs);
+  }
 
   async signUp(context: GraphQLContext, input: SignUpInput): Promise<User> {
     const email = input.email.trim();
@@ -59,19 +69,25 @@ export class AuthService {
 
   async logIn(context: GraphQLContext, input: LogInInput): Promise<User> {
     const email = input.email.trim().toLowerCase();
-    this.checkRateLimit(email);
+    // request.ip: the socket's peer, or what a trusted proxy says (TRUST_PROXY).
+    const address = context.request?.ip ?? 'unknown';
+    if (this.accountFailures.blocked(email) || this.addressFailures.blocked(address))
+      throw new AppError(
+        ErrorCode.RateLimited,
+        'too many failed log-ins; try again in a few minutes',
+      );
     const user = await this.dataSource
       .getRepository(User)
       .createQueryBuilder('user')
       .where('lower(user.email) = :email', { email })
       .getOne();
-    this.dummyHash ??= hash('not-a-password-anyone-uses');
     const ok = await verify(user?.passwordHash ?? (await this.dummyHash), input.password);
     if (!user || !ok) {
-      this.recordFailure(email);
+      this.accountFailures.fail(email);
+      this.addressFailures.fail(address);
       throw new AppError(ErrorCode.Unauthenticated, INVALID_CREDENTIALS);
     }
-    this.failures.delete(email);
+    this.accountFailures.clear(email);
     await this.startSession(context, user.id);
     return user;
   }
@@ -203,22 +219,5 @@ export class AuthService {
     });
     context.viewer = { userId, via: 'cookie', tokenTeamId: null };
     context.roles.clear();
-  }
-
-  private checkRateLimit(email: string): void {
-    const entry = this.failures.get(email);
-    if (!entry) return;
-    if (Date.now() - entry.since > FAILURE_WINDOW_MS) this.failures.delete(email);
-    else if (entry.count >= MAX_FAILURES)
-      throw new AppError(
-        ErrorCode.RateLimited,
-        'too many failed log-ins; try again in a few minutes',
-      );
-  }
-
-  private recordFailure(email: string): void {
-    const entry = this.failures.get(email) ?? { count: 0, since: Date.now() };
-    entry.count += 1;
-    this.failures.set(email, entry);
   }
 }

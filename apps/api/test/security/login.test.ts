@@ -1,0 +1,166 @@
+import { performance } from 'node:perf_hooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../harness.js';
+import { aUser } from '../factories/builders.js';
+import { ApiClient } from '../factories/client.js';
+
+const LOG_IN = `mutation($input: LogInInput!) { logIn(input: $input) { id } }`;
+
+async function logIn(url: string, email: string, password: string, forwardedFor?: string) {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}),
+    },
+    body: JSON.stringify({ query: LOG_IN, variables: { input: { email, password } } }),
+  });
+  const body = (await response.json()) as {
+    data?: unknown;
+    errors?: { message: string; extensions?: { code?: string } }[];
+  };
+  return {
+    status: response.status,
+    body,
+    code: body.errors?.[0]?.extensions?.code ?? 'ok',
+    setCookie: response.headers.getSetCookie(),
+  };
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+describe('log-in limits per account', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ loginMaxFailuresPerAccount: 3, loginMaxFailuresPerAddress: 1000 });
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('answer an unknown email exactly like a wrong password, and limit both alike', async () => {
+    const known = await aUser(t.url);
+    const answers = { known: [] as string[], unknown: [] as string[] };
+    for (let i = 0; i < 4; i++) {
+      const wrong = await logIn(t.url, known.user.email, 'wrong password');
+      const unknown = await logIn(t.url, 'nobody@example.test', 'wrong password');
+      expect(unknown.body).toEqual(wrong.body);
+      expect(unknown.status).toBe(wrong.status);
+      expect(wrong.setCookie).toEqual([]);
+      expect(unknown.setCookie).toEqual([]);
+      answers.known.push(wrong.code);
+      answers.unknown.push(unknown.code);
+    }
+    const expected = ['UNAUTHENTICATED', 'UNAUTHENTICATED', 'UNAUTHENTICATED', 'RATE_LIMITED'];
+    expect(answers).toEqual({ known: expected, unknown: expected });
+    // Locked even with the right password (a guesser learns nothing from the answer).
+    expect((await logIn(t.url, known.user.email, known.password)).code).toBe('RATE_LIMITED');
+    // Other accounts from the same address are unaffected.
+    const other = await aUser(t.url);
+    expect((await logIn(t.url, other.user.email, other.password)).code).toBe('ok');
+  });
+
+  it('counts emails case-insensitively', async () => {
+    const user = await aUser(t.url);
+    for (const email of [user.user.email, user.user.email.toUpperCase(), ` ${user.user.email}`])
+      expect((await logIn(t.url, email, 'wrong password')).code).toBe('UNAUTHENTICATED');
+    expect((await logIn(t.url, user.user.email.toUpperCase(), user.password)).code).toBe(
+      'RATE_LIMITED',
+    );
+  });
+});
+
+describe('log-in limits per address', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ loginMaxFailuresPerAccount: 1000, loginMaxFailuresPerAddress: 5 });
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('block an address spraying many accounts; X-Forwarded-For is ignored without TRUST_PROXY', async () => {
+    const victim = await aUser(t.url);
+    const codes: string[] = [];
+    for (let i = 0; i < 5; i++)
+      codes.push((await logIn(t.url, `spray-${i}@example.test`, 'password1', `10.0.0.${i}`)).code);
+    expect(codes).toEqual(Array(5).fill('UNAUTHENTICATED'));
+    const blocked = await logIn(t.url, victim.user.email, victim.password, '10.9.9.9');
+    expect(blocked.code).toBe('RATE_LIMITED');
+    expect(blocked.setCookie).toEqual([]);
+    // Sessions already open are not touched by the limit.
+    expect((await victim.client.request('{ me { id } }')).data).toEqual({
+      me: { id: victim.user.id },
+    });
+  });
+});
+
+describe('log-in limits behind a trusted proxy (TRUST_PROXY=true)', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({
+      trustProxy: true,
+      loginMaxFailuresPerAccount: 1000,
+      loginMaxFailuresPerAddress: 3,
+    });
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('count each forwarded client address on its own', async () => {
+    const user = await aUser(t.url);
+    for (let i = 0; i < 3; i++)
+      expect((await logIn(t.url, `x${i}@example.test`, 'password1', '203.0.113.7')).code).toBe(
+        'UNAUTHENTICATED',
+      );
+    expect((await logIn(t.url, user.user.email, user.password, '203.0.113.7')).code).toBe(
+      'RATE_LIMITED',
+    );
+    expect((await logIn(t.url, user.user.email, user.password, '198.51.100.4')).code).toBe('ok');
+  });
+});
+
+describe('log-in timing', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({
+      loginMaxFailuresPerAccount: 1000,
+      loginMaxFailuresPerAddress: 1000,
+    });
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('an unknown email and a wrong password take the same time (medians within 2×)', async () => {
+    const known = await aUser(t.url);
+    const client = new ApiClient(t.url);
+    const timed = async (email: string) => {
+      const started = performance.now();
+      const code = await client.code(LOG_IN, { input: { email, password: 'not the password' } });
+      expect(code).toBe('UNAUTHENTICATED');
+      return performance.now() - started;
+    };
+    for (let i = 0; i < 3; i++) await timed(known.user.email); // warm-up
+    const samples = { unknown: [] as number[], wrong: [] as number[] };
+    // Interleaved, so load on the machine falls on both alike.
+    for (let i = 0; i < 25; i++) {
+      samples.wrong.push(await timed(known.user.email));
+      samples.unknown.push(await timed(`ghost-${i}@example.test`));
+    }
+    const medians = { unknown: median(samples.unknown), wrong: median(samples.wrong) };
+    console.log(
+      `log-in timing medians (25 each): unknown email ${medians.unknown.toFixed(1)} ms, wrong password ${medians.wrong.toFixed(1)} ms`,
+    );
+    // Without the dummy verification an unknown email answers ~10× faster than a wrong password
+    // (no argon2 at all); 2× leaves room for any load this machine sees.
+    const ratio = medians.unknown / medians.wrong;
+    expect(ratio).toBeGreaterThan(0.5);
+    expect(ratio).toBeLessThan(2);
+  });
+});
