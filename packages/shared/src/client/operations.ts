@@ -1,0 +1,161 @@
+// The operations the Node client, the `finetrack` command and scripts use. `npm run codegen`
+// types each one from apps/api/schema.graphql into src/gql (generated, not in git).
+import { graphql } from '../gql/index.js';
+
+export const MeDocument = graphql(`
+  query Me {
+    me {
+      id
+      email
+      name
+      teams {
+        id
+        name
+        role
+      }
+    }
+  }
+`);
+
+export const ProjectsDocument = graphql(`
+  query Projects($teamId: ID!, $first: Int, $after: String) {
+    projects(teamId: $teamId, first: $first, after: $after) {
+      nodes {
+        id
+        name
+        description
+        teamId
+        createdAt
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`);
+
+export const ExperimentsDocument = graphql(`
+  query Experiments($projectId: ID!, $first: Int, $after: String) {
+    experiments(projectId: $projectId, first: $first, after: $after) {
+      nodes {
+        id
+        name
+        status
+        projectId
+        sourceModelId
+        targetDatasetId
+        createdAt
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`);
+
+export const ExperimentGridDocument = graphql(`
+  query ExperimentGrid($id: ID!, $metric: String!, $summary: GridSummary!) {
+    experiment(id: $id) {
+      id
+      name
+      grid(metric: $metric, summary: $summary) {
+        metric
+        summary
+        lowerIsBetter
+        cells {
+          frozenLayers
+          learningRate
+          runCount
+          totalRuns
+          mean
+          std
+          best
+          gainOverScratch
+        }
+        scratch {
+          runCount
+          totalRuns
+          mean
+          std
+          best
+        }
+      }
+    }
+  }
+`);
+
+export const RunFieldsFragment = graphql(`
+  fragment RunFields on Run {
+    id
+    experimentId
+    status
+    external
+    initialization
+    frozenLayers
+    learningRate
+    optimizer
+    epochs
+    batchSize
+    seed
+    bestValAccuracy
+    lastValAccuracy
+    bestValLoss
+    lastValLoss
+    bestEpoch
+    wallSeconds
+    samplesPerSecond
+    errorMessage
+    createdAt
+    startedAt
+    finishedAt
+  }
+`);
+
+export const RunsDocument = graphql(`
+  query Runs($experimentId: ID!, $first: Int, $after: String) {
+    runs(experimentId: $experimentId, first: $first, after: $after) {
+      nodes {
+        ...RunFields
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`);
+
+export const RunDocument = graphql(`
+  query Run($id: ID!) {
+    run(id: $id) {
+      ...RunFields
+    }
+  }
+`);
+
+export const CreateRunDocument = graphql(`
+  mutation CreateRun($input: CreateRunInput!) {
+    createRun(input: $input) {
+      ...RunFields
+    }
+  }
+`);
+
+export const UpdateRunDocument = graphql(`
+  mutation UpdateRun($input: UpdateRunInput!) {
+    updateRun(input: $input) {
+      ...RunFields
+    }
+  }
+`);
+
+export const LogMetricsDocument = graphql(`
+  mutation LogMetrics($runId: ID!, $points: [MetricPointInput!]!) {
+    logMetrics(runId: $runId, points: $points) {
+      runId
+      written
+    }
+  }
+`);
