@@ -1,0 +1,58 @@
+import { ErrorCode } from '../error-codes.js';
+import { ApiError } from '../client/api-error.js';
+import { MetricInputError } from '../client/metric-lines.js';
+
+/** What `finetrack` exits with; scripts may branch on these. */
+export const ExitCode = {
+  Ok: 0,
+  /** The API refused or failed the operation, or could not be reached after retries. */
+  Failure: 1,
+  /** Bad options or input (malformed file, non-numeric value, BAD_USER_INPUT): nothing was sent. */
+  Usage: 2,
+  /** No token, or the token is invalid, expired or revoked, or lacks the right (FORBIDDEN). */
+  Auth: 3,
+  /** The project, experiment or run does not exist or is not yours to see. */
+  NotFound: 4,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** A failure the CLI explains itself, with the exit code it ends with. */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode,
+  ) {
+    super(message);
+  }
+}
+
+export const usageError = (message: string) => new CliError(message, ExitCode.Usage);
+
+/** The exit code and the one message (for stderr) of any failure. */
+export function describeFailure(error: unknown): { exitCode: ExitCode; message: string } {
+  if (error instanceof CliError) return { exitCode: error.exitCode, message: error.message };
+  if (error instanceof MetricInputError)
+    return { exitCode: ExitCode.Usage, message: `nothing was logged:\n${error.message}` };
+  if (error instanceof ApiError) {
+    const message = `${error.message} (${error.code})`;
+    switch (error.code) {
+      case ErrorCode.Unauthenticated:
+        return {
+          exitCode: ExitCode.Auth,
+          message: `${message}\nlog in again: finetrack login --api URL --token T`,
+        };
+      case ErrorCode.Forbidden:
+        return { exitCode: ExitCode.Auth, message };
+      case ErrorCode.NotFound:
+        return { exitCode: ExitCode.NotFound, message };
+      case ErrorCode.BadUserInput:
+        return { exitCode: ExitCode.Usage, message };
+      default:
+        return { exitCode: ExitCode.Failure, message };
+    }
+  }
+  const text = error instanceof Error ? error.message : String(error);
+  return { exitCode: ExitCode.Failure, message: text };
+}
