@@ -29,9 +29,10 @@ export interface Config {
   webUrl: string;
   /**
    * Which proxies to believe about the client address (TRUST_PROXY): false (default: the socket's
-   * peer is the client), true (any), a hop count, or a comma-separated list of addresses/CIDRs.
+   * peer is the client), true (any peer), or a comma-separated list of proxy addresses/CIDRs.
+   * (Fastify ignores hop counts, so they are not offered.)
    */
-  trustProxy: boolean | number | string[];
+  trustProxy: boolean | string[];
   /** Failed log-ins per account (email) in a window before RATE_LIMITED. */
   loginMaxFailuresPerAccount: number;
   /** Failed log-ins per client address in a window before RATE_LIMITED. */
@@ -39,21 +40,20 @@ export interface Config {
   loginFailureWindowSeconds: number;
 }
 
-function trustProxy(raw: string | undefined): boolean | number | string[] {
+/** An IPv4 address (four parts) or an IPv6 one (has a colon), with an optional /prefix. */
+const ADDRESS_OR_CIDR = /^((\d{1,3}\.){3}\d{1,3}|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*)(\/\d{1,3})?$/;
+
+function trustProxy(raw: string | undefined): boolean | string[] {
   if (raw === undefined || raw === '' || raw === 'false') return false;
   if (raw === 'true') return true;
-  if (/^\d+$/.test(raw)) return Number(raw);
   const entries = raw
     .split(',')
     .map((entry) => entry.trim())
     .filter(Boolean);
   for (const entry of entries)
-    if (
-      !/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(entry) &&
-      !/^(loopback|linklocal|uniquelocal)$/.test(entry)
-    )
+    if (!ADDRESS_OR_CIDR.test(entry) && !/^(loopback|linklocal|uniquelocal)$/.test(entry))
       throw new ConfigError(
-        `TRUST_PROXY must be true, false, a hop count or addresses/CIDRs, got "${entry}"`,
+        `TRUST_PROXY must be true, false or proxy addresses/CIDRs, got "${entry}"`,
       );
   return entries;
 }
