@@ -28,7 +28,10 @@ export class RunsResolver {
     return context.services.runs.create(context, input);
   }
 
-  @Mutation(() => Run)
+  @Mutation(() => Run, {
+    description:
+      'Status and summary of a run. External runs are never QUEUED; a terminal status fills the summary fields still empty from the run’s logged val_accuracy and val_loss (bestEpoch: the step of the best value) and wallSeconds from startedAt; finishing an external run again keeps its finishedAt.',
+  })
   updateRun(@Arg('input') input: UpdateRunInput, @Ctx() context: GraphQLContext) {
     return context.services.runs.update(context, input);
   }

@@ -216,6 +216,15 @@ export class RunsService {
 
   async update(context: GraphQLContext, input: UpdateRunInput): Promise<Run> {
     await this.access.requireOwned(context, 'runs', input.id, TeamRole.MEMBER, 'run');
+    const repository = this.dataSource.getRepository(Run);
+    const current = input.status ? await repository.findOneBy({ id: input.id }) : null;
+    if (current?.external && input.status === RunStatusEnum.QUEUED)
+      throw badInput(
+        'external runs are never queued: set running, succeeded, failed or cancelled',
+        {
+          field: 'status',
+        },
+      );
     const patch: Partial<Run> = {};
     for (const key of SUMMARY_FIELDS) {
       const value = input[key];
@@ -232,16 +241,72 @@ export class RunsService {
     if (input.status) {
       patch.status = input.status;
       if (input.status === RunStatusEnum.RUNNING) patch.startedAt = new Date();
-      if ((TERMINAL_RUN_STATUSES as readonly string[]).includes(input.status))
-        patch.finishedAt = new Date();
+      if (isTerminal(input.status)) patch.finishedAt = new Date();
       if (input.status === RunStatusEnum.QUEUED) {
         patch.queuedAt = new Date();
         patch.finishedAt = null;
       }
     }
-    if (Object.keys(patch).length > 0)
-      await this.dataSource.getRepository(Run).update({ id: input.id }, patch);
+    if (current?.external && input.status) {
+      // Finishing an external run again is a no-op for its timestamps (scripts retry).
+      if (current.status === input.status) {
+        delete patch.startedAt;
+        delete patch.finishedAt;
+      } else if (input.status === RunStatusEnum.RUNNING) patch.finishedAt = null; // resumed
+      if (isTerminal(input.status))
+        Object.assign(patch, await this.derivedSummary(current, patch, input));
+    }
+    if (Object.keys(patch).length > 0) await repository.update({ id: input.id }, patch);
     return this.get(context, input.id);
+  }
+
+  /**
+   * Summary columns an external run left empty, read from the metrics its script logged:
+   * best (max) and last val_accuracy, best (min) and last val_loss, the step of the best
+   * val_accuracy (else of the best val_loss) as bestEpoch, and the seconds since it started.
+   * What the script sent, now or before, is never replaced.
+   */
+  private async derivedSummary(
+    run: Run,
+    patch: Partial<Run>,
+    input: UpdateRunInput,
+  ): Promise<Partial<Run>> {
+    const unset = (key: keyof Run & keyof UpdateRunInput) =>
+      (input[key] === undefined || input[key] === null) &&
+      (run[key] === null || run[key] === undefined);
+    const [row]: {
+      best_accuracy: number | null;
+      last_accuracy: number | null;
+      best_accuracy_step: number | null;
+      best_loss: number | null;
+      last_loss: number | null;
+      best_loss_step: number | null;
+    }[] = await this.dataSource.query(
+      `SELECT (SELECT max(value) FROM metric_points WHERE run_id = $1 AND key = 'val_accuracy') AS best_accuracy,
+              (SELECT value FROM metric_points WHERE run_id = $1 AND key = 'val_accuracy'
+                ORDER BY step DESC LIMIT 1) AS last_accuracy,
+              (SELECT step FROM metric_points WHERE run_id = $1 AND key = 'val_accuracy'
+                ORDER BY value DESC, step LIMIT 1) AS best_accuracy_step,
+              (SELECT min(value) FROM metric_points WHERE run_id = $1 AND key = 'val_loss') AS best_loss,
+              (SELECT value FROM metric_points WHERE run_id = $1 AND key = 'val_loss'
+                ORDER BY step DESC LIMIT 1) AS last_loss,
+              (SELECT step FROM metric_points WHERE run_id = $1 AND key = 'val_loss'
+                ORDER BY value, step LIMIT 1) AS best_loss_step`,
+      [run.id],
+    );
+    const derived: Partial<Run> = {};
+    if (unset('bestValAccuracy') && row.best_accuracy !== null)
+      derived.bestValAccuracy = row.best_accuracy;
+    if (unset('lastValAccuracy') && row.last_accuracy !== null)
+      derived.lastValAccuracy = row.last_accuracy;
+    if (unset('bestValLoss') && row.best_loss !== null) derived.bestValLoss = row.best_loss;
+    if (unset('lastValLoss') && row.last_loss !== null) derived.lastValLoss = row.last_loss;
+    const bestStep = row.best_accuracy_step ?? row.best_loss_step;
+    if (unset('bestEpoch') && bestStep !== null) derived.bestEpoch = bestStep;
+    const finishedAt = patch.finishedAt ?? run.finishedAt;
+    if (unset('wallSeconds') && run.startedAt && finishedAt)
+      derived.wallSeconds = Math.max(0, (finishedAt.getTime() - run.startedAt.getTime()) / 1000);
+    return derived;
   }
 
   async delete(context: GraphQLContext, id: string): Promise<boolean> {
@@ -250,6 +315,9 @@ export class RunsService {
     return true;
   }
 }
+
+const isTerminal = (status: string) =>
+  (TERMINAL_RUN_STATUSES as readonly string[]).includes(status);
 
 function propertyOf(field: RunOrderField): string {
   return field.replace(/_([a-z])/g, (_match, letter: string) => letter.toUpperCase());
