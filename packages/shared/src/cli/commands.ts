@@ -341,7 +341,7 @@ ${FORMAT_HELP}
       (a, b) => a - b,
     );
     const rows: Cell[][] = depths.map((depth) => [
-      depth,
+      String(depth),
       ...rates.map((rate) => {
         const cell = result.cells.find((c) => c.frozenLayers === depth && c.learningRate === rate);
         if (!cell) return '';
