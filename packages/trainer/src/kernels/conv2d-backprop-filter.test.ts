@@ -14,7 +14,11 @@ interface Case {
   padding: 'same' | 'valid';
 }
 
-/** A fixed table of random-looking shapes: strides 1 and 2, both paddings, several channel counts. */
+/**
+ * A fixed table of random-looking shapes: strides 1 and 2, both paddings, several channel counts.
+ * On wasm, stride-1 cases with kH·kW·inChannels ≥ 32 go through the matMul path (the last five),
+ * the others through the forward convolution.
+ */
 const CASES: Case[] = [
   {
     batch: 2,
@@ -104,6 +108,56 @@ const CASES: Case[] = [
     outChannels: 7,
     kernel: [4, 4],
     stride: 2,
+    padding: 'same',
+  },
+  {
+    batch: 3,
+    height: 9,
+    width: 8,
+    inChannels: 4,
+    outChannels: 5,
+    kernel: [3, 3],
+    stride: 1,
+    padding: 'valid',
+  },
+  {
+    batch: 2,
+    height: 7,
+    width: 9,
+    inChannels: 6,
+    outChannels: 3,
+    kernel: [3, 3],
+    stride: 1,
+    padding: 'same',
+  },
+  {
+    batch: 4,
+    height: 6,
+    width: 5,
+    inChannels: 40,
+    outChannels: 2,
+    kernel: [1, 1],
+    stride: 1,
+    padding: 'valid',
+  },
+  {
+    batch: 2,
+    height: 8,
+    width: 6,
+    inChannels: 8,
+    outChannels: 4,
+    kernel: [2, 4],
+    stride: 1,
+    padding: 'same',
+  },
+  {
+    batch: 5,
+    height: 5,
+    width: 7,
+    inChannels: 16,
+    outChannels: 3,
+    kernel: [5, 5],
+    stride: 1,
     padding: 'same',
   },
 ];

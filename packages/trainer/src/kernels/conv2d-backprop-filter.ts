@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Conv2DBackpropFilterAttrs, KernelConfig, TensorInfo } from '@tensorflow/tfjs';
+import type { DataType, KernelBackend } from '@tensorflow/tfjs';
 import { runBackendKernel, type KernelArguments } from './kernel-composition.js';
 
 type Padding = [[number, number], [number, number], [number, number], [number, number]];
@@ -46,6 +47,25 @@ export function conv2dBackpropFilterAsForwardConv(
   const [, outHeight, outWidth] = dy.shape;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
+  if (
+    strideHeight === 1 &&
+    strideWidth === 1 &&
+    kernelHeight * kernelWidth * inChannels >= MATMUL_MIN_ROWS &&
+    isHeapBackend(backend)
+  ) {
+    const viaMatMul = filterGradientAsMatMul(
+      x,
+      dy,
+      attrs.filterShape,
+      top,
+      left,
+      backendName,
+      backend,
+    );
+    if (viaMatMul !== undefined) {
+      return viaMatMul;
+    }
+  }
   // Rows read by output row r: top-padded x rows r, r+s, …, r+(outH−1)s; r runs to kH−1.
   const bottom = Math.max(0, kernelHeight + (outHeight - 1) * strideHeight - height - top);
   const right = Math.max(0, kernelWidth + (outWidth - 1) * strideWidth - width - left);
@@ -106,4 +126,136 @@ export function conv2dBackpropFilterAsForwardConv(
   );
   backend.disposeData(cropped.dataId);
   return gradient;
+}
+
+interface HeapBackend extends KernelBackend {
+  makeOutput(shape: number[], dtype: DataType): TensorInfo;
+  typedArrayFromHeap(tensor: TensorInfo): Float32Array;
+}
+
+function isHeapBackend(backend: KernelBackend): backend is HeapBackend {
+  return 'makeOutput' in backend && 'typedArrayFromHeap' in backend;
+}
+
+/**
+ * Fewest product rows (kH·kW·inChannels) for the matMul path: below it (a first layer on one
+ * channel, 9 rows) the product is too thin to pay for the copies, and the convolution wins
+ * (measured at batch 64, 28×28×1 → 32: 8.1 ms as matMul, 7.4 ms as a convolution).
+ */
+const MATMUL_MIN_ROWS = 32;
+
+/**
+ * Largest patch matrix, in floats (128 MB; small-cnn's second conv at batch 128 needs 92 MB).
+ * Larger ones use the convolution: the product split into batch chunks and summed was measured
+ * far slower (8-sample chunks at batch 64: 4× the single product).
+ */
+const PATCH_FLOATS_LIMIT = 32 * 1024 * 1024;
+
+/**
+ * Stride-1 filter gradient as one plain matMul, on a heap backend (wasm):
+ * dW[(r, c, i), o] = Σ_{n, p} X[i, n, p + r·W' + c] · dy'[n, p, o], where X is x padded to
+ * [inChannels, batch, H', W'] (H' = outH + kH − 1, W' = outW + kW − 1) and dy' is dy padded on
+ * the right to width W' (the extra columns are zero, so the positions they pair with, which wrap
+ * into the next row, add nothing). Every row of the left operand is then a contiguous run of
+ * X, copied with one `set`, and the right operand dy' [batch·outH·W', outChannels] is packed in
+ * its natural layout; the product [kH·kW·inChannels, outChannels] is already HWIO. The forward
+ * convolution instead transposes dy into a filter and repacks it on every call (a third of its
+ * time). Returns undefined when the padding does not fit or the patch matrix would be too large
+ * (the caller then uses the convolution).
+ */
+function filterGradientAsMatMul(
+  x: TensorInfo,
+  dy: TensorInfo,
+  filterShape: [number, number, number, number],
+  top: number,
+  left: number,
+  backendName: string,
+  backend: HeapBackend,
+): TensorInfo | undefined {
+  const [kernelHeight, kernelWidth, inChannels, outChannels] = filterShape;
+  const [batch, height, width] = x.shape;
+  const [, outHeight, outWidth] = dy.shape;
+  const paddedHeight = outHeight + kernelHeight - 1;
+  const paddedWidth = outWidth + kernelWidth - 1;
+  const bottom = paddedHeight - height - top;
+  const right = paddedWidth - width - left;
+  const patchFloats = kernelHeight * kernelWidth * inChannels * batch * outHeight * paddedWidth;
+  if (Math.min(top, left, bottom, right) < 0 || patchFloats > PATCH_FLOATS_LIMIT) {
+    return undefined;
+  }
+  const temporaries: TensorInfo[] = [];
+  const run = (kernelName: string, inputs: Record<string, TensorInfo>, attrs: object) => {
+    const result = runBackendKernel(kernelName, backendName, backend, inputs, attrs as never);
+    temporaries.push(result);
+    return result;
+  };
+  const paddedX =
+    top + bottom + left + right === 0
+      ? x
+      : run(
+          'PadV2',
+          { x },
+          {
+            paddings: [
+              [0, 0],
+              [top, bottom],
+              [left, right],
+              [0, 0],
+            ],
+            constantValue: 0,
+          },
+        );
+  // [inChannels, batch, H', W']: each (channel, sample) image is one contiguous run.
+  const channelMajor = run('Transpose', { x: paddedX }, { perm: [3, 0, 1, 2] });
+  const paddedDy =
+    kernelWidth === 1
+      ? dy
+      : run(
+          'PadV2',
+          { x: dy },
+          {
+            paddings: [
+              [0, 0],
+              [0, 0],
+              [0, kernelWidth - 1],
+              [0, 0],
+            ],
+            constantValue: 0,
+          },
+        );
+  const positions = outHeight * paddedWidth;
+  const imageSize = paddedHeight * paddedWidth;
+  const rows = kernelHeight * kernelWidth * inChannels;
+  const patches = backend.makeOutput([1, rows, batch * positions], 'float32');
+  // Views only after allocating: growing the heap detaches older views.
+  const target = backend.typedArrayFromHeap(patches);
+  const source = backend.typedArrayFromHeap(channelMajor);
+  let row = 0;
+  for (let kernelRow = 0; kernelRow < kernelHeight; kernelRow += 1) {
+    for (let kernelColumn = 0; kernelColumn < kernelWidth; kernelColumn += 1) {
+      const shift = kernelRow * paddedWidth + kernelColumn;
+      // The last positions of a shifted run can pass the image's end; dy' is zero there.
+      const length = Math.min(positions, imageSize - shift);
+      for (let channel = 0; channel < inChannels; channel += 1, row += 1) {
+        for (let sample = 0; sample < batch; sample += 1) {
+          const from = (channel * batch + sample) * imageSize + shift;
+          const to = (row * batch + sample) * positions;
+          target.set(source.subarray(from, from + length), to);
+          if (length < positions) {
+            target.fill(0, to + length, to + positions);
+          }
+        }
+      }
+    }
+  }
+  temporaries.push(patches);
+  const product = runBackendKernel(
+    'BatchMatMul',
+    backendName,
+    backend,
+    { a: patches, b: { ...paddedDy, shape: [1, batch * positions, outChannels] } },
+    { transposeA: false, transposeB: false } as never,
+  );
+  temporaries.forEach((temporary) => backend.disposeData(temporary.dataId));
+  return { ...product, shape: [...filterShape] };
 }

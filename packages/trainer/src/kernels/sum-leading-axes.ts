@@ -34,9 +34,18 @@ export function sumLeadingAxes(args: KernelArguments, original: KernelConfig): T
   // Views only after allocating: growing the heap detaches older views.
   const values = heap.typedArrayFromHeap(x);
   const sums = heap.typedArrayFromHeap(out);
-  // Accumulate in float64 per channel, as one would want for long sums.
+  // Accumulate in float64 per channel, as one would want for long sums; four rows per pass
+  // (one load and store of each accumulator per four values) when there are enough rows.
   const accumulators = new Float64Array(channels);
-  for (let offset = 0; offset < values.length; offset += channels) {
+  const rowsOfFour = Math.floor(values.length / channels / 4) * 4 * channels;
+  const [second, third, fourth] = [channels, 2 * channels, 3 * channels];
+  for (let offset = 0; offset < rowsOfFour; offset += 4 * channels) {
+    for (let channel = 0, index = offset; channel < channels; channel += 1, index += 1) {
+      accumulators[channel] +=
+        values[index] + values[index + second] + values[index + third] + values[index + fourth];
+    }
+  }
+  for (let offset = rowsOfFour; offset < values.length; offset += channels) {
     for (let channel = 0; channel < channels; channel += 1) {
       accumulators[channel] += values[offset + channel];
     }

@@ -118,6 +118,24 @@ describe('wasm training kernels', () => {
   );
 });
 
+describe('Sum over the leading axes on wasm (bias gradients)', () => {
+  // Row counts with and without a remainder after the rows taken four at a time.
+  it.each([
+    { shape: [3, 5, 7, 6], keepDims: false },
+    { shape: [2, 2, 8], keepDims: true },
+    { shape: [7, 3], keepDims: false },
+    { shape: [1, 1, 5], keepDims: false },
+    { shape: [4, 9, 2, 32], keepDims: true },
+  ])('$shape, keepDims $keepDims', async ({ shape, keepDims }) => {
+    const axes = shape.slice(0, -1).map((_, axis) => axis);
+    const { wasm, cpu } = await onBoth(() =>
+      tf.sum(tf.randomUniform(shape, -1, 1, 'float32', 10), axes, keepDims),
+    );
+    expect(wasm.length).toBe(shape[shape.length - 1]);
+    expect(relativeError(wasm, cpu)).toBeLessThanOrEqual(1e-6);
+  });
+});
+
 describe('depthwise convolution gradients on wasm (delegated to the cpu kernels)', () => {
   it.each([
     { shape: [2, 6, 6, 3], filter: [3, 3, 3, 2], stride: 1, padding: 'same' },
