@@ -11,7 +11,7 @@ import type { Config } from './config.js';
 import { createDataSource } from './db/data-source.js';
 import type { GraphQLContext } from './graphql/context.js';
 import { AppError, formatError, httpStatusFor, loggableError } from './graphql/errors.js';
-import { limitsPlugin } from './graphql/limits.js';
+import { limitsPlugin, MAX_TOKENS } from './graphql/limits.js';
 import { getSchema } from './graphql/schema.js';
 import { attachSubscriptions } from './graphql/subscriptions.js';
 import { workerGuardPlugin } from './graphql/worker-guard.js';
@@ -126,6 +126,11 @@ export async function createServer(
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     csrfPrevention: true,
+    // One operation per HTTP request (an array body is refused), so the depth, alias and cost
+    // limits bound a request; and parsing stops at MAX_TOKENS, before validation (whose
+    // overlapping-fields check is quadratic in the number of aliases).
+    allowBatchedHttpRequests: false,
+    parseOptions: { maxTokens: MAX_TOKENS },
     introspection: config.nodeEnv !== 'production',
     includeStacktraceInErrorResponses: false,
     formatError: (formatted, error) => formatError(formatted, error, logger),
@@ -155,7 +160,28 @@ export async function createServer(
       return { viewer, services, logger, request, reply, roles: new Map() };
     },
   });
-  app.route({ method: ['GET', 'POST'], url: '/graphql', handler });
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/graphql',
+    // Apollo refuses batches too (allowBatchedHttpRequests: false), but in plain text.
+    preHandler: async (request, reply) => {
+      if (Array.isArray(request.body))
+        return reply
+          .code(400)
+          .type('application/json')
+          .send(
+            JSON.stringify({
+              errors: [
+                {
+                  message: 'batched requests are not accepted: send one operation per request',
+                  extensions: { code: ErrorCode.BadUserInput },
+                },
+              ],
+            }),
+          );
+    },
+    handler,
+  });
   await app.register(artifactRoutes, { services, store: services.store, config });
   const subscriptions = attachSubscriptions(app, schema, services, logger, origins);
 

@@ -14,7 +14,33 @@ export interface TestServer {
     text: string,
     values?: unknown[],
   ): Promise<T[]>;
+  /**
+   * Starts recording the SQL the API's DataSource sends (every query TypeORM runs, resolvers and
+   * raw queries alike; not pg-boss or LISTEN). `stop()` returns what was sent meanwhile.
+   */
+  recordQueries(): { stop(): string[] };
   stop(): Promise<void>;
+}
+
+/** Taps TypeORM's logger, which sees every query whatever the logging option says. */
+function queryTap(dataSource: FinetrackServer['dataSource']) {
+  const recorders = new Set<string[]>();
+  const logger = dataSource.logger;
+  const logQuery = logger.logQuery.bind(logger);
+  logger.logQuery = (query, parameters, queryRunner) => {
+    for (const recorder of recorders) recorder.push(query);
+    return logQuery(query, parameters, queryRunner);
+  };
+  return () => {
+    const recorded: string[] = [];
+    recorders.add(recorded);
+    return {
+      stop() {
+        recorders.delete(recorded);
+        return recorded;
+      },
+    };
+  };
 }
 
 function withDatabase(url: string, database: string): string {
@@ -45,7 +71,9 @@ export async function startTestServer(
   const server = await createServer(config, { poolSize: 5, logger: options.logger });
   const url = await server.listen();
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  const recordQueries = queryTap(server.dataSource);
   return {
+    recordQueries,
     url,
     server,
     databaseUrl,

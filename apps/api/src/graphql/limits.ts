@@ -6,42 +6,92 @@ import {
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
+  type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
 import { DEFAULT_PAGE_SIZE } from '../common/pagination.js';
 
-/** Deepest field nesting of an operation, following fragments; introspection is not counted. */
-export function queryDepth(document: DocumentNode, operationName?: string | null): number {
+/** The fragments of a document by name. */
+function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions)
     if (definition.kind === Kind.FRAGMENT_DEFINITION)
       fragments.set(definition.name.value, definition);
-  const depthOf = (set: SelectionSetNode | undefined, seen: Set<string>): number => {
+  return fragments;
+}
+
+/** The operations a request runs: the named one, or all when unnamed. */
+function operationsOf(document: DocumentNode, operationName?: string | null) {
+  return document.definitions.filter(
+    (definition): definition is OperationDefinitionNode =>
+      definition.kind === Kind.OPERATION_DEFINITION &&
+      (!operationName || definition.name?.value === operationName),
+  );
+}
+
+/**
+ * Walks a selection set bottom-up. Each fragment is measured once and its result reused, so a
+ * fragment spread many times (or fragments spreading each other twice, 30 deep) costs one visit
+ * each instead of 2³⁰; a fragment that spreads itself counts as 0 there (validation rejects it).
+ */
+function measure(
+  document: DocumentNode,
+  field: (selection: FieldNode, children: number) => number,
+  combine: 'sum' | 'max',
+): (set: SelectionSetNode | undefined) => number {
+  const fragments = fragmentsOf(document);
+  const done = new Map<string, number>();
+  const active = new Set<string>();
+  const add = (total: number, value: number) =>
+    combine === 'sum' ? total + value : Math.max(total, value);
+  const walk = (set: SelectionSetNode | undefined): number => {
     if (!set) return 0;
-    let deepest = 0;
+    let total = 0;
     for (const selection of set.selections) {
       if (selection.kind === Kind.FIELD) {
         if (selection.name.value.startsWith('__')) continue;
-        deepest = Math.max(deepest, 1 + depthOf(selection.selectionSet, seen));
+        total = add(total, field(selection, walk(selection.selectionSet)));
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        deepest = Math.max(deepest, depthOf(selection.selectionSet, seen));
+        total = add(total, walk(selection.selectionSet));
       } else {
         const name = selection.name.value;
         const fragment = fragments.get(name);
-        if (!fragment || seen.has(name)) continue;
-        deepest = Math.max(deepest, depthOf(fragment.selectionSet, new Set([...seen, name])));
+        if (!fragment || active.has(name)) continue;
+        let value = done.get(name);
+        if (value === undefined) {
+          active.add(name);
+          value = walk(fragment.selectionSet);
+          active.delete(name);
+          done.set(name, value);
+        }
+        total = add(total, value);
       }
     }
-    return deepest;
+    return total;
   };
+  return walk;
+}
+
+/** Deepest field nesting of an operation, following fragments; introspection is not counted. */
+export function queryDepth(document: DocumentNode, operationName?: string | null): number {
+  const walk = measure(document, (_field, children) => 1 + children, 'max');
   let depth = 0;
-  for (const definition of document.definitions)
-    if (
-      definition.kind === Kind.OPERATION_DEFINITION &&
-      (!operationName || definition.name?.value === operationName)
-    )
-      depth = Math.max(depth, depthOf(definition.selectionSet, new Set()));
+  for (const operation of operationsOf(document, operationName))
+    depth = Math.max(depth, walk(operation.selectionSet));
   return depth;
+}
+
+/**
+ * Fields with an alias in an operation, counting a fragment's once per spread. Without aliases a
+ * field cannot be asked twice with different arguments, so this bounds how many times one
+ * resolver can run per request (10,000 `a1: me` … would otherwise cost only 20,000).
+ */
+export function aliasCount(document: DocumentNode, operationName?: string | null): number {
+  const walk = measure(document, (field, children) => (field.alias ? 1 : 0) + children, 'sum');
+  let count = 0;
+  for (const operation of operationsOf(document, operationName))
+    count += walk(operation.selectionSet);
+  return count;
 }
 
 const MAX_LIST_MULTIPLIER = 500;
@@ -70,51 +120,31 @@ export function queryCost(
   operationName: string | null | undefined,
   variables: Variables,
 ): number {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions)
-    if (definition.kind === Kind.FRAGMENT_DEFINITION)
-      fragments.set(definition.name.value, definition);
   const length = (value: unknown) => (Array.isArray(value) ? value.length : 1);
-  const costOf = (set: SelectionSetNode | undefined, seen: Set<string>): number => {
-    if (!set) return 0;
-    let total = 0;
-    for (const selection of set.selections) {
-      if (selection.kind === Kind.FIELD) {
-        if (selection.name.value.startsWith('__')) continue;
-        const children = costOf(selection.selectionSet, seen);
-        const first = argumentValue(selection, 'first', variables);
-        const isConnection = selection.selectionSet?.selections.some(
-          (child) => child.kind === Kind.FIELD && child.name.value === 'nodes',
+  const walk = measure(
+    document,
+    (selection, children) => {
+      const first = argumentValue(selection, 'first', variables);
+      const isConnection = selection.selectionSet?.selections.some(
+        (child) => child.kind === Kind.FIELD && child.name.value === 'nodes',
+      );
+      let multiplier = 1;
+      if (typeof first === 'number' && Number.isFinite(first))
+        multiplier = Math.max(1, Math.min(first, MAX_LIST_MULTIPLIER));
+      else if (isConnection) multiplier = DEFAULT_PAGE_SIZE;
+      else if (selection.name.value === 'metrics')
+        multiplier = Math.max(
+          1,
+          length(argumentValue(selection, 'runIds', variables)) *
+            length(argumentValue(selection, 'keys', variables)),
         );
-        let multiplier = 1;
-        if (typeof first === 'number' && Number.isFinite(first))
-          multiplier = Math.max(1, Math.min(first, MAX_LIST_MULTIPLIER));
-        else if (isConnection) multiplier = DEFAULT_PAGE_SIZE;
-        else if (selection.name.value === 'metrics')
-          multiplier = Math.max(
-            1,
-            length(argumentValue(selection, 'runIds', variables)) *
-              length(argumentValue(selection, 'keys', variables)),
-          );
-        total += 1 + children * multiplier;
-      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        total += costOf(selection.selectionSet, seen);
-      } else {
-        const name = selection.name.value;
-        const fragment = fragments.get(name);
-        if (fragment && !seen.has(name))
-          total += costOf(fragment.selectionSet, new Set([...seen, name]));
-      }
-    }
-    return total;
-  };
+      return 1 + children * multiplier;
+    },
+    'sum',
+  );
   let cost = 0;
-  for (const definition of document.definitions)
-    if (
-      definition.kind === Kind.OPERATION_DEFINITION &&
-      (!operationName || definition.name?.value === operationName)
-    )
-      cost += costOf(definition.selectionSet, new Set());
+  for (const operation of operationsOf(document, operationName))
+    cost += walk(operation.selectionSet);
   return cost;
 }
 
@@ -122,6 +152,16 @@ const rejected = (message: string) =>
   new GraphQLError(message, {
     extensions: { code: ErrorCode.BadUserInput, http: { status: 400 } },
   });
+
+/**
+ * Longest document parsed, in lexical tokens (graphql-js stops parsing past it, before any
+ * validation: 10,000 aliases are ~70,000 tokens). The web app's largest query is a few hundred;
+ * big inputs belong in variables, which are not tokens.
+ */
+export const MAX_TOKENS = 10_000;
+
+/** Most aliased fields per operation (see aliasCount). */
+export const MAX_ALIASES = 100;
 
 export function limitsPlugin(maxDepth: number, maxCost: number): ApolloServerPlugin {
   // Apollo reuses one parsed DocumentNode per query text, so depth (which ignores variables)
@@ -138,6 +178,9 @@ export function limitsPlugin(maxDepth: number, maxCost: number): ApolloServerPlu
           }
           if (depth > maxDepth)
             throw rejected(`the query is ${depth} levels deep; the limit is ${maxDepth}`);
+          const aliases = aliasCount(document, request.operationName);
+          if (aliases > MAX_ALIASES)
+            throw rejected(`the query has ${aliases} aliases; the limit is ${MAX_ALIASES}`);
           const cost = queryCost(document, request.operationName, request.variables ?? {});
           if (cost > maxCost) throw rejected(`the query costs ${cost}; the limit is ${maxCost}`);
         },
