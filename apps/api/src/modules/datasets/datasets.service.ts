@@ -9,22 +9,34 @@ import { likePattern } from '../projects/projects.service.js';
 import { Dataset } from './dataset.entity.js';
 import type { CreateDatasetInput, DatasetFilter, UpdateDatasetInput } from './datasets.inputs.js';
 
+/**
+ * A folder path the trainer resolves under its data root: relative, `/`-separated (`./photos`
+ * is fine), no `..` or empty segments, no backslashes (a `..\\` on Windows), drive letters, NUL
+ * or control characters. The trainer checks containment again (realpath) when it loads; this
+ * keeps bad paths out of the database in the first place.
+ */
+export function isSafeRelativePath(value: unknown): value is string {
+  if (typeof value !== 'string' || value === '' || value.length > 1024) return false;
+  // eslint-disable-next-line no-control-regex
+  if (/[\\\u0000-\u001f\u007f]/.test(value) || /^[A-Za-z]:/.test(value)) return false;
+  if (value.startsWith('/') || value.startsWith('~')) return false;
+  return value
+    .replace(/\/$/, '')
+    .split('/')
+    .every((segment) => segment !== '' && segment !== '..');
+}
+
 /** Checks the loader spec's shape; the trainer trusts what is stored. */
 export function parseDatasetSpec(spec: Record<string, unknown>): DatasetSpec {
   const kind = spec.kind;
   if (typeof kind !== 'string' || !(DATASET_KINDS as readonly string[]).includes(kind))
     throw badInput(`spec.kind must be one of ${DATASET_KINDS.join(', ')}`, { field: 'spec.kind' });
   if (kind === 'folder') {
-    const path = spec.path;
-    if (
-      typeof path !== 'string' ||
-      path === '' ||
-      path.startsWith('/') ||
-      path.split('/').includes('..')
-    )
-      throw badInput('spec.path must be a relative path inside the data root', {
-        field: 'spec.path',
-      });
+    if (!isSafeRelativePath(spec.path))
+      throw badInput(
+        'spec.path must be a relative path inside the data root (no .., no leading /, no \\)',
+        { field: 'spec.path' },
+      );
   } else {
     const classes = spec.classes;
     if (

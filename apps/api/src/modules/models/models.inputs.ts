@@ -3,6 +3,7 @@ import {
   ArrayMinSize,
   IsOptional,
   Matches,
+  Max,
   MaxLength,
   Min,
   ValidateNested,
@@ -10,6 +11,15 @@ import {
 import { Field, Float, ID, InputType, Int } from 'type-graphql';
 import { IsName } from '../../common/validation.js';
 import { InitializationEnum, ModelKindEnum } from './model.entity.js';
+
+/**
+ * Most parameters a model record may claim: 10 billion. The trainer refuses far less (200 M by
+ * default, FINETRACK_MAX_PARAMETERS); the registry allows larger outside models, but a record
+ * claiming 10¹² parameters is a mistake or an attack on whoever sizes buffers from it.
+ */
+export const MAX_MODEL_PARAMETERS = 10_000_000_000;
+/** Largest input dimension (height, width or channels). */
+export const MAX_INPUT_DIMENSION = 65_536;
 
 @InputType()
 export class LayerInput {
@@ -22,10 +32,13 @@ export class LayerInput {
   type: string;
 
   @Field(() => [Int], { description: 'Use -1 for the batch dimension.' })
+  @ArrayMaxSize(8)
+  @Min(-1, { each: true })
   outputShape: number[];
 
   @Field(() => Float)
   @Min(0)
+  @Max(MAX_MODEL_PARAMETERS)
   params: number;
 
   @Field()
@@ -83,6 +96,8 @@ export class CreateModelInput {
   @Field(() => [Int])
   @ArrayMinSize(1)
   @ArrayMaxSize(8)
+  @Min(1, { each: true })
+  @Max(MAX_INPUT_DIMENSION, { each: true })
   inputShape: number[];
 
   @Field(() => [LayerInput])
@@ -92,10 +107,12 @@ export class CreateModelInput {
 
   @Field(() => Float)
   @Min(0)
+  @Max(MAX_MODEL_PARAMETERS)
   totalParams: number;
 
   @Field(() => Float)
   @Min(0)
+  @Max(MAX_MODEL_PARAMETERS)
   trainableParams: number;
 
   @Field(() => ID, { nullable: true })
