@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -262,6 +262,69 @@ describe('loadModelDirectory: rejected model folders', () => {
           },
         ]),
       'TOO_MANY_PARAMETERS',
+    ],
+    [
+      'dimensions whose product overflows a double',
+      (folder) =>
+        writeConverterFolder(folder, topology, [
+          {
+            paths: ['w.bin'],
+            weights: [
+              { name: 'huge/kernel', shape: [2 ** 52, 2 ** 52, 2 ** 52], dtype: 'float32' },
+            ],
+            shards: [all],
+          },
+        ]),
+      'TOO_MANY_PARAMETERS',
+    ],
+    [
+      '1,000 weights of 10^6 parameters each (10^9 in all)',
+      (folder) =>
+        writeConverterFolder(folder, topology, [
+          {
+            paths: ['w.bin'],
+            weights: Array.from({ length: 1000 }, (_, i) => ({
+              name: `w${i}`,
+              shape: [1000, 1000],
+              dtype: 'float32' as const,
+            })),
+            shards: [all],
+          },
+        ]),
+      'TOO_MANY_PARAMETERS',
+    ],
+    [
+      'a fractional dimension',
+      (folder) =>
+        writeConverterFolder(folder, topology, [
+          { paths: ['w.bin'], weights: [{ ...specs[0], shape: [1.5, 3] }], shards: [all] },
+        ]),
+      'INVALID_MODEL_MANIFEST',
+    ],
+    [
+      'a 10 GiB (sparse) shard where the shapes need 476 bytes',
+      async (folder) => {
+        await writeConverterFolder(folder, topology, [
+          { paths: ['w.bin'], weights: specs, shards: [all] },
+        ]);
+        // Only measured, never read: reading it would allocate 10 GiB.
+        const handle = await open(path.join(folder, 'w.bin'), 'r+');
+        await handle.truncate(10 * 1024 ** 3);
+        await handle.close();
+      },
+      'WEIGHT_SIZE_MISMATCH',
+    ],
+    [
+      'a model.json over 32 MiB (sparse)',
+      async (folder) => {
+        await writeConverterFolder(folder, topology, [
+          { paths: ['w.bin'], weights: specs, shards: [all] },
+        ]);
+        const handle = await open(path.join(folder, 'model.json'), 'r+');
+        await handle.truncate(33 * 1024 * 1024);
+        await handle.close();
+      },
+      'INVALID_MODEL_MANIFEST',
     ],
     [
       'more parameters than a lowered limit',
