@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { ENTITIES } from './entities.js';
 import { InitialSchema1764270000000 } from './migrations/1764270000000-initial-schema.js';
@@ -13,9 +14,42 @@ export const MIGRATIONS = [
   MetricChunksPacked1764300000000,
 ];
 
+/**
+ * Keeps a lost PostgreSQL connection from killing the process. node-postgres emits 'error' on a
+ * client whose connection is cut (PostgreSQL restarted, pg_terminate_backend, network); the pool
+ * listens only while the client sits idle and TypeORM only on the pool itself, so a connection
+ * cut while checked out (mid-query, inside a transaction, during a COPY) raised an unhandled
+ * 'error' event. With a listener on every client the running query fails with the error, the
+ * pool drops the broken client when it is released, and new connections are opened on demand
+ * once PostgreSQL is back: nothing to restart.
+ */
+export function guardPool(pool: Pool, onError: (error: Error) => void = () => undefined): void {
+  // On every checkout, not on 'connect': the client TypeORM opened while initialising predates
+  // this listener and would otherwise stay unguarded.
+  const guarded = new WeakSet<PoolClient>();
+  pool.on('acquire', (client: PoolClient) => {
+    if (guarded.has(client)) return;
+    guarded.add(client);
+    client.on('error', onError);
+  });
+}
+
+/** The node-postgres pool under a postgres DataSource (after initialize()). */
+export function poolOf(dataSource: DataSource): Pool {
+  return (dataSource.driver as unknown as { master: Pool }).master;
+}
+
+class GuardedDataSource extends DataSource {
+  override async initialize(): Promise<this> {
+    await super.initialize();
+    guardPool(poolOf(this));
+    return this;
+  }
+}
+
 /** One DataSource per process (per test file). Schema changes only through migrations. */
 export function createDataSource(url: string, poolSize = 10): DataSource {
-  return new DataSource({
+  return new GuardedDataSource({
     type: 'postgres',
     url,
     entities: ENTITIES,
