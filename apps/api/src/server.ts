@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { ApolloServer } from '@apollo/server';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
 import { ErrorCode } from '@finetrack/shared';
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
 import { GraphQLError } from 'graphql';
@@ -29,6 +30,35 @@ export interface FinetrackServer {
   listen(): Promise<string>;
   /** Stops taking requests, lets in-flight ones finish, closes the pool. */
   close(): Promise<void>;
+}
+
+/**
+ * Headers on every response (helmet). The API serves JSON and file downloads, never pages, so its
+ * CSP allows nothing at all and no one may frame it; HSTS only in production (behind TLS).
+ * Apollo's landing page at GET /graphql needs its CDN, so outside production that one route
+ * goes without a CSP (see the route below).
+ */
+function securityHeaders(config: Config) {
+  return {
+    global: true,
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'none'"],
+      },
+    },
+    referrerPolicy: { policy: 'no-referrer' as const },
+    frameguard: { action: 'deny' as const },
+    // The web app's proxy and workers fetch with CORS or no browser at all; nothing embeds us.
+    crossOriginResourcePolicy: { policy: 'same-site' as const },
+    hsts:
+      config.nodeEnv === 'production'
+        ? { maxAge: 31_536_000, includeSubDomains: true }
+        : (false as const),
+  };
 }
 
 /** How long close() lets in-flight requests finish before cutting their connections. */
@@ -70,6 +100,7 @@ export async function createServer(
   // Only JSON bodies: a form or text/plain POST (what a cross-site page can send without a
   // preflight) never reaches GraphQL.
   app.removeContentTypeParser(['text/plain']);
+  await app.register(fastifyHelmet, securityHeaders(config));
   await app.register(fastifyCookie);
 
   const origins = new Set(config.webOrigins);
@@ -163,6 +194,7 @@ export async function createServer(
   app.route({
     method: ['GET', 'POST'],
     url: '/graphql',
+    ...(config.nodeEnv === 'production' ? {} : { helmet: { contentSecurityPolicy: false } }),
     // Apollo refuses batches too (allowBatchedHttpRequests: false), but in plain text.
     preHandler: async (request, reply) => {
       if (Array.isArray(request.body))

@@ -270,7 +270,7 @@ describe('oversized uploads', () => {
       `mutation($input: CreateArtifactInput!) { createArtifact(input: $input) { id } }`,
       { input: { runId, kind: 'log', fileName: 'train.log', byteSize, sha256 } },
     );
-  const put = (id: string, body: BodyInit, headers: Record<string, string> = {}) =>
+  const put = (id: string, body: RequestInit['body'], headers: Record<string, string> = {}) =>
     fetch(`${t.url}/artifacts/${id}`, {
       method: 'PUT',
       headers: { cookie: client.cookie!, 'content-type': 'application/octet-stream', ...headers },
