@@ -16,8 +16,9 @@ interface Case {
 
 /**
  * A fixed table of random-looking shapes: strides 1 and 2, both paddings, several channel counts.
- * On wasm, stride-1 cases with kH·kW·inChannels ≥ 32 go through the matMul path (the last five),
- * the others through the forward convolution.
+ * On wasm, with rows = kH·kW·inChannels: stride-1 cases with rows ≥ 32 go through the
+ * shifted-runs matMul (five rows after the first nine), cases with rows < 32 and rows <
+ * outChannels through the patch matrix (the last three), the others through the convolution.
  */
 const CASES: Case[] = [
   {
@@ -159,6 +160,36 @@ const CASES: Case[] = [
     kernel: [5, 5],
     stride: 1,
     padding: 'same',
+  },
+  {
+    batch: 3,
+    height: 10,
+    width: 9,
+    inChannels: 1,
+    outChannels: 12,
+    kernel: [3, 3],
+    stride: 1,
+    padding: 'valid',
+  },
+  {
+    batch: 2,
+    height: 9,
+    width: 9,
+    inChannels: 2,
+    outChannels: 20,
+    kernel: [3, 3],
+    stride: 2,
+    padding: 'same',
+  },
+  {
+    batch: 2,
+    height: 12,
+    width: 10,
+    inChannels: 1,
+    outChannels: 32,
+    kernel: [5, 5],
+    stride: 2,
+    padding: 'valid',
   },
 ];
 
