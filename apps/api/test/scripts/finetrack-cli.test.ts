@@ -236,6 +236,12 @@ describe('an external run from the command line', () => {
     expect(table.stdout).toMatch(/^1\s+0\.88 \(1\/1\)$/m);
     expect(table.stdout).toContain('scratch baseline: - (0/2)');
 
+    const show = await finetrack(['run', 'show', runId, '--format', 'csv']);
+    expect(show).toMatchObject({ code: 0, stderr: '' });
+    expect(show.stdout.split('\n')[1]).toMatch(
+      new RegExp(`^${runId},succeeded,true,pretrained,1,0\\.005,7,3,0\\.88,0\\.86,0\\.35,2,\\d`),
+    );
+
     const runs = await finetrack(['runs', user.experiment.id]);
     expect(runs.stdout).toMatch(
       new RegExp(
