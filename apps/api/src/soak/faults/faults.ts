@@ -1,13 +1,18 @@
 import 'reflect-metadata';
 import { agent, machine, writeResult } from '../stack.js';
 import type { Fault, FaultResult } from './fault.js';
+import { apiKilledDuringUpload, diskFull } from './artifacts.js';
 import { pgRestart } from './pg-restart.js';
+import { workersKilled } from './workers.js';
 
 // `npm run faults` (root) or `npm run faults -w @finetrack/api [-- name …]`: each drill scripted
 // and repeatable, each printing its result; exits non-zero when a drill failed or could not run.
 
 const FAULTS: Record<string, Fault> = {
   'pg-restart': pgRestart,
+  'api-killed-during-upload': apiKilledDuringUpload,
+  'disk-full': diskFull,
+  'workers-killed': workersKilled,
 };
 
 async function main() {
