@@ -3,6 +3,7 @@ import { agent, machine, writeResult } from '../stack.js';
 import type { Fault, FaultResult } from './fault.js';
 import { apiKilledDuringUpload, diskFull } from './artifacts.js';
 import { pgRestart } from './pg-restart.js';
+import { spoolDiskFull } from './spool.js';
 import { workersKilled } from './workers.js';
 
 // `npm run faults` (root) or `npm run faults -w @finetrack/api [-- name …]`: each drill scripted
@@ -12,6 +13,7 @@ const FAULTS: Record<string, Fault> = {
   'pg-restart': pgRestart,
   'api-killed-during-upload': apiKilledDuringUpload,
   'disk-full': diskFull,
+  'spool-disk-full': spoolDiskFull,
   'workers-killed': workersKilled,
 };
 
