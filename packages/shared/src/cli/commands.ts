@@ -11,7 +11,7 @@ import {
 } from '../client/metric-lines.js';
 import type { GridSummary, Initialization, Optimizer } from '../gql/graphql.js';
 import { configDirectory, readConfig, resolveConnection, writeConfig } from './config.js';
-import { usageError } from './exit-codes.js';
+import { CliError, describeFailure, usageError } from './exit-codes.js';
 import {
   formatCsv,
   formatNumber,
@@ -544,7 +544,20 @@ Steps are integers ≥ 0; values are finite JSON numbers (not strings, NaN or In
     }
     const api = await connect(io);
     await api.run(runId); // an unknown run fails here, before any point is sent
-    const { written, calls } = await api.logMetrics(runId, points, { batchSize });
+    let sent = 0;
+    let result: { written: number; calls: number };
+    try {
+      result = await api.logMetrics(runId, points, { batchSize, onBatch: (done) => (sent = done) });
+    } catch (error) {
+      if (sent === 0) throw error;
+      // Earlier calls were written; each is idempotent, so the same command can simply run again.
+      const { exitCode, message } = describeFailure(error);
+      throw new CliError(
+        `${message}\n${sent} of ${points.length} points were written before this failure; running the same command again is safe (the same key and step overwrite)`,
+        exitCode,
+      );
+    }
+    const { written, calls } = result;
     io.stdout(
       `logged ${written} points to run ${runId} in ${calls} call${calls === 1 ? '' : 's'}\n`,
     );

@@ -7,7 +7,7 @@ export const ExitCode = {
   Ok: 0,
   /** The API refused or failed the operation, or could not be reached after retries. */
   Failure: 1,
-  /** Bad options or input (malformed file, non-numeric value, BAD_USER_INPUT): nothing was sent. */
+  /** Bad options or input (a malformed file or value: nothing is sent), or BAD_USER_INPUT. */
   Usage: 2,
   /** No token, or the token is invalid, expired or revoked, or lacks the right (FORBIDDEN). */
   Auth: 3,

@@ -24,7 +24,8 @@ Environment:
 Exit codes:
   0  success
   1  the API failed the operation or could not be reached (after retries)
-  2  bad options or input (malformed file, non-numeric value, BAD_USER_INPUT); nothing was sent
+  2  bad options or input: a malformed file or non-numeric value (then nothing is sent),
+     or BAD_USER_INPUT from the API
   3  not logged in, or the token is invalid, expired or revoked, or lacks the right
   4  the project, experiment or run does not exist (or is not yours)
 

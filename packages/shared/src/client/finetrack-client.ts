@@ -44,7 +44,7 @@ const RUN_PAGE_SIZE = 500;
 export interface LogMetricsOptions {
   /** Points per `logMetrics` call, at most 10,000 (the default). */
   batchSize?: number;
-  /** Called after each call with the points written so far and the total. */
+  /** Called after each successful call with the points sent so far and the total. */
   onBatch?: (done: number, total: number) => void;
 }
 
@@ -165,10 +165,12 @@ export class FinetrackClient {
   ): Promise<{ written: number; calls: number }> {
     const batches = batchPoints(points, options.batchSize ?? MAX_POINTS_PER_CALL);
     let written = 0;
+    let sent = 0;
     for (const batch of batches) {
       const { logMetrics } = await this.execute(LogMetricsDocument, { runId, points: batch });
       written += logMetrics.written;
-      options.onBatch?.(written, points.length);
+      sent += batch.length;
+      options.onBatch?.(sent, points.length);
     }
     return { written, calls: batches.length };
   }
