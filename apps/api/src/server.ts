@@ -124,7 +124,8 @@ export async function createServer(
     request.log.info(
       {
         method: request.method,
-        url: request.url,
+        // Without the query string: a GET /graphql carries its variables there.
+        url: request.url.split('?')[0],
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 10) / 10,
       },

@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../src/config.js';
+import { createLogger, fileDestination } from '../src/logger.js';
 import { createServer, type FinetrackServer } from '../src/server.js';
+import { recordSecret } from './secrets.js';
 
 export interface TestServer {
   url: string;
@@ -20,6 +23,17 @@ export interface TestServer {
    */
   recordQueries(): { stop(): string[] };
   stop(): Promise<void>;
+}
+
+/** What the database holds that must never be logged: password hashes, token hashes, leases. */
+async function recordStoredSecrets(pool: pg.Pool): Promise<void> {
+  const rows = await pool.query<{ kind: string; value: string }>(
+    `SELECT 'password hash' AS kind, password_hash AS value FROM users
+     UNION ALL SELECT 'session hash', token_hash FROM sessions
+     UNION ALL SELECT 'API token hash', token_hash FROM api_tokens
+     UNION ALL SELECT 'lease token', lease_token FROM runs WHERE lease_token IS NOT NULL`,
+  );
+  for (const row of rows.rows) recordSecret(row.kind, row.value);
 }
 
 /** Taps TypeORM's logger, which sees every query whatever the logging option says. */
@@ -68,7 +82,15 @@ export async function startTestServer(
     ...overrides,
     databaseUrl,
   };
-  const server = await createServer(config, { poolSize: 5, logger: options.logger });
+  // Unless a test brings its own, the server logs everything (debug) to the run's log folder,
+  // which global-setup searches for secrets at the end.
+  const logFolder = inject('logFolder');
+  const logger =
+    options.logger ??
+    (logFolder
+      ? createLogger('debug', fileDestination(path.join(logFolder, `api-${process.pid}.log`)))
+      : undefined);
+  const server = await createServer(config, { poolSize: 5, logger });
   const url = await server.listen();
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   const recordQueries = queryTap(server.dataSource);
@@ -82,6 +104,7 @@ export async function startTestServer(
     },
     async stop() {
       await server.close();
+      await recordStoredSecrets(pool).catch(() => undefined);
       await pool.end();
       const cleanup = new pg.Client({ connectionString: adminUrl });
       await cleanup.connect();

@@ -1,1 +1,4 @@
 import 'reflect-metadata';
+import { recordSecretsSeenByFetch } from './secrets.js';
+
+recordSecretsSeenByFetch();
