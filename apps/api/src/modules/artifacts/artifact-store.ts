@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -32,8 +32,44 @@ export interface ArtifactStore {
 
 const SAFE_KEY = /^[0-9a-f-]{36}\/[0-9a-f-]{36}$/;
 
+/** A `.part` file untouched this long belongs to an upload whose process died (kill -9, power). */
+export const STALE_UPLOAD_MS = 15 * 60_000;
+
 export class LocalDiskStore implements ArtifactStore {
-  constructor(private readonly root: string) {}
+  private lastSweep = 0;
+
+  constructor(
+    private readonly root: string,
+    private readonly staleUploadMs = STALE_UPLOAD_MS,
+  ) {}
+
+  /**
+   * Removes `.incoming/*.part` files older than staleUploadMs: what an upload leaves when its API
+   * process is killed mid-transfer. A live upload writes continuously, so its file stays fresh;
+   * several API processes may share the folder. Returns how many were removed.
+   */
+  async sweepIncoming(now = Date.now()): Promise<number> {
+    const incoming = path.join(this.root, '.incoming');
+    let names: string[];
+    try {
+      names = await readdir(incoming);
+    } catch {
+      return 0;
+    }
+    let removed = 0;
+    for (const name of names) {
+      if (!name.endsWith('.part')) continue;
+      const file = path.join(incoming, name);
+      try {
+        if (now - (await stat(file)).mtimeMs < this.staleUploadMs) continue;
+        await rm(file, { force: true });
+        removed++;
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return removed;
+  }
 
   private file(key: string): string {
     if (!SAFE_KEY.test(key)) throw new Error(`bad artifact key ${key}`);
@@ -42,6 +78,10 @@ export class LocalDiskStore implements ArtifactStore {
 
   async stage(key: string, body: Readable, maxBytes: number): Promise<StagedObject> {
     const target = this.file(key);
+    if (Date.now() - this.lastSweep > this.staleUploadMs) {
+      this.lastSweep = Date.now();
+      void this.sweepIncoming().catch(() => undefined);
+    }
     const temporary = path.join(this.root, '.incoming', `${randomBytes(12).toString('hex')}.part`);
     await mkdir(path.dirname(temporary), { recursive: true });
     const hash = createHash('sha256');
