@@ -1,7 +1,12 @@
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { poolOf } from '../src/db/data-source.js';
 import { isDatabaseUnavailable } from '../src/db/database-unavailable.js';
+import { LocalDiskStore, STALE_UPLOAD_MS } from '../src/modules/artifacts/artifact-store.js';
 import { startTestServer, type TestServer } from './harness.js';
 
 // The API and its connections when PostgreSQL cuts them (what `npm run faults` does with a real
@@ -100,5 +105,37 @@ describe('connections cut by PostgreSQL', () => {
     expect(isDatabaseUnavailable(missingTable)).toBe(false);
     expect(isDatabaseUnavailable({ code: '57P01', message: 'terminating connection' })).toBe(true);
     expect(isDatabaseUnavailable({ originalError: { code: '08006' } })).toBe(true);
+  });
+});
+
+describe('uploads whose API process died', () => {
+  it('leave .part files that the store removes once stale, never a live upload’s', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'finetrack-store-'));
+    try {
+      const incoming = path.join(root, '.incoming');
+      await mkdir(incoming);
+      // What `npm run faults` (api-killed-during-upload) finds after kill -9: a .part file.
+      const orphan = path.join(incoming, 'killed.part');
+      await writeFile(orphan, Buffer.alloc(1024));
+      const old = (Date.now() - STALE_UPLOAD_MS - 60_000) / 1000;
+      await utimes(orphan, old, old);
+      await writeFile(path.join(incoming, 'in-progress.part'), Buffer.alloc(1024));
+      const sut = new LocalDiskStore(root);
+      // The first upload after a restart sweeps in the background.
+      const staged = await sut.stage(
+        '00000000-0000-4000-8000-000000000001/00000000-0000-4000-8000-000000000002',
+        Readable.from([Buffer.from('bytes')]),
+        100,
+      );
+      await expect
+        .poll(async () => (await readdir(incoming)).sort(), { timeout: 2000 })
+        .toEqual(expect.not.arrayContaining(['killed.part']));
+      expect(await readdir(incoming)).toContain('in-progress.part');
+      await staged.discard();
+      expect(await sut.sweepIncoming(Date.now() + STALE_UPLOAD_MS + 1)).toBe(1);
+      expect(await readdir(incoming)).toEqual([]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
