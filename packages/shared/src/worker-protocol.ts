@@ -332,10 +332,15 @@ export interface MetricPointInput {
   wallTime?: number;
 }
 
-/** Worker → API: up to 10,000 points; the same (key, step) again overwrites (existing mutation). */
+/**
+ * Worker → API: up to 10,000 points; the same (key, step) again overwrites (existing mutation).
+ * A worker token must pass the run's live `leaseToken` (else `CONFLICT`, `LEASE_LOST`, and nothing
+ * is written), so a worker that lost its lease cannot write into a run another worker now holds.
+ * User and script tokens (external runs, which have no lease) leave it out.
+ */
 export const LOG_METRICS = /* GraphQL */ `
-  mutation LogMetrics($runId: ID!, $points: [MetricPointInput!]!) {
-    logMetrics(runId: $runId, points: $points) {
+  mutation LogMetrics($runId: ID!, $points: [MetricPointInput!]!, $leaseToken: String) {
+    logMetrics(runId: $runId, points: $points, leaseToken: $leaseToken) {
       runId
       written
     }
@@ -344,6 +349,8 @@ export const LOG_METRICS = /* GraphQL */ `
 export interface LogMetricsVariables {
   runId: string;
   points: MetricPointInput[];
+  /** Required with a worker token; omitted by users and scripts. */
+  leaseToken?: string;
 }
 export interface LogMetricsResult {
   logMetrics: { runId: string; written: number };
