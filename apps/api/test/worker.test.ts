@@ -166,6 +166,7 @@ describe('claim → heartbeat → metrics → checkpoint → complete', () => {
         { key: 'loss', step: 0, value: 1.5 },
         { key: 'loss', step: 1, value: 1.2 },
       ],
+      leaseToken: run.leaseToken,
     });
     expect(logged.logMetrics.written).toBe(2);
     await checkpoint(worker, run, 1, 2);
@@ -223,6 +224,7 @@ describe('leases', () => {
     await worker.request<LogMetricsResult, LogMetricsVariables>(LOG_METRICS, {
       runId: first.runId,
       points: [{ key: 'loss', step: 0, value: 1 }],
+      leaseToken: first.leaseToken,
     });
     const replaced = await checkpoint(worker, first, 1, 8);
     const checkpointIds = await checkpoint(worker, first, 1, 10);
@@ -249,8 +251,33 @@ describe('leases', () => {
       reason: LEASE_LOST,
     });
     expect(await failure(fail(worker, first))).toMatchObject({ code: 'CONFLICT' });
+    // Nor can it (same worker token) write metrics into the run the rescuer now holds, with its
+    // old lease or with none; nothing of those batches is stored.
+    const stale = { key: 'loss', step: 0, value: 99 };
+    for (const leaseToken of [first.leaseToken, undefined])
+      expect(
+        await failure(
+          worker.request<LogMetricsResult, LogMetricsVariables>(LOG_METRICS, {
+            runId: first.runId,
+            points: [stale],
+            leaseToken,
+          }),
+        ),
+      ).toMatchObject({ code: 'CONFLICT', reason: LEASE_LOST });
+    expect(
+      await t.sql('SELECT value FROM metric_points WHERE run_id = $1 AND key = $2', [
+        first.runId,
+        'loss',
+      ]),
+    ).toEqual([{ value: 1 }]);
     // The live one can still report.
     expect((await heartbeat(worker, second)).heartbeatRun.cancelled).toBe(false);
+    const written = await worker.request<LogMetricsResult, LogMetricsVariables>(LOG_METRICS, {
+      runId: second.runId,
+      points: [{ key: 'loss', step: 0, value: 2 }],
+      leaseToken: second.leaseToken,
+    });
+    expect(written.logMetrics.written).toBe(1);
   });
 
   it('releaseRun puts the run back in the queue at once (idempotently)', async () => {

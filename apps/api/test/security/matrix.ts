@@ -2,6 +2,7 @@ import {
   COMPLETE_RUN,
   FAIL_RUN,
   HEARTBEAT_RUN,
+  LOG_METRICS as WORKER_LOG_METRICS,
   METRICS_APPENDED,
   RECORD_CHECKPOINT,
   RELEASE_RUN,
@@ -560,10 +561,13 @@ export const MATRIX: MatrixRow[] = [
     // Members log to any run of the team; the worker to the run it holds.
     expected: team('member', { worker: 'ok' }),
     build: async (f, who) =>
-      q(LOG_METRICS, {
-        runId: who === 'worker' ? f.held.runId : f.runId,
-        points: [{ key: 'loss', step: step++, value: 0.5 }],
-      }),
+      who === 'worker'
+        ? q(WORKER_LOG_METRICS, {
+            runId: f.held.runId,
+            points: [{ key: 'loss', step: step++, value: 0.5 }],
+            leaseToken: f.held.leaseToken,
+          })
+        : q(LOG_METRICS, { runId: f.runId, points: [{ key: 'loss', step: step++, value: 0.5 }] }),
   },
   {
     operation: 'createArtifact',

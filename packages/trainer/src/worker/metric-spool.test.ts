@@ -1,4 +1,4 @@
-import { appendFile, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -27,6 +27,18 @@ describe('MetricSpool', () => {
     expect(await sut.pending('run-a')).toEqual([{ index: 1, points: [point(3)] }]);
     await sut.acknowledge('run-a', 2);
     expect(await sut.pending('run-a')).toEqual([]);
+  });
+
+  it("keeps the run's lease token for a later process, owner-only, and forgets it with the run", async () => {
+    expect(await sut.lease('run-a')).toBeUndefined();
+    await sut.setLease('run-a', 'lease-1');
+    await sut.append('run-a', [point(1)]);
+    const restarted = new MetricSpool(join(directory, 'spool'));
+    expect(await restarted.lease('run-a')).toBe('lease-1');
+    expect((await stat(join(directory, 'spool', 'run-a.lease'))).mode & 0o077).toBe(0);
+    await restarted.remove('run-a');
+    expect(await restarted.lease('run-a')).toBeUndefined();
+    expect(await readdir(join(directory, 'spool'))).toEqual([]);
   });
 
   it('survives a new process: another instance sees the same pending batches', async () => {

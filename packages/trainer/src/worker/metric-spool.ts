@@ -4,6 +4,7 @@ import type { MetricPointInput } from '@finetrack/shared';
 
 const SPOOL_SUFFIX = '.jsonl';
 const ACK_SUFFIX = '.ack';
+const LEASE_SUFFIX = '.lease';
 
 /** One spooled batch, in the order it was appended. */
 export interface SpooledBatch {
@@ -28,6 +29,29 @@ export class MetricSpool {
 
   private ackFile(runId: string): string {
     return join(this.directory, `${runId}${ACK_SUFFIX}`);
+  }
+
+  private leaseFile(runId: string): string {
+    return join(this.directory, `${runId}${LEASE_SUFFIX}`);
+  }
+
+  /**
+   * Keeps the run's lease token beside its spool (owner-only), so a later process of this slot can
+   * replay the batches under the lease they were written for: the API takes a worker's points only
+   * with the run's live lease, and refuses them (LEASE_LOST) once the run has moved on.
+   */
+  async setLease(runId: string, leaseToken: string): Promise<void> {
+    await mkdir(this.directory, { recursive: true });
+    await writeFile(this.leaseFile(runId), leaseToken, { mode: 0o600 });
+  }
+
+  /** The lease token kept by `setLease`, or undefined. */
+  async lease(runId: string): Promise<string | undefined> {
+    try {
+      return (await readFile(this.leaseFile(runId), 'utf8')).trim() || undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Appends one batch. Resolves once the line is written (page cache, no fsync). */
@@ -105,5 +129,6 @@ export class MetricSpool {
   async remove(runId: string): Promise<void> {
     await rm(this.file(runId), { force: true });
     await rm(this.ackFile(runId), { force: true });
+    await rm(this.leaseFile(runId), { force: true });
   }
 }

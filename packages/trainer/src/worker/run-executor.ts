@@ -180,7 +180,7 @@ export async function executeRun(
   const shipper = new MetricShipper({
     runId,
     spool: context.spool,
-    send: (id, points) => api.logMetrics(id, points),
+    send: (id, points) => api.logMetrics(id, points, leaseToken),
     flushIntervalMs: context.flushIntervalMs,
     onWarning: log,
   });
@@ -219,6 +219,7 @@ export async function executeRun(
   };
 
   try {
+    await context.spool.setLease(runId, leaseToken);
     await rm(runDir, { recursive: true, force: true });
     await mkdir(runDir, { recursive: true });
     log(

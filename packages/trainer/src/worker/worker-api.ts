@@ -79,11 +79,15 @@ export class WorkerApi {
     return result.heartbeatRun;
   }
 
-  /** One attempt series; the metric shipper keeps failed batches on disk and retries itself. */
-  async logMetrics(runId: string, points: MetricPointInput[]): Promise<void> {
+  /**
+   * One attempt series; the metric shipper keeps failed batches on disk and retries itself.
+   * `leaseToken` is the run's lease: the API refuses a worker's points without the live one.
+   */
+  async logMetrics(runId: string, points: MetricPointInput[], leaseToken: string): Promise<void> {
     await this.client.request<LogMetricsResult, LogMetricsVariables>(LOG_METRICS, {
       runId,
       points,
+      leaseToken,
     });
   }
 

@@ -313,10 +313,17 @@ export class Worker {
    */
   private async replaySpool(spool: MetricSpool, api: WorkerApi): Promise<void> {
     for (const runId of await spool.runs()) {
+      const leaseToken = await spool.lease(runId);
+      if (leaseToken === undefined) {
+        // Written before leases were kept: the API would refuse it, and whoever resumes the run
+        // sends every step after its checkpoint again.
+        await spool.remove(runId);
+        continue;
+      }
       const shipper = new MetricShipper({
         runId,
         spool,
-        send: (id, points) => api.logMetrics(id, points),
+        send: (id, points) => api.logMetrics(id, points, leaseToken),
         onWarning: this.log,
       });
       const stop = () => shipper.stop();

@@ -256,8 +256,10 @@ export class FakeApi {
         });
       }
       case 'LogMetrics': {
-        const { runId, points } = variables as unknown as LogMetricsVariables;
+        const { runId, points, leaseToken } = variables as unknown as LogMetricsVariables;
         if (!this.runs.has(runId)) return error(200, 'NOT_FOUND', 'run not found');
+        // As the API: a worker writes only under the run's live lease.
+        if (!lease({ runId, leaseToken: leaseToken ?? '' })) return leaseLost();
         const series = this.metrics.get(runId) ?? new Map<string, number>();
         this.metrics.set(runId, series);
         for (const point of points) {

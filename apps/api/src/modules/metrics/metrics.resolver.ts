@@ -17,10 +17,18 @@ export class MetricsResolver {
     // Checked by hand: class-validator on every point would dominate ingest time.
     @Arg('points', () => [MetricPointInput], { validate: false }) points: MetricPointInput[],
     @Ctx() context: GraphQLContext,
+    @Arg('leaseToken', () => String, {
+      nullable: true,
+      description:
+        "Required with a worker token: the run's live lease (else CONFLICT, LEASE_LOST). " +
+        'Users and scripts (external runs) leave it out.',
+    })
+    leaseToken?: string | null,
   ) {
-    // A worker token logs only for a run it holds; then the batch is announced to subscribers.
-    await context.services.worker.assertHolds(context, runId);
-    const result = await context.services.metrics.log(context, runId, points);
+    // A worker token writes only while it holds the run's lease (checked in the write's
+    // transaction); then the batch is announced to subscribers.
+    const lease = context.viewer?.worker ? { leaseToken: leaseToken ?? null } : undefined;
+    const result = await context.services.metrics.log(context, runId, points, lease);
     await context.services.events.metricsAppended(runId, points);
     return result;
   }

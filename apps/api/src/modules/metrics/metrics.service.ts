@@ -1,11 +1,12 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { DataSource } from 'typeorm';
 import type { GraphQLContext } from '../../graphql/context.js';
 import { badInput, notFound } from '../../graphql/errors.js';
 import { isUuid } from '../../common/pagination.js';
+import { leaseLost } from '../runs/worker.service.js';
 import type { AccessService } from '../teams/access.service.js';
 import { TeamRole } from '../teams/team-role.js';
 import type { MetricPointInput, MetricSeries } from './metrics.types.js';
@@ -364,6 +365,11 @@ export function unpackPoints(numbers: Buffer): {
   return { steps, values, wallTimes };
 }
 
+/** A worker token's write: only while `leaseToken` is the run's live lease (null: none given). */
+export interface LeaseCheck {
+  leaseToken: string | null;
+}
+
 /** A 60-bit advisory-lock key for a run. */
 export function runLockKey(runId: string): string {
   return BigInt(`0x${runId.replace(/-/g, '').slice(0, 15)}`).toString();
@@ -391,13 +397,15 @@ export class MetricsService {
     context: GraphQLContext,
     runId: string,
     points: MetricPointInput[],
+    lease?: LeaseCheck,
   ): Promise<{ runId: string; written: number }> {
     await this.access.requireOwned(context, 'runs', runId, TeamRole.MEMBER, 'run');
+    if (lease && lease.leaseToken === null) throw leaseLost();
     const columns = preparePoints(points, Date.now() / 1000);
     if (columns.keys.length === 0) return { runId, written: 0 };
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.write(runId, columns);
+        if (!(await this.write(runId, columns, lease))) throw leaseLost();
         return { runId, written: columns.keys.length };
       } catch (error) {
         const code = (error as { code?: string }).code;
@@ -408,13 +416,32 @@ export class MetricsService {
     }
   }
 
-  private async write(runId: string, columns: PointColumns): Promise<void> {
+  /**
+   * Whether the lease is the run's live one, inside the write's transaction. FOR SHARE holds the
+   * run row until the batch commits: a requeue or a new claim (which update the row) waits, so no
+   * point of an expired lease lands after the run changed hands.
+   */
+  private async holds(client: PoolClient, runId: string, lease: LeaseCheck): Promise<boolean> {
+    const result = await client.query({
+      name: 'finetrack-metric-lease',
+      text: `SELECT 1 FROM runs WHERE id = $1 AND lease_token = $2 AND status = 'running' FOR SHARE`,
+      values: [runId, lease.leaseToken],
+    });
+    return result.rowCount === 1;
+  }
+
+  /** Writes the batch; false (nothing written) when `lease` is given and is not the run's. */
+  private async write(runId: string, columns: PointColumns, lease?: LeaseCheck): Promise<boolean> {
     const lock = runLockKey(runId);
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
       try {
         await client.query(`BEGIN; SELECT pg_advisory_xact_lock_shared(${lock})`);
+        if (lease && !(await this.holds(client, runId, lease))) {
+          await client.query('ROLLBACK');
+          return false;
+        }
         await pipeline(
           Readable.from([copyText(runId, columns)]),
           client.query(
@@ -439,13 +466,17 @@ export class MetricsService {
           ],
         });
         await client.query('COMMIT');
-        return;
+        return true;
       } catch (error) {
         await client.query('ROLLBACK');
         if ((error as { code?: string }).code !== '23505') throw error;
       }
       await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${lock})`);
       try {
+        if (lease && !(await this.holds(client, runId, lease))) {
+          await client.query('ROLLBACK');
+          return false;
+        }
         await client.query({
           name: 'finetrack-upsert-metric-points',
           text: UPSERT_POINTS_SQL,
@@ -458,6 +489,7 @@ export class MetricsService {
           values: [runId, chunks.keys, chunks.chunks],
         });
         await client.query('COMMIT');
+        return true;
       } catch (error) {
         await client.query('ROLLBACK');
         throw error;

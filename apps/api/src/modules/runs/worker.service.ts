@@ -30,7 +30,8 @@ import {
   type ReleaseRunInput,
 } from './worker.types.js';
 
-const leaseLost = () =>
+/** CONFLICT with reason LEASE_LOST: the caller's lease token is not the run's live lease. */
+export const leaseLost = () =>
   new AppError(ErrorCode.Conflict, 'this lease is no longer the run’s: drop the run', {
     reason: LEASE_LOST,
   });
@@ -386,15 +387,6 @@ export class WorkerService {
     if (run.leaseToken === input.leaseToken && run.status === RunStatusEnum.CANCELLED)
       return { cancelled: true, leaseExpiresAt: run.finishedAt ?? new Date() };
     throw leaseLost();
-  }
-
-  /** Logging metrics as a worker: only for a run this token holds. */
-  async assertHolds(context: GraphQLContext, runId: string): Promise<void> {
-    const viewer = context.viewer;
-    if (!viewer?.worker) return;
-    const { run } = await this.findRun(context, runId);
-    if (run.workerTokenId !== viewer.tokenId || run.status !== RunStatusEnum.RUNNING)
-      throw leaseLost();
   }
 
   async recordCheckpoint(context: GraphQLContext, input: RecordCheckpointInput): Promise<Run> {
