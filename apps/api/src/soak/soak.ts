@@ -33,6 +33,8 @@ interface Options {
   readIntervalMs: number;
   /** Every n-th batch is sent a second time, like a client retrying after a lost answer. */
   resendEvery: number;
+  /** Calls in the first seconds warm the server up (JIT, pools, caches): made, not timed. */
+  warmupSeconds: number;
   p99GoalMs: number;
   json: boolean;
 }
@@ -55,6 +57,7 @@ function readOptions(): Options {
     writeIntervalMs: number('write-interval', 'SOAK_WRITE_INTERVAL_MS', 1000),
     readIntervalMs: number('read-interval', 'SOAK_READ_INTERVAL_MS', 1000),
     resendEvery: number('resend-every', 'SOAK_RESEND_EVERY', 10),
+    warmupSeconds: number('warmup', 'SOAK_WARMUP_SECONDS', 5),
     p99GoalMs: number('p99-goal', 'SOAK_P99_GOAL_MS', 250),
     json: process.argv.includes('--json'),
   };
@@ -83,7 +86,13 @@ type Operation = 'logMetrics' | 'grid' | 'table' | 'curves';
 class Recorder {
   readonly latencies = new Map<Operation, number[]>();
   readonly errors = new Map<string, number>();
+  warmupCalls = 0;
+  constructor(private readonly timedFrom: number) {}
   count(operation: Operation, ms: number) {
+    if (performance.now() - ms < this.timedFrom) {
+      this.warmupCalls++;
+      return;
+    }
     let list = this.latencies.get(operation);
     if (!list) this.latencies.set(operation, (list = []));
     list.push(ms);
@@ -203,11 +212,11 @@ async function main() {
     if (fixtures.runIds.length < options.workers)
       throw new Error(`only ${fixtures.runIds.length} runs for ${options.workers} workers`);
     log(
-      `soak: ${options.clients} clients (${options.workers} workers, ${options.clients - options.workers} readers) for ${options.seconds} s against ${api.url}`,
+      `soak: ${options.clients} clients (${options.workers} workers, ${options.clients - options.workers} readers) for ${options.warmupSeconds} + ${options.seconds} s against ${api.url}`,
     );
-    const recorder = new Recorder();
     const started = performance.now();
-    const deadline = started + options.seconds * 1000;
+    const recorder = new Recorder(started + options.warmupSeconds * 1000);
+    const deadline = started + (options.warmupSeconds + options.seconds) * 1000;
     const [workers] = await Promise.all([
       Promise.all(
         fixtures.runIds
@@ -220,7 +229,7 @@ async function main() {
         ),
       ),
     ]);
-    const elapsed = (performance.now() - started) / 1000;
+    const elapsed = (performance.now() - started) / 1000 - options.warmupSeconds;
 
     // --- exactly once: what was acknowledged against what is stored ----------------------
     const runIds = workers.map((w) => w.runId);
@@ -294,6 +303,7 @@ async function main() {
       p99Ms: Number(percentile(all, 99).toFixed(1)),
       errors: errorCount,
       errorKinds: Object.fromEntries(recorder.errors),
+      warmupCalls: recorder.warmupCalls,
       perOperation,
       exactlyOnce,
       apiStderr: api.stderr.slice(-20),
@@ -323,7 +333,7 @@ async function main() {
     const markdown = [
       `# Soak, ${result.machineAfter.at}`,
       '',
-      `${options.clients} clients (${options.workers} workers sending ${options.batchSteps * KEYS.length}-point batches every ${options.writeIntervalMs} ms, ${options.clients - options.workers} readers every ${options.readIntervalMs} ms) for ${result.seconds} s; ${before.cores} cores, load average before ${before.loadAverage.join(' ')}, after ${result.machineAfter.loadAverage.join(' ')}.`,
+      `${options.clients} clients (${options.workers} workers sending ${options.batchSteps * KEYS.length}-point batches every ${options.writeIntervalMs} ms, ${options.clients - options.workers} readers every ${options.readIntervalMs} ms) for ${result.seconds} s after a ${options.warmupSeconds} s warm-up (${recorder.warmupCalls} calls, errors counted, not timed); ${before.cores} cores, load average before ${before.loadAverage.join(' ')}, after ${result.machineAfter.loadAverage.join(' ')}.`,
       '',
       ...lines,
       '',

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, stat, utimes } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import {
@@ -182,6 +182,11 @@ export const apiKilledDuringUpload: Fault = async () => {
     const afterRestart = await visibility(stack, api.url, fixtures, id, runId);
     const keyPath = path.join(fixtures.teamId, id);
     const visibleAtKey = keyPath in (await filesUnder(artifactDir));
+    // Age the leftover .part files past the store's staleness limit (as if 16 minutes had
+    // passed): the retried upload is the restarted API's first, so the store sweeps them.
+    const aged = (Date.now() - 16 * 60_000) / 1000;
+    for (const file of Object.keys(await filesUnder(artifactDir)))
+      if (file.startsWith('.incoming')) await utimes(path.join(artifactDir, file), aged, aged);
     const retryStarted = performance.now();
     const retry = await upload(api.url, fixtures.token, id, body);
     const retrySeconds = (performance.now() - retryStarted) / 1000;
@@ -197,6 +202,7 @@ export const apiKilledDuringUpload: Fault = async () => {
         .on('error', reject);
     });
     const downloadedSha = download.digest('hex');
+    await sleep(500); // the sweep runs beside the upload
     const filesAtEnd = await filesUnder(artifactDir);
     const orphans = Object.entries(filesAtEnd).filter(([file]) => file.startsWith('.incoming'));
     const details = {
@@ -209,6 +215,8 @@ export const apiKilledDuringUpload: Fault = async () => {
       retry: { status: retry.status, seconds: Number(retrySeconds.toFixed(1)) },
       afterRetry,
       downloadMatches: downloadedSha === body.sha256,
+      partFilesAfterKill: Object.keys(filesAfterKill).filter((f) => f.startsWith('.incoming'))
+        .length,
       orphanedPartFiles: orphans.length,
       orphanedBytes: orphans.reduce((sum, [, size]) => sum + size, 0),
     };
@@ -217,11 +225,15 @@ export const apiKilledDuringUpload: Fault = async () => {
       afterRestart.getStatus === 404 &&
       !afterRestart.listed &&
       !visibleAtKey;
-    const retried = retry.status === 201 && afterRetry.row === 'stored' && details.downloadMatches;
+    const retried =
+      retry.status === 201 &&
+      afterRetry.row === 'stored' &&
+      details.downloadMatches &&
+      orphans.length === 0;
     return {
       name: 'api-killed-during-upload',
       status: nothingVisible && retried ? 'passed' : 'failed',
-      summary: `API SIGKILLed after ${(killedAt / 2 ** 20).toFixed(0)} of ${body.size / 2 ** 20} MiB: after restart the artifact is ${afterRestart.row}, GET ${afterRestart.getStatus}, ${afterRestart.listed ? 'LISTED' : 'not listed'}, ${visibleAtKey ? 'A FILE AT ITS KEY' : 'no file at its key'}; the retried upload answered ${retry.status} in ${details.retry.seconds} s and downloads ${details.downloadMatches ? 'intact' : 'CORRUPT'}; ${orphans.length} orphaned .part file(s) (${(details.orphanedBytes / 2 ** 20).toFixed(0)} MiB) left in .incoming`,
+      summary: `API SIGKILLed after ${(killedAt / 2 ** 20).toFixed(0)} of ${body.size / 2 ** 20} MiB: after restart the artifact is ${afterRestart.row}, GET ${afterRestart.getStatus}, ${afterRestart.listed ? 'LISTED' : 'not listed'}, ${visibleAtKey ? 'A FILE AT ITS KEY' : 'no file at its key'}; the retried upload answered ${retry.status} in ${details.retry.seconds} s and downloads ${details.downloadMatches ? 'intact' : 'CORRUPT'}; the kill left ${details.partFilesAfterKill} .part file(s) in .incoming, ${orphans.length} left once stale (swept by the store)`,
       details,
     };
   } finally {
