@@ -155,7 +155,7 @@ export const pgRestart: Fault = async () => {
     return {
       name: 'pg-restart',
       status: passed ? 'passed' : 'failed',
-      summary: `PostgreSQL down ${DOWN_MS} ms: API ${apiAlive ? 'stayed up' : 'DIED'}, answered ${answeredWhileDown.join(' / ') || 'nothing else'} meanwhile, recovered ${details.recoveryAfterPostgresUpMs ?? '∞'} ms after PostgreSQL was back; ${acknowledged} points acknowledged, ${details.missing} missing, ${details.duplicates} duplicates; ${Object.values(clientErrors.counts).reduce((a, b) => a + b, 0)} client calls failed after retrying`,
+      summary: `PostgreSQL away ${((upAt - downAt) / 1000).toFixed(1)} s (stopped, ${DOWN_MS / 1000} s pause, started): API ${apiAlive ? 'stayed up' : 'DIED'}, answered ${answeredWhileDown.join(' / ') || 'nothing else'} meanwhile, recovered ${details.recoveryAfterPostgresUpMs ?? '∞'} ms after PostgreSQL was back; ${acknowledged} points acknowledged, ${details.missing} missing, ${details.duplicates} duplicates; ${Object.values(clientErrors.counts).reduce((a, b) => a + b, 0)} client calls failed after retrying`,
       details,
     };
   } finally {
