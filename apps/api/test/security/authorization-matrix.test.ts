@@ -1,4 +1,8 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { buildSchema } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../harness.js';
@@ -32,7 +36,9 @@ let t: TestServer;
 let f: Fixtures;
 
 beforeAll(async () => {
-  t = await startTestServer();
+  t = await startTestServer({
+    artifactDir: await mkdtemp(path.join(tmpdir(), 'finetrack-matrix-artifacts-')),
+  });
   f = await buildFixtures(t.url);
 });
 afterAll(async () => {
@@ -106,4 +112,80 @@ describe('authorisation matrix', () => {
     },
     60_000,
   );
+});
+
+describe('artifact files over HTTP', () => {
+  const BYTES = Buffer.from('model weights, or so');
+  const SHA256 = createHash('sha256').update(BYTES).digest('hex');
+
+  /** A pending model artifact of team A, announced by its owner. */
+  async function announced(): Promise<string> {
+    const data = await f.owner.gql(
+      `mutation($input: CreateArtifactInput!) { createArtifact(input: $input) { id } }`,
+      {
+        input: {
+          modelId: f.modelId,
+          kind: 'weights',
+          fileName: 'weights.bin',
+          byteSize: BYTES.length,
+          sha256: SHA256,
+        },
+      },
+    );
+    return data.createArtifact.id as string;
+  }
+
+  const send = (who: (typeof PRINCIPALS)[number], method: 'GET' | 'PUT', id: string) => {
+    const client = f.clients[who];
+    const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
+    if (client.cookie) headers.cookie = client.cookie;
+    if (client.token) headers.authorization = `Bearer ${client.token}`;
+    return fetch(`${t.url}/artifacts/${id}`, {
+      method,
+      headers,
+      body: method === 'PUT' ? BYTES : undefined,
+    }).then(async (response) => {
+      await response.arrayBuffer();
+      return response.status;
+    });
+  };
+
+  it('PUT /artifacts/:id: members and up upload; others are refused and nothing is stored', async () => {
+    const statuses: Record<string, number> = {};
+    for (const who of PRINCIPALS) {
+      const id = await announced();
+      statuses[who] = await send(who, 'PUT', id);
+      const [row] = await t.sql<{ status: string }>('SELECT status FROM artifacts WHERE id = $1', [
+        id,
+      ]);
+      expect(row.status, who).toBe(statuses[who] === 201 ? 'stored' : 'pending');
+    }
+    expect(statuses).toEqual({
+      anonymous: 401,
+      viewer: 403,
+      member: 201,
+      admin: 201,
+      owner: 201,
+      outsider: 404,
+      worker: 403,
+      revoked: 401,
+    });
+  });
+
+  it('GET /artifacts/:id: the team (and its worker) download; others are refused', async () => {
+    const id = await announced();
+    expect(await send('owner', 'PUT', id)).toBe(201);
+    const statuses: Record<string, number> = {};
+    for (const who of PRINCIPALS) statuses[who] = await send(who, 'GET', id);
+    expect(statuses).toEqual({
+      anonymous: 401,
+      viewer: 200,
+      member: 200,
+      admin: 200,
+      owner: 200,
+      outsider: 404,
+      worker: 200,
+      revoked: 401,
+    });
+  });
 });
