@@ -1,3 +1,4 @@
+import { copyFile, mkdir, readdir, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   ARTIFACT_FILE_NAME_PATTERN,
@@ -37,6 +38,25 @@ import { ApiClient, hashFile, type RequestOptions } from '@finetrack/shared/clie
  */
 export interface WorkerApiOptions {
   persistentMs?: number;
+}
+
+/** Files a download cache keeps (the most recently used); older ones are deleted. */
+const CACHED_FILES = 24;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Deletes all but the `keep` most recently used files of a cache folder. */
+async function pruneCache(directory: string, keep: number): Promise<void> {
+  const names = (await readdir(directory)).filter((name) => UUID.test(name));
+  if (names.length <= keep) return;
+  const used = await Promise.all(
+    names.map(async (name) => ({
+      name,
+      at: (await stat(join(directory, name)).catch(() => undefined))?.mtimeMs ?? 0,
+    })),
+  );
+  used.sort((first, second) => second.at - first.at);
+  for (const { name } of used.slice(keep)) await rm(join(directory, name), { force: true });
 }
 
 /** The worker protocol over an ApiClient: one typed method per operation. */
@@ -160,6 +180,38 @@ export class WorkerApi {
       },
     );
     return createArtifact;
+  }
+
+  /**
+   * `downloadAll` through a cache folder keyed by artifact id. Artifacts never change, and every
+   * run of a sweep downloads the same source model: a file fetched for an earlier run is copied
+   * from the cache once its size and sha256 check out again (otherwise it is downloaded afresh).
+   * This spares the API three authorised reads and the model's bytes on every run but the first.
+   */
+  async downloadAllCached(
+    artifacts: readonly ArtifactRef[],
+    directory: string,
+    cacheDirectory: string,
+  ): Promise<void> {
+    await mkdir(directory, { recursive: true });
+    await mkdir(cacheDirectory, { recursive: true });
+    for (const artifact of artifacts) {
+      if (!ARTIFACT_FILE_NAME_PATTERN.test(artifact.fileName) || !UUID.test(artifact.id)) {
+        await this.downloadAll([artifact], directory);
+        continue;
+      }
+      const cached = join(cacheDirectory, artifact.id);
+      const expected = { byteSize: artifact.byteSize, sha256: artifact.sha256 };
+      const held = await hashFile(cached).catch(() => undefined);
+      if (held?.byteSize === expected.byteSize && held.sha256 === expected.sha256) {
+        const now = new Date();
+        await utimes(cached, now, now);
+      } else {
+        await this.client.downloadArtifact(artifact.id, cached, expected, this.persistent);
+      }
+      await copyFile(cached, join(directory, artifact.fileName));
+    }
+    await pruneCache(cacheDirectory, CACHED_FILES);
   }
 
   /**
