@@ -234,7 +234,11 @@ export async function executeRun(
       if (claim.sourceModel === null)
         throw new TrainingOptionsError('the claim names no source model');
       const sourceDir = join(runDir, 'source');
-      await api.downloadAll(claim.sourceModel.artifacts, sourceDir);
+      await api.downloadAllCached(
+        claim.sourceModel.artifacts,
+        sourceDir,
+        join(context.workDir, 'cache', 'artifacts'),
+      );
       const loaded = await loadModelDirectory(sourceDir);
       source = loaded.model;
       const shape = source.inputs[0].shape.slice(1);
@@ -449,15 +453,34 @@ export async function executeRun(
     }
   }
 
+  /** After a refusal that may be a cancel race: why the run is no longer ours, or undefined. */
+  async function whyNoLongerOurs(): Promise<StopReason | undefined> {
+    try {
+      const answer = await api.heartbeat({ runId, leaseToken });
+      return answer.cancelled ? 'cancelled' : undefined;
+    } catch (error) {
+      return error instanceof ApiError && error.code === ErrorCode.Conflict
+        ? 'lease-lost'
+        : undefined;
+    }
+  }
+
   async function settle(error: unknown): Promise<RunOutcome> {
     // A stop asked for first explains what follows (a cancelled run's lease is gone too).
     const refused =
       error instanceof RunGoneError ||
       (error instanceof ApiError && error.code === ErrorCode.Conflict);
+    // FORBIDDEN or NOT_FOUND on a call for this run can be a cancel racing it (an upload whose
+    // pending artifact the cancel removed): when a heartbeat says so, the run ends cancelled (or
+    // dropped), not failed; when the run is still ours, it fails with the original error.
+    const racedByCancel =
+      error instanceof ApiError &&
+      (error.code === ErrorCode.Forbidden || error.code === ErrorCode.NotFound);
     const reason =
       error instanceof RunStoppedError
         ? error.reason
-        : (stopReason ?? (refused ? await refusedBecause() : undefined));
+        : (stopReason ??
+          (refused ? await refusedBecause() : racedByCancel ? await whyNoLongerOurs() : undefined));
     if (reason === 'lease-lost') {
       log(`run ${runId}: lease lost; dropping it`);
       await context.spool.remove(runId);

@@ -57,6 +57,11 @@ export class FakeApi {
   readonly writes: { runId: string; key: string; step: number }[] = [];
   /** While true, every request answers 503 (an API restart as a proxy sees it). */
   down = false;
+  /**
+   * The next upload of a run's file finds the run cancelled and its pending artifact gone (a
+   * cancel that won the race): 404 NOT_FOUND, as the API answers for an artifact it removed.
+   */
+  cancelOnNextUpload = false;
   leaseSeconds = 3;
   heartbeatSeconds = 1;
   private server!: Server;
@@ -167,6 +172,12 @@ export class FakeApi {
           etag: `"${artifact.sha256}"`,
         });
         return void response.end(artifact.bytes);
+      }
+      if (this.cancelOnNextUpload && artifact.runId) {
+        this.cancelOnNextUpload = false;
+        this.cancel(artifact.runId);
+        this.artifacts.delete(artifact.id);
+        return error(404, 'NOT_FOUND', 'artifact not found');
       }
       const sha256 = createHash('sha256').update(body).digest('hex');
       if (sha256 !== artifact.sha256 || body.length !== artifact.byteSize)

@@ -124,6 +124,20 @@ describe('finetrack-worker against the protocol', () => {
     expect(drift.length).toBeGreaterThan(0);
   });
 
+  it('ends a run cancelled, not failed, when a cancel races its final upload (NOT_FOUND)', async () => {
+    const run = enqueue({ epochs: 1 });
+    api.cancelOnNextUpload = true;
+    const process = worker('upload-race');
+    await until(
+      () => run.status !== 'running' && run.status !== 'queued',
+      120_000,
+      'the run to end',
+    );
+    await process.waitFor(/cancelled/, 10_000);
+    expect(run.status, process.output()).toBe('cancelled');
+    expect(run.events).not.toContain('failed');
+  });
+
   it('keeps metrics on disk while the API is down and sends them all afterwards', async () => {
     api.leaseSeconds = 30; // an outage shorter than the lease
     try {
