@@ -1,4 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +49,10 @@ interface RoundResult {
   firstMetricMs: number | null;
   /** CPU seconds the worker processes used per wall second: the cores they actually got. */
   workerCores: number;
+  /** CPU seconds of the API process and its embedded PostgreSQL per run of the timed sweep. */
+  apiCpuSecondsPerRun: number;
+  /** Worker processes' CPU seconds per run of the timed sweep. */
+  workerCpuSecondsPerRun: number;
 }
 
 const WORKER_CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
@@ -61,22 +66,50 @@ function sweepOf(count: number): Record<string, unknown> {
   return { frozenLayers, learningRates };
 }
 
-/** CPU seconds used so far by `pid` and every process below it (from `ps`). */
+/** Clock ticks per second of /proc's CPU times (USER_HZ; 100 on Linux). */
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/**
+ * CPU seconds used so far by `pid` and every process below it, from /proc: each live process's
+ * own user + system time plus what its exited, reaped children used (cutime + cstime), so the
+ * short-lived PostgreSQL backends and finished worker children still count.
+ */
 function treeCpuSeconds(pid: number): number {
-  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,times='], { encoding: 'utf8' })
-    .trim()
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/).map(Number));
+  const processes = new Map<number, { parent: number; ticks: number }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // The command name (field 2) may hold spaces and parentheses: fields start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const [utime, stime, cutime, cstime] = fields.slice(11, 15).map(Number);
+    processes.set(Number(entry), {
+      parent: Number(fields[1]),
+      ticks: utime + stime + cutime + cstime,
+    });
+  }
   const inTree = new Set([pid]);
   for (let grown = true; grown;) {
     grown = false;
-    for (const [child, parent] of rows)
+    for (const [child, { parent }] of processes)
       if (inTree.has(parent) && !inTree.has(child)) {
         inTree.add(child);
         grown = true;
       }
   }
-  return rows.filter(([child]) => inTree.has(child)).reduce((sum, row) => sum + row[2], 0);
+  let ticks = 0;
+  for (const member of inTree) ticks += processes.get(member)?.ticks ?? 0;
+  return ticks / CLOCK_TICKS;
 }
 
 /**
@@ -128,6 +161,7 @@ function firstMetric(client: Client, runIds: string[]): { at: Promise<number>; s
 
 async function round(
   team: TeamFixture,
+  apiPid: number,
   apiUrl: string,
   workDir: string,
   workers: number,
@@ -170,6 +204,7 @@ async function round(
     await waitForAll(team, warmUp.id, 300_000);
 
     const cpuBefore = treeCpuSeconds(child.pid!);
+    const apiCpuBefore = treeCpuSeconds(apiPid);
     const started = performance.now();
     const startedAt = Date.now();
     const { id, runIds } = await createExperiment(team, sweepOf(options.runs), { datasetId });
@@ -186,7 +221,8 @@ async function round(
     // The sweep ends when its last run finished, as the API recorded it (same clock, same
     // machine), not when the coarse poll noticed.
     const seconds = ((await lastFinishedAt(team, id)) - startedAt) / 1000;
-    const workerCores = (treeCpuSeconds(child.pid!) - cpuBefore) / seconds;
+    const workerCpu = treeCpuSeconds(child.pid!) - cpuBefore;
+    const apiCpu = treeCpuSeconds(apiPid) - apiCpuBefore;
     watch.stop();
     return {
       workers,
@@ -194,7 +230,9 @@ async function round(
       seconds,
       runsPerMinute: (runIds.length / seconds) * 60,
       firstMetricMs: firstAt === null ? null : firstAt - started,
-      workerCores,
+      workerCores: workerCpu / seconds,
+      apiCpuSecondsPerRun: apiCpu / runIds.length,
+      workerCpuSecondsPerRun: workerCpu / runIds.length,
     };
   } finally {
     await subscriptions.dispose();
@@ -218,7 +256,15 @@ async function main(): Promise<void> {
     ).flat();
     for (const [index, workers] of order.entries())
       results.push(
-        await round(team, api.url, join(home, `round-${index}`), workers, options, datasetId),
+        await round(
+          team,
+          api.child.pid!,
+          api.url,
+          join(home, `round-${index}`),
+          workers,
+          options,
+          datasetId,
+        ),
       );
     const median = (workers: number) => {
       const values = results
@@ -232,7 +278,7 @@ async function main(): Promise<void> {
     const cell = (text: string, width: number) => text.padEnd(width);
     const rows = results.map(
       (result) =>
-        `| ${cell(String(result.workers), 7)} | ${cell(String(result.runs), 4)} | ${cell(result.seconds.toFixed(1), 7)} | ${cell(result.runsPerMinute.toFixed(1), 8)} | ${cell(result.workerCores.toFixed(2), 12)} | ${cell(result.firstMetricMs === null ? '—' : `${(result.firstMetricMs / 1000).toFixed(2)} s`, 14)} |`,
+        `| ${cell(String(result.workers), 7)} | ${cell(String(result.runs), 4)} | ${cell(result.seconds.toFixed(1), 7)} | ${cell(result.runsPerMinute.toFixed(1), 8)} | ${cell(result.workerCores.toFixed(2), 12)} | ${cell(result.workerCpuSecondsPerRun.toFixed(2), 15)} | ${cell(result.apiCpuSecondsPerRun.toFixed(3), 15)} | ${cell(result.firstMetricMs === null ? '—' : `${(result.firstMetricMs / 1000).toFixed(2)} s`, 14)} |`,
     );
     const lines = [
       `Worker benchmark: ${options.runs}-run sweep, 1 epoch, ${options.trainSamples} MNIST samples per run, small-cnn, wasm`,
@@ -240,11 +286,12 @@ async function main(): Promise<void> {
         .map((v) => v.toFixed(2))
         .join(' ')}`,
       '',
-      '| workers | runs | seconds | runs/min | worker cores | first metric   |',
-      '| ------- | ---- | ------- | -------- | ------------ | -------------- |',
+      '| workers | runs | seconds | runs/min | worker cores | worker CPU/run  | API+PG CPU/run  | first metric   |',
+      '| ------- | ---- | ------- | -------- | ------------ | --------------- | --------------- | -------------- |',
       ...rows,
       '',
       'worker cores: CPU seconds of the worker processes per wall second (what the scheduler gave them);',
+      'CPU/run: CPU seconds per run of the timed sweep (worker processes; the API with its PostgreSQL);',
       'first metric: createExperiment sent → first metricsAppended event on the subscription.',
       `two workers / one worker (median runs/min): ${speedup.toFixed(2)}× (goal ≥ 1.7×: ${speedup >= 1.7 ? 'met' : 'not met'})`,
     ];
