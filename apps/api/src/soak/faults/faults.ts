@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { agent, machine, writeResult } from '../stack.js';
 import type { Fault, FaultResult } from './fault.js';
 import { apiKilledDuringUpload, diskFull } from './artifacts.js';
-import { pgRestart } from './pg-restart.js';
+import { pgCrash, pgRestart } from './pg-restart.js';
 import { spoolDiskFull } from './spool.js';
 import { workersKilled } from './workers.js';
 
@@ -11,6 +11,7 @@ import { workersKilled } from './workers.js';
 
 const FAULTS: Record<string, Fault> = {
   'pg-restart': pgRestart,
+  'pg-crash': pgCrash,
   'api-killed-during-upload': apiKilledDuringUpload,
   'disk-full': diskFull,
   'spool-disk-full': spoolDiskFull,
