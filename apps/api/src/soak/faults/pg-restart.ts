@@ -120,6 +120,18 @@ const drill =
       await prober;
 
       const apiAlive = api.child.exitCode === null && api.child.signalCode === null;
+      // The NOTIFY listener (live updates) reconnects on its own too.
+      let listenerBack = false;
+      for (let waited = 0; waited < 10_000 && !listenerBack; waited += 250) {
+        const [row] = (
+          await stack.sql.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND application_name = 'finetrack-api-listen'`,
+          )
+        ).rows;
+        listenerBack = row.n > 0;
+        if (!listenerBack) await sleep(250);
+      }
       const [counts] = (
         await stack.sql.query<{ stored: string; distinct_points: string; acked_stored: string }>(
           `WITH acked AS (SELECT * FROM unnest($1::uuid[], $2::int[]) AS a(run_id, upto))
@@ -143,6 +155,7 @@ const drill =
         apiRecoveredAtMs: recoveredAt ?? null,
         recoveryAfterPostgresUpMs: recoveredAt === undefined ? null : recoveredAt - upAt,
         apiProcessAlive: apiAlive,
+        eventListenerReconnected: listenerBack,
         probeAnswers: probe.counts,
         probeTimeline: timeline,
         clientRetries: retries.counts,
