@@ -216,7 +216,10 @@ export async function createServer(
     handler,
   });
   await app.register(artifactRoutes, { services, store: services.store, config });
-  const subscriptions = attachSubscriptions(app, schema, services, logger, origins);
+  const subscriptions = attachSubscriptions(app, schema, services, logger, origins, {
+    maxDepth: config.maxQueryDepth,
+    maxCost: config.maxQueryCost,
+  });
 
   app.get('/healthz', async (_request, reply) => {
     try {

@@ -163,6 +163,25 @@ export const MAX_TOKENS = 10_000;
 /** Most aliased fields per operation (see aliasCount). */
 export const MAX_ALIASES = 100;
 
+/** The first limit an operation breaks (depth, aliases, cost), as the error to answer with. */
+export function limitViolation(
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Variables,
+  maxDepth: number,
+  maxCost: number,
+  depth = queryDepth(document, operationName),
+): GraphQLError | undefined {
+  if (depth > maxDepth)
+    return rejected(`the query is ${depth} levels deep; the limit is ${maxDepth}`);
+  const aliases = aliasCount(document, operationName);
+  if (aliases > MAX_ALIASES)
+    return rejected(`the query has ${aliases} aliases; the limit is ${MAX_ALIASES}`);
+  const cost = queryCost(document, operationName, variables);
+  if (cost > maxCost) return rejected(`the query costs ${cost}; the limit is ${maxCost}`);
+  return undefined;
+}
+
 export function limitsPlugin(maxDepth: number, maxCost: number): ApolloServerPlugin {
   // Apollo reuses one parsed DocumentNode per query text, so depth (which ignores variables)
   // is computed once per distinct query.
@@ -176,13 +195,15 @@ export function limitsPlugin(maxDepth: number, maxCost: number): ApolloServerPlu
             depth = queryDepth(document, request.operationName);
             if (!request.operationName) depths.set(document, depth);
           }
-          if (depth > maxDepth)
-            throw rejected(`the query is ${depth} levels deep; the limit is ${maxDepth}`);
-          const aliases = aliasCount(document, request.operationName);
-          if (aliases > MAX_ALIASES)
-            throw rejected(`the query has ${aliases} aliases; the limit is ${MAX_ALIASES}`);
-          const cost = queryCost(document, request.operationName, request.variables ?? {});
-          if (cost > maxCost) throw rejected(`the query costs ${cost}; the limit is ${maxCost}`);
+          const violation = limitViolation(
+            document,
+            request.operationName,
+            request.variables ?? {},
+            maxDepth,
+            maxCost,
+            depth,
+          );
+          if (violation) throw violation;
         },
       };
     },

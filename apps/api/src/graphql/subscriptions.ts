@@ -1,5 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import type { GraphQLSchema } from 'graphql';
+import { ErrorCode } from '@finetrack/shared';
+import {
+  getOperationAST,
+  GraphQLError,
+  parse,
+  validate,
+  type DocumentNode,
+  type GraphQLSchema,
+} from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
@@ -7,6 +15,7 @@ import type { Services } from '../services.js';
 import { SESSION_COOKIE } from '../modules/users/auth.service.js';
 import type { GraphQLContext, Viewer } from './context.js';
 import { formatError } from './errors.js';
+import { limitViolation, MAX_TOKENS } from './limits.js';
 
 /**
  * GraphQL subscriptions over graphql-ws on the HTTP server's port at /graphql. The caller is
@@ -24,6 +33,7 @@ export function attachSubscriptions(
   services: Services,
   logger: Logger,
   webOrigins: ReadonlySet<string>,
+  limits: { maxDepth: number; maxCost: number },
 ): { close(): Promise<void> } {
   const wss = new WebSocketServer({ noServer: true });
   app.server.on('upgrade', (request, socket, head) => {
@@ -57,6 +67,35 @@ export function attachSubscriptions(
           return false;
         }
       },
+      // The socket is for subscriptions only, under the limits HTTP requests get (Apollo's
+      // plugins do not run here): parse capped at MAX_TOKENS, then depth, aliases and cost.
+      onSubscribe: (_ctx, _id, payload) => {
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query, { maxTokens: MAX_TOKENS });
+        } catch (error) {
+          return [refused((error as Error).message)];
+        }
+        const errors = validate(schema, document);
+        if (errors.length > 0) return errors;
+        const operation = getOperationAST(document, payload.operationName);
+        if (operation?.operation !== 'subscription')
+          return [refused('only subscriptions go over the WebSocket; send this over HTTP')];
+        const violation = limitViolation(
+          document,
+          payload.operationName,
+          payload.variables ?? {},
+          limits.maxDepth,
+          limits.maxCost,
+        );
+        if (violation) return [violation];
+        return {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+        };
+      },
       context: (ctx): GraphQLContext =>
         ({
           viewer: viewers.get(ctx) ?? null,
@@ -84,6 +123,9 @@ export function attachSubscriptions(
     },
   };
 }
+
+const refused = (message: string) =>
+  new GraphQLError(message, { extensions: { code: ErrorCode.BadUserInput } });
 
 /**
  * Whether the session cookie of an upgrade request may be used: no Origin (not a browser page),

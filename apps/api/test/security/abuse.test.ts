@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../harness.js';
 import { aTeam, anExperiment, aUser, CREATE_EXPERIMENT, runIds } from '../factories/builders.js';
 import type { ApiClient, GraphQLResponse, Loose } from '../factories/client.js';
+import { subscriptionOutcome } from './principals.js';
 
 let t: TestServer;
 let client: ApiClient;
@@ -163,4 +164,42 @@ describe('GraphQL abuse', () => {
     expect(response.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(await t.sql('SELECT count(*)::int AS n FROM runs')).toEqual([before]);
   });
+});
+
+describe('GraphQL abuse over the WebSocket', () => {
+  const aliasedSubscription = (n: number) =>
+    `subscription($e: ID!) { runUpdated(experimentId: $e) { ${Array.from({ length: n }, (_, i) => `a${i}: id`).join(' ')} } }`;
+
+  const CASES: [string, string, Loose][] = [
+    // Queries sent here would have escaped the HTTP limits (Apollo's plugins do not run here).
+    ['a query', `{ ${Array.from({ length: 500 }, (_, i) => `a${i}: me { id }`).join(' ')} }`, {}],
+    ['a mutation', 'mutation { createTeam(input: { name: "over ws" }) { id } }', {}],
+    [
+      'a subscription asking for a field Run does not have',
+      'subscription($e: ID!) { runUpdated(experimentId: $e) { password } }',
+      {},
+    ],
+    ['a subscription with 101 aliases', aliasedSubscription(101), {}],
+    ['a subscription with 10,000 aliases', aliasedSubscription(10_000), {}],
+  ];
+
+  it.each(CASES)(
+    '%s is refused with BAD_USER_INPUT before the database',
+    async (_name, query, variables) => {
+      await client.gql('{ me { id } }');
+      const recorder = t.recordQueries();
+      const outcome = await subscriptionOutcome(
+        t.url,
+        client,
+        query,
+        { e: made.experiment.id, ...variables },
+        async () => undefined,
+      );
+      const queries = recorder.stop();
+      expect(outcome).toBe('BAD_USER_INPUT');
+      // The socket's own session lookup is the only query allowed.
+      expect(queries.filter((sql) => !/FROM sessions/.test(sql))).toEqual([]);
+      expect(await t.sql(`SELECT 1 FROM teams WHERE name = 'over ws'`)).toEqual([]);
+    },
+  );
 });
