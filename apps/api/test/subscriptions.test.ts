@@ -101,6 +101,7 @@ describe('subscriptions over graphql-ws', () => {
     const log = () =>
       setup.worker.request(LOG_METRICS, {
         runId: run.runId,
+        leaseToken: run.leaseToken,
         points: [
           { key: 'loss', step: 3, value: 0.5 },
           { key: 'val_accuracy', step: 7, value: 0.8 },
