@@ -155,10 +155,13 @@ export function executeGraph(
  */
 function dropoutMask(shape: number[], rate: number, seed: number): tf.Tensor {
   const keep = 1 - rate;
+  const scale = 1 / keep;
+  // nextFloat() < keep exactly when nextUint32() < keep·2³² (both sides scaled by 2³²).
+  const threshold = keep * 4294967296;
   const random = new SeededRandom(seed);
   const mask = new Float32Array(shape.reduce((product, size) => product * size, 1));
   for (let i = 0; i < mask.length; i += 1) {
-    mask[i] = random.nextFloat() < keep ? 1 / keep : 0;
+    mask[i] = random.nextUint32() < threshold ? scale : 0;
   }
   return tf.tensor(mask, shape);
 }
