@@ -151,6 +151,15 @@ const ROWS: Row[] = [
     () => client.request(CREATE_EXPERIMENT, sweep({ frozenLayers: [5] })),
   ],
   [
+    'a learningRates list longer than any sweep',
+    'BAD_USER_INPUT',
+    () =>
+      client.request(
+        CREATE_EXPERIMENT,
+        sweep({ learningRates: Array.from({ length: 1001 }, (_, i) => (i + 1) / 1e5) }),
+      ),
+  ],
+  [
     'empty frozenLayers',
     'BAD_USER_INPUT',
     () => client.request(CREATE_EXPERIMENT, sweep({ frozenLayers: [] })),

@@ -1,4 +1,5 @@
-import { IsOptional, MaxLength } from 'class-validator';
+import { ArrayMaxSize, IsOptional, MaxLength, ValidateNested } from 'class-validator';
+import { MAX_SWEEP_RUNS } from '@finetrack/shared';
 import { Field, Float, ID, InputType, Int, registerEnumType } from 'type-graphql';
 import { IsName } from '../../common/validation.js';
 import { ExperimentStatus } from './experiment.entity.js';
@@ -13,15 +14,19 @@ registerEnumType(OptimizerEnum, { name: 'Optimizer' });
 @InputType()
 export class SweepInput {
   @Field(() => [Int], { description: 'Weight-bearing layers to freeze, counted from the input.' })
+  @ArrayMaxSize(MAX_SWEEP_RUNS)
   frozenLayers: number[];
 
   @Field(() => [Float])
+  @ArrayMaxSize(MAX_SWEEP_RUNS)
   learningRates: number[];
 
   @Field(() => [Int], {
     nullable: true,
     description: 'One run per seed in every cell; default [0].',
   })
+  @IsOptional()
+  @ArrayMaxSize(MAX_SWEEP_RUNS)
   seeds?: number[];
 
   @Field(() => Int, { defaultValue: 5 })
@@ -57,6 +62,7 @@ export class CreateExperimentInput {
   targetDatasetId: string;
 
   @Field(() => SweepInput)
+  @ValidateNested()
   sweep: SweepInput;
 }
 
