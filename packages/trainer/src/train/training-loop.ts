@@ -16,7 +16,6 @@ import {
 } from './checkpoint.js';
 import { SeededRandom } from './random.js';
 import type { CommonTrainOptions, EpochRecord, MetricPoint, TrainSummary } from './types.js';
-import { FusedAdamOptimizer } from './fused-adam.js';
 
 /** Feature caches larger than this (train + validation, bytes) are not built in 'auto' mode. */
 export const FEATURE_CACHE_LIMIT_BYTES = 384 * 1024 * 1024;
@@ -44,8 +43,7 @@ export class TrainingOptionsError extends Error {
 export function createOptimizer(name: Optimizer, learningRate: number): tf.Optimizer {
   switch (name) {
     case 'adam':
-      // tfjs's Adam (beta1 0.9, beta2 0.999, the backend's epsilon), one pass per variable on wasm.
-      return new FusedAdamOptimizer(learningRate, 0.9, 0.999);
+      return tf.train.adam(learningRate);
     case 'sgd':
       return tf.train.sgd(learningRate);
     case 'momentum':
