@@ -6,6 +6,10 @@ export const ErrorCode = {
   BadUserInput: 'BAD_USER_INPUT',
   Conflict: 'CONFLICT',
   RateLimited: 'RATE_LIMITED',
+  /** The database is unreachable for a moment (HTTP 503 with Retry-After): try again. */
+  ServiceUnavailable: 'SERVICE_UNAVAILABLE',
+  /** The artifact store is out of space (HTTP 507): retrying will not help until it is freed. */
+  InsufficientStorage: 'INSUFFICIENT_STORAGE',
   InternalServerError: 'INTERNAL_SERVER_ERROR',
 } as const;
 

@@ -23,6 +23,12 @@ describe('isRetryable', () => {
     ['INTERNAL_SERVER_ERROR', 503, true],
     ['INTERNAL_SERVER_ERROR', 504, true],
     ['INTERNAL_SERVER_ERROR', 500, false],
+    ['SERVICE_UNAVAILABLE', 503, true],
+    // The code alone decides when a proxy rewrote the status.
+    ['SERVICE_UNAVAILABLE', 200, true],
+    ['INSUFFICIENT_STORAGE', 507, false],
+    ['INSUFFICIENT_STORAGE', 503, false],
+    ['INTERNAL_SERVER_ERROR', 507, false],
     ['BAD_USER_INPUT', 400, false],
     ['FORBIDDEN', 403, false],
     ['UNAUTHENTICATED', 401, false],

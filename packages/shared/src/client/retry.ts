@@ -22,13 +22,16 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 const RETRYABLE_STATUSES = new Set([502, 503, 504]);
 
 /**
- * Whether an answer is worth trying again: network failures, timeouts, 502/503/504, 429 and
- * RATE_LIMITED. Never the caller's or the server's own verdicts (BAD_USER_INPUT, FORBIDDEN,
- * NOT_FOUND, CONFLICT, UNAUTHENTICATED, INTERNAL_SERVER_ERROR…).
+ * Whether an answer is worth trying again: network failures, timeouts, 502/503/504, 429,
+ * RATE_LIMITED and SERVICE_UNAVAILABLE (the database is away for a moment). Never the caller's or
+ * the server's own verdicts (BAD_USER_INPUT, FORBIDDEN, NOT_FOUND, CONFLICT, UNAUTHENTICATED,
+ * INTERNAL_SERVER_ERROR…), nor INSUFFICIENT_STORAGE / 507: a full disk is not freed in seconds.
  */
 export function isRetryable(code: string, status?: number): boolean {
   if (code === ClientErrorCode.Network || code === ClientErrorCode.Timeout) return true;
+  if (code === ErrorCode.InsufficientStorage || status === 507) return false;
   if (code === ErrorCode.RateLimited || status === 429) return true;
+  if (code === ErrorCode.ServiceUnavailable) return true;
   return status !== undefined && RETRYABLE_STATUSES.has(status);
 }
 
