@@ -10,13 +10,26 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { Config } from './config.js';
 import { createDataSource } from './db/data-source.js';
+import {
+  DATABASE_RETRY_AFTER_SECONDS,
+  databaseUnavailablePlugin,
+  isDatabaseUnavailable,
+} from './db/database-unavailable.js';
 import type { GraphQLContext } from './graphql/context.js';
-import { AppError, formatError, httpStatusFor, loggableError } from './graphql/errors.js';
+import {
+  AppError,
+  DATABASE_UNAVAILABLE_MESSAGE,
+  formatError,
+  httpStatusFor,
+  loggableError,
+  serviceUnavailableError,
+} from './graphql/errors.js';
 import { limitsPlugin, MAX_TOKENS } from './graphql/limits.js';
 import { getSchema } from './graphql/schema.js';
 import { attachSubscriptions } from './graphql/subscriptions.js';
 import { workerGuardPlugin } from './graphql/worker-guard.js';
 import { createLogger } from './logger.js';
+import type { ArtifactStore } from './modules/artifacts/artifact-store.js';
 import { artifactRoutes } from './modules/artifacts/artifacts.routes.js';
 import { SESSION_COOKIE } from './modules/users/auth.service.js';
 import { createServices, type Services } from './services.js';
@@ -75,7 +88,13 @@ const ALLOWED_HEADERS =
  */
 export async function createServer(
   config: Config & { databaseUrl: string },
-  options: { logger?: Logger; runMigrations?: boolean; poolSize?: number } = {},
+  options: {
+    logger?: Logger;
+    runMigrations?: boolean;
+    poolSize?: number;
+    /** Where artifact bytes go (default: a LocalDiskStore in config.artifactDir). */
+    store?: ArtifactStore;
+  } = {},
 ): Promise<FinetrackServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const dataSource = createDataSource(config.databaseUrl, options.poolSize);
@@ -84,7 +103,7 @@ export async function createServer(
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, 'migrated');
   }
-  const services = createServices(dataSource, config, logger);
+  const services = createServices(dataSource, config, logger, options.store);
   await services.queue.start();
   await services.events.start();
   services.worker.startReaper();
@@ -134,8 +153,23 @@ export async function createServer(
   });
 
   // Requests that fail before GraphQL (malformed JSON, wrong content type, oversized body)
-  // still answer in GraphQL's error shape with a code.
+  // still answer in GraphQL's error shape with a code; so do the artifact routes' failures,
+  // a database that could not be reached among them (503: clients retry).
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: loggableError(error) }, 'database unavailable');
+      return reply
+        .code(503)
+        .header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS))
+        .send({
+          errors: [
+            {
+              message: DATABASE_UNAVAILABLE_MESSAGE,
+              extensions: { code: ErrorCode.ServiceUnavailable },
+            },
+          ],
+        });
+    }
     const status = error.statusCode ?? 500;
     if (status >= 500) {
       request.log.error({ err: loggableError(error) }, 'unexpected error');
@@ -170,6 +204,7 @@ export async function createServer(
       fastifyApolloDrainPlugin(app),
       limitsPlugin(config.maxQueryDepth, config.maxQueryCost),
       workerGuardPlugin(),
+      databaseUnavailablePlugin(),
     ],
   });
   await apollo.start();
@@ -187,6 +222,8 @@ export async function createServer(
           throw new GraphQLError(error.message, {
             extensions: { code: error.code, http: { status: httpStatusFor(error.code) } },
           });
+        // The token or session lookup could not reach PostgreSQL: 503, not 500.
+        if (isDatabaseUnavailable(error)) throw serviceUnavailableError(error);
         throw error;
       }
       return { viewer, services, logger, request, reply, roles: new Map() };

@@ -39,7 +39,9 @@ export const DATABASE_RETRY_AFTER_SECONDS = 1;
  * Answers HTTP 503 with Retry-After when an operation failed because PostgreSQL was unreachable,
  * instead of 200 with INTERNAL_SERVER_ERROR: the shared client (and any HTTP client) retries 503,
  * and logMetrics and every worker call are idempotent, so a retried call neither loses nor
- * duplicates anything. The error entries keep their masked INTERNAL_SERVER_ERROR code.
+ * duplicates anything. formatError gives those error entries the code SERVICE_UNAVAILABLE.
+ * Failures of the context function (token lookups) never reach plugins: server.ts answers them
+ * with serviceUnavailableError.
  */
 export function databaseUnavailablePlugin<T extends object>(): ApolloServerPlugin<T> {
   return {

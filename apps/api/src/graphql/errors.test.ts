@@ -1,11 +1,15 @@
 import { ERROR_CODES } from '@finetrack/shared';
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { AppError, formatError, httpStatusFor } from './errors.js';
+import { AppError, formatError, httpStatusFor, serviceUnavailableError } from './errors.js';
 
 describe('formatError', () => {
   const logged: unknown[] = [];
-  const logger = { error: (object: unknown) => logged.push(object) };
+  const warned: unknown[] = [];
+  const logger = {
+    error: (object: unknown) => logged.push(object),
+    warn: (object: unknown) => warned.push(object),
+  };
   const sut = (error: unknown) => formatError({ message: 'raw message' }, error, logger);
 
   it('keeps the code and message of an AppError', () => {
@@ -30,6 +34,39 @@ describe('formatError', () => {
     });
     expect(logged).toHaveLength(1);
     expect(JSON.stringify(logged)).not.toMatch(/INSERT|argon2id/);
+  });
+
+  // What pg and TypeORM throw when PostgreSQL is away, as a resolver or the context function
+  // sees it: SERVICE_UNAVAILABLE, never INTERNAL_SERVER_ERROR or BAD_USER_INPUT, and no SQL.
+  const driverError = (message: string, code?: string) =>
+    Object.assign(new Error(message), { code, query: 'SELECT secret FROM api_tokens' });
+  it.each([
+    [
+      'admin shutdown 57P01',
+      driverError('terminating connection due to administrator command', '57P01'),
+    ],
+    ['crash shutdown 57P02', driverError('terminating connection due to crash', '57P02')],
+    ['cannot connect now 57P03', driverError('the database system is starting up', '57P03')],
+    ['connection failure 08006', driverError('connection failure', '08006')],
+    ['ECONNREFUSED', driverError('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED')],
+    ['ECONNRESET', driverError('read ECONNRESET', 'ECONNRESET')],
+    ['a terminated connection', driverError('Connection terminated unexpectedly')],
+  ])('answers %s as SERVICE_UNAVAILABLE', (_name, cause) => {
+    for (const error of [
+      // TypeORM's QueryFailedError keeps the driver's error as driverError.
+      new GraphQLError('wrapped', {
+        originalError: Object.assign(new Error(cause.message), { driverError: cause }),
+      }),
+      new GraphQLError('Context creation failed: x', {
+        originalError: serviceUnavailableError(cause),
+        extensions: serviceUnavailableError(cause).extensions,
+      }),
+    ])
+      expect(sut(error)).toEqual({
+        message: 'the database is unavailable for a moment; try again',
+        extensions: { code: 'SERVICE_UNAVAILABLE' },
+      });
+    expect(JSON.stringify(warned)).not.toContain('api_tokens');
   });
 
   it('maps Apollo validation codes to BAD_USER_INPUT', () => {

@@ -1,5 +1,6 @@
 import { ERROR_CODES, ErrorCode } from '@finetrack/shared';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../db/database-unavailable.js';
 
 /** A failure the caller can act on. Anything else thrown inside a resolver is masked. */
 export class AppError extends Error {
@@ -41,6 +42,10 @@ export function httpStatusFor(code: ErrorCode): number {
       return 409;
     case ErrorCode.RateLimited:
       return 429;
+    case ErrorCode.ServiceUnavailable:
+      return 503;
+    case ErrorCode.InsufficientStorage:
+      return 507;
     case ErrorCode.InternalServerError:
       return 500;
     default:
@@ -51,6 +56,27 @@ export function httpStatusFor(code: ErrorCode): number {
 export function toGraphQLError(error: AppError): GraphQLError {
   return new GraphQLError(error.message, {
     extensions: { code: error.code, ...(error.details ?? {}) },
+  });
+}
+
+/** What the client reads when PostgreSQL could not be reached; no SQL, no driver message. */
+export const DATABASE_UNAVAILABLE_MESSAGE = 'the database is unavailable for a moment; try again';
+
+/**
+ * The answer to an operation that failed because the database was away (see
+ * isDatabaseUnavailable): HTTP 503 with Retry-After and SERVICE_UNAVAILABLE, so clients retry.
+ * Used where Apollo's plugins do not run (the context function); `cause` is kept for the log.
+ */
+export function serviceUnavailableError(cause: unknown): GraphQLError {
+  return new GraphQLError(DATABASE_UNAVAILABLE_MESSAGE, {
+    originalError: cause instanceof Error ? cause : undefined,
+    extensions: {
+      code: ErrorCode.ServiceUnavailable,
+      http: {
+        status: 503,
+        headers: new Map([['retry-after', String(DATABASE_RETRY_AFTER_SECONDS)]]),
+      },
+    },
   });
 }
 
@@ -77,12 +103,15 @@ export function loggableError(error: unknown): Record<string, unknown> {
 
 interface ErrorLogger {
   error(object: unknown, message: string): void;
+  warn(object: unknown, message: string): void;
 }
 
 /**
  * Turns whatever a resolver threw into the formatted error the client sees: AppErrors keep their
- * code, type-graphql argument validation becomes BAD_USER_INPUT, everything unexpected is logged
- * and answered as INTERNAL_SERVER_ERROR with no message, stack or SQL.
+ * code, type-graphql argument validation becomes BAD_USER_INPUT, a database that could not be
+ * reached becomes SERVICE_UNAVAILABLE (databaseUnavailablePlugin makes that answer a 503),
+ * everything unexpected is logged and answered as INTERNAL_SERVER_ERROR with no message, stack
+ * or SQL.
  */
 export function formatError(
   formatted: GraphQLFormattedError,
@@ -102,6 +131,19 @@ export function formatError(
   }
   const original = chain.at(-1);
   const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
+  // Before the other branches: the context function's 503 is a GraphQLError with extensions,
+  // which the request-level branch below would otherwise take for the caller's fault.
+  if (isDatabaseUnavailable(error)) {
+    logger.warn(
+      { err: loggableError(original), path: formatted.path },
+      'database unavailable: answered SERVICE_UNAVAILABLE',
+    );
+    return {
+      ...base,
+      message: DATABASE_UNAVAILABLE_MESSAGE,
+      extensions: { code: ErrorCode.ServiceUnavailable },
+    };
+  }
   if (original instanceof AppError || original?.name === 'AppError') {
     const appError = original as AppError;
     return {
