@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { PassThrough, Transform, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 /** What a write produced; nothing is visible under the key until `commit()`. */
@@ -17,13 +17,43 @@ export class TooLargeError extends Error {
   override name = 'TooLargeError';
 }
 
+/** errno codes of a write that failed for want of room: disk full, quota, file size limit. */
+const NO_ROOM_CODES = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
+
+/** The store had no room for the bytes; nothing was kept. `code` is the errno code seen. */
+export class StorageFullError extends Error {
+  override name = 'StorageFullError';
+
+  constructor(
+    readonly code: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`the artifact store is full (${code}): nothing was kept`, options);
+  }
+}
+
+/** Whether a write failed because the store ran out of room (see NO_ROOM_CODES). */
+export function isStorageFull(error: unknown): error is NodeJS.ErrnoException & { code: string } {
+  const { code } = (error ?? {}) as { code?: unknown };
+  return typeof code === 'string' && NO_ROOM_CODES.has(code);
+}
+
+/** Opens the file a staged upload is written to. */
+export type OpenIncoming = (file: string) => Writable;
+
+const openPartFile: OpenIncoming = (file) => createWriteStream(file, { mode: 0o600 });
+
 /**
  * Where artifact bytes live. Keys are `<teamId>/<artifactId>`. The local disk store is the
  * default; an S3-compatible store can implement the same three calls (multipart upload to a
  * temporary key, then copy/complete on commit).
  */
 export interface ArtifactStore {
-  /** Streams `body` to a temporary object, hashing it; stops past `maxBytes` with TooLargeError. */
+  /**
+   * Streams `body` to a temporary object, hashing it; stops past `maxBytes` with TooLargeError,
+   * and with StorageFullError when the store has no room left. `body` is not destroyed on a
+   * failure: the caller decides whether to read the rest of it (to answer) or drop it.
+   */
   stage(key: string, body: Readable, maxBytes: number): Promise<StagedObject>;
   /** The stored object's bytes, or null when there is none. */
   open(key: string): Promise<{ stream: Readable; byteSize: number } | null>;
@@ -38,9 +68,14 @@ export const STALE_UPLOAD_MS = 15 * 60_000;
 export class LocalDiskStore implements ArtifactStore {
   private lastSweep = 0;
 
+  /**
+   * `openIncoming` opens each `.part` file; tests route it to /dev/full (every write fails with
+   * ENOSPC) to reach the full-disk path without root.
+   */
   constructor(
     private readonly root: string,
     private readonly staleUploadMs = STALE_UPLOAD_MS,
+    private readonly openIncoming: OpenIncoming = openPartFile,
   ) {}
 
   /**
@@ -94,11 +129,26 @@ export class LocalDiskStore implements ArtifactStore {
         callback(null, chunk);
       },
     });
+    // Piped, not pipelined: pipeline() would destroy `body` when the write fails, and with a
+    // request body its socket, so the caller could not answer. A cut-off body still ends the copy.
+    const source = new PassThrough();
+    const cutOff = (error?: Error) => source.destroy(error ?? new Error('the upload was cut off'));
+    const onClose = () => {
+      if (!body.readableEnded) cutOff();
+    };
+    body.once('error', cutOff);
+    body.once('close', onClose);
+    body.pipe(source);
     try {
-      await pipeline(body, counter, createWriteStream(temporary, { mode: 0o600 }));
+      await pipeline(source, counter, this.openIncoming(temporary));
     } catch (error) {
+      body.unpipe(source);
       await rm(temporary, { force: true });
+      if (isStorageFull(error)) throw new StorageFullError(error.code, { cause: error });
       throw error;
+    } finally {
+      body.off('error', cutOff);
+      body.off('close', onClose);
     }
     return {
       byteSize,

@@ -1,20 +1,34 @@
 import { ErrorCode } from '@finetrack/shared';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { Config } from '../../config.js';
 import type { Viewer } from '../../graphql/context.js';
 import { AppError, httpStatusFor } from '../../graphql/errors.js';
 import type { Services } from '../../services.js';
 import { SESSION_COOKIE } from '../users/auth.service.js';
-import { TooLargeError, type ArtifactStore } from './artifact-store.js';
+import { StorageFullError, TooLargeError, type ArtifactStore } from './artifact-store.js';
 import { artifactKey } from './artifacts.service.js';
 
 const sendError = (reply: FastifyReply, status: number, code: string, message: string) =>
   reply.code(status).send({ errors: [{ message, extensions: { code } }] });
 
+/** Reads and discards what is left of `body`; past `maxBytes` it is destroyed instead. */
+async function dropRest(body: Readable, maxBytes: number): Promise<void> {
+  let read = 0;
+  body.on('data', (chunk: Buffer) => {
+    read += chunk.length;
+    if (read > maxBytes) body.destroy();
+  });
+  body.resume();
+  await finished(body).catch(() => undefined);
+}
+
 /**
  * `PUT /artifacts/:id` and `GET /artifacts/:id`, authenticated like GraphQL (Bearer token or the
- * session cookie) and scoped to the caller's teams: an artifact out of reach answers 404.
+ * session cookie) and scoped to the caller's teams: an artifact out of reach answers 404. A
+ * database that could not be reached answers 503 with Retry-After (the server's error handler);
+ * a full artifact store answers 507 INSUFFICIENT_STORAGE.
  */
 export async function artifactRoutes(
   app: FastifyInstance,
@@ -83,6 +97,24 @@ export async function artifactRoutes(
           Math.min(artifact.byteSize, config.artifactMaxBytes),
         );
       } catch (error) {
+        if (error instanceof StorageFullError) {
+          // An operator's problem, not the caller's: it does not heal until space is freed.
+          request.log.error(
+            { artifact: artifact.id, code: error.code, byteSize: artifact.byteSize },
+            'artifact store full: upload refused, nothing kept',
+          );
+          // Read (and drop) the rest of the upload first, up to the announced size: a client
+          // still sending does not read an early answer, and would see a reset connection.
+          await dropRest(body, artifact.byteSize);
+          reply.header('connection', 'close');
+          return sendError(
+            reply,
+            httpStatusFor(ErrorCode.InsufficientStorage),
+            ErrorCode.InsufficientStorage,
+            `the artifact store is full: no room for ${artifact.byteSize} bytes (${error.code}); nothing was kept, upload again once space is freed`,
+          );
+        }
+        body.destroy();
         if (error instanceof TooLargeError) {
           reply.header('connection', 'close');
           return sendError(reply, 400, ErrorCode.BadUserInput, 'more bytes than announced');
