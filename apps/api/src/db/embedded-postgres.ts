@@ -14,6 +14,12 @@ export interface RunningPostgres {
    */
   restart(downMs?: number): Promise<void>;
   /**
+   * The two halves of `restart`, for tests that act while PostgreSQL is away: `shutDown` stops
+   * the server (fast shutdown) keeping its files, `startAgain` starts it on the same port.
+   */
+  shutDown(): Promise<void>;
+  startAgain(): Promise<void>;
+  /**
    * kill -9 of the postmaster (a crash: no shutdown checkpoint, sessions cut without a word),
    * then, after `downMs`, a start that recovers from the WAL. For fault drills.
    */
@@ -87,12 +93,17 @@ export async function startEmbeddedPostgres(
   }
   const url = `postgres://postgres:${password}@127.0.0.1:${port}/finetrack`;
   const persistent = options.persistent ?? true;
+  const shutDown = async () => {
+    if (!persistent) throw new Error('only a persistent cluster can be restarted');
+    await postgres.stop();
+  };
   return {
     url,
     stop: () => postgres.stop(),
+    shutDown,
+    startAgain: () => postgres.start(),
     async restart(downMs = 0) {
-      if (!persistent) throw new Error('only a persistent cluster can be restarted');
-      await postgres.stop();
+      await shutDown();
       if (downMs > 0) await sleep(downMs);
       await postgres.start();
     },
