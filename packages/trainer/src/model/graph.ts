@@ -159,10 +159,19 @@ function dropoutMask(shape: number[], rate: number, seed: number): tf.Tensor {
   // nextFloat() < keep exactly when nextUint32() < keep·2³² (both sides scaled by 2³²).
   const threshold = keep * 4294967296;
   const random = new SeededRandom(seed);
-  const mask = new Float32Array(shape.reduce((product, size) => product * size, 1));
-  for (let i = 0; i < mask.length; i += 1) {
-    mask[i] = random.nextUint32() < threshold ? scale : 0;
+  const backend = tf.backend();
+  if ('makeOutput' in backend && 'typedArrayFromHeap' in backend) {
+    // wasm: drawn straight into the tensor's memory, no JavaScript buffer to allocate and copy.
+    const heap = backend as unknown as {
+      makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+      typedArrayFromHeap(tensor: tf.TensorInfo): Float32Array;
+    };
+    const output = heap.makeOutput(shape, 'float32');
+    random.fillBernoulli(heap.typedArrayFromHeap(output), threshold, scale);
+    return tf.engine().makeTensorFromTensorInfo(output);
   }
+  const mask = new Float32Array(shape.reduce((product, size) => product * size, 1));
+  random.fillBernoulli(mask, threshold, scale);
   return tf.tensor(mask, shape);
 }
 

@@ -25,6 +25,18 @@ describe('SeededRandom', () => {
     expect(resumed.nextUint32()).toBe(sut.nextUint32());
   });
 
+  it('fillBernoulli draws exactly what nextUint32 would, and leaves the same state', () => {
+    const [reference, sut] = [new SeededRandom(0x9e3779b9), new SeededRandom(0x9e3779b9)];
+    const threshold = 0.75 * 4294967296;
+    const expected = Float32Array.from({ length: 1000 }, () =>
+      reference.nextUint32() < threshold ? 4 / 3 : 0,
+    );
+    const actual = new Float32Array(1000);
+    sut.fillBernoulli(actual, threshold, 4 / 3);
+    expect(actual).toEqual(expected);
+    expect(sut.state).toBe(reference.state);
+  });
+
   it('nextFloat is in [0, 1)', () => {
     const sut = new SeededRandom(0x80000000);
     for (let i = 0; i < 10_000; i += 1) {

@@ -32,6 +32,22 @@ export class SeededRandom {
     return (value ^ (value >>> 14)) >>> 0;
   }
 
+  /**
+   * Fills `target` as `nextUint32() < threshold ? value : 0` would, element by element (the same
+   * draws, the same state after), with the state in a local variable: no property store per draw.
+   * Dropout masks draw one number per activation.
+   */
+  fillBernoulli(target: Float32Array, threshold: number, value: number): void {
+    let state = this.current;
+    for (let i = 0; i < target.length; i += 1) {
+      state = (state + 0x6d2b79f5) | 0;
+      let mixed = Math.imul(state ^ (state >>> 15), state | 1);
+      mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
+      target[i] = (mixed ^ (mixed >>> 14)) >>> 0 < threshold ? value : 0;
+    }
+    this.current = state;
+  }
+
   /** Uniform float in [0, 1). */
   nextFloat(): number {
     return this.nextUint32() / 4294967296;
