@@ -296,10 +296,7 @@ export const diskFull: Fault = async () => {
       code: parsed.errors?.[0]?.extensions?.code ?? null,
       message: parsed.errors?.[0]?.message ?? (full.text.slice(0, 200) || '(empty body)'),
     };
-    const clear =
-      typeof full.status === 'number' &&
-      (full.status === 507 || full.status === 503) &&
-      answer.code !== null;
+    const clear = full.status === 507 && answer.code === 'INSUFFICIENT_STORAGE';
     const nothingPartial =
       afterFull.row === 'pending' &&
       afterFull.getStatus === 404 &&
