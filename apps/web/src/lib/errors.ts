@@ -1,14 +1,8 @@
+import type { ErrorCode } from '@finetrack/shared';
 import type { CombinedError } from 'urql';
 
-/** The `extensions.code` values the API answers with (see @finetrack/shared ErrorCode). */
-export type ApiErrorCode =
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'BAD_USER_INPUT'
-  | 'CONFLICT'
-  | 'RATE_LIMITED'
-  | 'INTERNAL_SERVER_ERROR';
+/** The `extensions.code` values the API answers with. */
+export type ApiErrorCode = ErrorCode;
 
 /** First error code in a result, `NETWORK` when the request never got an answer. */
 export function errorCode(error: CombinedError | undefined): ApiErrorCode | 'NETWORK' | undefined {
@@ -37,6 +31,10 @@ export function errorMessage(error: CombinedError | undefined): string {
       return error.graphQLErrors[0]?.message ?? 'The request was refused.';
     case 'NETWORK':
       return 'The server could not be reached. Try again.';
+    case 'SERVICE_UNAVAILABLE':
+      return 'The server is briefly unavailable. Try again in a moment.';
+    case 'INSUFFICIENT_STORAGE':
+      return 'The file store is full; ask an administrator to free space.';
     case 'INTERNAL_SERVER_ERROR':
     case undefined:
       return 'Something went wrong on the server.';
