@@ -115,22 +115,25 @@ export const SMALL_CNN_LAYERS = [
   },
 ];
 
+/** A `CreateModelInput` for a small-cnn source model of `teamId`, with a unique name. */
+export function sourceModelInput(teamId: string, overrides: Loose = {}): Loose {
+  return {
+    teamId,
+    name: `small-cnn ${unique()}`,
+    kind: 'SOURCE',
+    architecture: 'small-cnn',
+    inputShape: [28, 28, 1],
+    layers: SMALL_CNN_LAYERS,
+    totalParams: 56389,
+    trainableParams: 56389,
+    ...overrides,
+  };
+}
+
 export async function aSourceModel(client: ApiClient, teamId: string, overrides: Loose = {}) {
   const data = await client.gql(
     `mutation($input: CreateModelInput!) { createModel(input: $input) { id name kind layers { name outputShape } } }`,
-    {
-      input: {
-        teamId,
-        name: `small-cnn ${unique()}`,
-        kind: 'SOURCE',
-        architecture: 'small-cnn',
-        inputShape: [28, 28, 1],
-        layers: SMALL_CNN_LAYERS,
-        totalParams: 56389,
-        trainableParams: 56389,
-        ...overrides,
-      },
-    },
+    { input: sourceModelInput(teamId, overrides) },
   );
   return data.createModel as { id: string; name: string; kind: string };
 }

@@ -10,6 +10,7 @@ import {
   anExperiment,
   aUser,
   SMALL_CNN_LAYERS,
+  sourceModelInput,
 } from '../factories/builders.js';
 import type { ApiClient, Loose } from '../factories/client.js';
 import { aFile } from '../factories/worker.js';
@@ -323,17 +324,7 @@ describe('oversized uploads', () => {
 
 const CREATE_MODEL = `mutation($input: CreateModelInput!) { createModel(input: $input) { id } }`;
 const modelInput = (extra: Loose) => ({
-  input: {
-    teamId,
-    name: 'claims',
-    kind: 'SOURCE',
-    architecture: 'small-cnn',
-    inputShape: [28, 28, 1],
-    layers: SMALL_CNN_LAYERS,
-    totalParams: 56389,
-    trainableParams: 56389,
-    ...extra,
-  },
+  input: sourceModelInput(teamId, { name: 'claims', ...extra }),
 });
 
 describe('a model record claiming absurd sizes', () => {

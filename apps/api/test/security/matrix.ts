@@ -14,6 +14,7 @@ import {
   LOG_METRICS,
   SIGN_UP,
   SMALL_CNN_LAYERS,
+  sourceModelInput,
 } from '../factories/builders.js';
 import { ApiClient, type Loose } from '../factories/client.js';
 import { CAPABILITIES } from '../factories/worker.js';
@@ -108,7 +109,7 @@ const fresh = {
     const data = await gql(
       f,
       `mutation($input: CreateModelInput!) { createModel(input: $input) { id } }`,
-      { input: modelInput(f.teamId) },
+      { input: sourceModelInput(f.teamId) },
     );
     return data.createModel.id as string;
   },
@@ -168,19 +169,6 @@ const fresh = {
     return data.createApiToken.apiToken.id as string;
   },
 };
-
-function modelInput(teamId: string): Loose {
-  return {
-    teamId,
-    name: `m ${unique()}`,
-    kind: 'SOURCE',
-    architecture: 'small-cnn',
-    inputShape: [28, 28, 1],
-    layers: SMALL_CNN_LAYERS,
-    totalParams: 56389,
-    trainableParams: 56389,
-  };
-}
 
 function experimentInput(f: Fixtures): Loose {
   return {
@@ -436,7 +424,7 @@ export const MATRIX: MatrixRow[] = [
     expected: team('member'),
     build: async (f) =>
       q(`mutation($input: CreateModelInput!) { createModel(input: $input) { id } }`, {
-        input: modelInput(f.teamId),
+        input: sourceModelInput(f.teamId),
       }),
   },
   {
