@@ -12,6 +12,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { loadConfig } from '../config.js';
 import { startEmbeddedPostgres, type RunningPostgres } from '../db/embedded-postgres.js';
 import { CHUNKS_PER_BUCKET_IN_NODE, SERIES_SQL } from '../modules/metrics/metrics.service.js';
+import { logInCookie } from '../soak/stack.js';
 
 // `npm run bench -w @finetrack/api [-- --json]`: ingest vs COPY, down-sampled reads, and a
 // trivial query against a bare node:http handler, on loopback. The API and the bare handler run
@@ -144,24 +145,7 @@ async function main() {
     );
     if (!signUp.includes('"id"')) throw new Error(signUp);
     // Log in with a cookie once to mint a token, then use the token like a script would.
-    const cookie = await new Promise<string>((resolve, reject) => {
-      const body = JSON.stringify({
-        query: 'mutation($i: LogInInput!) { logIn(input: $i) { id } }',
-        variables: { i: { email: 'bench@example.test', password: 'benchmark password' } },
-      });
-      const request = http.request(
-        `${url}/graphql`,
-        { method: 'POST', headers: { 'content-type': 'application/json' } },
-        (response) => {
-          response.resume();
-          response.on('end', () =>
-            resolve((response.headers['set-cookie'] ?? [])[0]?.split(';')[0] ?? ''),
-          );
-        },
-      );
-      request.on('error', reject);
-      request.end(body);
-    });
+    const cookie = await logInCookie(url, 'bench@example.test', 'benchmark password');
     const token = (
       await gql<{ createApiToken: { token: string } }>(
         url,

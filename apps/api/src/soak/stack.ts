@@ -213,6 +213,28 @@ export async function must<T>(answer: Promise<GraphQLAnswer<T>>): Promise<T> {
   return got.data;
 }
 
+/** Logs in over plain HTTP and returns the session cookie (`name=value`), '' when refused. */
+export function logInCookie(url: string, email: string, password: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const body = JSON.stringify({
+      query: 'mutation($i: LogInInput!) { logIn(input: $i) { id } }',
+      variables: { i: { email, password } },
+    });
+    const req = http.request(
+      `${url}/graphql`,
+      { method: 'POST', headers: { 'content-type': 'application/json' } },
+      (response) => {
+        response.resume();
+        response.on('end', () =>
+          resolve((response.headers['set-cookie'] ?? [])[0]?.split(';')[0] ?? ''),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 export interface Fixtures {
   token: string;
   auth: Record<string, string>;
@@ -236,24 +258,7 @@ export async function seed(url: string, frozen = 4, learningRates = 5): Promise<
     }),
   );
   // Log in once for the session cookie, to mint a token that the clients then use.
-  const setCookie = await new Promise<string>((resolve, reject) => {
-    const body = JSON.stringify({
-      query: 'mutation($i: LogInInput!) { logIn(input: $i) { id } }',
-      variables: { i: { email, password } },
-    });
-    const req = http.request(
-      `${url}/graphql`,
-      { method: 'POST', headers: { 'content-type': 'application/json' } },
-      (response) => {
-        response.resume();
-        response.on('end', () =>
-          resolve((response.headers['set-cookie'] ?? [])[0]?.split(';')[0] ?? ''),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+  const setCookie = await logInCookie(url, email, password);
   const token = (
     await must(
       graphql<{ createApiToken: { token: string } }>(
