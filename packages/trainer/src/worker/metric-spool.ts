@@ -1,10 +1,12 @@
-import { appendFile, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MetricPointInput } from '@finetrack/shared';
 
 const SPOOL_SUFFIX = '.jsonl';
 const ACK_SUFFIX = '.ack';
 const LEASE_SUFFIX = '.lease';
+/** `<runId>.ack.<pid>.tmp`: written, then renamed over `<runId>.ack`. */
+const TEMPORARY_ACK = /\.ack\.(\d+)\.tmp$/;
 
 /** One spooled batch, in the order it was appended. */
 export interface SpooledBatch {
@@ -19,6 +21,11 @@ export interface SpooledBatch {
  * batch per line) and, beside it, the number of lines the API has acknowledged (`<runId>.ack`,
  * replaced atomically). Batches are replayed in order; replaying one twice is harmless because
  * `logMetrics` upserts by (run, key, step).
+ *
+ * On a full disk (ENOSPC, EDQUOT) an append is all-or-nothing as the reader sees it: a failed
+ * write is truncated back to the file's previous length. A line torn some other way (the process
+ * killed mid-append) is kept apart from the next batch by a newline, and the reader skips it;
+ * line numbers, which `acknowledge` counts, still include it, so the lines after it replay.
  */
 export class MetricSpool {
   constructor(readonly directory: string) {}
@@ -54,15 +61,41 @@ export class MetricSpool {
     }
   }
 
-  /** Appends one batch. Resolves once the line is written (page cache, no fsync). */
+  /**
+   * Appends one batch. Resolves once the line is written (page cache, no fsync). When the write
+   * fails (a full disk), the file is truncated back to its length before the call and the error
+   * is thrown: the batch is then not in the spool at all, never half in it.
+   */
   async append(runId: string, points: MetricPointInput[]): Promise<void> {
     if (points.length === 0) return;
     await mkdir(this.directory, { recursive: true });
-    await appendFile(this.file(runId), `${JSON.stringify(points)}\n`);
+    const handle = await open(this.file(runId), 'a+');
+    try {
+      const { size } = await handle.stat();
+      // A line torn by a crash gets its own line, so it cannot swallow this batch.
+      let separator = '';
+      if (size > 0) {
+        const { buffer } = await handle.read(Buffer.alloc(1), 0, 1, size - 1);
+        if (buffer[0] !== 0x0a) separator = '\n';
+      }
+      try {
+        await handle.writeFile(`${separator}${JSON.stringify(points)}\n`);
+      } catch (error) {
+        // Shrinking needs no space; if it fails too (not a regular file), the reader skips the
+        // torn line and the separator above keeps the next batch whole.
+        await handle.truncate(size).catch(() => undefined);
+        throw error;
+      }
+    } finally {
+      await handle.close();
+    }
   }
 
-  /** Parsed lines of the run's file; a torn last line (a crash mid-append) is ignored. */
-  private async readLines(runId: string): Promise<MetricPointInput[][]> {
+  /**
+   * Lines of the run's file, by line number; `undefined` for a line that does not parse (torn by
+   * a crash mid-append), which is skipped without hiding the lines after it.
+   */
+  private async readLines(runId: string): Promise<(MetricPointInput[] | undefined)[]> {
     let text: string;
     try {
       text = await readFile(this.file(runId), 'utf8');
@@ -70,16 +103,16 @@ export class MetricSpool {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw error;
     }
-    const lines: MetricPointInput[][] = [];
-    for (const line of text.split('\n')) {
-      if (line === '') continue;
+    const lines = text.split('\n');
+    if (lines[lines.length - 1] === '') lines.pop();
+    return lines.map((line) => {
       try {
-        lines.push(JSON.parse(line) as MetricPointInput[]);
+        const points: unknown = JSON.parse(line);
+        return Array.isArray(points) ? (points as MetricPointInput[]) : undefined;
       } catch {
-        break; // only the last line can be torn; nothing after it was acknowledged
+        return undefined;
       }
-    }
-    return lines;
+    });
   }
 
   /** Lines acknowledged so far. */
@@ -92,27 +125,59 @@ export class MetricSpool {
     }
   }
 
-  /** Batches not acknowledged yet, oldest first. */
+  /** Batches not acknowledged yet, oldest first; `index` is the line number `acknowledge` counts. */
   async pending(runId: string): Promise<SpooledBatch[]> {
     const [lines, acknowledged] = await Promise.all([
       this.readLines(runId),
       this.acknowledged(runId),
     ]);
-    return lines.slice(acknowledged).map((points, offset) => ({
-      index: acknowledged + offset,
-      points,
-    }));
+    const batches: SpooledBatch[] = [];
+    for (let index = acknowledged; index < lines.length; index += 1) {
+      const points = lines[index];
+      if (points !== undefined) batches.push({ index, points });
+    }
+    return batches;
   }
 
-  /** Records that every line before `lineCount` reached the API. */
+  /**
+   * Records that every line before `lineCount` reached the API. On a failed write (a full disk)
+   * the temporary file is removed and the `.ack` file stays as it was.
+   */
   async acknowledge(runId: string, lineCount: number): Promise<void> {
     const temporary = `${this.ackFile(runId)}.${process.pid}.tmp`;
-    await writeFile(temporary, String(lineCount));
-    await rename(temporary, this.ackFile(runId));
+    try {
+      await writeFile(temporary, String(lineCount));
+      await rename(temporary, this.ackFile(runId));
+    } catch (error) {
+      await rm(temporary, { force: true }).catch(() => undefined);
+      throw error;
+    }
   }
 
-  /** Runs with a spool file (acknowledged or not), e.g. left by a previous worker process. */
+  /**
+   * Removes `.ack` temporary files of other processes (killed between write and rename). A slot's
+   * spool has one worker process at a time, so any other pid's temporary file is stale.
+   */
+  async removeStaleTemporaryFiles(): Promise<void> {
+    let names: string[];
+    try {
+      names = await readdir(this.directory);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const match = TEMPORARY_ACK.exec(name);
+      if (match && Number(match[1]) !== process.pid)
+        await rm(join(this.directory, name), { force: true });
+    }
+  }
+
+  /**
+   * Runs with a spool file (acknowledged or not), e.g. left by a previous worker process. A
+   * starting worker calls this first, so it also removes that process's stale temporary files.
+   */
   async runs(): Promise<string[]> {
+    await this.removeStaleTemporaryFiles();
     let names: string[];
     try {
       names = await readdir(this.directory);
