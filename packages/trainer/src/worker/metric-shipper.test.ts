@@ -1,11 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LOG_METRICS, type MetricPointInput } from '@finetrack/shared';
 import { ApiClient, ApiError, ClientErrorCode } from '@finetrack/shared/client';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { mountSmallDisk, type SmallDisk } from './full-disk.test-support.js';
 import {
   classifyShipError,
   MetricShipper,
@@ -230,5 +231,160 @@ describe('MetricShipper', () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+});
+
+describe('MetricShipper on a full disk', () => {
+  const steps = (from: number, count: number) =>
+    Array.from({ length: count }, (_, i) => point(from + i));
+
+  // /dev/full answers every write with ENOSPC, so this runs without root too.
+  it('sends points directly while the spool file is /dev/full, and spools again after', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'shipper-full-'));
+    try {
+      const spool = new MetricSpool(directory);
+      await mkdir(directory, { recursive: true });
+      await symlink('/dev/full', join(directory, 'run.jsonl'));
+      const sent: number[] = [];
+      const warnings: string[] = [];
+      const sut = new MetricShipper({
+        runId: 'run',
+        spool,
+        send: async (_runId, points) => void sent.push(...points.map((p) => p.step)),
+        eagerFirstFlush: false,
+        flushIntervalMs: 60_000,
+        onWarning: (message) => warnings.push(message),
+      });
+      sut.add(steps(0, 5));
+      await sut.flush();
+      sut.add(steps(5, 5));
+      await sut.flush();
+      await sut.drained();
+      expect(sent.sort((a, b) => a - b)).toEqual(steps(0, 10).map((p) => p.step));
+      expect(warnings.filter((line) => line.includes('cannot be written (ENOSPC)'))).toHaveLength(
+        1,
+      );
+      await rm(join(directory, 'run.jsonl')); // space is back
+      sut.add(steps(10, 5));
+      await sut.flush();
+      await sut.drained();
+      expect(sent.slice(10)).toEqual([10, 11, 12, 13, 14]);
+      expect(warnings).toHaveLength(2);
+      expect(warnings[1]).toContain('can be written again; 0 points');
+      sut.stop();
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
+  describe('a 64 KiB tmpfs', () => {
+    let disk: SmallDisk;
+    let spool: MetricSpool;
+    beforeAll(async () => {
+      disk = await mountSmallDisk();
+    });
+    afterAll(() => disk?.unmount());
+    beforeEach(async () => {
+      await disk.free();
+      await rm(join(disk.directory, 'spool'), { recursive: true, force: true });
+      spool = new MetricSpool(join(disk.directory, 'spool'));
+      await spool.append('other-run', [point(0)]); // the spool folder exists before the disk fills
+    });
+
+    it('keeps working once space is back, and loses nothing sent in between', async () => {
+      const sent: number[] = [];
+      const warnings: string[] = [];
+      const sut = new MetricShipper({
+        runId: 'run',
+        spool,
+        send: async (_runId, points) => void sent.push(...points.map((p) => p.step)),
+        eagerFirstFlush: false,
+        flushIntervalMs: 60_000,
+        onWarning: (message) => warnings.push(message),
+      });
+      await disk.fill();
+      for (let batch = 0; batch < 3; batch += 1) {
+        sut.add(steps(batch * 100, 100));
+        await sut.flush(); // does not reject on a full disk
+      }
+      await sut.drained();
+      expect(sent.sort((a, b) => a - b)).toEqual(steps(0, 300).map((p) => p.step));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain('cannot be written (ENOSPC)');
+      await disk.free();
+      sut.add(steps(300, 100));
+      await sut.flush();
+      await sut.drained();
+      expect(sent.slice(300)).toEqual(steps(300, 100).map((p) => p.step));
+      expect(await spool.pending('run')).toEqual([]);
+      sut.stop();
+    });
+
+    it('keeps points in memory while the API is away too, spools them when space is back', async () => {
+      let apiUp = false;
+      const sent: number[] = [];
+      const warnings: string[] = [];
+      const sut = new MetricShipper({
+        runId: 'run',
+        spool,
+        send: async (_runId, points) => {
+          if (!apiUp) throw new ApiError(ClientErrorCode.Network, 'down', { retryable: true });
+          sent.push(...points.map((p) => p.step));
+        },
+        eagerFirstFlush: false,
+        flushIntervalMs: 60_000,
+        retryBaseDelayMs: 1,
+        retryMaxDelayMs: 5,
+        onWarning: (message) => warnings.push(message),
+      });
+      await disk.fill();
+      sut.add(steps(0, 100));
+      await sut.flush();
+      sut.add(steps(100, 100));
+      await sut.flush();
+      expect(sut.unspooledPoints).toBeGreaterThan(0);
+      await disk.free();
+      await sut.flush(); // spools what was kept in memory, oldest first
+      expect(sut.unspooledPoints).toBe(0);
+      expect((await spool.pending('run')).flatMap((batch) => batch.points)).toEqual(steps(0, 200));
+      apiUp = true;
+      await sut.drained();
+      expect(sent).toEqual(steps(0, 200).map((p) => p.step));
+      expect(warnings.filter((line) => line.includes('cannot be written'))).toHaveLength(1);
+      expect(warnings.filter((line) => line.includes('can be written again'))).toHaveLength(1);
+      sut.stop();
+    });
+
+    it('drops the oldest points beyond its bound when neither disk nor API takes them, and says so', async () => {
+      let apiUp = false;
+      const sent: number[] = [];
+      const warnings: string[] = [];
+      const sut = new MetricShipper({
+        runId: 'run',
+        spool,
+        send: async (_runId, points) => {
+          if (!apiUp) throw new ApiError(ClientErrorCode.Network, 'down', { retryable: true });
+          sent.push(...points.map((p) => p.step));
+        },
+        eagerFirstFlush: false,
+        flushIntervalMs: 60_000,
+        retryBaseDelayMs: 1,
+        retryMaxDelayMs: 5,
+        maxUnspooledPoints: 150,
+        onWarning: (message) => warnings.push(message),
+      });
+      await disk.fill();
+      for (let batch = 0; batch < 4; batch += 1) {
+        sut.add(steps(batch * 100, 100));
+        await sut.flush();
+      }
+      expect(sut.unspooledPoints).toBe(150);
+      expect(warnings.filter((line) => line.includes('dropping the oldest'))).toHaveLength(1);
+      apiUp = true;
+      await sut.drained();
+      expect(sent).toEqual(steps(250, 150).map((p) => p.step));
+      expect(warnings.filter((line) => line.includes('250 metric points'))).toHaveLength(1);
+      sut.stop();
+    });
   });
 });

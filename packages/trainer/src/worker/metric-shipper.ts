@@ -1,7 +1,7 @@
 import { ErrorCode, MAX_METRIC_BATCH, type MetricPointInput } from '@finetrack/shared';
 import { ApiError, backoffDelay, sleep } from '@finetrack/shared/client';
 import type { MetricPoint } from '../train/types.js';
-import type { MetricSpool } from './metric-spool.js';
+import type { MetricSpool, SpooledBatch } from './metric-spool.js';
 
 /** What to do with a batch the API refused. */
 export type ShipDecision = 'retry' | 'skip' | 'gone';
@@ -59,6 +59,11 @@ export interface MetricShipperOptions {
   /** Back-off between failed sends (the client retries each send a few times first). */
   retryBaseDelayMs?: number;
   retryMaxDelayMs?: number;
+  /**
+   * Most points kept in memory when the spool cannot be written (a full disk) and the API cannot
+   * take them either (default 100,000, a few MB). Beyond it the oldest are dropped, with a warning.
+   */
+  maxUnspooledPoints?: number;
   onWarning?: (message: string) => void;
 }
 
@@ -67,6 +72,13 @@ export interface MetricShipperOptions {
  * `flushIntervalMs`, then go to the on-disk spool, and a single background loop sends spooled
  * batches in order, merging consecutive ones up to the API's batch limit, with back-off while the
  * API is unreachable. `drained()` resolves once everything added before the call is acknowledged.
+ *
+ * When the spool cannot be written (ENOSPC, EDQUOT, or any other write error), the points stay in
+ * memory and the send loop sends them to the API directly — the API is the durable store; the
+ * spool only covers its absence. Every later flush tries to spool them again, oldest first, so
+ * the shipper works as before once space is back. Only when the disk and the API are both away
+ * for long does memory fill up (`maxUnspooledPoints`); then the oldest points are dropped. Each
+ * condition is warned about once when it starts and once when it ends, with counts.
  */
 export class MetricShipper {
   private buffer: MetricPointInput[] = [];
@@ -79,10 +91,25 @@ export class MetricShipper {
   private flushedOnce = false;
   private readonly flushIntervalMs: number;
   private readonly maxBufferedPoints: number;
+  /** Points the spool could not take, oldest first; sent directly and spooled again on flush. */
+  private unspooled: MetricPointInput[] = [];
+  private readonly maxUnspooledPoints: number;
+  /** The error of the spool write failing now, or undefined while the spool is writable. */
+  private spoolError: string | undefined;
+  /** Points dropped since `unspooled` last hit its bound (0 while below it). */
+  private droppedPoints = 0;
+  /** Spool lines sent, even where writing that down in the spool failed (a full disk). */
+  private sentLines = 0;
 
   constructor(private readonly options: MetricShipperOptions) {
     this.flushIntervalMs = options.flushIntervalMs ?? 2000;
     this.maxBufferedPoints = options.maxBufferedPoints ?? 2000;
+    this.maxUnspooledPoints = options.maxUnspooledPoints ?? 100_000;
+  }
+
+  /** Points the spool could not take (a full disk), kept in memory until sent or spooled. */
+  get unspooledPoints(): number {
+    return this.unspooled.length;
   }
 
   /** Points waiting in memory (not yet spooled). */
@@ -104,7 +131,11 @@ export class MetricShipper {
     }
   }
 
-  /** Moves buffered points to the spool and starts sending them; resolves once they are spooled. */
+  /**
+   * Moves buffered points (and any the spool could not take before) to the spool and starts
+   * sending them. Resolves once they are spooled or, when the spool cannot be written, kept in
+   * memory for the send loop; it does not reject for a full disk.
+   */
   flush(): Promise<void> {
     this.flushedOnce = true;
     if (this.timer !== undefined) {
@@ -113,18 +144,63 @@ export class MetricShipper {
     }
     const points = this.buffer;
     this.buffer = [];
-    this.appending = this.appending.then(() =>
-      this.options.spool.append(this.options.runId, points),
-    );
+    this.appending = this.appending.then(() => this.spool(points));
     const appended = this.appending;
     void appended.then(() => this.kick()).catch(() => undefined);
     return appended;
   }
 
+  private async spool(points: MetricPointInput[]): Promise<void> {
+    const batch = this.unspooled.concat(points);
+    this.unspooled = [];
+    if (batch.length === 0) return;
+    try {
+      await this.options.spool.append(this.options.runId, batch);
+    } catch (error) {
+      this.unspooled = batch.concat(this.unspooled);
+      this.keepWithinBound();
+      if (this.spoolError === undefined) {
+        this.spoolError = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+        this.options.onWarning?.(
+          `the metric spool ${this.options.spool.directory} cannot be written (${this.spoolError}); ` +
+            `points of run ${this.options.runId} are kept in memory (up to ${this.maxUnspooledPoints}) and sent to the API directly until it can`,
+        );
+      }
+      return;
+    }
+    if (this.spoolError !== undefined) {
+      this.options.onWarning?.(
+        `the metric spool ${this.options.spool.directory} can be written again; ${batch.length - points.length} points of run ${this.options.runId} kept in memory are spooled`,
+      );
+      this.spoolError = undefined;
+    }
+    this.endDropping();
+  }
+
+  /** Drops the oldest unspooled points beyond the bound, warning once per episode. */
+  private keepWithinBound(): void {
+    const excess = this.unspooled.length - this.maxUnspooledPoints;
+    if (excess <= 0) return;
+    this.unspooled.splice(0, excess);
+    if (this.droppedPoints === 0)
+      this.options.onWarning?.(
+        `the metric spool ${this.options.spool.directory} and the API are both unavailable; more than ${this.maxUnspooledPoints} points of run ${this.options.runId} in memory, dropping the oldest`,
+      );
+    this.droppedPoints += excess;
+  }
+
+  private endDropping(): void {
+    if (this.droppedPoints === 0) return;
+    this.options.onWarning?.(
+      `${this.droppedPoints} metric points of run ${this.options.runId} were dropped while neither the spool nor the API could take them`,
+    );
+    this.droppedPoints = 0;
+  }
+
   /** Flushes, then waits until the API has acknowledged every spooled batch of the run. */
   async drained(): Promise<void> {
     await this.flush();
-    while ((await this.options.spool.pending(this.options.runId)).length > 0) {
+    while (this.unspooled.length > 0 || (await this.pending()).length > 0) {
       if (this.gone) throw this.gone;
       if (this.stopController.signal.aborted) throw new Error('the metric shipper was stopped');
       await this.kick();
@@ -139,6 +215,12 @@ export class MetricShipper {
     this.stopController.abort();
   }
 
+  /** Spooled batches not sent yet by this process nor acknowledged by an earlier one. */
+  private async pending(): Promise<SpooledBatch[]> {
+    const pending = await this.options.spool.pending(this.options.runId);
+    return pending.filter((batch) => batch.index >= this.sentLines);
+  }
+
   private kick(): Promise<void> {
     this.draining ??= this.sendLoop().finally(() => {
       this.draining = undefined;
@@ -151,8 +233,12 @@ export class MetricShipper {
     let failures = 0;
     let merge = true;
     while (!this.stopController.signal.aborted && !this.gone) {
-      const pending = await spool.pending(runId);
-      if (pending.length === 0) return;
+      const pending = await this.pending();
+      if (pending.length === 0) {
+        if (this.unspooled.length === 0) return;
+        failures = (await this.sendUnspooled(failures)) ? 0 : failures + 1;
+        continue;
+      }
       // Merge consecutive batches up to the API's limit: after an outage, one request per
       // 10,000 points rather than one per spooled line.
       let end = 0;
@@ -203,8 +289,58 @@ export class MetricShipper {
           `the API refused ${points.length} metric points of run ${runId} (${(error as Error).message}); skipped`,
         );
       }
-      await spool.acknowledge(runId, group[group.length - 1].index + 1);
+      try {
+        await spool.acknowledge(runId, group[group.length - 1].index + 1);
+      } catch {
+        // A full disk: remembered in memory, so the batch is not sent again by this process; the
+        // next acknowledgement that can be written covers it (a restart would resend it, which
+        // is harmless: logMetrics upserts).
+      }
+      this.sentLines = group[group.length - 1].index + 1;
       merge = merge || group.length === 1;
+    }
+  }
+
+  /**
+   * Sends the oldest points the spool could not take. Returns whether the send went through (or
+   * the API refused them for good); on a retryable failure it puts them back and backs off.
+   */
+  private async sendUnspooled(failures: number): Promise<boolean> {
+    const { runId } = this.options;
+    // Left in `unspooled` while in flight, so a flush meanwhile spools them (sent twice at worst,
+    // which is harmless) rather than missing them; taken out by identity once they are through.
+    const points = this.unspooled.slice(0, MAX_METRIC_BATCH);
+    const forget = () => {
+      const through = new Set(points);
+      this.unspooled = this.unspooled.filter((point) => !through.has(point));
+    };
+    try {
+      await this.options.send(runId, points);
+      forget();
+      if (this.unspooled.length === 0) this.endDropping();
+      return true;
+    } catch (error) {
+      const decision = classifyShipError(error);
+      if (decision === 'skip') {
+        forget();
+        this.options.onWarning?.(
+          `the API refused ${points.length} metric points of run ${runId} (${(error as Error).message}); skipped`,
+        );
+        return true;
+      }
+      if (decision === 'gone') {
+        this.gone = new RunGoneError(
+          `the API no longer takes metrics for run ${runId}: ${(error as Error).message}`,
+        );
+        this.options.onWarning?.(this.gone.message);
+        return false;
+      }
+      const delay = backoffDelay(failures + 1, {
+        baseDelayMs: this.options.retryBaseDelayMs ?? 500,
+        maxDelayMs: this.options.retryMaxDelayMs ?? 10_000,
+      });
+      await sleep(delay, this.stopController.signal).catch(() => undefined);
+      return false;
     }
   }
 }

@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MetricPointInput } from '@finetrack/shared';
 
@@ -98,6 +98,8 @@ export class MetricSpool {
   private async readLines(runId: string): Promise<(MetricPointInput[] | undefined)[]> {
     let text: string;
     try {
+      // Not a regular file (say /dev/full in its place): nothing in it can have been spooled.
+      if (!(await stat(this.file(runId))).isFile()) return [];
       text = await readFile(this.file(runId), 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
