@@ -6,7 +6,10 @@ import type { Fault } from './fault.js';
 
 // The worker's metric spool (packages/trainer/src/worker/metric-spool.ts and the shipper that
 // feeds it) on a disk that fills up and then frees space again: a 64 KiB tmpfs, the trainer's
-// built modules used as they are. This drill observes and reports; it does not change them.
+// built modules used as they are. It passes only when a failed append leaves nothing on disk,
+// every batch replays once space is back, a failed acknowledge leaves the .ack file intact and no
+// temporary file, and the shipper gets every point to send() (directly while the disk is full),
+// warns once, and spools again once space is back.
 
 const TRAINER_WORKER = new URL('../../../../../packages/trainer/dist/worker/', import.meta.url);
 
@@ -25,6 +28,7 @@ interface SpoolLike {
 interface ShipperLike {
   add(points: Point[]): void;
   flush(): Promise<void>;
+  drained(): Promise<void>;
   stop(): void;
 }
 
@@ -54,6 +58,7 @@ export const spoolDiskFull: Fault = async () => {
       send: (runId: string, points: Point[]) => Promise<void>;
       eagerFirstFlush?: boolean;
       flushIntervalMs?: number;
+      onWarning?: (message: string) => void;
     }) => ShipperLike;
   };
   try {
@@ -137,6 +142,7 @@ export const spoolDiskFull: Fault = async () => {
     const shipDir = path.join(dir, 'ship');
     const shipSpool = new modules.MetricSpool(shipDir);
     const sent: number[] = [];
+    const warnings: string[] = [];
     const shipper = new modules.MetricShipper({
       runId: RUN,
       spool: shipSpool,
@@ -145,16 +151,21 @@ export const spoolDiskFull: Fault = async () => {
       },
       eagerFirstFlush: false,
       flushIntervalMs: 60_000,
+      onWarning: (message) => warnings.push(message),
     });
     shipper.add(batch(0, 40));
     let firstFlush = 'ok';
     await shipper.flush().catch((error: unknown) => (firstFlush = codeOf(error)));
+    await shipper.drained().catch(() => undefined);
+    const sentWhileFull = sent.length;
     await rm(filler);
     shipper.add(batch(40, 40));
     let secondFlush = 'ok';
     await shipper.flush().catch((error: unknown) => (secondFlush = codeOf(error)));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    let drained = 'ok';
+    await shipper.drained().catch((error: unknown) => (drained = codeOf(error)));
     shipper.stop();
+    const shipPending = (await shipSpool.pending(RUN)).length;
     const shipFile = await stat(path.join(shipDir, `${RUN}.jsonl`)).then(
       (s) => s.size,
       () => 0,
@@ -181,11 +192,21 @@ export const spoolDiskFull: Fault = async () => {
         flushWhileFull: firstFlush,
         flushAfterSpaceCameBack: secondFlush,
         spoolFileBytesAfter: shipFile,
+        stepsSentWhileFull: sentWhileFull,
         stepsSent: sent.length,
+        distinctStepsSent: new Set(sent).size,
         pointsAdded: 80,
+        drained,
+        batchesPendingAfterDrained: shipPending,
+        warnings,
       },
     };
     const problems: string[] = [];
+    if (appendError !== 'ENOSPC')
+      problems.push(`the disk never filled (append: ${appendError || 'ok'})`);
+    if (ackError !== 'ENOSPC')
+      problems.push(`acknowledge on a full disk did not fail (${ackError || 'ok'})`);
+    if (tornTail) problems.push('the failed append left a partial line on disk');
     if (lostAfterTornLine > 0)
       problems.push(
         `a partial line left by the failed append hides ${lostAfterTornLine} later batch(es) from replay`,
@@ -197,14 +218,22 @@ export const spoolDiskFull: Fault = async () => {
       problems.push(
         `after one failed append every later flush of that run fails too (${secondFlush}) although space is back`,
       );
-    if (sent.length < 80) problems.push(`${80 - sent.length} of 80 points never reached send()`);
+    if (new Set(sent).size < 80)
+      problems.push(`${80 - new Set(sent).size} of 80 points never reached send()`);
+    if (sentWhileFull < 40)
+      problems.push(`${40 - sentWhileFull} of 40 points added while full not sent directly`);
+    if (drained !== 'ok' || shipPending > 0)
+      problems.push(`the shipper did not drain (${drained}, ${shipPending} batches pending)`);
+    const fullWarnings = warnings.filter((line) => line.includes('cannot be written'));
+    if (fullWarnings.length !== 1)
+      problems.push(`${fullWarnings.length} warnings about the full spool (expected exactly 1)`);
     return {
       name: 'spool-disk-full',
       status: problems.length === 0 ? 'passed' : 'failed',
       summary:
         problems.length === 0
           ? 'the spool and shipper recover once space is back; nothing lost, nothing corrupt'
-          : `observed: ${problems.join('; ')} (trainer files; changes proposed in docs/reliability.md)`,
+          : `observed: ${problems.join('; ')}`,
       details,
     };
   } finally {
