@@ -46,14 +46,19 @@ const env = (extra: Record<string, string> = {}) =>
     ...extra,
   });
 
+// --norc: a bash whose stdin is a socket (Node's child pipes are socketpairs) and whose SHLVL is
+// unset thinks rshd started it and sources /etc/bash.bashrc, which `set -u` then trips over.
 const bash = (script: string, extra: Record<string, string> = {}) =>
-  runProcess('bash', ['-euo', 'pipefail', '-c', script], { env: env(extra), cwd: folder });
+  runProcess('bash', ['--norc', '-euo', 'pipefail', '-c', script], {
+    env: env(extra),
+    cwd: folder,
+  });
 
 describe('README examples', () => {
   it('curl-token: signs up and creates a token', async () => {
     const result = await runProcess(
       'bash',
-      ['-euo', 'pipefail', '-c', example(readme, 'curl-token')],
+      ['--norc', '-euo', 'pipefail', '-c', example(readme, 'curl-token')],
       { env: cleanEnv({ FINETRACK_API: t.url }), cwd: folder },
     );
     expect(result).toMatchObject({ code: 0, stderr: '' });
