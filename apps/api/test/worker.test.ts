@@ -71,7 +71,12 @@ const release = (worker: WorkerClient, run: ClaimedRun) =>
 
 const TARGET_LAYERS = SMALL_CNN_LAYERS as LayerInput[];
 
-async function complete(worker: WorkerClient, run: ClaimedRun, artifactIds: string[]) {
+async function complete(
+  worker: WorkerClient,
+  run: ClaimedRun,
+  artifactIds: string[],
+  model: Partial<CompleteRunVariables['input']['model']> = {},
+) {
   return worker.request<CompleteRunResult, CompleteRunVariables>(COMPLETE_RUN, {
     input: {
       runId: run.runId,
@@ -107,6 +112,7 @@ async function complete(worker: WorkerClient, run: ClaimedRun, artifactIds: stri
                 initialization: 'PRETRAINED',
               },
         artifactIds,
+        ...model,
       },
     },
   });
@@ -173,6 +179,12 @@ describe('claim → heartbeat → metrics → checkpoint → complete', () => {
 
     const json = await upload(worker, run, 'model-json', 'model.json', Buffer.from('{"m":1}'));
     const weights = await upload(worker, run, 'weights', 'weights.bin', Buffer.alloc(128, 3));
+    // The model record is bounded as createModel's is; a refused completion leaves the run held.
+    for (const absurd of [{ totalParams: 1e12 }, { inputShape: [0, 28, 1] }])
+      expect(await failure(complete(worker, run, [json.id, weights.id], absurd))).toMatchObject({
+        code: 'BAD_USER_INPUT',
+      });
+    expect(await runRow(run.runId)).toMatchObject({ status: 'running' });
     const done = await complete(worker, run, [json.id, weights.id]);
     expect(done.completeRun.run.status).toBe('SUCCEEDED');
     expect(done.completeRun.model.parentModelId).toBe(setup.model.id);

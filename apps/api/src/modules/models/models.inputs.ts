@@ -77,11 +77,12 @@ export class SurgeryInput {
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
+/**
+ * What every model record describes, with the same bounds wherever one arrives: from a user or
+ * script (createModel) or from a worker finishing a run (completeRun).
+ */
 @InputType()
-export class CreateModelInput {
-  @Field(() => ID)
-  teamId: string;
-
+export abstract class ModelDescriptionInput {
   @Field()
   @IsName()
   name: string;
@@ -114,6 +115,12 @@ export class CreateModelInput {
   @Min(0)
   @Max(MAX_MODEL_PARAMETERS)
   trainableParams: number;
+}
+
+@InputType()
+export class CreateModelInput extends ModelDescriptionInput {
+  @Field(() => ID)
+  teamId: string;
 
   @Field(() => ID, { nullable: true })
   datasetId?: string;

@@ -1,11 +1,20 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { ArrayMaxSize, IsIn, Matches, Max, MaxLength, Min } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsIn,
+  IsOptional,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { IsName } from '../../common/validation.js';
 import { Artifact } from '../artifacts/artifact.entity.js';
 import { OptimizerEnum } from '../experiments/experiments.inputs.js';
-import { Model, ModelKindEnum } from '../models/model.entity.js';
-import { LayerInput, SurgeryInput } from '../models/models.inputs.js';
+import { Model } from '../models/model.entity.js';
+import { ModelDescriptionInput, SurgeryInput } from '../models/models.inputs.js';
 import { Run, RunKindEnum } from './run.entity.js';
 
 @InputType()
@@ -37,6 +46,7 @@ export class ClaimRunInput {
   workerId: string;
 
   @Field(() => WorkerCapabilitiesInput)
+  @ValidateNested()
   capabilities: WorkerCapabilitiesInput;
 
   @Field(() => Int, {
@@ -276,33 +286,7 @@ export class RunSummaryInput {
 }
 
 @InputType({ description: 'CreateModelInput minus teamId, plus the run artifacts it owns.' })
-export class CompletedModelInput {
-  @Field()
-  @IsName()
-  name: string;
-
-  @Field(() => ModelKindEnum)
-  kind: ModelKindEnum;
-
-  @Field()
-  @MaxLength(200)
-  architecture: string;
-
-  @Field(() => [Int])
-  inputShape: number[];
-
-  @Field(() => [LayerInput])
-  @ArrayMaxSize(2000)
-  layers: LayerInput[];
-
-  @Field(() => Float)
-  @Min(0)
-  totalParams: number;
-
-  @Field(() => Float)
-  @Min(0)
-  trainableParams: number;
-
+export class CompletedModelInput extends ModelDescriptionInput {
   @Field(() => String, { nullable: true })
   weightsSha256?: string | null;
 
@@ -313,6 +297,8 @@ export class CompletedModelInput {
   parentModelId?: string | null;
 
   @Field(() => SurgeryInput, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
   surgery?: SurgeryInput | null;
 
   @Field(() => [ID])
@@ -329,9 +315,11 @@ export class CompleteRunInput {
   leaseToken: string;
 
   @Field(() => RunSummaryInput)
+  @ValidateNested()
   summary: RunSummaryInput;
 
   @Field(() => CompletedModelInput)
+  @ValidateNested()
   model: CompletedModelInput;
 }
 
