@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { fork } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -12,7 +11,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { loadConfig } from '../config.js';
 import { startEmbeddedPostgres, type RunningPostgres } from '../db/embedded-postgres.js';
 import { CHUNKS_PER_BUCKET_IN_NODE, SERIES_SQL } from '../modules/metrics/metrics.service.js';
-import { logInCookie } from '../soak/stack.js';
+import { agent, graphql, logInCookie, must, request } from '../soak/stack.js';
 
 // `npm run bench -w @finetrack/api [-- --json]`: ingest vs COPY, down-sampled reads, and a
 // trivial query against a bare node:http handler, on loopback. The API and the bare handler run
@@ -23,49 +22,15 @@ const log = (line: string) => {
   if (!json) console.log(line);
 };
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-
-/** POST with node:http and keep-alive: cheaper per call than fetch, so the client costs less. */
-function post(url: string, body: string, headers: Record<string, string> = {}): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-          ...headers,
-        },
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          if (response.statusCode !== 200)
-            reject(new Error(`HTTP ${response.statusCode}: ${text.slice(0, 300)}`));
-          else resolve(text);
-        });
-      },
-    );
-    request.on('error', reject);
-    request.end(body);
-  });
+/** POST with node:http and keep-alive (the soak's client): cheaper per call than fetch. */
+async function post(url: string, body: string, headers: Record<string, string> = {}) {
+  const answer = await request(url, { body, headers });
+  if (answer.status !== 200) throw new Error(`HTTP ${answer.status}: ${answer.text.slice(0, 300)}`);
+  return answer.text;
 }
 
-async function gql<T>(
-  url: string,
-  query: string,
-  variables: unknown,
-  headers: Record<string, string>,
-): Promise<T> {
-  const text = await post(`${url}/graphql`, JSON.stringify({ query, variables }), headers);
-  const parsed = JSON.parse(text) as { data?: T; errors?: unknown[] };
-  if (parsed.errors) throw new Error(JSON.stringify(parsed.errors).slice(0, 500));
-  return parsed.data as T;
-}
+const gql = <T>(url: string, query: string, variables: unknown, headers: Record<string, string>) =>
+  must(graphql<T>(url, query, variables, headers));
 
 /** Runs `task` from `concurrency` loops for `seconds`; returns completed calls per second. */
 async function throughput(
