@@ -5,18 +5,13 @@ import { ARCHITECTURES, OPTIMIZERS, type Architecture, type Optimizer } from '@f
 import cliProgress from 'cli-progress';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { parseBackendName, selectBackend, type BackendName } from './backend/select-backend.js';
+import { datasetSpecFromArgument, loadDataset, parseClassList } from './data/index.js';
 import {
-  datasetSpecFromArgument,
-  loadDataset,
-  parseClassList,
-  type LoadedDataset,
-} from './data/index.js';
-import {
+  datasetRecord,
   loadModelDirectory,
   saveModel,
   type FinetrackModelMetadata,
   type LoadedModel,
-  type ModelDatasetRecord,
 } from './io/index.js';
 import { ModelGraphError } from './model/graph.js';
 import { describeModel, parameterCounts } from './model/surgery.js';
@@ -247,20 +242,6 @@ class ProgressReporter {
     this.bar?.stop();
     this.bar = undefined;
   }
-}
-
-function datasetRecord(
-  dataset: LoadedDataset,
-  spec: ModelDatasetRecord['spec'],
-): ModelDatasetRecord {
-  return {
-    name: dataset.name,
-    hash: dataset.hash,
-    spec,
-    classNames: dataset.classNames,
-    trainSamples: dataset.train.count,
-    validationSamples: dataset.validation.count,
-  };
 }
 
 /** Summary fields that fit finetrack.json's flat `metrics` record. */

@@ -3,6 +3,7 @@ export {
   METADATA_FILE,
   MODEL_JSON_FILE,
   WEIGHTS_FILE,
+  datasetRecord,
   type FinetrackModelMetadata,
   type ModelDatasetRecord,
   type ModelMetadataInput,

@@ -1,4 +1,5 @@
 import type { DatasetSpec, ModelKind, SurgeryRecord } from '@finetrack/shared';
+import type { LoadedDataset } from '../data/dataset.js';
 
 export const MODEL_JSON_FILE = 'model.json';
 export const WEIGHTS_FILE = 'weights.bin';
@@ -17,6 +18,18 @@ export interface ModelDatasetRecord {
   classNames: string[];
   trainSamples: number;
   validationSamples: number;
+}
+
+/** The record of `dataset`, loaded from `spec`, to keep beside a model trained on it. */
+export function datasetRecord(dataset: LoadedDataset, spec?: DatasetSpec): ModelDatasetRecord {
+  return {
+    name: dataset.name,
+    hash: dataset.hash,
+    spec,
+    classNames: dataset.classNames,
+    trainSamples: dataset.train.count,
+    validationSamples: dataset.validation.count,
+  };
 }
 
 /** finetrack.json: what a model is and how it was made. Written last, so it marks a complete save. */

@@ -23,6 +23,7 @@ import type { LoadedDataset } from '../data/dataset.js';
 import { loadDataset } from '../data/load-dataset.js';
 import { loadModelDirectory } from '../io/load-model.js';
 import { ModelFileError } from '../io/model-file-error.js';
+import { datasetRecord } from '../io/model-metadata.js';
 import { saveModel } from '../io/save-model.js';
 import { ArchitectureError } from '../model/architectures.js';
 import { describeModel, SurgeryError } from '../model/surgery.js';
@@ -537,15 +538,4 @@ async function withDeadline(promise: Promise<unknown>, ms: number): Promise<void
     }),
   ]);
   clearTimeout(timer);
-}
-
-function datasetRecord(dataset: LoadedDataset, spec: DatasetSpec) {
-  return {
-    name: dataset.name,
-    hash: dataset.hash,
-    spec,
-    classNames: dataset.classNames,
-    trainSamples: dataset.train.count,
-    validationSamples: dataset.validation.count,
-  };
 }
