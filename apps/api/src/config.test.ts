@@ -15,6 +15,7 @@ describe('loadConfig', () => {
     expect(sut({}).finetrackHome).toMatch(/\.finetrack$/);
     expect(sut({})).toMatchObject({
       runLeaseSeconds: 60,
+      claimPollSeconds: 2,
       artifactMaxBytes: 2 * 1024 ** 3,
       demo: true,
       demoEmail: 'demo@finetrack.local',

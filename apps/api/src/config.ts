@@ -16,6 +16,12 @@ export interface Config {
   sessionTtlHours: number;
   /** How long a worker's claim lasts without a heartbeat (RUN_LEASE_SECONDS). */
   runLeaseSeconds: number;
+  /**
+   * How often a waiting claim looks at the queue unprompted (CLAIM_POLL_SECONDS). A run queued for
+   * the team wakes waiting claims at once (NOTIFY); this bounds the wait when a notification is
+   * lost, as while the listening connection reconnects.
+   */
+  claimPollSeconds: number;
   /** Where artifact files are stored (ARTIFACT_DIR, default `<FINETRACK_HOME>/artifacts`). */
   artifactDir: string;
   /** Largest artifact accepted (ARTIFACT_MAX_BYTES). */
@@ -109,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxQueryCost: integer(env, 'MAX_QUERY_COST', 50_000, 10, 10_000_000),
     sessionTtlHours: integer(env, 'SESSION_TTL_HOURS', 24 * 14, 1, 24 * 365),
     runLeaseSeconds: integer(env, 'RUN_LEASE_SECONDS', 60, 2, 3600),
+    claimPollSeconds: integer(env, 'CLAIM_POLL_SECONDS', 2, 1, 3600),
     artifactDir: path.resolve(env.ARTIFACT_DIR || path.join(finetrackHome, 'artifacts')),
     artifactMaxBytes: integer(env, 'ARTIFACT_MAX_BYTES', 2 * 1024 ** 3, 1, 1024 ** 4),
     demo: demo === '1',

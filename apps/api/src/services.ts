@@ -27,7 +27,8 @@ export function createServices(
   const runs = new RunsService(dataSource, access);
   const auth = new AuthService(dataSource, config);
   const queue = new RunQueue(config.databaseUrl, logger);
-  const worker = new WorkerService(dataSource, access, queue, config, logger, store);
+  const events = new EventsService(config.databaseUrl, dataSource, logger);
+  const worker = new WorkerService(dataSource, access, queue, config, logger, store, events);
   return {
     access,
     auth,
@@ -41,7 +42,7 @@ export function createServices(
     metrics: new MetricsService(dataSource, access),
     queue,
     worker,
-    events: new EventsService(config.databaseUrl, dataSource, logger),
+    events,
     artifacts: new ArtifactsService(dataSource, access, config),
     store,
   };

@@ -532,3 +532,71 @@ describe('long-polling claims', () => {
     expect(got.experimentId).toBe(other.createExperiment.id);
   });
 });
+
+describe('queue order', () => {
+  it('hands out an experiment longest first: most layers trained first, ties as created', async () => {
+    const setup = await aQueuedExperiment(t.url, {
+      frozenLayers: [3, 0, 2],
+      learningRates: [0.01, 0.001],
+      includeScratchBaseline: true,
+    });
+    const order: string[] = [];
+    for (let run = await claim(setup.worker); run; run = await claim(setup.worker)) {
+      const { initialization, frozenLayers, learningRate } = run.hyperparameters;
+      order.push(initialization === 'scratch' ? 'scratch' : `K=${frozenLayers} lr=${learningRate}`);
+    }
+    // The scratch baseline trains every layer, as K=0 does: a tie, kept in creation order.
+    expect(order).toEqual([
+      'K=0 lr=0.01',
+      'K=0 lr=0.001',
+      'scratch',
+      'K=2 lr=0.01',
+      'K=2 lr=0.001',
+      'K=3 lr=0.01',
+      'K=3 lr=0.001',
+    ]);
+  });
+});
+
+describe('waiting claims', () => {
+  let slow: TestServer;
+  beforeAll(async () => {
+    // Unprompted looks at the queue an hour apart: only the NOTIFY can end the wait early.
+    slow = await startTestServer({ claimPollSeconds: 3600 });
+  });
+  afterAll(async () => {
+    await slow?.stop();
+  });
+
+  it('wake when a run of their team is queued, not at the next look', async () => {
+    const setup = await aQueuedExperiment(slow.url);
+    await claim(setup.worker, 'drain:1');
+    const waiting = setup.worker.request<ClaimRunResult, ClaimRunVariables>(CLAIM_RUN, {
+      input: { workerId: 'bell:1', capabilities: CAPABILITIES, waitSeconds: 25 },
+    });
+    // Another team's run does not hand this worker anything.
+    const stranger = await aQueuedExperiment(slow.url);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const queuedAt = Date.now();
+    const other = await setup.owner.gql(CREATE_EXPERIMENT, {
+      input: {
+        projectId: setup.project.id,
+        sourceModelId: setup.model.id,
+        targetDatasetId: setup.dataset.id,
+        sweep: {
+          frozenLayers: [0],
+          learningRates: [0.01],
+          epochs: 1,
+          batchSize: 32,
+          includeScratchBaseline: false,
+        },
+      },
+    });
+    const got = (await waiting).claimRun;
+    expect(got?.experimentId).toBe(other.createExperiment.id);
+    // Woken: unprompted, the claim would look again only when its 25 s wait ran out (the poll
+    // interval is an hour). The margin is wide; this checks which path answered, not speed.
+    expect(Date.now() - queuedAt).toBeLessThan(15_000);
+    expect((await claim(stranger.worker))?.experimentId).toBe(stranger.experiment.id);
+  });
+});

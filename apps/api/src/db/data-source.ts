@@ -6,12 +6,14 @@ import { InitialSchema1764270000000 } from './migrations/1764270000000-initial-s
 import { MetricChunks1764280000000 } from './migrations/1764280000000-metric-chunks.js';
 import { RunExecution1764290000000 } from './migrations/1764290000000-run-execution.js';
 import { MetricChunksPacked1764300000000 } from './migrations/1764300000000-metric-chunks-packed.js';
+import { RunEventsTeam1764310000000 } from './migrations/1764310000000-run-events-team.js';
 
 export const MIGRATIONS = [
   InitialSchema1764270000000,
   MetricChunks1764280000000,
   RunExecution1764290000000,
   MetricChunksPacked1764300000000,
+  RunEventsTeam1764310000000,
 ];
 
 /**

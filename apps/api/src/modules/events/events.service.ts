@@ -6,7 +6,14 @@ import type { DataSource } from 'typeorm';
 export const EVENTS_CHANNEL = 'finetrack_events';
 
 export type FinetrackEvent =
-  | { type: 'run'; runId: string; experimentId: string | null }
+  | {
+      type: 'run';
+      runId: string;
+      experimentId: string | null;
+      /** The run's team and status after the change (absent from events of older servers). */
+      teamId?: string;
+      status?: string;
+    }
   | { type: 'metrics'; runId: string; keys: string[]; count: number; maxStep: number };
 
 type Listener = (event: FinetrackEvent) => void;
@@ -90,6 +97,49 @@ export class EventsService {
       (error: Error) =>
         this.logger.warn({ err: { message: error.message } }, 'metricsAppended not announced'),
     );
+  }
+
+  /**
+   * A doorbell for one waiter: `wait(ms)` resolves true as soon as an event passing `filter`
+   * arrives, or at once when one arrived since the previous wait; false after `ms` without one.
+   * Listening starts here, so an event between a check and the next wait is not missed.
+   */
+  doorbell(filter: (event: FinetrackEvent) => boolean): {
+    wait(ms: number): Promise<boolean>;
+    close(): void;
+  } {
+    let rung = false;
+    let ring: (() => void) | undefined;
+    const listener: Listener = (event) => {
+      if (!filter(event)) return;
+      rung = true;
+      ring?.();
+    };
+    this.listeners.add(listener);
+    return {
+      wait: (ms) => {
+        if (rung) {
+          rung = false;
+          return Promise.resolve(true);
+        }
+        return new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => {
+            ring = undefined;
+            resolve(false);
+          }, ms);
+          ring = () => {
+            clearTimeout(timer);
+            ring = undefined;
+            rung = false;
+            resolve(true);
+          };
+        });
+      },
+      close: () => {
+        this.listeners.delete(listener);
+        ring?.();
+      },
+    };
   }
 
   /** Events passing `filter`, as an async iterator; `return()` unsubscribes. */

@@ -103,9 +103,23 @@ export class RunQueue {
     return ready;
   }
 
-  /** Adds a run's job inside `tx`, under the id already stored in runs.job_id. */
-  async send(tx: Transaction, teamId: string, kind: JobKind, runId: string, jobId: string) {
-    await this.boss.send(RunQueue.queueName(teamId, kind), { runId }, { id: jobId, db: tx.db });
+  /**
+   * Adds runs' jobs inside `tx` in one statement, each under the id already stored in
+   * runs.job_id. The queues must exist (`ensureQueues`).
+   */
+  async sendAll(
+    tx: Transaction,
+    jobs: { teamId: string; kind: JobKind; runId: string; jobId: string }[],
+  ): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.boss.insert(
+      jobs.map((job) => ({
+        id: job.jobId,
+        name: RunQueue.queueName(job.teamId, job.kind),
+        data: { runId: job.runId },
+      })),
+      { db: tx.db },
+    );
   }
 
   /** The next job of a queue (SKIP LOCKED inside pg-boss), or undefined. */

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { ErrorCode, LEASE_LOST, WORKER_PROTOCOL_VERSION } from '@finetrack/shared';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
@@ -10,6 +10,7 @@ import { Artifact, ArtifactStatus } from '../artifacts/artifact.entity.js';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import { artifactKey } from '../artifacts/artifacts.service.js';
 import { Dataset } from '../datasets/dataset.entity.js';
+import type { EventsService } from '../events/events.service.js';
 import { Experiment } from '../experiments/experiment.entity.js';
 import { Model, ModelKindEnum } from '../models/model.entity.js';
 import { inTransaction, RunQueue, type JobKind, type Transaction } from '../queue/run-queue.js';
@@ -36,8 +37,6 @@ export const leaseLost = () =>
     reason: LEASE_LOST,
   });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Pending artifacts older than this are deleted (a createArtifact whose PUT never came). */
 const PENDING_ARTIFACT_HOURS = 24;
 
@@ -57,6 +56,7 @@ export class WorkerService {
     private readonly config: Config,
     private readonly logger: Logger,
     private readonly store: ArtifactStore,
+    private readonly events: EventsService,
   ) {}
 
   private get leaseSeconds() {
@@ -89,25 +89,58 @@ export class WorkerService {
   /**
    * Gives every queued run among `runIds` without a job a pg-boss job, inside `tx` — except
    * fine-tuning runs whose source model is not ready (they are queued when it is).
+   *
+   * Longest first: jobs added together share pg-boss's `created_on` (the transaction's time),
+   * which orders them by id next, so the ids are handed out in order of each run's expected work
+   * (epochs × training samples × weight-bearing layers it trains). With several workers the
+   * short runs then fill in at the end instead of one long run finishing alone; runs added
+   * earlier still come first.
    */
   async enqueue(tx: Transaction, runIds: string[]): Promise<number> {
     if (runIds.length === 0) return 0;
-    const rows = await tx.query<{ id: string; team_id: string; kind: JobKind; job_id: string }>(
-      `UPDATE runs SET job_id = gen_random_uuid()
-         FROM (SELECT r.id FROM runs r
-                 LEFT JOIN experiments e ON e.id = r.experiment_id
-                 LEFT JOIN models m ON m.id = e.source_model_id
-                WHERE r.id = ANY($1::uuid[]) AND r.status = 'queued' AND r.job_id IS NULL
-                  AND NOT r.external AND (r.kind = 'pretrain' OR m.status = 'ready')
-                FOR UPDATE OF r) ready
-        WHERE runs.id = ready.id
-        RETURNING runs.id, runs.team_id, runs.kind, runs.job_id`,
+    const rows = await tx.query<{
+      id: string;
+      team_id: string;
+      kind: JobKind;
+      work: number;
+    }>(
+      `SELECT r.id, r.team_id, r.kind,
+              r.epochs::float8 * coalesce(d.train_samples, 1) * greatest(1,
+                (SELECT count(*) FROM jsonb_array_elements(m.layers) layer
+                  WHERE (layer ->> 'weightBearing')::boolean)
+                - CASE WHEN r.initialization = 'scratch' THEN 0 ELSE r.frozen_layers END) AS work
+         FROM runs r
+         LEFT JOIN experiments e ON e.id = r.experiment_id
+         LEFT JOIN models m ON m.id = e.source_model_id
+         LEFT JOIN models trained ON trained.id = r.model_id
+         LEFT JOIN datasets d ON d.id = coalesce(e.target_dataset_id, trained.dataset_id)
+        WHERE r.id = ANY($1::uuid[]) AND r.status = 'queued' AND r.job_id IS NULL
+          AND NOT r.external AND (r.kind = 'pretrain' OR m.status = 'ready')
+        ORDER BY r.created_at, r.id
+        FOR UPDATE OF r`,
       [runIds],
     );
-    for (const row of rows) {
-      await this.queue.ensureQueues(row.team_id);
-      await this.queue.send(tx, row.team_id, row.kind, row.id, row.job_id);
-    }
+    if (rows.length === 0) return 0;
+    // A stable sort: equal work keeps the order the runs were created in.
+    const ordered = [...rows].sort((a, b) => b.work - a.work);
+    const jobIds = ordered.map(() => randomUUID()).sort();
+    await tx.query(
+      `UPDATE runs SET job_id = queued.job_id
+         FROM unnest($1::uuid[], $2::uuid[]) AS queued(id, job_id)
+        WHERE runs.id = queued.id`,
+      [ordered.map((row) => row.id), jobIds],
+    );
+    for (const teamId of new Set(ordered.map((row) => row.team_id)))
+      await this.queue.ensureQueues(teamId);
+    await this.queue.sendAll(
+      tx,
+      ordered.map((row, index) => ({
+        teamId: row.team_id,
+        kind: row.kind,
+        runId: row.id,
+        jobId: jobIds[index],
+      })),
+    );
     return rows.length;
   }
 
@@ -195,19 +228,27 @@ export class WorkerService {
     if (kinds.length === 0) throw badInput('capabilities.kinds is empty');
     await this.queue.ensureQueues(teamId);
     const deadline = Date.now() + (input.waitSeconds ?? 0) * 1000;
-    for (;;) {
-      for (const kind of kinds) {
-        // Jobs whose run moved on (cancelled while queued) are dropped and the next one tried.
-        for (let job = await this.queue.fetch(teamId, kind); job;) {
-          const run = await this.lease(teamId, kind, job, input.workerId, viewer.tokenId);
-          const description = run && (await this.describeOrFail(run));
-          if (description) return description;
-          job = await this.queue.fetch(teamId, kind);
+    // Listening before the first look, so a run queued in between still rings.
+    const queued = this.events.doorbell(
+      (event) => event.type === 'run' && event.teamId === teamId && event.status === 'queued',
+    );
+    try {
+      for (;;) {
+        for (const kind of kinds) {
+          // Jobs whose run moved on (cancelled while queued) are dropped and the next one tried.
+          for (let job = await this.queue.fetch(teamId, kind); job;) {
+            const run = await this.lease(teamId, kind, job, input.workerId, viewer.tokenId);
+            const description = run && (await this.describeOrFail(run));
+            if (description) return description;
+            job = await this.queue.fetch(teamId, kind);
+          }
         }
+        const left = deadline - Date.now();
+        if (left <= 0 || context.request?.socket?.destroyed) return null;
+        await queued.wait(Math.min(this.config.claimPollSeconds * 1000, left));
       }
-      const left = deadline - Date.now();
-      if (left <= 0 || context.request?.socket?.destroyed) return null;
-      await sleep(Math.min(1000, left));
+    } finally {
+      queued.close();
     }
   }
 
