@@ -18,7 +18,7 @@ import {
 } from '@finetrack/shared/client';
 import { selectBackend, type BackendChoice, type BackendName } from '../backend/select-backend.js';
 import { writeHeartbeat, type HeartbeatRecord } from './health.js';
-import { threadedLease } from './lease-thread.js';
+import { LeaseThread } from './lease-thread.js';
 import { MetricShipper, RunGoneError } from './metric-shipper.js';
 import { MetricSpool } from './metric-spool.js';
 import { DatasetCache, executeRun, type RunOutcome } from './run-executor.js';
@@ -100,8 +100,11 @@ export class Worker {
   private currentRun: string | null = null;
   private client!: ApiClient;
   private token = '';
+  /** Keeps the current run's lease from a thread of its own (one for all runs). */
+  private readonly leaseThread: LeaseThread;
 
   constructor(private readonly options: WorkerOptions) {
+    this.leaseThread = new LeaseThread({ apiUrl: options.apiUrl, token: () => this.token });
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
   }
 
@@ -219,6 +222,7 @@ export class Worker {
       throw error;
     } finally {
       clearInterval(fileTimer);
+      await this.leaseThread.close();
       this.state = 'stopping';
       await beatFile();
       await unlock();
@@ -248,7 +252,7 @@ export class Worker {
       lease:
         this.options.leaseThread === false
           ? undefined
-          : (options) => threadedLease({ apiUrl: this.options.apiUrl, token: this.token }, options),
+          : (options) => this.leaseThread.lease(options),
     });
   }
 

@@ -94,8 +94,12 @@ describe('finetrack-worker against the protocol', () => {
     const process = worker('a', ['--max-runs', '3']);
     expect(await process.exited).toEqual({ code: 0, signal: null });
 
-    for (const run of [pretraining, finetuning, scratch])
+    for (const run of [pretraining, finetuning, scratch]) {
       expect(run.status, process.output()).toBe('succeeded');
+      // One lease thread serves the process's runs one after another: each got its heartbeats.
+      expect(run.heartbeats).toBeGreaterThan(0);
+      expect(run.backend).toBe('wasm');
+    }
     expect(pretraining.completion!.model).toMatchObject({
       kind: 'SOURCE',
       architecture: 'small-cnn',
