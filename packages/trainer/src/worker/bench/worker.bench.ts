@@ -53,6 +53,12 @@ interface RoundResult {
   apiCpuSecondsPerRun: number;
   /** Worker processes' CPU seconds per run of the timed sweep. */
   workerCpuSecondsPerRun: number;
+  /** createExperiment sent → first run leased. */
+  firstClaimSeconds: number;
+  /** Share of the workers' sweep time spent inside runs. */
+  busyShare: number;
+  /** Worker-seconds idle at the end while another worker finished its last run. */
+  tailSeconds: number;
 }
 
 const WORKER_CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
@@ -133,15 +139,53 @@ async function waitForAll(
   }
 }
 
-/** When the experiment's last run finished, in epoch milliseconds, from the runs' `finishedAt`. */
-async function lastFinishedAt(team: TeamFixture, experimentId: string): Promise<number> {
+interface Timeline {
+  /** When the last run finished, epoch milliseconds (the API's clock). */
+  end: number;
+  /** createExperiment sent → the first run leased, seconds. */
+  firstClaimSeconds: number;
+  /** Share of workers × sweep time spent inside runs (leased → finished). */
+  busyShare: number;
+  /** Worker-seconds idle after a worker's last run while another still trained. */
+  tailSeconds: number;
+}
+
+/**
+ * Where the sweep's worker time went, from each run's lease (`startedAt`), `finishedAt` and
+ * `workerId` as the API recorded them.
+ */
+async function timelineOf(
+  team: TeamFixture,
+  experimentId: string,
+  startedAt: number,
+  workers: number,
+): Promise<Timeline> {
   const { runs } = await team.user.gql(
-    `query($id: ID!) { runs(experimentId: $id, first: 1000) { nodes { finishedAt } } }`,
+    `query($id: ID!) { runs(experimentId: $id, first: 1000) { nodes { workerId startedAt finishedAt } } }`,
     { id: experimentId },
   );
-  return Math.max(
-    ...runs.nodes.map((run: { finishedAt: string }) => new Date(run.finishedAt).getTime()),
-  );
+  const spans = (
+    runs.nodes as { workerId: string | null; startedAt: string; finishedAt: string }[]
+  ).map((run) => ({
+    worker: run.workerId ?? '?',
+    start: new Date(run.startedAt).getTime(),
+    end: new Date(run.finishedAt).getTime(),
+  }));
+  const end = Math.max(...spans.map((span) => span.end));
+  const lastByWorker = new Map<string, number>();
+  for (const span of spans)
+    lastByWorker.set(span.worker, Math.max(lastByWorker.get(span.worker) ?? 0, span.end));
+  // A worker that got no run at all idles the whole sweep.
+  const idleWorkers = Math.max(0, workers - lastByWorker.size);
+  let tail = idleWorkers * (end - startedAt);
+  for (const last of lastByWorker.values()) tail += end - last;
+  const busy = spans.reduce((sum, span) => sum + span.end - span.start, 0);
+  return {
+    end,
+    firstClaimSeconds: (Math.min(...spans.map((span) => span.start)) - startedAt) / 1000,
+    busyShare: busy / (workers * (end - startedAt)),
+    tailSeconds: tail / 1000,
+  };
 }
 
 /** Resolves with the time of the first metricsAppended event of any of `runIds`. */
@@ -220,7 +264,8 @@ async function round(
     await waitForAll(team, id, 600_000, 1_000);
     // The sweep ends when its last run finished, as the API recorded it (same clock, same
     // machine), not when the coarse poll noticed.
-    const seconds = ((await lastFinishedAt(team, id)) - startedAt) / 1000;
+    const timeline = await timelineOf(team, id, startedAt, workers);
+    const seconds = (timeline.end - startedAt) / 1000;
     const workerCpu = treeCpuSeconds(child.pid!) - cpuBefore;
     const apiCpu = treeCpuSeconds(apiPid) - apiCpuBefore;
     watch.stop();
@@ -233,6 +278,9 @@ async function round(
       workerCores: workerCpu / seconds,
       apiCpuSecondsPerRun: apiCpu / runIds.length,
       workerCpuSecondsPerRun: workerCpu / runIds.length,
+      firstClaimSeconds: timeline.firstClaimSeconds,
+      busyShare: timeline.busyShare,
+      tailSeconds: timeline.tailSeconds,
     };
   } finally {
     await subscriptions.dispose();
@@ -293,6 +341,17 @@ async function main(): Promise<void> {
       'worker cores: CPU seconds of the worker processes per wall second (what the scheduler gave them);',
       'CPU/run: CPU seconds per run of the timed sweep (worker processes; the API with its PostgreSQL);',
       'first metric: createExperiment sent → first metricsAppended event on the subscription.',
+      '',
+      '| workers | first lease | in runs | idle at the end |',
+      '| ------- | ----------- | ------- | --------------- |',
+      ...results.map(
+        (result) =>
+          `| ${cell(String(result.workers), 7)} | ${cell(`${result.firstClaimSeconds.toFixed(2)} s`, 11)} | ${cell(`${(result.busyShare * 100).toFixed(1)} %`, 7)} | ${cell(`${result.tailSeconds.toFixed(2)} worker-s`, 15)} |`,
+      ),
+      '',
+      'first lease: createExperiment sent → first run leased; in runs: share of workers × sweep',
+      'time between a lease and that run finishing; idle at the end: worker-seconds after a',
+      "worker's last run while another still trained.",
       `two workers / one worker (median runs/min): ${speedup.toFixed(2)}× (goal ≥ 1.7×: ${speedup >= 1.7 ? 'met' : 'not met'})`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
