@@ -14,7 +14,10 @@ import { makeSourceModel } from './source-model.js';
 // Sweep throughput with one and with two local worker processes, and the time from
 // createExperiment to the first metric seen through a metricsAppended subscription. Real API
 // (embedded PostgreSQL) and real `finetrack-worker --concurrency N` processes.
-//   npm run bench:worker -w @finetrack/trainer [-- --runs 12 --train-samples 640 --json]
+//   npm run bench:worker -w @finetrack/trainer [-- --runs 12 --train-samples 3000 --rounds 2 --json]
+// Runs of 3,000 samples take a few seconds, so training, not the fixed cost of each run (claim,
+// uploads, registering the model: ~0.5 CPU-s of worker and API), decides what a sweep costs;
+// --train-samples 640 gives one-second runs where that fixed cost is half the work.
 
 interface Options {
   runs: number;
@@ -35,8 +38,8 @@ function parseOptions(argv: string[]): Options {
   };
   return {
     runs: value('--runs', 12),
-    trainSamples: value('--train-samples', 640),
-    rounds: value('--rounds', 1),
+    trainSamples: value('--train-samples', 3000),
+    rounds: value('--rounds', 2),
     json: argv.includes('--json'),
   };
 }
