@@ -14,7 +14,7 @@ import { makeSourceModel } from './source-model.js';
 // Sweep throughput with one and with two local worker processes, and the time from
 // createExperiment to the first metric seen through a metricsAppended subscription. Real API
 // (embedded PostgreSQL) and real `finetrack-worker --concurrency N` processes.
-//   npm run bench:worker -w @finetrack/trainer [-- --runs 12 --train-samples 3000 --rounds 2 --json]
+//   npm run bench:worker -w @finetrack/trainer [-- --runs 12 --train-samples 3000 --rounds 3 --json]
 // Runs of 3,000 samples take a few seconds, so training, not the fixed cost of each run (claim,
 // uploads, registering the model: ~0.5 CPU-s of worker and API), decides what a sweep costs;
 // --train-samples 640 gives one-second runs where that fixed cost is half the work.
@@ -22,7 +22,11 @@ import { makeSourceModel } from './source-model.js';
 interface Options {
   runs: number;
   trainSamples: number;
-  /** Pairs of rounds, in ABBA order (1, 2, 2, 1 workers…) so drifting load hits both alike. */
+  /**
+   * Pairs of rounds, in ABBA order (1, 2, 2, 1 workers…) so drifting load hits both alike. Three
+   * by default: the median then stands even if one round is off (the first round of a fresh API
+   * sometimes runs ~10 % slow, and with two pairs it would count half in the one-worker median).
+   */
   rounds: number;
   json: boolean;
 }
@@ -39,7 +43,7 @@ function parseOptions(argv: string[]): Options {
   return {
     runs: value('--runs', 12),
     trainSamples: value('--train-samples', 3000),
-    rounds: value('--rounds', 2),
+    rounds: value('--rounds', 3),
     json: argv.includes('--json'),
   };
 }
