@@ -123,6 +123,24 @@ async function runRow(id: string) {
   return row;
 }
 
+/** Another experiment of one run in the project of `setup`. */
+function queueOneMore(setup: Awaited<ReturnType<typeof aQueuedExperiment>>) {
+  return setup.owner.gql(CREATE_EXPERIMENT, {
+    input: {
+      projectId: setup.project.id,
+      sourceModelId: setup.model.id,
+      targetDatasetId: setup.dataset.id,
+      sweep: {
+        frozenLayers: [0],
+        learningRates: [0.01],
+        epochs: 1,
+        batchSize: 32,
+        includeScratchBaseline: false,
+      },
+    },
+  });
+}
+
 async function waitFor<T>(probe: () => Promise<T | undefined | null | false>, ms = 15_000) {
   const deadline = Date.now() + ms;
   for (;;) {
@@ -514,20 +532,7 @@ describe('long-polling claims', () => {
       input: { workerId: 'poll:2', capabilities: CAPABILITIES, waitSeconds: 10 },
     });
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const other = await setup.owner.gql(CREATE_EXPERIMENT, {
-      input: {
-        projectId: setup.project.id,
-        sourceModelId: setup.model.id,
-        targetDatasetId: setup.dataset.id,
-        sweep: {
-          frozenLayers: [0],
-          learningRates: [0.01],
-          epochs: 1,
-          batchSize: 32,
-          includeScratchBaseline: false,
-        },
-      },
-    });
+    const other = await queueOneMore(setup);
     const got = (await waiting).claimRun!;
     expect(got.experimentId).toBe(other.createExperiment.id);
   });
@@ -578,20 +583,7 @@ describe('waiting claims', () => {
     const stranger = await aQueuedExperiment(slow.url);
     await new Promise((resolve) => setTimeout(resolve, 300));
     const queuedAt = Date.now();
-    const other = await setup.owner.gql(CREATE_EXPERIMENT, {
-      input: {
-        projectId: setup.project.id,
-        sourceModelId: setup.model.id,
-        targetDatasetId: setup.dataset.id,
-        sweep: {
-          frozenLayers: [0],
-          learningRates: [0.01],
-          epochs: 1,
-          batchSize: 32,
-          includeScratchBaseline: false,
-        },
-      },
-    });
+    const other = await queueOneMore(setup);
     const got = (await waiting).claimRun;
     expect(got?.experimentId).toBe(other.createExperiment.id);
     // Woken: unprompted, the claim would look again only when its 25 s wait ran out (the poll
