@@ -127,6 +127,34 @@ describe('ApiClient.request', () => {
     });
   });
 
+  it("takes the wait from RATE_LIMITED's retryAfterSeconds, and from Retry-After before it", async () => {
+    const limited = (extra: object, headers: Record<string, string> = {}) =>
+      json(
+        200,
+        { errors: [{ message: 'slow down', extensions: { code: 'RATE_LIMITED', ...extra } }] },
+        headers,
+      );
+    const once = new ApiClient({
+      url: `${server.url}/graphql`,
+      retry: { ...fast, maxAttempts: 1 },
+    });
+    server.answer(limited({ retryAfterSeconds: 120 }));
+    await expect(once.request('query { hello }')).rejects.toMatchObject({
+      code: 'RATE_LIMITED',
+      details: { retryAfterSeconds: 120 },
+    });
+    server.answer(limited({ retryAfterSeconds: 120 }, { 'retry-after': '7' }));
+    await expect(once.request('query { hello }')).rejects.toMatchObject({
+      details: { retryAfterSeconds: 7 },
+    });
+    server.answer(limited({ retryAfterSeconds: 'soon' }));
+    const error = await once.request('query { hello }').catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'RATE_LIMITED' });
+    expect((error as { details: { retryAfterSeconds?: number } }).details.retryAfterSeconds).toBe(
+      undefined,
+    );
+  });
+
   it('gives up after maxAttempts with the last error', async () => {
     server.answer(json(503, {}), json(503, {}), json(503, {}), json(503, {}), ok);
     await expect(sut.request('query { hello }')).rejects.toMatchObject({ status: 503 });

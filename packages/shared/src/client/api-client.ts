@@ -58,11 +58,16 @@ function hashingStream(): Transform & { digest(): { byteSize: number; sha256: st
   return Object.assign(stream, { digest: () => ({ byteSize, sha256: hash.digest('hex') }) });
 }
 
-function retryAfterSeconds(response: Response): number | undefined {
+/**
+ * The server's hint of when to try again: the Retry-After header, else a GraphQL error's
+ * `retryAfterSeconds` extension (RATE_LIMITED answers carry one; their HTTP status stays 200).
+ */
+function retryAfterSeconds(response: Response, error?: GraphQLErrorEntry): number | undefined {
   const header = response.headers.get('retry-after');
-  if (header === null) return undefined;
-  const seconds = Number(header);
-  return Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
+  const seconds = header !== null ? Number(header) : error?.extensions?.retryAfterSeconds;
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0
+    ? seconds
+    : undefined;
 }
 
 const STATUS_CODES: Record<number, string> = {
@@ -216,7 +221,7 @@ export class ApiClient {
             errors: payload.errors,
             data: payload.data,
             retryable: isRetryable(code, response.status),
-            retryAfterSeconds: retryAfterSeconds(response),
+            retryAfterSeconds: retryAfterSeconds(response, first),
           });
         }
         if (!response.ok || payload?.data === undefined || payload.data === null)

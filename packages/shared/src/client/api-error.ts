@@ -43,7 +43,7 @@ export class ApiError extends Error {
       /** Partial data that came with the errors. */
       data?: unknown;
       retryable?: boolean;
-      /** Seconds from a Retry-After header. */
+      /** Seconds to wait, from a Retry-After header or a `retryAfterSeconds` error extension. */
       retryAfterSeconds?: number;
       cause?: unknown;
     } = {},
