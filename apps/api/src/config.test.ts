@@ -16,6 +16,8 @@ describe('loadConfig', () => {
     expect(sut({})).toMatchObject({
       runLeaseSeconds: 60,
       claimPollSeconds: 2,
+      signUpMaxPerAddress: 100,
+      signUpWindowSeconds: 3600,
       artifactMaxBytes: 2 * 1024 ** 3,
       demo: true,
       demoEmail: 'demo@finetrack.local',

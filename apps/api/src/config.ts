@@ -44,6 +44,13 @@ export interface Config {
   /** Failed log-ins per client address in a window before RATE_LIMITED. */
   loginMaxFailuresPerAddress: number;
   loginFailureWindowSeconds: number;
+  /**
+   * Sign-ups per client address in a window before RATE_LIMITED (SIGNUP_MAX_PER_ADDRESS,
+   * SIGNUP_WINDOW_SECONDS): each one costs an argon2 hash, so an unauthenticated caller could
+   * otherwise keep the API's CPU busy.
+   */
+  signUpMaxPerAddress: number;
+  signUpWindowSeconds: number;
 }
 
 /** An IPv4 address (four parts) or an IPv6 one (has a colon), with an optional /prefix. */
@@ -126,5 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginMaxFailuresPerAccount: integer(env, 'LOGIN_MAX_FAILURES_PER_ACCOUNT', 10, 1, 1_000_000),
     loginMaxFailuresPerAddress: integer(env, 'LOGIN_MAX_FAILURES_PER_ADDRESS', 100, 1, 1_000_000),
     loginFailureWindowSeconds: integer(env, 'LOGIN_FAILURE_WINDOW_SECONDS', 300, 1, 86_400),
+    signUpMaxPerAddress: integer(env, 'SIGNUP_MAX_PER_ADDRESS', 100, 1, 1_000_000),
+    signUpWindowSeconds: integer(env, 'SIGNUP_WINDOW_SECONDS', 3600, 1, 7 * 86_400),
   };
 }

@@ -79,6 +79,8 @@ export async function startTestServer(
     ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }),
     port: 0,
     host: '127.0.0.1',
+    // Every test signs its users up from 127.0.0.1; the limit has tests of its own.
+    signUpMaxPerAddress: 1_000_000,
     ...overrides,
     databaseUrl,
   };

@@ -17,7 +17,7 @@ async function logIn(url: string, email: string, password: string, forwardedFor?
   });
   const body = (await response.json()) as {
     data?: unknown;
-    errors?: { message: string; extensions?: { code?: string } }[];
+    errors?: { message: string; extensions?: { code?: string; retryAfterSeconds?: number } }[];
   };
   return {
     status: response.status,
@@ -57,8 +57,13 @@ describe('log-in limits per account', () => {
     }
     const expected = ['UNAUTHENTICATED', 'UNAUTHENTICATED', 'UNAUTHENTICATED', 'RATE_LIMITED'];
     expect(answers).toEqual({ known: expected, unknown: expected });
-    // Locked even with the right password (a guesser learns nothing from the answer).
-    expect((await logIn(t.url, known.user.email, known.password)).code).toBe('RATE_LIMITED');
+    // Locked even with the right password (a guesser learns nothing from the answer), and told
+    // when to try again: within the 300 s window.
+    const locked = await logIn(t.url, known.user.email, known.password);
+    expect(locked.code).toBe('RATE_LIMITED');
+    const wait = locked.body.errors?.[0]?.extensions?.retryAfterSeconds;
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(300);
     // Other accounts from the same address are unaffected.
     const other = await aUser(t.url);
     expect((await logIn(t.url, other.user.email, other.password)).code).toBe('ok');
@@ -165,5 +170,56 @@ describe('log-in timing', () => {
     const ratio = medians.unknown / medians.wrong;
     expect(ratio).toBeGreaterThan(0.5);
     expect(ratio).toBeLessThan(2);
+  });
+});
+
+const SIGN_UP = `mutation($input: SignUpInput!) { signUp(input: $input) { id } }`;
+
+async function signUp(url: string, email: string, forwardedFor: string) {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor },
+    body: JSON.stringify({
+      query: SIGN_UP,
+      variables: { input: { email, password: 'correct horse battery', name: 'Sign-up test' } },
+    }),
+  });
+  const body = (await response.json()) as {
+    errors?: { extensions?: { code?: string; retryAfterSeconds?: number } }[];
+  };
+  return {
+    code: body.errors?.[0]?.extensions?.code ?? 'ok',
+    retryAfterSeconds: body.errors?.[0]?.extensions?.retryAfterSeconds,
+  };
+}
+
+describe('sign-up limits per address (each sign-up costs an argon2 hash)', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({
+      trustProxy: true,
+      signUpMaxPerAddress: 3,
+      signUpWindowSeconds: 600,
+    });
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('refuse an address past the limit, failed attempts included, and no other address', async () => {
+    const address = '203.0.113.20';
+    expect((await signUp(t.url, 'first@example.test', address)).code).toBe('ok');
+    // A duplicate still cost a hash, so it counts.
+    expect((await signUp(t.url, 'first@example.test', address)).code).toBe('CONFLICT');
+    expect((await signUp(t.url, 'second@example.test', address)).code).toBe('ok');
+    const refused = await signUp(t.url, 'third@example.test', address);
+    expect(refused.code).toBe('RATE_LIMITED');
+    expect(refused.retryAfterSeconds).toBeGreaterThan(0);
+    expect(refused.retryAfterSeconds).toBeLessThanOrEqual(600);
+    const [row] = await t.sql(`SELECT count(*)::int AS n FROM users WHERE email = $1`, [
+      'third@example.test',
+    ]);
+    expect(row.n).toBe(0);
+    expect((await signUp(t.url, 'third@example.test', '198.51.100.20')).code).toBe('ok');
   });
 });

@@ -27,6 +27,11 @@ interface CachedCredential {
 const invalidToken = () =>
   new AppError(ErrorCode.Unauthenticated, 'the API token is invalid, expired or revoked');
 
+/** RATE_LIMITED with the seconds until the caller's window ends (`retryAfterSeconds`). */
+function rateLimited(message: string, retryAfterSeconds: number): AppError {
+  return new AppError(ErrorCode.RateLimited, message, { retryAfterSeconds });
+}
+
 export class AuthService {
   /**
    * Verified against when the email is unknown, so both failures cost the same time. Made with
@@ -36,6 +41,8 @@ export class AuthService {
   /** Failed log-ins per email (known or not, so the answer reveals nothing) and per address. */
   private readonly accountFailures: FailureCounter;
   private readonly addressFailures: FailureCounter;
+  /** Sign-ups per client address, counted before the password is hashed. */
+  private readonly addressSignUps: FailureCounter;
   private readonly credentials = new Map<string, CachedCredential>();
   private readonly touched = new Map<string, number>();
 
@@ -48,9 +55,20 @@ export class AuthService {
     const windowMs = config.loginFailureWindowSeconds * 1000;
     this.accountFailures = new FailureCounter(config.loginMaxFailuresPerAccount, windowMs);
     this.addressFailures = new FailureCounter(config.loginMaxFailuresPerAddress, windowMs);
+    this.addressSignUps = new FailureCounter(
+      config.signUpMaxPerAddress,
+      config.signUpWindowSeconds * 1000,
+    );
   }
 
   async signUp(context: GraphQLContext, input: SignUpInput): Promise<User> {
+    const address = context.request?.ip ?? 'unknown';
+    if (this.addressSignUps.blocked(address))
+      throw rateLimited(
+        'too many sign-ups from this address; try again later',
+        this.addressSignUps.retryAfterSeconds(address),
+      );
+    this.addressSignUps.fail(address);
     const email = input.email.trim();
     const passwordHash = await hash(input.password); // argon2id is the package default
     let user: User;
@@ -71,11 +89,12 @@ export class AuthService {
     const email = input.email.trim().toLowerCase();
     // request.ip: the socket's peer, or what a trusted proxy says (TRUST_PROXY).
     const address = context.request?.ip ?? 'unknown';
-    if (this.accountFailures.blocked(email) || this.addressFailures.blocked(address))
-      throw new AppError(
-        ErrorCode.RateLimited,
-        'too many failed log-ins; try again in a few minutes',
-      );
+    const blockedFor = Math.max(
+      this.accountFailures.blocked(email) ? this.accountFailures.retryAfterSeconds(email) : 0,
+      this.addressFailures.blocked(address) ? this.addressFailures.retryAfterSeconds(address) : 0,
+    );
+    if (blockedFor > 0)
+      throw rateLimited('too many failed log-ins; try again in a few minutes', blockedFor);
     const user = await this.dataSource
       .getRepository(User)
       .createQueryBuilder('user')

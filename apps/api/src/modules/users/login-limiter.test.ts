@@ -15,6 +15,18 @@ describe('FailureCounter', () => {
     expect(sut.blocked('a')).toBe(false);
   });
 
+  it("says how many whole seconds are left of a key's window", () => {
+    let now = 0;
+    const sut = new FailureCounter(1, 10_000, 100, () => now);
+    sut.fail('a');
+    expect(sut.retryAfterSeconds('a')).toBe(10);
+    now = 8_400;
+    expect(sut.retryAfterSeconds('a')).toBe(2);
+    now = 9_999;
+    expect(sut.retryAfterSeconds('a')).toBe(1);
+    expect(sut.retryAfterSeconds('never-seen')).toBe(1);
+  });
+
   it('forgets a key when cleared', () => {
     const sut = new FailureCounter(1, 1000);
     sut.fail('a');

@@ -1,6 +1,7 @@
 /**
- * Failed log-ins counted per key (an account's email, or a client address) in a fixed window.
- * Memory is bounded: past `maxKeys` entries, expired ones are dropped, then the oldest.
+ * Attempts counted per key in a fixed window: failed log-ins per account (email) or client
+ * address, sign-ups per client address. Memory is bounded: past `maxKeys` entries, expired ones
+ * are dropped, then the oldest.
  */
 export class FailureCounter {
   private readonly entries = new Map<string, { count: number; since: number }>();
@@ -21,6 +22,13 @@ export class FailureCounter {
       return false;
     }
     return entry.count >= this.limit;
+  }
+
+  /** Whole seconds until `key`'s window ends (at least 1): when a blocked caller may try again. */
+  retryAfterSeconds(key: string): number {
+    const entry = this.entries.get(key);
+    if (!entry) return 1;
+    return Math.max(1, Math.ceil((entry.since + this.windowMs - this.now()) / 1000));
   }
 
   fail(key: string): void {
