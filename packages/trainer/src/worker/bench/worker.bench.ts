@@ -17,7 +17,7 @@ import { makeSourceModel } from './source-model.js';
 //   npm run bench:worker -w @finetrack/trainer [-- --runs 12 --train-samples 3000 --rounds 3 --json]
 // Runs of 3,000 samples take a few seconds, so training, not the fixed cost of each run (claim,
 // uploads, registering the model: ~0.5 CPU-s of worker and API), decides what a sweep costs;
-// --train-samples 640 gives one-second runs where that fixed cost is half the work.
+// --train-samples 640 gives one-second runs where that fixed cost is about 40 % of the work.
 
 interface Options {
   runs: number;
