@@ -320,23 +320,28 @@ describe('MetricShipper on a full disk', () => {
       sut.stop();
     });
 
-    it('keeps points in memory while the API is away too, spools them when space is back', async () => {
-      let apiUp = false;
-      const sent: number[] = [];
-      const warnings: string[] = [];
+    /** A shipper on the small disk's spool whose API answers only once `api.up` is set. */
+    const shipperWithApiAway = (extra: { maxUnspooledPoints?: number } = {}) => {
+      const api = { up: false, sent: [] as number[], warnings: [] as string[] };
       const sut = new MetricShipper({
         runId: 'run',
         spool,
         send: async (_runId, points) => {
-          if (!apiUp) throw new ApiError(ClientErrorCode.Network, 'down', { retryable: true });
-          sent.push(...points.map((p) => p.step));
+          if (!api.up) throw new ApiError(ClientErrorCode.Network, 'down', { retryable: true });
+          api.sent.push(...points.map((p) => p.step));
         },
         eagerFirstFlush: false,
         flushIntervalMs: 60_000,
         retryBaseDelayMs: 1,
         retryMaxDelayMs: 5,
-        onWarning: (message) => warnings.push(message),
+        onWarning: (message) => api.warnings.push(message),
+        ...extra,
       });
+      return { sut, api };
+    };
+
+    it('keeps points in memory while the API is away too, spools them when space is back', async () => {
+      const { sut, api } = shipperWithApiAway();
       await disk.fill();
       sut.add(steps(0, 100));
       await sut.flush();
@@ -347,43 +352,27 @@ describe('MetricShipper on a full disk', () => {
       await sut.flush(); // spools what was kept in memory, oldest first
       expect(sut.unspooledPoints).toBe(0);
       expect((await spool.pending('run')).flatMap((batch) => batch.points)).toEqual(steps(0, 200));
-      apiUp = true;
+      api.up = true;
       await sut.drained();
-      expect(sent).toEqual(steps(0, 200).map((p) => p.step));
-      expect(warnings.filter((line) => line.includes('cannot be written'))).toHaveLength(1);
-      expect(warnings.filter((line) => line.includes('can be written again'))).toHaveLength(1);
+      expect(api.sent).toEqual(steps(0, 200).map((p) => p.step));
+      expect(api.warnings.filter((line) => line.includes('cannot be written'))).toHaveLength(1);
+      expect(api.warnings.filter((line) => line.includes('can be written again'))).toHaveLength(1);
       sut.stop();
     });
 
     it('drops the oldest points beyond its bound when neither disk nor API takes them, and says so', async () => {
-      let apiUp = false;
-      const sent: number[] = [];
-      const warnings: string[] = [];
-      const sut = new MetricShipper({
-        runId: 'run',
-        spool,
-        send: async (_runId, points) => {
-          if (!apiUp) throw new ApiError(ClientErrorCode.Network, 'down', { retryable: true });
-          sent.push(...points.map((p) => p.step));
-        },
-        eagerFirstFlush: false,
-        flushIntervalMs: 60_000,
-        retryBaseDelayMs: 1,
-        retryMaxDelayMs: 5,
-        maxUnspooledPoints: 150,
-        onWarning: (message) => warnings.push(message),
-      });
+      const { sut, api } = shipperWithApiAway({ maxUnspooledPoints: 150 });
       await disk.fill();
       for (let batch = 0; batch < 4; batch += 1) {
         sut.add(steps(batch * 100, 100));
         await sut.flush();
       }
       expect(sut.unspooledPoints).toBe(150);
-      expect(warnings.filter((line) => line.includes('dropping the oldest'))).toHaveLength(1);
-      apiUp = true;
+      expect(api.warnings.filter((line) => line.includes('dropping the oldest'))).toHaveLength(1);
+      api.up = true;
       await sut.drained();
-      expect(sent).toEqual(steps(250, 150).map((p) => p.step));
-      expect(warnings.filter((line) => line.includes('250 metric points'))).toHaveLength(1);
+      expect(api.sent).toEqual(steps(250, 150).map((p) => p.step));
+      expect(api.warnings.filter((line) => line.includes('250 metric points'))).toHaveLength(1);
       sut.stop();
     });
   });
