@@ -18,7 +18,6 @@ import {
   type FailRunVariables,
   type HeartbeatRunResult,
   type HeartbeatRunVariables,
-  type LayerInput,
   type LogMetricsResult,
   type LogMetricsVariables,
   type ReleaseRunResult,
@@ -29,8 +28,9 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SMALL_CNN_LAYERS, aDataset, aProject, CREATE_EXPERIMENT } from './factories/builders.js';
+import { aDataset, aProject, CREATE_EXPERIMENT } from './factories/builders.js';
 import {
+  aCompletion,
   aQueuedExperiment,
   CAPABILITIES,
   checkpoint,
@@ -69,52 +69,24 @@ const release = (worker: WorkerClient, run: ClaimedRun) =>
     input: { runId: run.runId, leaseToken: run.leaseToken, reason: 'SIGTERM' },
   });
 
-const TARGET_LAYERS = SMALL_CNN_LAYERS as LayerInput[];
-
 async function complete(
   worker: WorkerClient,
   run: ClaimedRun,
   artifactIds: string[],
   model: Partial<CompleteRunVariables['input']['model']> = {},
 ) {
+  const summary = {
+    bestValAccuracy: 0.9,
+    lastValAccuracy: 0.88,
+    bestValLoss: 0.3,
+    lastValLoss: 0.35,
+    bestEpoch: 2,
+    wallSeconds: 12.5,
+    samplesPerSecond: 800,
+    backend: 'wasm',
+  };
   return worker.request<CompleteRunResult, CompleteRunVariables>(COMPLETE_RUN, {
-    input: {
-      runId: run.runId,
-      leaseToken: run.leaseToken,
-      summary: {
-        bestValAccuracy: 0.9,
-        lastValAccuracy: 0.88,
-        bestValLoss: 0.3,
-        lastValLoss: 0.35,
-        bestEpoch: 2,
-        wallSeconds: 12.5,
-        samplesPerSecond: 800,
-        backend: 'wasm',
-      },
-      model: {
-        name: run.targetModelName,
-        kind: run.kind === 'PRETRAIN' ? 'SOURCE' : 'TARGET',
-        architecture: 'small-cnn',
-        inputShape: [28, 28, 1],
-        layers: TARGET_LAYERS,
-        totalParams: 100,
-        trainableParams: 60,
-        parentModelId: run.sourceModel?.id ?? null,
-        surgery:
-          run.kind === 'PRETRAIN'
-            ? null
-            : {
-                cutLayer: 'dense1',
-                headUnits: 5,
-                frozenLayers: run.hyperparameters.frozenLayers,
-                frozenLayerNames: ['conv1'],
-                learningRate: run.hyperparameters.learningRate,
-                initialization: 'PRETRAINED',
-              },
-        artifactIds,
-        ...model,
-      },
-    },
+    input: aCompletion(run, artifactIds, { summary, model }) as CompleteRunVariables['input'],
   });
 }
 

@@ -17,7 +17,7 @@ import {
   type WorkerCapabilities,
 } from '@finetrack/shared';
 import { ApiClient as WorkerClient, ApiError } from '@finetrack/shared/client';
-import { aTeam, anExperiment, aUser, runIds } from './builders.js';
+import { aTeam, anExperiment, aUser, runIds, SMALL_CNN_LAYERS } from './builders.js';
 import type { ApiClient, Loose } from './client.js';
 
 export const CAPABILITIES: WorkerCapabilities = {
@@ -142,4 +142,49 @@ export async function checkpoint(
     },
   });
   return [json.id, bin.id];
+}
+
+/**
+ * A completeRun input for a claimed run: a small-cnn result with the surgery its
+ * hyperparameters imply; `summary` and `model` fields override the defaults.
+ */
+export function aCompletion(
+  run: ClaimedRun,
+  artifactIds: string[] = [],
+  overrides: { summary?: Loose; model?: Loose } = {},
+): Loose {
+  return {
+    runId: run.runId,
+    leaseToken: run.leaseToken,
+    summary: {
+      bestValAccuracy: 0.5,
+      lastValAccuracy: 0.5,
+      bestEpoch: 1,
+      wallSeconds: 1,
+      ...overrides.summary,
+    },
+    model: {
+      name: run.targetModelName,
+      kind: run.kind === 'PRETRAIN' ? 'SOURCE' : 'TARGET',
+      architecture: 'small-cnn',
+      inputShape: [28, 28, 1],
+      layers: SMALL_CNN_LAYERS,
+      totalParams: 100,
+      trainableParams: 60,
+      parentModelId: run.sourceModel?.id ?? null,
+      surgery:
+        run.kind === 'PRETRAIN'
+          ? null
+          : {
+              cutLayer: 'dense1',
+              headUnits: 5,
+              frozenLayers: run.hyperparameters.frozenLayers,
+              frozenLayerNames: ['conv1'],
+              learningRate: run.hyperparameters.learningRate,
+              initialization: 'PRETRAINED',
+            },
+      artifactIds,
+      ...overrides.model,
+    },
+  };
 }

@@ -13,11 +13,10 @@ import {
   CREATE_EXPERIMENT,
   LOG_METRICS,
   SIGN_UP,
-  SMALL_CNN_LAYERS,
   sourceModelInput,
 } from '../factories/builders.js';
 import { ApiClient, type Loose } from '../factories/client.js';
-import { CAPABILITIES } from '../factories/worker.js';
+import { aCompletion, CAPABILITIES } from '../factories/worker.js';
 import { claimWith, unique, type Fixtures, type Principal } from './principals.js';
 
 export type Outcome = 'ok' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND';
@@ -185,36 +184,6 @@ async function runFor(f: Fixtures, who: Principal): Promise<ClaimedRun> {
   const run = await claimWith(f.clients.worker);
   if (!run) throw new Error('no queued run left for the worker');
   return run;
-}
-
-function completion(run: ClaimedRun): Loose {
-  return {
-    runId: run.runId,
-    leaseToken: run.leaseToken,
-    summary: { bestValAccuracy: 0.5, lastValAccuracy: 0.5, bestEpoch: 1, wallSeconds: 1 },
-    model: {
-      name: run.targetModelName,
-      kind: run.kind === 'PRETRAIN' ? 'SOURCE' : 'TARGET',
-      architecture: 'small-cnn',
-      inputShape: [28, 28, 1],
-      layers: SMALL_CNN_LAYERS,
-      totalParams: 100,
-      trainableParams: 60,
-      parentModelId: run.sourceModel?.id ?? null,
-      surgery:
-        run.kind === 'PRETRAIN'
-          ? null
-          : {
-              cutLayer: 'dense1',
-              headUnits: 5,
-              frozenLayers: run.hyperparameters.frozenLayers,
-              frozenLayerNames: ['conv1'],
-              learningRate: run.hyperparameters.learningRate,
-              initialization: 'PRETRAINED',
-            },
-      artifactIds: [],
-    },
-  };
 }
 
 let step = 0;
@@ -604,7 +573,7 @@ export const MATRIX: MatrixRow[] = [
   {
     operation: 'completeRun',
     expected: workerOnly,
-    build: async (f, who) => q(COMPLETE_RUN, { input: completion(await runFor(f, who)) }),
+    build: async (f, who) => q(COMPLETE_RUN, { input: aCompletion(await runFor(f, who)) }),
   },
   {
     operation: 'failRun',
