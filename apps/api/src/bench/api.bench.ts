@@ -11,7 +11,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { loadConfig } from '../config.js';
 import { startEmbeddedPostgres, type RunningPostgres } from '../db/embedded-postgres.js';
 import { CHUNKS_PER_BUCKET_IN_NODE, SERIES_SQL } from '../modules/metrics/metrics.service.js';
-import { agent, graphql, logInCookie, must, request } from '../soak/stack.js';
+import { agent, graphql, must, request, seed } from '../soak/stack.js';
 
 // `npm run bench -w @finetrack/api [-- --json]`: ingest vs COPY, down-sampled reads, and a
 // trivial query against a bare node:http handler, on loopback. The API and the bare handler run
@@ -99,84 +99,7 @@ async function main() {
   await direct.connect();
   try {
     // --- fixtures: a user, a token, 100 runs -----------------------------------------------
-    const signUp = await post(
-      `${url}/graphql`,
-      JSON.stringify({
-        query: 'mutation($i: SignUpInput!) { signUp(input: $i) { id } }',
-        variables: {
-          i: { email: 'bench@example.test', password: 'benchmark password', name: 'Bench' },
-        },
-      }),
-    );
-    if (!signUp.includes('"id"')) throw new Error(signUp);
-    // Log in with a cookie once to mint a token, then use the token like a script would.
-    const cookie = await logInCookie(url, 'bench@example.test', 'benchmark password');
-    const token = (
-      await gql<{ createApiToken: { token: string } }>(
-        url,
-        'mutation { createApiToken(input: { name: "bench" }) { token } }',
-        {},
-        { cookie },
-      )
-    ).createApiToken.token;
-    const auth = { authorization: `Bearer ${token}` };
-    const teamId = (
-      await gql<{ createTeam: { id: string } }>(
-        url,
-        'mutation { createTeam(input: { name: "bench" }) { id } }',
-        {},
-        auth,
-      )
-    ).createTeam.id;
-    const projectId = (
-      await gql<{ createProject: { id: string } }>(
-        url,
-        'mutation($t: ID!) { createProject(input: { teamId: $t, name: "bench" }) { id } }',
-        { t: teamId },
-        auth,
-      )
-    ).createProject.id;
-    const datasetId = (
-      await gql<{ createDataset: { id: string } }>(
-        url,
-        'mutation($t: ID!) { createDataset(input: { teamId: $t, name: "d", classNames: ["a"], trainSamples: 1, validationSamples: 1, spec: { kind: "mnist", classes: [0] } }) { id } }',
-        { t: teamId },
-        auth,
-      )
-    ).createDataset.id;
-    const modelId = (
-      await gql<{ createModel: { id: string } }>(
-        url,
-        'mutation($t: ID!) { createModel(input: { teamId: $t, name: "m", kind: SOURCE, architecture: "small-cnn", inputShape: [28, 28, 1], layers: [], totalParams: 1, trainableParams: 1 }) { id } }',
-        { t: teamId },
-        auth,
-      )
-    ).createModel.id;
-    const experimentId = (
-      await gql<{ createExperiment: { id: string } }>(
-        url,
-        'mutation($i: CreateExperimentInput!) { createExperiment(input: $i) { id } }',
-        {
-          i: {
-            projectId,
-            sourceModelId: modelId,
-            targetDatasetId: datasetId,
-            sweep: {
-              frozenLayers: [...Array(10).keys()],
-              learningRates: [...Array(10).keys()].map((i) => 10 ** -(1 + i / 3)),
-              includeScratchBaseline: false,
-            },
-          },
-        },
-        auth,
-      )
-    ).createExperiment.id;
-    const runIds = (
-      await direct.query<{ id: string }>(
-        'SELECT id FROM runs WHERE experiment_id = $1 ORDER BY created_at, id',
-        [experimentId],
-      )
-    ).rows.map((row) => row.id);
+    const { auth, runIds } = await seed(url, 10, 10, { includeScratchBaseline: false });
 
     // --- ingest through logMetrics vs COPY --------------------------------------------------
     const LOG =

@@ -247,9 +247,15 @@ export interface Fixtures {
 
 /**
  * A user with an API token, a team, a project, a dataset, a source model and an experiment whose
- * sweep makes `frozen × learningRates` runs (plus a scratch baseline per learning rate).
+ * sweep makes `frozen × learningRates` runs (plus a scratch baseline per learning rate, unless
+ * `includeScratchBaseline` is false).
  */
-export async function seed(url: string, frozen = 4, learningRates = 5): Promise<Fixtures> {
+export async function seed(
+  url: string,
+  frozen = 4,
+  learningRates = 5,
+  { includeScratchBaseline = true } = {},
+): Promise<Fixtures> {
   const email = `soak-${process.pid}@example.test`;
   const password = 'soak test password';
   await must(
@@ -323,7 +329,7 @@ export async function seed(url: string, frozen = 4, learningRates = 5): Promise<
             sweep: {
               frozenLayers: [...Array(frozen).keys()],
               learningRates: [...Array(learningRates).keys()].map((i) => 10 ** -(1 + i / 2)),
-              includeScratchBaseline: true,
+              includeScratchBaseline,
             },
           },
         },
