@@ -49,6 +49,13 @@ describe('log-in redirect', () => {
     ['https://evil.example', '/projects'],
     ['//evil.example', '/projects'],
     ['/\\evil.example', '/projects'],
+    // The browser drops tabs and newlines from a URL, so these would leave the site.
+    ['/\t/evil.example/', '/projects'],
+    ['/\n/evil.example/', '/projects'],
+    ['/\r\n/evil.example', '/projects'],
+    ['\t//evil.example', '/projects'],
+    ['/\t\\evil.example', '/projects'],
+    ['/experiments/e1#curves', '/experiments/e1#curves'],
   ])('returnTo %s → %s', (value, expected) => {
     expect(safeReturnTo(value)).toBe(expected);
   });
