@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { DEFAULT_BODY_LIMIT_BYTES } from '@finetrack/shared';
 
 export interface Config {
   port: number;
@@ -117,7 +118,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     nodeEnv,
     webOrigins,
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
-    bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    bodyLimitBytes: integer(
+      env,
+      'BODY_LIMIT_BYTES',
+      DEFAULT_BODY_LIMIT_BYTES,
+      1024,
+      100 * 1024 * 1024,
+    ),
     maxQueryDepth: integer(env, 'MAX_QUERY_DEPTH', 12, 2, 100),
     maxQueryCost: integer(env, 'MAX_QUERY_COST', 50_000, 10, 10_000_000),
     sessionTtlHours: integer(env, 'SESSION_TTL_HOURS', 24 * 14, 1, 24 * 365),

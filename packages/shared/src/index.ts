@@ -4,3 +4,4 @@ export * from './sweep.js';
 export * from './dataset-spec.js';
 export * from './model.js';
 export * from './worker-protocol.js';
+export * from './http-limits.js';

@@ -1,3 +1,5 @@
+import { DEFAULT_BODY_LIMIT_BYTES } from '@finetrack/shared';
+
 // Forwards a browser request to the API so the browser only ever talks to this origin (the API's
 // session cookie stays first-party). Read at request time, so API_URL can change without a rebuild.
 
@@ -25,7 +27,58 @@ export function apiBaseUrl(): string {
   return (process.env.API_URL ?? 'http://127.0.0.1:4000').replace(/\/$/, '');
 }
 
+/** The API's own body limit (same variable, same default): a larger body is refused here. */
+function bodyLimitBytes(): number {
+  const value = Number(process.env.BODY_LIMIT_BYTES);
+  return Number.isSafeInteger(value) && value > 0 ? value : DEFAULT_BODY_LIMIT_BYTES;
+}
+
+const errorResponse = (status: number, message: string, code: string) =>
+  Response.json({ errors: [{ message, extensions: { code } }] }, { status });
+
+/**
+ * The request body, read chunk by chunk and given up as soon as it passes `limit` bytes (or
+ * when Content-Length already says it will), so an anonymous caller cannot make this process
+ * hold more than the limit. Null: too large.
+ */
+async function readBodyWithin(request: Request, limit: number): Promise<ArrayBuffer | null> {
+  const declared = Number(request.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > limit) {
+    await request.body?.cancel().catch(() => undefined);
+    return null;
+  }
+  if (!request.body) return new ArrayBuffer(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel().catch(() => undefined);
+      return null;
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body.buffer;
+}
+
 export async function proxyToApi(request: Request, path: string): Promise<Response> {
+  let body: ArrayBuffer | undefined;
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    const limit = bodyLimitBytes();
+    const read = await readBodyWithin(request, limit);
+    if (!read)
+      return errorResponse(413, `the request body is larger than ${limit} bytes`, 'BAD_USER_INPUT');
+    body = read;
+  }
   const incoming = new URL(request.url);
   const target = `${apiBaseUrl()}${path}${incoming.search}`;
   const headers = new Headers();
@@ -37,25 +90,12 @@ export async function proxyToApi(request: Request, path: string): Promise<Respon
     upstream = await fetch(target, {
       method: request.method,
       headers,
-      body:
-        request.method === 'GET' || request.method === 'HEAD'
-          ? undefined
-          : await request.arrayBuffer(),
+      body,
       redirect: 'manual',
       cache: 'no-store',
     });
   } catch {
-    return Response.json(
-      {
-        errors: [
-          {
-            message: 'The API could not be reached',
-            extensions: { code: 'INTERNAL_SERVER_ERROR' },
-          },
-        ],
-      },
-      { status: 502 },
-    );
+    return errorResponse(502, 'The API could not be reached', 'INTERNAL_SERVER_ERROR');
   }
   const responseHeaders = new Headers();
   upstream.headers.forEach((value, key) => {
