@@ -12,6 +12,12 @@ export interface Config {
   webOrigins: string[];
   logLevel: string;
   bodyLimitBytes: number;
+  /** Largest WebSocket message accepted; a larger one closes the socket (1009). */
+  wsMaxMessageBytes: number;
+  /** Subscriptions one socket may hold at once. */
+  wsMaxSubscriptionsPerSocket: number;
+  /** Sockets that may wait for their connection_init at once (each gets 3 s to send it). */
+  wsMaxPendingSockets: number;
   maxQueryDepth: number;
   maxQueryCost: number;
   sessionTtlHours: number;
@@ -125,6 +131,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       1024,
       100 * 1024 * 1024,
     ),
+    wsMaxMessageBytes: integer(env, 'WS_MAX_MESSAGE_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
+    wsMaxSubscriptionsPerSocket: integer(env, 'WS_MAX_SUBSCRIPTIONS_PER_SOCKET', 50, 1, 10_000),
+    wsMaxPendingSockets: integer(env, 'WS_MAX_PENDING_SOCKETS', 100, 1, 100_000),
     maxQueryDepth: integer(env, 'MAX_QUERY_DEPTH', 12, 2, 100),
     maxQueryCost: integer(env, 'MAX_QUERY_COST', 50_000, 10, 10_000_000),
     sessionTtlHours: integer(env, 'SESSION_TTL_HOURS', 24 * 14, 1, 24 * 365),

@@ -256,6 +256,9 @@ export async function createServer(
   const subscriptions = attachSubscriptions(app, schema, services, logger, origins, {
     maxDepth: config.maxQueryDepth,
     maxCost: config.maxQueryCost,
+    maxMessageBytes: config.wsMaxMessageBytes,
+    maxSubscriptionsPerSocket: config.wsMaxSubscriptionsPerSocket,
+    maxPendingSockets: config.wsMaxPendingSockets,
   });
 
   app.get('/healthz', async (_request, reply) => {

@@ -54,7 +54,12 @@ function collect(client: Client, query: string, variables: Record<string, unknow
         if (value.errors) state.errors = value.errors;
         else events.push(value.data as Loose);
       },
-      error: (error) => (state.errors = error),
+      // A refused socket ends with a close event (code and reason), not GraphQL errors.
+      error: (error) => {
+        const closed = error as { code?: number; reason?: string };
+        state.errors =
+          typeof closed.code === 'number' ? { code: closed.code, reason: closed.reason } : error;
+      },
       complete: () => undefined,
     },
   );

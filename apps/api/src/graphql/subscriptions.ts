@@ -26,23 +26,62 @@ import { limitViolation, MAX_TOKENS } from './limits.js';
  * the user's session cookie. A cookie is therefore only honoured when the upgrade's Origin is one
  * of the configured web origins or the API's own; tokens in connectionParams are not ambient
  * credentials and need no such check.
+ *
+ * Bounded before any of that: a message over `maxMessageBytes` closes the socket (ws checks the
+ * frame length before buffering it), at most `maxPendingSockets` sockets may be waiting for their
+ * connection_init (3 s each) and further upgrades answer 503, an anonymous connection_init closes
+ * the socket with 4401, and one socket holds at most `maxSubscriptionsPerSocket` subscriptions.
  */
+export interface SocketLimits {
+  maxDepth: number;
+  maxCost: number;
+  maxMessageBytes: number;
+  maxSubscriptionsPerSocket: number;
+  maxPendingSockets: number;
+}
+
+/** graphql-ws leaves 4401 for this: the socket's credentials are missing or wrong. */
+const UNAUTHENTICATED_CLOSE = 4401;
+
 export function attachSubscriptions(
   app: FastifyInstance,
   schema: GraphQLSchema,
   services: Services,
   logger: Logger,
   webOrigins: ReadonlySet<string>,
-  limits: { maxDepth: number; maxCost: number },
+  limits: SocketLimits,
 ): { close(): Promise<void> } {
-  const wss = new WebSocketServer({ noServer: true });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes });
+  /** Sockets upgraded whose connection_init has not been handled yet. */
+  const pending = new Set<unknown>();
   app.server.on('upgrade', (request, socket, head) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname !== '/graphql') {
       socket.destroy();
       return;
     }
-    wss.handleUpgrade(request, socket, head, (client) => wss.emit('connection', client, request));
+    if (pending.size >= limits.maxPendingSockets) {
+      socket.end(
+        'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
+      );
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (client) => {
+      pending.add(client);
+      // ws has already closed the socket with 1009 when it reports an oversized message; keep
+      // that from reaching graphql-ws, which would print it to stderr as an internal error.
+      const emit = client.emit.bind(client);
+      client.emit = (event: string | symbol, ...args: unknown[]) => {
+        const error = args[0] as { code?: string } | undefined;
+        if (event === 'error' && error?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+          logger.debug('WebSocket message over the size limit: socket closed');
+          return true;
+        }
+        return emit(event, ...args);
+      };
+      client.once('close', () => pending.delete(client));
+      wss.emit('connection', client, request);
+    });
   });
 
   const viewers = new WeakMap<object, Viewer | null>();
@@ -50,6 +89,7 @@ export function attachSubscriptions(
     {
       schema,
       onConnect: async (ctx) => {
+        pending.delete(ctx.extra.socket);
         const param = ctx.connectionParams?.authorization;
         const { headers } = ctx.extra.request;
         const cookies = cookieAllowed(headers.origin, headers.host, webOrigins)
@@ -61,6 +101,13 @@ export function attachSubscriptions(
             cookies[SESSION_COOKIE],
           );
           if (viewer?.worker) return false;
+          if (!viewer) {
+            ctx.extra.socket.close(
+              UNAUTHENTICATED_CLOSE,
+              'UNAUTHENTICATED: log in, or send connectionParams.authorization "Bearer <token>"',
+            );
+            return false;
+          }
           viewers.set(ctx, viewer);
           return true;
         } catch {
@@ -69,7 +116,14 @@ export function attachSubscriptions(
       },
       // The socket is for subscriptions only, under the limits HTTP requests get (Apollo's
       // plugins do not run here): parse capped at MAX_TOKENS, then depth, aliases and cost.
-      onSubscribe: (_ctx, _id, payload) => {
+      onSubscribe: (ctx, _id, payload) => {
+        // graphql-ws has already counted this one in ctx.subscriptions.
+        if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerSocket)
+          return [
+            refused(
+              `a socket may hold at most ${limits.maxSubscriptionsPerSocket} subscriptions: complete one first`,
+            ),
+          ];
         let document: DocumentNode;
         try {
           document = parse(payload.query, { maxTokens: MAX_TOKENS });
