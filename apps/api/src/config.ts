@@ -12,6 +12,8 @@ export interface Config {
   webOrigins: string[];
   logLevel: string;
   bodyLimitBytes: number;
+  /** Largest GraphQL answer sent; a larger one is replaced by a BAD_USER_INPUT error. */
+  responseLimitBytes: number;
   /** Largest WebSocket message accepted; a larger one closes the socket (1009). */
   wsMaxMessageBytes: number;
   /** Subscriptions one socket may hold at once. */
@@ -130,6 +132,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       DEFAULT_BODY_LIMIT_BYTES,
       1024,
       100 * 1024 * 1024,
+    ),
+    responseLimitBytes: integer(
+      env,
+      'RESPONSE_LIMIT_BYTES',
+      32 * 1024 * 1024,
+      1024,
+      1024 * 1024 * 1024,
     ),
     wsMaxMessageBytes: integer(env, 'WS_MAX_MESSAGE_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
     wsMaxSubscriptionsPerSocket: integer(env, 'WS_MAX_SUBSCRIPTIONS_PER_SOCKET', 50, 1, 10_000),

@@ -250,6 +250,23 @@ export async function createServer(
             }),
           );
     },
+    // The cost limit bounds what a query may ask for; this bounds what it may be answered
+    // with (long strings, stored lists), so one request cannot make the API hold and send
+    // hundreds of megabytes.
+    onSend: async (_request, reply, payload) => {
+      const size =
+        typeof payload === 'string' || Buffer.isBuffer(payload) ? Buffer.byteLength(payload) : 0;
+      if (size <= config.responseLimitBytes) return payload;
+      reply.code(400).type('application/json');
+      return JSON.stringify({
+        errors: [
+          {
+            message: `the answer is ${size} bytes, over the limit of ${config.responseLimitBytes}: ask for fewer fields or smaller pages`,
+            extensions: { code: ErrorCode.BadUserInput, reason: 'RESPONSE_TOO_LARGE' },
+          },
+        ],
+      });
+    },
     handler,
   });
   await app.register(artifactRoutes, { services, store: services.store, config });

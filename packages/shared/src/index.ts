@@ -5,3 +5,4 @@ export * from './dataset-spec.js';
 export * from './model.js';
 export * from './worker-protocol.js';
 export * from './http-limits.js';
+export * from './list-limits.js';

@@ -6,10 +6,11 @@ import {
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
+  type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import { DEFAULT_PAGE_SIZE } from '../common/pagination.js';
+import { queryCost } from './cost.js';
 
 /** The fragments of a document by name. */
 function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
@@ -94,59 +95,7 @@ export function aliasCount(document: DocumentNode, operationName?: string | null
   return count;
 }
 
-const MAX_LIST_MULTIPLIER = 500;
-
 type Variables = Record<string, unknown>;
-
-/** A field argument's value from a literal or a (raw, uncoerced) variable. */
-function argumentValue(field: FieldNode, name: string, variables: Variables): unknown {
-  const argument = field.arguments?.find((arg) => arg.name.value === name);
-  if (!argument) return undefined;
-  const node = argument.value;
-  if (node.kind === Kind.VARIABLE) return variables[node.name.value];
-  if (node.kind === Kind.INT) return Number(node.value);
-  if (node.kind === Kind.LIST) return node.values;
-  return undefined;
-}
-
-/**
- * Cost of an operation: every field costs 1; a list field multiplies what each item selects by
- * its page size (`first`, else the default page for connections) or, for `metrics`, by
- * runIds × keys. Reads variables without coercing them: the big `points` list of logMetrics
- * would otherwise be coerced twice. Introspection is free.
- */
-export function queryCost(
-  document: DocumentNode,
-  operationName: string | null | undefined,
-  variables: Variables,
-): number {
-  const length = (value: unknown) => (Array.isArray(value) ? value.length : 1);
-  const walk = measure(
-    document,
-    (selection, children) => {
-      const first = argumentValue(selection, 'first', variables);
-      const isConnection = selection.selectionSet?.selections.some(
-        (child) => child.kind === Kind.FIELD && child.name.value === 'nodes',
-      );
-      let multiplier = 1;
-      if (typeof first === 'number' && Number.isFinite(first))
-        multiplier = Math.max(1, Math.min(first, MAX_LIST_MULTIPLIER));
-      else if (isConnection) multiplier = DEFAULT_PAGE_SIZE;
-      else if (selection.name.value === 'metrics')
-        multiplier = Math.max(
-          1,
-          length(argumentValue(selection, 'runIds', variables)) *
-            length(argumentValue(selection, 'keys', variables)),
-        );
-      return 1 + children * multiplier;
-    },
-    'sum',
-  );
-  let cost = 0;
-  for (const operation of operationsOf(document, operationName))
-    cost += walk(operation.selectionSet);
-  return cost;
-}
 
 const rejected = (message: string) =>
   new GraphQLError(message, {
@@ -165,6 +114,7 @@ export const MAX_ALIASES = 100;
 
 /** The first limit an operation breaks (depth, aliases, cost), as the error to answer with. */
 export function limitViolation(
+  schema: GraphQLSchema,
   document: DocumentNode,
   operationName: string | null | undefined,
   variables: Variables,
@@ -177,7 +127,7 @@ export function limitViolation(
   const aliases = aliasCount(document, operationName);
   if (aliases > MAX_ALIASES)
     return rejected(`the query has ${aliases} aliases; the limit is ${MAX_ALIASES}`);
-  const cost = queryCost(document, operationName, variables);
+  const cost = queryCost(schema, document, operationName, variables);
   if (cost > maxCost) return rejected(`the query costs ${cost}; the limit is ${maxCost}`);
   return undefined;
 }
@@ -189,13 +139,14 @@ export function limitsPlugin(maxDepth: number, maxCost: number): ApolloServerPlu
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document }) {
+        async didResolveOperation({ request, document, schema }) {
           let depth = depths.get(document);
           if (depth === undefined) {
             depth = queryDepth(document, request.operationName);
             if (!request.operationName) depths.set(document, depth);
           }
           const violation = limitViolation(
+            schema,
             document,
             request.operationName,
             request.variables ?? {},

@@ -136,6 +136,7 @@ export function attachSubscriptions(
         if (operation?.operation !== 'subscription')
           return [refused('only subscriptions go over the WebSocket; send this over HTTP')];
         const violation = limitViolation(
+          schema,
           document,
           payload.operationName,
           payload.variables ?? {},

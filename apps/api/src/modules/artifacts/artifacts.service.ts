@@ -1,4 +1,4 @@
-import { ErrorCode } from '@finetrack/shared';
+import { ErrorCode, MAX_ARTIFACTS_PER_OWNER } from '@finetrack/shared';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../../config.js';
 import type { GraphQLContext, Viewer } from '../../graphql/context.js';
@@ -59,16 +59,34 @@ export class ArtifactsService {
         'model',
       );
     }
-    return this.dataSource.getRepository(Artifact).save({
-      teamId,
-      runId: input.runId ?? null,
-      modelId: input.modelId ?? null,
-      kind: input.kind,
-      fileName: input.fileName,
-      byteSize: input.byteSize,
-      sha256: input.sha256,
-      status: ArtifactStatus.PENDING,
-      storagePath: '',
+    // The owner's row is locked while its artifacts are counted, so concurrent announcements
+    // cannot pass the limit together (queries price Run.artifacts and Model.artifacts by it).
+    return this.dataSource.transaction(async (manager) => {
+      const owner = input.runId
+        ? { table: 'runs', column: 'run_id', id: input.runId }
+        : { table: 'models', column: 'model_id', id: input.modelId! };
+      await manager.query(`SELECT 1 FROM ${owner.table} WHERE id = $1 FOR UPDATE`, [owner.id]);
+      const [{ count }] = (await manager.query(
+        `SELECT count(*)::int AS count FROM artifacts WHERE ${owner.column} = $1`,
+        [owner.id],
+      )) as { count: number }[];
+      if (count >= MAX_ARTIFACTS_PER_OWNER)
+        throw new AppError(
+          ErrorCode.Conflict,
+          `a ${input.runId ? 'run' : 'model'} holds at most ${MAX_ARTIFACTS_PER_OWNER} artifacts`,
+          { reason: 'TOO_MANY_ARTIFACTS' },
+        );
+      return manager.getRepository(Artifact).save({
+        teamId,
+        runId: input.runId ?? null,
+        modelId: input.modelId ?? null,
+        kind: input.kind,
+        fileName: input.fileName,
+        byteSize: input.byteSize,
+        sha256: input.sha256,
+        status: ArtifactStatus.PENDING,
+        storagePath: '',
+      });
     });
   }
 

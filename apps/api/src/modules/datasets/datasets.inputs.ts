@@ -7,6 +7,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
+import { MAX_DATASET_CLASSES } from '@finetrack/shared';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, InputType, Int } from 'type-graphql';
 import { IsName } from '../../common/validation.js';
@@ -22,7 +23,7 @@ export class CreateDatasetInput {
 
   @Field(() => [String])
   @ArrayMinSize(1)
-  @ArrayMaxSize(10_000)
+  @ArrayMaxSize(MAX_DATASET_CLASSES)
   @MaxLength(200, { each: true })
   classNames: string[];
 

@@ -8,6 +8,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { MAX_MODEL_LAYERS, MAX_SHAPE_DIMENSIONS } from '@finetrack/shared';
 import { Field, Float, ID, InputType, Int } from 'type-graphql';
 import { IsName } from '../../common/validation.js';
 import { InitializationEnum, ModelKindEnum } from './model.entity.js';
@@ -32,7 +33,7 @@ export class LayerInput {
   type: string;
 
   @Field(() => [Int], { description: 'Use -1 for the batch dimension.' })
-  @ArrayMaxSize(8)
+  @ArrayMaxSize(MAX_SHAPE_DIMENSIONS)
   @Min(-1, { each: true })
   outputShape: number[];
 
@@ -96,13 +97,13 @@ export abstract class ModelDescriptionInput {
 
   @Field(() => [Int])
   @ArrayMinSize(1)
-  @ArrayMaxSize(8)
+  @ArrayMaxSize(MAX_SHAPE_DIMENSIONS)
   @Min(1, { each: true })
   @Max(MAX_INPUT_DIMENSION, { each: true })
   inputShape: number[];
 
   @Field(() => [LayerInput])
-  @ArrayMaxSize(10_000)
+  @ArrayMaxSize(MAX_MODEL_LAYERS)
   @ValidateNested({ each: true })
   layers: LayerInput[];
 

@@ -160,13 +160,6 @@ export const NewExperimentOptionsQuery = graphql(`
         id
         name
         architecture
-        layers {
-          name
-          type
-          weightBearing
-          weightIndex
-          params
-        }
       }
     }
     datasets(teamId: $teamId, first: 100) {
@@ -174,6 +167,23 @@ export const NewExperimentOptionsQuery = graphql(`
         id
         name
         classNames
+      }
+    }
+  }
+`);
+
+/**
+ * The chosen source model's layers, asked for one model at a time: a page of models with their
+ * layers would be priced at 100 × 2,000 layers and refused by the cost limit.
+ */
+export const SourceModelLayersQuery = graphql(`
+  query SourceModelLayers($id: ID!) {
+    model(id: $id) {
+      id
+      layers {
+        name
+        type
+        weightBearing
       }
     }
   }

@@ -24,6 +24,8 @@ interface NewExperimentFormProps {
   submitting: boolean;
   error?: string;
   onSubmit(input: CreateExperimentInput): void;
+  /** Told when another source model is chosen (its layers may have to be fetched). */
+  onModelChange?(modelId: string): void;
 }
 
 const MAX_RUNS = 1000;
@@ -35,6 +37,7 @@ export function NewExperimentForm({
   submitting,
   error,
   onSubmit,
+  onModelChange,
 }: NewExperimentFormProps) {
   const [modelId, setModelId] = useState(models[0]?.id ?? '');
   const [datasetId, setDatasetId] = useState(datasets[0]?.id ?? '');
@@ -118,6 +121,7 @@ export function NewExperimentForm({
           onChange={(e) => {
             setModelId(e.target.value);
             setFrozen(new Set([0]));
+            onModelChange?.(e.target.value);
           }}
         >
           {models.map((candidate) => (

@@ -2,12 +2,17 @@
 
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
+import { useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { errorMessage } from '@/lib/errors';
 import { canWrite } from '../session/roles';
 import { useSession } from '../session/session-context';
 import { Empty, Loading, QueryState } from '../ui/states';
-import { CreateExperimentMutation, NewExperimentOptionsQuery } from './experiment.graphql';
+import {
+  CreateExperimentMutation,
+  NewExperimentOptionsQuery,
+  SourceModelLayersQuery,
+} from './experiment.graphql';
 import { NewExperimentForm } from './new-experiment-form';
 
 export function NewExperimentPage({ projectId }: { projectId: string }) {
@@ -25,8 +30,19 @@ function NewExperiment({ projectId, teamId }: { projectId: string; teamId: strin
   const { roleIn } = useSession();
   const router = useRouter();
   const project = result.data?.project;
-  const models = result.data?.models.nodes ?? [];
   const datasets = result.data?.datasets.nodes ?? [];
+  const [chosenId, setChosenId] = useState<string | undefined>();
+  const chosen = chosenId ?? result.data?.models.nodes[0]?.id;
+  const [layers] = useQuery({
+    query: SourceModelLayersQuery,
+    variables: { id: chosen ?? '' },
+    pause: !chosen,
+  });
+  // Only the chosen model's layers are fetched; the others get theirs when chosen.
+  const models = (result.data?.models.nodes ?? []).map((model) => ({
+    ...model,
+    layers: model.id === chosen && layers.data?.model.id === chosen ? layers.data.model.layers : [],
+  }));
 
   return (
     <main>
@@ -54,6 +70,7 @@ function NewExperiment({ projectId, teamId }: { projectId: string; teamId: strin
             projectId={projectId}
             models={models}
             datasets={datasets}
+            onModelChange={setChosenId}
             submitting={state.fetching}
             error={state.error ? errorMessage(state.error) : undefined}
             onSubmit={async (input) => {

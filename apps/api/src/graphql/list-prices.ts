@@ -1,0 +1,48 @@
+import {
+  MAX_ARTIFACTS_PER_OWNER,
+  MAX_DATASET_CLASSES,
+  MAX_MODEL_LAYERS,
+  MAX_SHAPE_DIMENSIONS,
+  MAX_SWEEP_RUNS,
+  MAX_TEAMS_PER_USER,
+} from '@finetrack/shared';
+
+/** The largest page a `first` argument is priced at (connections clamp lower). */
+export const MAX_LIST_MULTIPLIER = 500;
+
+/**
+ * A list of scalars costs one unit per this many items (an object costs one per field selected):
+ * 200 class names cost 2, a 10,000-class dataset 100.
+ */
+export const SCALAR_ITEMS_PER_COST = 100;
+
+/**
+ * What every list field without a `first` argument is priced at: its declared maximum. A
+ * connection's `nodes` are priced by the connection's `first`; `Query.metrics` by runIds × keys,
+ * and its series' points by `maxPoints`. A list missing here costs MAX_LIST_MULTIPLIER; a test
+ * walks the schema so that none is missing.
+ */
+export const LIST_PRICES: Readonly<Record<string, number>> = {
+  'Model.layers': MAX_MODEL_LAYERS,
+  'Model.inputShape': MAX_SHAPE_DIMENSIONS,
+  'Model.artifacts': MAX_ARTIFACTS_PER_OWNER,
+  'Layer.outputShape': MAX_SHAPE_DIMENSIONS,
+  'Surgery.frozenLayerNames': MAX_MODEL_LAYERS,
+  'Dataset.classNames': MAX_DATASET_CLASSES,
+  'Run.artifacts': MAX_ARTIFACTS_PER_OWNER,
+  'User.teams': MAX_TEAMS_PER_USER,
+  'Grid.cells': MAX_SWEEP_RUNS,
+  'ClaimedModel.artifacts': MAX_ARTIFACTS_PER_OWNER,
+  'ClaimedModel.inputShape': MAX_SHAPE_DIMENSIONS,
+  'ClaimedDataset.classNames': MAX_DATASET_CLASSES,
+  'ResumePoint.artifacts': MAX_ARTIFACTS_PER_OWNER,
+  // One event per metric batch: at most a page's worth of keys is a generous price for it.
+  'MetricsAppendedEvent.keys': MAX_LIST_MULTIPLIER,
+};
+
+/** The lists of a curve, priced at the `maxPoints` of the `metrics` field they come from. */
+export const CURVE_LISTS: ReadonlySet<string> = new Set([
+  'MetricSeries.steps',
+  'MetricSeries.values',
+  'MetricSeries.wallTimes',
+]);
