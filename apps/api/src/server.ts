@@ -26,6 +26,7 @@ import {
 } from './graphql/errors.js';
 import { limitsPlugin, MAX_TOKENS } from './graphql/limits.js';
 import { getSchema } from './graphql/schema.js';
+import { inputGuardPlugin } from './graphql/input-guard.js';
 import { attachSubscriptions } from './graphql/subscriptions.js';
 import { workerGuardPlugin } from './graphql/worker-guard.js';
 import { createLogger } from './logger.js';
@@ -203,6 +204,7 @@ export async function createServer(
     plugins: [
       fastifyApolloDrainPlugin(app),
       limitsPlugin(config.maxQueryDepth, config.maxQueryCost),
+      inputGuardPlugin(),
       workerGuardPlugin(),
       databaseUnavailablePlugin(),
     ],

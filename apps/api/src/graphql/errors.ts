@@ -177,8 +177,14 @@ export function formatError(
         ((ERROR_CODES as readonly string[]).includes(code) || APOLLO_INPUT_CODES.has(code)),
     );
     const message = formatted.message || original.message;
+    // Our plugins name the offending input (`field`) and why (`reason`); nothing else passes.
+    const said = original.extensions ?? {};
+    const detail = {
+      ...(typeof said.field === 'string' ? { field: said.field } : {}),
+      ...(typeof said.reason === 'string' ? { reason: said.reason } : {}),
+    };
     if (known && (ERROR_CODES as readonly string[]).includes(known))
-      return { ...base, message, extensions: { code: known } };
+      return { ...base, message, extensions: { code: known, ...detail } };
     // graphql-js raises coercion errors without a code (e.g. while our cost plugin reads the
     // variables): the request's fault.
     return {

@@ -15,6 +15,7 @@ import type { Services } from '../services.js';
 import { SESSION_COOKIE } from '../modules/users/auth.service.js';
 import type { GraphQLContext, Viewer } from './context.js';
 import { formatError } from './errors.js';
+import { inputViolation } from './input-guard.js';
 import { limitViolation, MAX_TOKENS } from './limits.js';
 
 /**
@@ -144,6 +145,8 @@ export function attachSubscriptions(
           limits.maxCost,
         );
         if (violation) return [violation];
+        const unfit = inputViolation(document, payload.variables ?? undefined);
+        if (unfit) return [unfit];
         return {
           schema,
           document,

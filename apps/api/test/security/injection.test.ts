@@ -155,11 +155,59 @@ describe('SQL in filters, sort keys and cursors', () => {
       `query($e: ID!, $a: String) { runs(experimentId: $e, after: $a) { nodes { id } } }`,
       () => ({ e: made.experiment.id, a: cursor({ v: `1; DROP TABLE runs`, id: `' OR 1=1` }) }),
     ],
+    [
+      'a NUL byte in a name',
+      `mutation($t: ID!) { createProject(input: { teamId: $t, name: "nul\\u0000byte" }) { id } }`,
+      () => ({ t: teamId }),
+    ],
+    [
+      'a NUL byte in a description',
+      `mutation($i: CreateProjectInput!) { createProject(input: $i) { id } }`,
+      () => ({ i: { teamId, name: 'fine', description: 'a\u0000b' } }),
+    ],
+    [
+      'a NUL byte in a dataset spec (JSON)',
+      `mutation($i: CreateDatasetInput!) { createDataset(input: $i) { id } }`,
+      () => ({
+        i: {
+          teamId,
+          name: 'nul spec',
+          classNames: ['a', 'b'],
+          trainSamples: 1,
+          validationSamples: 1,
+          spec: { kind: 'folder', path: 'images', note: 'x\u0000y' },
+        },
+      }),
+    ],
+    [
+      'a cursor whose sort value is not a date',
+      `query($t: ID!, $a: String) { projects(teamId: $t, after: $a) { nodes { id } } }`,
+      () => ({ t: teamId, a: cursor(['not a date', '00000000-0000-4000-8000-000000000000']) }),
+    ],
+    [
+      'a run cursor whose value is not a number for a numeric sort',
+      `query($e: ID!, $a: String) { runs(experimentId: $e, after: $a, orderBy: { field: LEARNING_RATE }) { nodes { id } } }`,
+      () => ({
+        e: made.experiment.id,
+        a: cursor(['not a number', '00000000-0000-4000-8000-000000000000']),
+      }),
+    ],
   ];
 
   it.each(REFUSED)('%s → BAD_USER_INPUT, data intact', async (_name, query, variables) => {
     const before = await everything();
     const response = await client.request(query, variables());
+    expect(response.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(await everything()).toEqual(before);
+  });
+
+  it('a dataset spec nested 100,000 deep → BAD_USER_INPUT, data intact', async () => {
+    const before = await everything();
+    // Written by hand: JSON.stringify itself overflows the stack at this depth.
+    const depth = 100_000;
+    const spec = `${'{"kind":"folder","path":"x","a":'.repeat(depth)}{}${'}'.repeat(depth)}`;
+    const body = `{"query":"mutation($i: CreateDatasetInput!) { createDataset(input: $i) { id } }","variables":{"i":{"teamId":"${teamId}","name":"deep spec","classNames":["a","b"],"trainSamples":1,"validationSamples":1,"spec":${spec}}}}`;
+    const response = await client.request('', undefined, { body });
     expect(response.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(await everything()).toEqual(before);
   });

@@ -43,6 +43,17 @@ function castFor(column: RunOrderField): string {
   return TEXT_COLUMNS.has(column) ? 'text' : 'float8';
 }
 
+/** Whether a cursor's sort value can be cast to the column's type (else PostgreSQL fails). */
+function cursorValueFits(value: string | number, cast: string): boolean {
+  // pg hands bigint and numeric columns back as strings, so their cursors hold numeric text.
+  if (cast === 'float8')
+    return typeof value === 'number'
+      ? Number.isFinite(value)
+      : /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(value);
+  if (cast === 'timestamptz') return typeof value === 'string' && !Number.isNaN(Date.parse(value));
+  return typeof value === 'string';
+}
+
 const SUMMARY_FIELDS = [
   'bestValAccuracy',
   'lastValAccuracy',
@@ -125,6 +136,8 @@ export class RunsService {
     const column = `r.${field}`;
     if (args.after) {
       const [value, id] = decodeCursor(args.after, isRunCursor);
+      if (value !== null && !cursorValueFits(value, castFor(field)))
+        throw badInput('after is not a cursor this list produced');
       const idParam = param(id);
       if (value === null) where.push(`(${column} IS NULL AND r.id ${operator} ${idParam})`);
       else {
