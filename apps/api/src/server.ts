@@ -8,6 +8,8 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance } from 
 import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
+import { actorFor } from './common/actor.js';
+import { SESSION_COOKIE } from './common/credentials.js';
 import type { Config } from './config.js';
 import { createDataSource } from './db/data-source.js';
 import {
@@ -32,7 +34,7 @@ import { workerGuardPlugin } from './graphql/worker-guard.js';
 import { createLogger } from './logger.js';
 import type { ArtifactStore } from './modules/artifacts/artifact-store.js';
 import { artifactRoutes } from './modules/artifacts/artifacts.routes.js';
-import { SESSION_COOKIE } from './modules/users/auth.service.js';
+import { SessionCookie } from './modules/users/session-cookie.js';
 import { createServices, type Services } from './services.js';
 
 export interface FinetrackServer {
@@ -228,7 +230,15 @@ export async function createServer(
         if (isDatabaseUnavailable(error)) throw serviceUnavailableError(error);
         throw error;
       }
-      return { viewer, services, logger, request, reply, roles: new Map() };
+      return {
+        // request.ip: the socket's peer, or what a trusted proxy says (TRUST_PROXY).
+        actor: actorFor(viewer, request.ip),
+        services,
+        logger,
+        request,
+        reply,
+        session: new SessionCookie(request, reply, config.nodeEnv === 'production'),
+      };
     },
   });
   app.route({

@@ -8,7 +8,7 @@ import type { DataSource } from 'typeorm';
 import { newSecret, sha256Hex } from '../common/secrets.js';
 import type { Config } from '../config.js';
 import { transactionOf } from '../modules/queue/run-queue.js';
-import { TOKEN_PREFIX } from '../modules/users/auth.service.js';
+import { TOKEN_PREFIX } from '../common/credentials.js';
 import type { Services } from '../services.js';
 
 /** Weight-bearing layers of small-cnn below its default cut (conv1, conv2, dense1): "all". */

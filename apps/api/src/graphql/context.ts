@@ -1,24 +1,18 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import type { Actor } from '../common/actor.js';
+import type { SessionCookie } from '../modules/users/session-cookie.js';
 import type { Services } from '../services.js';
 
-/** Who is calling. A token may be limited to one team. */
-export interface Viewer {
-  userId: string;
-  via: 'cookie' | 'token';
-  tokenTeamId: string | null;
-  /** The API token used (via 'token'). */
-  tokenId?: string;
-  /** A worker token: only the worker operations, only its team (tokenTeamId). */
-  worker?: boolean;
-}
-
+/**
+ * What a resolver sees: the actor it hands to services, and the transport (request, reply, the
+ * session cookie), which stays here. Subscriptions have no request or reply.
+ */
 export interface GraphQLContext {
-  viewer: Viewer | null;
+  actor: Actor;
   services: Services;
   logger: Logger;
   request: FastifyRequest;
   reply: FastifyReply;
-  /** Roles looked up during this request, by team id (null: not a member). */
-  roles: Map<string, string | null>;
+  session: SessionCookie;
 }

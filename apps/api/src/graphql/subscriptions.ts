@@ -11,9 +11,10 @@ import {
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
+import { actorFor, type Viewer } from '../common/actor.js';
+import { SESSION_COOKIE } from '../common/credentials.js';
 import type { Services } from '../services.js';
-import { SESSION_COOKIE } from '../modules/users/auth.service.js';
-import type { GraphQLContext, Viewer } from './context.js';
+import type { GraphQLContext } from './context.js';
 import { formatError } from './errors.js';
 import { inputViolation } from './input-guard.js';
 import { limitViolation, MAX_TOKENS } from './limits.js';
@@ -155,11 +156,11 @@ export function attachSubscriptions(
         };
       },
       context: (ctx): GraphQLContext =>
+        // No request, reply or cookie to set: subscriptions only read.
         ({
-          viewer: viewers.get(ctx) ?? null,
+          actor: actorFor(viewers.get(ctx) ?? null),
           services,
           logger,
-          roles: new Map(),
         }) as unknown as GraphQLContext,
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors

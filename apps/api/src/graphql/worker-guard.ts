@@ -25,7 +25,7 @@ export function workerGuardPlugin(): ApolloServerPlugin<GraphQLContext> {
     async requestDidStart() {
       return {
         async didResolveOperation({ contextValue, operation }) {
-          if (!contextValue.viewer?.worker || !operation) return;
+          if (!contextValue.actor.viewer?.worker || !operation) return;
           for (const selection of operation.selectionSet.selections) {
             const allowed =
               selection.kind === Kind.FIELD && WORKER_OPERATIONS.has(selection.name.value);

@@ -1,5 +1,6 @@
-import { Field, Float, ID, ObjectType } from 'type-graphql';
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Field, Float, ObjectType } from 'type-graphql';
+import { Column, Entity } from 'typeorm';
+import { CreatedAtColumn, IdColumn, ReferenceColumn, TeamIdColumn } from '../../common/columns.js';
 
 export enum ArtifactStatus {
   PENDING = 'pending',
@@ -13,20 +14,16 @@ export enum ArtifactStatus {
 @ObjectType()
 @Entity('artifacts')
 export class Artifact {
-  @Field(() => ID)
-  @PrimaryGeneratedColumn('uuid')
+  @IdColumn()
   id: string;
 
-  @Field(() => ID)
-  @Column('uuid', { name: 'team_id' })
+  @TeamIdColumn()
   teamId: string;
 
-  @Field(() => ID, { nullable: true })
-  @Column('uuid', { name: 'run_id', nullable: true })
+  @ReferenceColumn('run_id', { nullable: true })
   runId: string | null;
 
-  @Field(() => ID, { nullable: true })
-  @Column('uuid', { name: 'model_id', nullable: true })
+  @ReferenceColumn('model_id', { nullable: true })
   modelId: string | null;
 
   @Field({ description: 'e.g. weights, model-json, log' })
@@ -55,7 +52,6 @@ export class Artifact {
   @Column('text', { name: 'storage_path' })
   storagePath: string;
 
-  @Field()
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  @CreatedAtColumn()
   createdAt: Date;
 }

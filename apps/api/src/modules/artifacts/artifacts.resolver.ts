@@ -10,6 +10,6 @@ export class ArtifactsResolver {
       'Announces an upload (pending, invisible); then PUT /artifacts/:id with exactly these bytes.',
   })
   createArtifact(@Arg('input') input: CreateArtifactInput, @Ctx() context: GraphQLContext) {
-    return context.services.artifacts.create(context, input);
+    return context.services.artifacts.create(context.actor, input);
   }
 }

@@ -2,13 +2,13 @@ import { ErrorCode } from '@finetrack/shared';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
+import { artifactKey } from '../../common/artifact-key.js';
+import { actorFor, type Actor } from '../../common/actor.js';
+import { SESSION_COOKIE } from '../../common/credentials.js';
 import type { Config } from '../../config.js';
-import type { Viewer } from '../../graphql/context.js';
 import { AppError, httpStatusFor } from '../../graphql/errors.js';
 import type { Services } from '../../services.js';
-import { SESSION_COOKIE } from '../users/auth.service.js';
 import { StorageFullError, TooLargeError, type ArtifactStore } from './artifact-store.js';
-import { artifactKey } from './artifacts.service.js';
 
 const sendError = (reply: FastifyReply, status: number, code: string, message: string) =>
   reply.code(status).send({ errors: [{ message, extensions: { code } }] });
@@ -42,8 +42,14 @@ export async function artifactRoutes(
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
-  const viewerOf = async (request: FastifyRequest): Promise<Viewer | null> =>
-    services.auth.authenticate(request.headers.authorization, request.cookies[SESSION_COOKIE]);
+  const actorOf = async (request: FastifyRequest): Promise<Actor> =>
+    actorFor(
+      await services.auth.authenticate(
+        request.headers.authorization,
+        request.cookies[SESSION_COOKIE],
+      ),
+      request.ip,
+    );
 
   const fail = (reply: FastifyReply, error: unknown) => {
     if (error instanceof AppError)
@@ -56,7 +62,7 @@ export async function artifactRoutes(
     let artifact;
     try {
       artifact = await services.artifacts.authorize(
-        await viewerOf(request),
+        await actorOf(request),
         request.params.id,
         'upload',
       );
@@ -144,7 +150,7 @@ export async function artifactRoutes(
     let artifact;
     try {
       artifact = await services.artifacts.authorize(
-        await viewerOf(request),
+        await actorOf(request),
         request.params.id,
         'download',
       );

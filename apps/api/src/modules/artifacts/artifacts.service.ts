@@ -1,16 +1,14 @@
 import { ErrorCode, MAX_ARTIFACTS_PER_OWNER } from '@finetrack/shared';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../../config.js';
-import type { GraphQLContext, Viewer } from '../../graphql/context.js';
+import type { Actor, Viewer } from '../../common/actor.js';
+import { artifactKey } from '../../common/artifact-key.js';
 import { AppError, badInput, forbidden, notFound } from '../../graphql/errors.js';
 import { isUuid } from '../../common/pagination.js';
 import type { AccessService } from '../teams/access.service.js';
 import { atLeast, TeamRole } from '../teams/team-role.js';
 import type { CreateArtifactInput } from '../runs/worker.types.js';
 import { Artifact, ArtifactStatus } from './artifact.entity.js';
-
-export const artifactKey = (artifact: { teamId: string; id: string }) =>
-  `${artifact.teamId}/${artifact.id}`;
 
 /** Announcing artifacts and deciding who may upload or download one. */
 export class ArtifactsService {
@@ -24,8 +22,8 @@ export class ArtifactsService {
    * A pending artifact of a run (workers: with the run's live lease; members: any run) or of a
    * model (members). Bytes follow with `PUT /artifacts/:id`.
    */
-  async create(context: GraphQLContext, input: CreateArtifactInput): Promise<Artifact> {
-    const viewer = this.access.viewer(context);
+  async create(actor: Actor, input: CreateArtifactInput): Promise<Artifact> {
+    const viewer = this.access.viewer(actor);
     if ((input.runId ? 1 : 0) + (input.modelId ? 1 : 0) !== 1)
       throw badInput('give exactly one of runId and modelId');
     if (!Number.isSafeInteger(input.byteSize) || input.byteSize < 0)
@@ -41,18 +39,12 @@ export class ArtifactsService {
       if (viewer.worker) {
         teamId = await this.requireHeldRun(viewer, input.runId, input.leaseToken);
       } else {
-        teamId = await this.access.requireOwned(
-          context,
-          'runs',
-          input.runId,
-          TeamRole.MEMBER,
-          'run',
-        );
+        teamId = await this.access.requireOwned(actor, 'runs', input.runId, TeamRole.MEMBER, 'run');
       }
     } else {
       if (viewer.worker) throw forbidden('workers upload run artifacts; completeRun attaches them');
       teamId = await this.access.requireOwned(
-        context,
+        actor,
         'models',
         input.modelId!,
         TeamRole.MEMBER,
@@ -106,15 +98,12 @@ export class ArtifactsService {
   }
 
   /**
-   * The artifact if `viewer` may write (`upload`) or read it; NOT_FOUND for anything outside the
+   * The artifact if the actor may write (`upload`) or read it; NOT_FOUND for anything outside the
    * caller's reach. Workers read their team's model files and the files of runs they hold or
    * held, and write only files of runs they hold now.
    */
-  async authorize(
-    viewer: Viewer | null,
-    id: string,
-    mode: 'upload' | 'download',
-  ): Promise<Artifact> {
+  async authorize(actor: Actor, id: string, mode: 'upload' | 'download'): Promise<Artifact> {
+    const { viewer } = actor;
     if (!viewer) throw new AppError(ErrorCode.Unauthenticated, 'log in or send an API token');
     if (!isUuid(id)) throw notFound('artifact');
     const artifact = await this.dataSource.getRepository(Artifact).findOneBy({ id });

@@ -1,24 +1,13 @@
 import type { DatasetSpec } from '@finetrack/shared';
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Field, ID, Int, ObjectType } from 'type-graphql';
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Field, Int, ObjectType } from 'type-graphql';
+import { Column, Entity } from 'typeorm';
 import { Connection } from '../../common/pagination.js';
+import { TeamResource } from '../../common/team-resource.js';
 
 @ObjectType()
 @Entity('datasets')
-export class Dataset {
-  @Field(() => ID)
-  @PrimaryGeneratedColumn('uuid')
-  id: string;
-
-  @Field(() => ID)
-  @Column('uuid', { name: 'team_id' })
-  teamId: string;
-
-  @Field()
-  @Column('text')
-  name: string;
-
+export class Dataset extends TeamResource {
   @Field(() => [String])
   @Column('text', { name: 'class_names', array: true })
   classNames: string[];
@@ -38,10 +27,6 @@ export class Dataset {
   @Field(() => GraphQLJSONObject, { description: 'The loader spec the trainer understands.' })
   @Column('jsonb')
   spec: DatasetSpec;
-
-  @Field()
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
-  createdAt: Date;
 }
 
 @ObjectType()

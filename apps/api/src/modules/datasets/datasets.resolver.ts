@@ -8,12 +8,12 @@ import { CreateDatasetInput, DatasetFilter, UpdateDatasetInput } from './dataset
 export class DatasetsResolver {
   @Mutation(() => Dataset)
   createDataset(@Arg('input') input: CreateDatasetInput, @Ctx() context: GraphQLContext) {
-    return context.services.datasets.create(context, input);
+    return context.services.datasets.create(context.actor, input);
   }
 
   @Query(() => Dataset)
   dataset(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext) {
-    return context.services.datasets.get(context, id);
+    return context.services.datasets.get(context.actor, id);
   }
 
   @Query(() => DatasetConnection)
@@ -25,16 +25,16 @@ export class DatasetsResolver {
     @Arg('filter', () => DatasetFilter, { nullable: true }) filter?: DatasetFilter,
     @Arg('orderBy', () => ListOrder, { nullable: true }) orderBy?: ListOrder,
   ) {
-    return context.services.datasets.list(context, teamId, { first, after, orderBy }, filter);
+    return context.services.datasets.list(context.actor, teamId, { first, after, orderBy }, filter);
   }
 
   @Mutation(() => Dataset)
   updateDataset(@Arg('input') input: UpdateDatasetInput, @Ctx() context: GraphQLContext) {
-    return context.services.datasets.update(context, input);
+    return context.services.datasets.update(context.actor, input);
   }
 
   @Mutation(() => Boolean)
   deleteDataset(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext) {
-    return context.services.datasets.delete(context, id);
+    return context.services.datasets.delete(context.actor, id);
   }
 }

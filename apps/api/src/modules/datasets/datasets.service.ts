@@ -1,11 +1,11 @@
 import { DATASET_KINDS, type DatasetSpec } from '@finetrack/shared';
 import type { DataSource } from 'typeorm';
-import type { GraphQLContext } from '../../graphql/context.js';
+import type { Actor } from '../../common/actor.js';
+import { likePattern } from '../../common/like-pattern.js';
 import { badInput, notFound } from '../../graphql/errors.js';
 import { applyListPage, listPage, type ListOrder, type Page } from '../../common/pagination.js';
 import type { AccessService } from '../teams/access.service.js';
 import { TeamRole } from '../teams/team-role.js';
-import { likePattern } from '../projects/projects.service.js';
 import { Dataset } from './dataset.entity.js';
 import type { CreateDatasetInput, DatasetFilter, UpdateDatasetInput } from './datasets.inputs.js';
 
@@ -62,8 +62,8 @@ export class DatasetsService {
     return this.dataSource.getRepository(Dataset);
   }
 
-  async create(context: GraphQLContext, input: CreateDatasetInput): Promise<Dataset> {
-    await this.access.require(context, input.teamId, TeamRole.MEMBER);
+  async create(actor: Actor, input: CreateDatasetInput): Promise<Dataset> {
+    await this.access.require(actor, input.teamId, TeamRole.MEMBER);
     const spec = parseDatasetSpec(input.spec);
     return this.repository.save({
       teamId: input.teamId,
@@ -76,20 +76,20 @@ export class DatasetsService {
     });
   }
 
-  async get(context: GraphQLContext, id: string): Promise<Dataset> {
-    await this.access.requireOwned(context, 'datasets', id, TeamRole.VIEWER, 'dataset');
+  async get(actor: Actor, id: string): Promise<Dataset> {
+    await this.access.requireOwned(actor, 'datasets', id, TeamRole.VIEWER, 'dataset');
     const dataset = await this.repository.findOneBy({ id });
     if (!dataset) throw notFound('dataset');
     return dataset;
   }
 
   async list(
-    context: GraphQLContext,
+    actor: Actor,
     teamId: string,
     args: { first?: number | null; after?: string | null; orderBy?: ListOrder | null },
     filter?: DatasetFilter | null,
   ): Promise<Page<Dataset>> {
-    await this.access.require(context, teamId, TeamRole.VIEWER);
+    await this.access.require(actor, teamId, TeamRole.VIEWER);
     const qb = this.repository
       .createQueryBuilder('dataset')
       .where('dataset.teamId = :teamId', { teamId });
@@ -100,17 +100,17 @@ export class DatasetsService {
     return listPage(await qb.getMany(), limit, args.orderBy);
   }
 
-  async update(context: GraphQLContext, input: UpdateDatasetInput): Promise<Dataset> {
-    await this.access.requireOwned(context, 'datasets', input.id, TeamRole.MEMBER, 'dataset');
+  async update(actor: Actor, input: UpdateDatasetInput): Promise<Dataset> {
+    await this.access.requireOwned(actor, 'datasets', input.id, TeamRole.MEMBER, 'dataset');
     const patch: Partial<Dataset> = {};
     if (input.name) patch.name = input.name.trim();
     if (input.contentHash) patch.contentHash = input.contentHash;
     if (Object.keys(patch).length > 0) await this.repository.update({ id: input.id }, patch);
-    return this.get(context, input.id);
+    return this.get(actor, input.id);
   }
 
-  async delete(context: GraphQLContext, id: string): Promise<boolean> {
-    await this.access.requireOwned(context, 'datasets', id, TeamRole.MEMBER, 'dataset');
+  async delete(actor: Actor, id: string): Promise<boolean> {
+    await this.access.requireOwned(actor, 'datasets', id, TeamRole.MEMBER, 'dataset');
     await this.repository.delete({ id });
     return true;
   }

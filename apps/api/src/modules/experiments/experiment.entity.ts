@@ -1,8 +1,10 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { Column, Entity } from 'typeorm';
 import type { SweepSpec } from '@finetrack/shared';
+import { ReferenceColumn } from '../../common/columns.js';
 import { Connection } from '../../common/pagination.js';
+import { TeamResource } from '../../common/team-resource.js';
 
 export enum ExperimentStatus {
   ACTIVE = 'active',
@@ -12,29 +14,14 @@ registerEnumType(ExperimentStatus, { name: 'ExperimentStatus' });
 
 @ObjectType()
 @Entity('experiments')
-export class Experiment {
-  @Field(() => ID)
-  @PrimaryGeneratedColumn('uuid')
-  id: string;
-
-  @Field(() => ID)
-  @Column('uuid', { name: 'team_id' })
-  teamId: string;
-
-  @Field(() => ID)
-  @Column('uuid', { name: 'project_id' })
+export class Experiment extends TeamResource {
+  @ReferenceColumn('project_id')
   projectId: string;
 
-  @Field()
-  @Column('text')
-  name: string;
-
-  @Field(() => ID, { nullable: true })
-  @Column('uuid', { name: 'source_model_id', nullable: true })
+  @ReferenceColumn('source_model_id', { nullable: true })
   sourceModelId: string | null;
 
-  @Field(() => ID, { nullable: true })
-  @Column('uuid', { name: 'target_dataset_id', nullable: true })
+  @ReferenceColumn('target_dataset_id', { nullable: true })
   targetDatasetId: string | null;
 
   @Field(() => GraphQLJSONObject, { description: 'The sweep as requested.' })
@@ -44,10 +31,6 @@ export class Experiment {
   @Field(() => ExperimentStatus)
   @Column('text')
   status: ExperimentStatus;
-
-  @Field()
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
-  createdAt: Date;
 }
 
 @ObjectType()

@@ -20,12 +20,12 @@ export class ExperimentsResolver {
     description: 'Creates the experiment and expands its sweep into runs in one transaction.',
   })
   createExperiment(@Arg('input') input: CreateExperimentInput, @Ctx() context: GraphQLContext) {
-    return context.services.experiments.create(context, input);
+    return context.services.experiments.create(context.actor, input);
   }
 
   @Query(() => Experiment)
   experiment(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext) {
-    return context.services.experiments.get(context, id);
+    return context.services.experiments.get(context.actor, id);
   }
 
   @Query(() => ExperimentConnection)
@@ -37,17 +37,22 @@ export class ExperimentsResolver {
     @Arg('filter', () => ExperimentFilter, { nullable: true }) filter?: ExperimentFilter,
     @Arg('orderBy', () => ListOrder, { nullable: true }) orderBy?: ListOrder,
   ) {
-    return context.services.experiments.list(context, projectId, { first, after, orderBy }, filter);
+    return context.services.experiments.list(
+      context.actor,
+      projectId,
+      { first, after, orderBy },
+      filter,
+    );
   }
 
   @Mutation(() => Experiment)
   updateExperiment(@Arg('input') input: UpdateExperimentInput, @Ctx() context: GraphQLContext) {
-    return context.services.experiments.update(context, input);
+    return context.services.experiments.update(context.actor, input);
   }
 
   @Mutation(() => Boolean, { description: 'Deletes the experiment, its runs and their metrics.' })
   deleteExperiment(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext) {
-    return context.services.experiments.delete(context, id);
+    return context.services.experiments.delete(context.actor, id);
   }
 
   @FieldResolver(() => RunConnection)
@@ -59,7 +64,13 @@ export class ExperimentsResolver {
     @Arg('filter', () => RunFilter, { nullable: true }) filter?: RunFilter,
     @Arg('orderBy', () => RunOrder, { nullable: true }) orderBy?: RunOrder,
   ) {
-    return context.services.runs.list(context, experiment.id, { first, after }, filter, orderBy);
+    return context.services.runs.list(
+      context.actor,
+      experiment.id,
+      { first, after },
+      filter,
+      orderBy,
+    );
   }
 
   @FieldResolver(() => Grid)
@@ -74,17 +85,19 @@ export class ExperimentsResolver {
 
   @FieldResolver(() => Project)
   project(@Root() experiment: Experiment, @Ctx() context: GraphQLContext) {
-    return context.services.projects.get(context, experiment.projectId);
+    return context.services.projects.get(context.actor, experiment.projectId);
   }
 
   @FieldResolver(() => Model, { nullable: true })
   sourceModel(@Root() experiment: Experiment, @Ctx() context: GraphQLContext) {
-    return context.services.models.find(context, experiment.sourceModelId);
+    return context.services.models.find(context.actor, experiment.sourceModelId);
   }
 
   @FieldResolver(() => Dataset, { nullable: true })
   targetDataset(@Root() experiment: Experiment, @Ctx() context: GraphQLContext) {
     if (!experiment.targetDatasetId) return null;
-    return context.services.datasets.get(context, experiment.targetDatasetId).catch(() => null);
+    return context.services.datasets
+      .get(context.actor, experiment.targetDatasetId)
+      .catch(() => null);
   }
 }

@@ -1,6 +1,7 @@
 import { SweepError, validateSweep, type SweepSpec, expandSweep } from '@finetrack/shared';
 import type { DataSource } from 'typeorm';
-import type { GraphQLContext } from '../../graphql/context.js';
+import type { Actor } from '../../common/actor.js';
+import { likePattern } from '../../common/like-pattern.js';
 import { badInput, notFound } from '../../graphql/errors.js';
 import {
   applyListPage,
@@ -9,7 +10,6 @@ import {
   type ListOrder,
   type Page,
 } from '../../common/pagination.js';
-import { likePattern } from '../projects/projects.service.js';
 import type { RunsService } from '../runs/runs.service.js';
 import type { WorkerService } from '../runs/worker.service.js';
 import type { AccessService } from '../teams/access.service.js';
@@ -80,9 +80,9 @@ export class ExperimentsService {
    * per run (now if the source model is ready, else when its pretraining completes; a crash in
    * between is repaired by startExperiment).
    */
-  async create(context: GraphQLContext, input: CreateExperimentInput): Promise<Experiment> {
+  async create(actor: Actor, input: CreateExperimentInput): Promise<Experiment> {
     const teamId = await this.access.requireOwned(
-      context,
+      actor,
       'projects',
       input.projectId,
       TeamRole.MEMBER,
@@ -133,20 +133,20 @@ export class ExperimentsService {
     return created;
   }
 
-  async get(context: GraphQLContext, id: string): Promise<Experiment> {
-    await this.access.requireOwned(context, 'experiments', id, TeamRole.VIEWER, 'experiment');
+  async get(actor: Actor, id: string): Promise<Experiment> {
+    await this.access.requireOwned(actor, 'experiments', id, TeamRole.VIEWER, 'experiment');
     const experiment = await this.repository.findOneBy({ id });
     if (!experiment) throw notFound('experiment');
     return experiment;
   }
 
   async list(
-    context: GraphQLContext,
+    actor: Actor,
     projectId: string,
     args: { first?: number | null; after?: string | null; orderBy?: ListOrder | null },
     filter?: ExperimentFilter | null,
   ): Promise<Page<Experiment>> {
-    await this.access.requireOwned(context, 'projects', projectId, TeamRole.VIEWER, 'project');
+    await this.access.requireOwned(actor, 'projects', projectId, TeamRole.VIEWER, 'project');
     const qb = this.repository
       .createQueryBuilder('experiment')
       .where('experiment.projectId = :projectId', { projectId });
@@ -161,17 +161,17 @@ export class ExperimentsService {
     return listPage(await qb.getMany(), limit, args.orderBy);
   }
 
-  async update(context: GraphQLContext, input: UpdateExperimentInput): Promise<Experiment> {
-    await this.access.requireOwned(context, 'experiments', input.id, TeamRole.MEMBER, 'experiment');
+  async update(actor: Actor, input: UpdateExperimentInput): Promise<Experiment> {
+    await this.access.requireOwned(actor, 'experiments', input.id, TeamRole.MEMBER, 'experiment');
     const patch: Partial<Experiment> = {};
     if (input.name) patch.name = input.name.trim();
     if (input.status) patch.status = input.status;
     if (Object.keys(patch).length > 0) await this.repository.update({ id: input.id }, patch);
-    return this.get(context, input.id);
+    return this.get(actor, input.id);
   }
 
-  async delete(context: GraphQLContext, id: string): Promise<boolean> {
-    await this.access.requireOwned(context, 'experiments', id, TeamRole.MEMBER, 'experiment');
+  async delete(actor: Actor, id: string): Promise<boolean> {
+    await this.access.requireOwned(actor, 'experiments', id, TeamRole.MEMBER, 'experiment');
     await this.repository.delete({ id });
     return true;
   }

@@ -27,8 +27,8 @@ export class MetricsResolver {
   ) {
     // A worker token writes only while it holds the run's lease (checked in the write's
     // transaction); then the batch is announced to subscribers.
-    const lease = context.viewer?.worker ? { leaseToken: leaseToken ?? null } : undefined;
-    const result = await context.services.metrics.log(context, runId, points, lease);
+    const lease = context.actor.viewer?.worker ? { leaseToken: leaseToken ?? null } : undefined;
+    const result = await context.services.metrics.log(context.actor, runId, points, lease);
     await context.services.events.metricsAppended(runId, points);
     return result;
   }
@@ -45,6 +45,6 @@ export class MetricsResolver {
     @Ctx() context: GraphQLContext,
     @Arg('maxPoints', () => Int, { defaultValue: DEFAULT_MAX_POINTS }) maxPoints: number,
   ) {
-    return context.services.metrics.series(context, runIds, keys, maxPoints);
+    return context.services.metrics.series(context.actor, runIds, keys, maxPoints);
   }
 }

@@ -3,10 +3,10 @@ import { pipeline } from 'node:stream/promises';
 import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { DataSource } from 'typeorm';
-import type { GraphQLContext } from '../../graphql/context.js';
+import type { Actor } from '../../common/actor.js';
+import { leaseLost } from '../../common/lease-lost.js';
 import { badInput, notFound } from '../../graphql/errors.js';
 import { isUuid } from '../../common/pagination.js';
-import { leaseLost } from '../runs/worker.service.js';
 import type { AccessService } from '../teams/access.service.js';
 import { TeamRole } from '../teams/team-role.js';
 import type { MetricPointInput, MetricSeries } from './metrics.types.js';
@@ -394,12 +394,12 @@ export class MetricsService {
    * exclusively so its recompute never races a concurrent merge.
    */
   async log(
-    context: GraphQLContext,
+    actor: Actor,
     runId: string,
     points: MetricPointInput[],
     lease?: LeaseCheck,
   ): Promise<{ runId: string; written: number }> {
-    await this.access.requireOwned(context, 'runs', runId, TeamRole.MEMBER, 'run');
+    await this.access.requireOwned(actor, 'runs', runId, TeamRole.MEMBER, 'run');
     if (lease && lease.leaseToken === null) throw leaseLost();
     const columns = preparePoints(points, Date.now() / 1000);
     if (columns.keys.length === 0) return { runId, written: 0 };
@@ -504,12 +504,12 @@ export class MetricsService {
   }
 
   async series(
-    context: GraphQLContext,
+    actor: Actor,
     runIds: string[],
     keys: string[],
     maxPoints: number,
   ): Promise<MetricSeries[]> {
-    this.access.viewer(context);
+    this.access.viewer(actor);
     if (runIds.length > MAX_SERIES_RUNS)
       throw badInput(`at most ${MAX_SERIES_RUNS} runs per call`, { field: 'runIds' });
     if (keys.length > MAX_SERIES_KEYS)
@@ -524,8 +524,7 @@ export class MetricsService {
       [uniqueRuns],
     );
     if (teams.reduce((sum, row) => sum + row.n, 0) !== uniqueRuns.length) throw notFound('run');
-    for (const row of teams)
-      await this.access.require(context, row.team_id, TeamRole.VIEWER, 'run');
+    for (const row of teams) await this.access.require(actor, row.team_id, TeamRole.VIEWER, 'run');
     const uniqueKeys = [...new Set(keys)];
     const result = await this.pool.query<PackedSeries>({
       name: 'finetrack-metric-series',

@@ -1,7 +1,9 @@
 import type { LayerInfo, SurgeryRecord } from '@finetrack/shared';
-import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Column, Entity } from 'typeorm';
+import { ReferenceColumn } from '../../common/columns.js';
 import { Connection } from '../../common/pagination.js';
+import { TeamResource } from '../../common/team-resource.js';
 
 export enum ModelKindEnum {
   SOURCE = 'source',
@@ -80,19 +82,7 @@ const bigintAsNumber = {
 
 @ObjectType()
 @Entity('models')
-export class Model {
-  @Field(() => ID)
-  @PrimaryGeneratedColumn('uuid')
-  id: string;
-
-  @Field(() => ID)
-  @Column('uuid', { name: 'team_id' })
-  teamId: string;
-
-  @Field()
-  @Column('text')
-  name: string;
-
+export class Model extends TeamResource {
   @Field(() => ModelKindEnum)
   @Column('text')
   kind: ModelKindEnum;
@@ -117,12 +107,16 @@ export class Model {
   @Column('bigint', { name: 'trainable_params', transformer: bigintAsNumber })
   trainableParams: number;
 
-  @Field(() => ID, { nullable: true, description: 'Dataset the model was trained on.' })
-  @Column('uuid', { name: 'dataset_id', nullable: true })
+  @ReferenceColumn('dataset_id', {
+    nullable: true,
+    description: 'Dataset the model was trained on.',
+  })
   datasetId: string | null;
 
-  @Field(() => ID, { nullable: true, description: 'A target model’s source model.' })
-  @Column('uuid', { name: 'parent_model_id', nullable: true })
+  @ReferenceColumn('parent_model_id', {
+    nullable: true,
+    description: 'A target model’s source model.',
+  })
   parentModelId: string | null;
 
   @Field(() => SurgeryType, { nullable: true })
@@ -136,10 +130,6 @@ export class Model {
   @Field(() => String, { nullable: true })
   @Column('text', { name: 'weights_sha256', nullable: true })
   weightsSha256: string | null;
-
-  @Field()
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
-  createdAt: Date;
 }
 
 @ObjectType()

@@ -10,12 +10,12 @@ import { CreateModelInput, ModelFilter, UpdateModelInput } from './models.inputs
 export class ModelsResolver {
   @Mutation(() => Model)
   createModel(@Arg('input') input: CreateModelInput, @Ctx() context: GraphQLContext) {
-    return context.services.models.create(context, input);
+    return context.services.models.create(context.actor, input);
   }
 
   @Query(() => Model)
   model(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext) {
-    return context.services.models.get(context, id);
+    return context.services.models.get(context.actor, id);
   }
 
   @Query(() => ModelConnection)
@@ -27,17 +27,17 @@ export class ModelsResolver {
     @Arg('filter', () => ModelFilter, { nullable: true }) filter?: ModelFilter,
     @Arg('orderBy', () => ListOrder, { nullable: true }) orderBy?: ListOrder,
   ) {
-    return context.services.models.list(context, teamId, { first, after, orderBy }, filter);
+    return context.services.models.list(context.actor, teamId, { first, after, orderBy }, filter);
   }
 
   @Mutation(() => Model)
   updateModel(@Arg('input') input: UpdateModelInput, @Ctx() context: GraphQLContext) {
-    return context.services.models.update(context, input);
+    return context.services.models.update(context.actor, input);
   }
 
   @Mutation(() => Boolean)
   deleteModel(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext) {
-    return context.services.models.delete(context, id);
+    return context.services.models.delete(context.actor, id);
   }
 
   @FieldResolver(() => Model, {
@@ -45,7 +45,7 @@ export class ModelsResolver {
     description: 'The source model this one came from.',
   })
   parent(@Root() model: Model, @Ctx() context: GraphQLContext) {
-    return context.services.models.find(context, model.parentModelId);
+    return context.services.models.find(context.actor, model.parentModelId);
   }
 
   @FieldResolver(() => ModelConnection, { description: 'Target models derived from this one.' })
@@ -56,7 +56,7 @@ export class ModelsResolver {
     @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
     return context.services.models.list(
-      context,
+      context.actor,
       model.teamId,
       { first, after },
       { parentModelId: model.id },
@@ -66,7 +66,7 @@ export class ModelsResolver {
   @FieldResolver(() => Dataset, { nullable: true })
   dataset(@Root() model: Model, @Ctx() context: GraphQLContext) {
     if (!model.datasetId) return null;
-    return context.services.datasets.get(context, model.datasetId).catch(() => null);
+    return context.services.datasets.get(context.actor, model.datasetId).catch(() => null);
   }
 
   @FieldResolver(() => [Artifact], {

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
-import type { GraphQLContext } from '../../graphql/context.js';
+import type { Actor } from '../../common/actor.js';
+import { likePattern } from '../../common/like-pattern.js';
 import { badInput, notFound } from '../../graphql/errors.js';
 import {
   applyListPage,
@@ -10,7 +11,6 @@ import {
 } from '../../common/pagination.js';
 import type { AccessService } from '../teams/access.service.js';
 import { TeamRole } from '../teams/team-role.js';
-import { likePattern } from '../projects/projects.service.js';
 import { Model, ModelKindEnum } from './model.entity.js';
 import type { CreateModelInput, ModelFilter, UpdateModelInput } from './models.inputs.js';
 
@@ -26,8 +26,8 @@ export class ModelsService {
     return this.dataSource.getRepository(Model);
   }
 
-  async create(context: GraphQLContext, input: CreateModelInput): Promise<Model> {
-    await this.access.require(context, input.teamId, TeamRole.MEMBER);
+  async create(actor: Actor, input: CreateModelInput): Promise<Model> {
+    await this.access.require(actor, input.teamId, TeamRole.MEMBER);
     if (input.trainableParams > input.totalParams)
       throw badInput('trainableParams cannot exceed totalParams', { field: 'trainableParams' });
     if (input.datasetId)
@@ -79,26 +79,26 @@ export class ModelsService {
     });
   }
 
-  async get(context: GraphQLContext, id: string): Promise<Model> {
-    await this.access.requireOwned(context, 'models', id, TeamRole.VIEWER, 'model');
+  async get(actor: Actor, id: string): Promise<Model> {
+    await this.access.requireOwned(actor, 'models', id, TeamRole.VIEWER, 'model');
     const model = await this.repository.findOneBy({ id });
     if (!model) throw notFound('model');
     return model;
   }
 
   /** For lineage fields: null rather than an error when the link points nowhere visible. */
-  async find(context: GraphQLContext, id: string | null): Promise<Model | null> {
+  async find(actor: Actor, id: string | null): Promise<Model | null> {
     if (!id) return null;
-    return this.get(context, id).catch(() => null);
+    return this.get(actor, id).catch(() => null);
   }
 
   async list(
-    context: GraphQLContext,
+    actor: Actor,
     teamId: string,
     args: PageArgs,
     filter?: ModelFilter | null,
   ): Promise<Page<Model>> {
-    await this.access.require(context, teamId, TeamRole.VIEWER);
+    await this.access.require(actor, teamId, TeamRole.VIEWER);
     const qb = this.repository
       .createQueryBuilder('model')
       .where('model.teamId = :teamId', { teamId });
@@ -114,17 +114,17 @@ export class ModelsService {
     return listPage(await qb.getMany(), limit, args.orderBy);
   }
 
-  async update(context: GraphQLContext, input: UpdateModelInput): Promise<Model> {
-    await this.access.requireOwned(context, 'models', input.id, TeamRole.MEMBER, 'model');
+  async update(actor: Actor, input: UpdateModelInput): Promise<Model> {
+    await this.access.requireOwned(actor, 'models', input.id, TeamRole.MEMBER, 'model');
     const patch: Partial<Model> = {};
     if (input.name) patch.name = input.name.trim();
     if (input.weightsSha256) patch.weightsSha256 = input.weightsSha256;
     if (Object.keys(patch).length > 0) await this.repository.update({ id: input.id }, patch);
-    return this.get(context, input.id);
+    return this.get(actor, input.id);
   }
 
-  async delete(context: GraphQLContext, id: string): Promise<boolean> {
-    await this.access.requireOwned(context, 'models', id, TeamRole.MEMBER, 'model');
+  async delete(actor: Actor, id: string): Promise<boolean> {
+    await this.access.requireOwned(actor, 'models', id, TeamRole.MEMBER, 'model');
     await this.repository.delete({ id });
     return true;
   }

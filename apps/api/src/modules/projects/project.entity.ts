@@ -1,38 +1,17 @@
-import { Field, ID, ObjectType } from 'type-graphql';
-import {
-  Column,
-  CreateDateColumn,
-  Entity,
-  PrimaryGeneratedColumn,
-  UpdateDateColumn,
-} from 'typeorm';
+import { Field, ObjectType } from 'type-graphql';
+import { Column, Entity } from 'typeorm';
+import { UpdatedAtColumn } from '../../common/columns.js';
 import { Connection } from '../../common/pagination.js';
+import { TeamResource } from '../../common/team-resource.js';
 
 @ObjectType()
 @Entity('projects')
-export class Project {
-  @Field(() => ID)
-  @PrimaryGeneratedColumn('uuid')
-  id: string;
-
-  @Field(() => ID)
-  @Column('uuid', { name: 'team_id' })
-  teamId: string;
-
-  @Field()
-  @Column('text')
-  name: string;
-
+export class Project extends TeamResource {
   @Field()
   @Column('text')
   description: string;
 
-  @Field()
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
-  createdAt: Date;
-
-  @Field()
-  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  @UpdatedAtColumn()
   updatedAt: Date;
 }
 

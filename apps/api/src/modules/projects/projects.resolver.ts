@@ -8,12 +8,12 @@ import { CreateProjectInput, ProjectFilter, UpdateProjectInput } from './project
 export class ProjectsResolver {
   @Mutation(() => Project)
   createProject(@Arg('input') input: CreateProjectInput, @Ctx() context: GraphQLContext) {
-    return context.services.projects.create(context, input);
+    return context.services.projects.create(context.actor, input);
   }
 
   @Query(() => Project)
   project(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext) {
-    return context.services.projects.get(context, id);
+    return context.services.projects.get(context.actor, id);
   }
 
   @Query(() => ProjectConnection)
@@ -25,18 +25,18 @@ export class ProjectsResolver {
     @Arg('filter', () => ProjectFilter, { nullable: true }) filter?: ProjectFilter,
     @Arg('orderBy', () => ListOrder, { nullable: true }) orderBy?: ListOrder,
   ) {
-    return context.services.projects.list(context, teamId, { first, after, orderBy }, filter);
+    return context.services.projects.list(context.actor, teamId, { first, after, orderBy }, filter);
   }
 
   @Mutation(() => Project)
   updateProject(@Arg('input') input: UpdateProjectInput, @Ctx() context: GraphQLContext) {
-    return context.services.projects.update(context, input);
+    return context.services.projects.update(context.actor, input);
   }
 
   @Mutation(() => Boolean, {
     description: 'Deletes the project with its experiments and runs (admin).',
   })
   deleteProject(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext) {
-    return context.services.projects.delete(context, id);
+    return context.services.projects.delete(context.actor, id);
   }
 }

@@ -1,11 +1,12 @@
-import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Column, Entity } from 'typeorm';
 import {
-  Column,
-  CreateDateColumn,
-  Entity,
-  PrimaryGeneratedColumn,
-  UpdateDateColumn,
-} from 'typeorm';
+  CreatedAtColumn,
+  IdColumn,
+  ReferenceColumn,
+  TeamIdColumn,
+  UpdatedAtColumn,
+} from '../../common/columns.js';
 import { Connection } from '../../common/pagination.js';
 import { OptimizerEnum } from '../experiments/experiments.inputs.js';
 import { InitializationEnum } from '../models/model.entity.js';
@@ -31,28 +32,29 @@ registerEnumType(RunKindEnum, {
 @ObjectType()
 @Entity('runs')
 export class Run {
-  @Field(() => ID)
-  @PrimaryGeneratedColumn('uuid')
+  @IdColumn()
   id: string;
 
-  @Field(() => ID)
-  @Column('uuid', { name: 'team_id' })
+  @TeamIdColumn()
   teamId: string;
 
-  @Field(() => ID, { nullable: true, description: 'Null for pretraining runs.' })
-  @Column('uuid', { name: 'experiment_id', nullable: true })
+  @ReferenceColumn('experiment_id', { nullable: true, description: 'Null for pretraining runs.' })
   experimentId: string | null;
 
   @Field(() => RunKindEnum)
   @Column('text', { default: RunKindEnum.FINETUNE })
   kind: RunKindEnum;
 
-  @Field(() => ID, { nullable: true, description: 'PRETRAIN: the source model this run trains.' })
-  @Column('uuid', { name: 'model_id', nullable: true })
+  @ReferenceColumn('model_id', {
+    nullable: true,
+    description: 'PRETRAIN: the source model this run trains.',
+  })
   modelId: string | null;
 
-  @Field(() => ID, { nullable: true, description: 'The model a succeeded run registered.' })
-  @Column('uuid', { name: 'result_model_id', nullable: true })
+  @ReferenceColumn('result_model_id', {
+    nullable: true,
+    description: 'The model a succeeded run registered.',
+  })
   resultModelId: string | null;
 
   @Field(() => Int, { nullable: true, description: 'Epochs done at the last checkpoint.' })
@@ -182,12 +184,10 @@ export class Run {
   @Column('timestamptz', { name: 'finished_at', nullable: true })
   finishedAt: Date | null;
 
-  @Field()
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  @CreatedAtColumn()
   createdAt: Date;
 
-  @Field()
-  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  @UpdatedAtColumn()
   updatedAt: Date;
 }
 

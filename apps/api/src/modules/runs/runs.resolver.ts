@@ -8,7 +8,7 @@ import { CreateRunInput, RunFilter, RunOrder, UpdateRunInput } from './runs.inpu
 export class RunsResolver {
   @Query(() => Run)
   run(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext) {
-    return context.services.runs.get(context, id);
+    return context.services.runs.get(context.actor, id);
   }
 
   @Query(() => RunConnection, { description: 'Same as Experiment.runs.' })
@@ -20,12 +20,18 @@ export class RunsResolver {
     @Arg('filter', () => RunFilter, { nullable: true }) filter?: RunFilter,
     @Arg('orderBy', () => RunOrder, { nullable: true }) orderBy?: RunOrder,
   ) {
-    return context.services.runs.list(context, experimentId, { first, after }, filter, orderBy);
+    return context.services.runs.list(
+      context.actor,
+      experimentId,
+      { first, after },
+      filter,
+      orderBy,
+    );
   }
 
   @Mutation(() => Run, { description: 'Adds one run; external runs are for outside scripts.' })
   createRun(@Arg('input') input: CreateRunInput, @Ctx() context: GraphQLContext) {
-    return context.services.runs.create(context, input);
+    return context.services.runs.create(context.actor, input);
   }
 
   @Mutation(() => Run, {
@@ -33,12 +39,12 @@ export class RunsResolver {
       'Status and summary of a run. External runs are never QUEUED; a terminal status fills the summary fields still empty from the run’s logged val_accuracy and val_loss (bestEpoch: the step of the best value) and wallSeconds from startedAt; finishing an external run again keeps its finishedAt.',
   })
   updateRun(@Arg('input') input: UpdateRunInput, @Ctx() context: GraphQLContext) {
-    return context.services.runs.update(context, input);
+    return context.services.runs.update(context.actor, input);
   }
 
   @Mutation(() => Boolean)
   deleteRun(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext) {
-    return context.services.runs.delete(context, id);
+    return context.services.runs.delete(context.actor, id);
   }
 
   @FieldResolver(() => [Artifact], {

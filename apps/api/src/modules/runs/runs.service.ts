@@ -1,6 +1,6 @@
 import { TERMINAL_RUN_STATUSES, type RunHyperparameters } from '@finetrack/shared';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { GraphQLContext } from '../../graphql/context.js';
+import type { Actor } from '../../common/actor.js';
 import { badInput, notFound } from '../../graphql/errors.js';
 import {
   decodeCursor,
@@ -80,8 +80,8 @@ export class RunsService {
     return this.selectList;
   }
 
-  async get(context: GraphQLContext, id: string): Promise<Run> {
-    await this.access.requireOwned(context, 'runs', id, TeamRole.VIEWER, 'run');
+  async get(actor: Actor, id: string): Promise<Run> {
+    await this.access.requireOwned(actor, 'runs', id, TeamRole.VIEWER, 'run');
     const run = await this.dataSource.getRepository(Run).findOneBy({ id });
     if (!run) throw notFound('run');
     return run;
@@ -97,14 +97,14 @@ export class RunsService {
    * id as tie-breaker.
    */
   async list(
-    context: GraphQLContext,
+    actor: Actor,
     experimentId: string,
     args: { first?: number | null; after?: string | null },
     filter?: RunFilter | null,
     orderBy?: RunOrder | null,
   ): Promise<Page<Run>> {
     await this.access.requireOwned(
-      context,
+      actor,
       'experiments',
       experimentId,
       TeamRole.VIEWER,
@@ -194,9 +194,9 @@ export class RunsService {
     );
   }
 
-  async create(context: GraphQLContext, input: CreateRunInput): Promise<Run> {
+  async create(actor: Actor, input: CreateRunInput): Promise<Run> {
     const teamId = await this.access.requireOwned(
-      context,
+      actor,
       'experiments',
       input.experimentId,
       TeamRole.MEMBER,
@@ -227,8 +227,8 @@ export class RunsService {
     });
   }
 
-  async update(context: GraphQLContext, input: UpdateRunInput): Promise<Run> {
-    await this.access.requireOwned(context, 'runs', input.id, TeamRole.MEMBER, 'run');
+  async update(actor: Actor, input: UpdateRunInput): Promise<Run> {
+    await this.access.requireOwned(actor, 'runs', input.id, TeamRole.MEMBER, 'run');
     const repository = this.dataSource.getRepository(Run);
     const current = input.status ? await repository.findOneBy({ id: input.id }) : null;
     if (current?.external && input.status === RunStatusEnum.QUEUED)
@@ -270,7 +270,7 @@ export class RunsService {
         Object.assign(patch, await this.derivedSummary(current, patch, input));
     }
     if (Object.keys(patch).length > 0) await repository.update({ id: input.id }, patch);
-    return this.get(context, input.id);
+    return this.get(actor, input.id);
   }
 
   /**
@@ -322,8 +322,8 @@ export class RunsService {
     return derived;
   }
 
-  async delete(context: GraphQLContext, id: string): Promise<boolean> {
-    await this.access.requireOwned(context, 'runs', id, TeamRole.MEMBER, 'run');
+  async delete(actor: Actor, id: string): Promise<boolean> {
+    await this.access.requireOwned(actor, 'runs', id, TeamRole.MEMBER, 'run');
     await this.dataSource.getRepository(Run).delete({ id });
     return true;
   }

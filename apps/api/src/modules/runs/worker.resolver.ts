@@ -30,41 +30,46 @@ export class WorkerResolver {
     description: "Worker: the next queued run of the token's team with a lease; null if none.",
   })
   claimRun(@Arg('input') input: ClaimRunInput, @Ctx() context: GraphQLContext) {
-    return context.services.worker.claim(context, input);
+    // A long poll stops once the worker hung up.
+    return context.services.worker.claim(
+      context.actor,
+      input,
+      () => context.request?.socket?.destroyed === true,
+    );
   }
 
   @Mutation(() => HeartbeatResult, { description: 'Worker: extends the lease.' })
   heartbeatRun(@Arg('input') input: HeartbeatRunInput, @Ctx() context: GraphQLContext) {
-    return context.services.worker.heartbeat(context, input);
+    return context.services.worker.heartbeat(context.actor, input);
   }
 
   @Mutation(() => Run, { description: 'Worker: the checkpoint a new claim resumes from.' })
   recordCheckpoint(@Arg('input') input: RecordCheckpointInput, @Ctx() context: GraphQLContext) {
-    return context.services.worker.recordCheckpoint(context, input);
+    return context.services.worker.recordCheckpoint(context.actor, input);
   }
 
   @Mutation(() => CompleteRunResult, {
     description: 'Worker: the run succeeded; registers the trained model. Idempotent.',
   })
   completeRun(@Arg('input') input: CompleteRunInput, @Ctx() context: GraphQLContext) {
-    return context.services.worker.complete(context, input);
+    return context.services.worker.complete(context.actor, input);
   }
 
   @Mutation(() => Run, { description: 'Worker: the run failed for good. Idempotent.' })
   failRun(@Arg('input') input: FailRunInput, @Ctx() context: GraphQLContext) {
-    return context.services.worker.fail(context, input);
+    return context.services.worker.fail(context.actor, input);
   }
 
   @Mutation(() => Run, { description: 'Worker (SIGTERM): back to the queue now. Idempotent.' })
   releaseRun(@Arg('input') input: ReleaseRunInput, @Ctx() context: GraphQLContext) {
-    return context.services.worker.release(context, input);
+    return context.services.worker.release(context.actor, input);
   }
 
   @Mutation(() => Experiment, {
     description: 'Queues every queued run of the experiment that has no job yet (idempotent).',
   })
   startExperiment(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext) {
-    return context.services.worker.startExperiment(context, id);
+    return context.services.worker.startExperiment(context.actor, id);
   }
 
   @Mutation(() => Run, {
@@ -73,19 +78,19 @@ export class WorkerResolver {
       'may use the model at once, their runs are handed out once it is trained.',
   })
   pretrainModel(@Arg('input') input: PretrainModelInput, @Ctx() context: GraphQLContext) {
-    return context.services.worker.pretrain(context, input);
+    return context.services.worker.pretrain(context.actor, input);
   }
 
   @Mutation(() => Run, { description: 'Queued or running → cancelled.' })
   cancelRun(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext) {
-    return context.services.worker.cancel(context, id);
+    return context.services.worker.cancel(context.actor, id);
   }
 
   @Mutation(() => Run, {
     description: 'Failed or cancelled → queued (resumes from its checkpoint).',
   })
   retryRun(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext) {
-    return context.services.worker.retry(context, id);
+    return context.services.worker.retry(context.actor, id);
   }
 
   @Subscription(() => Run, {
@@ -94,7 +99,7 @@ export class WorkerResolver {
       const ctx = context as GraphQLContext;
       const experimentId = (args as { experimentId: string }).experimentId;
       await ctx.services.access.requireOwned(
-        ctx,
+        ctx.actor,
         'experiments',
         experimentId,
         TeamRole.VIEWER,
@@ -120,7 +125,7 @@ export class WorkerResolver {
     subscribe: async ({ args, context }) => {
       const ctx = context as GraphQLContext;
       const runId = (args as { runId: string }).runId;
-      await ctx.services.access.requireOwned(ctx, 'runs', runId, TeamRole.VIEWER, 'run');
+      await ctx.services.access.requireOwned(ctx.actor, 'runs', runId, TeamRole.VIEWER, 'run');
       return ctx.services.events.subscribe(
         (event): event is MetricsEvent => event.type === 'metrics' && event.runId === runId,
       );

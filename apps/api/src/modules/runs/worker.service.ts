@@ -1,14 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { ErrorCode, LEASE_LOST, WORKER_PROTOCOL_VERSION } from '@finetrack/shared';
+import { WORKER_PROTOCOL_VERSION } from '@finetrack/shared';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../../config.js';
-import type { GraphQLContext, Viewer } from '../../graphql/context.js';
+import type { Actor, Viewer } from '../../common/actor.js';
 import { AppError, badInput, forbidden, notFound } from '../../graphql/errors.js';
+import { artifactKey } from '../../common/artifact-key.js';
+import { leaseLost } from '../../common/lease-lost.js';
 import { isUuid } from '../../common/pagination.js';
 import { Artifact, ArtifactStatus } from '../artifacts/artifact.entity.js';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
-import { artifactKey } from '../artifacts/artifacts.service.js';
 import { Dataset } from '../datasets/dataset.entity.js';
 import type { EventsService } from '../events/events.service.js';
 import { Experiment } from '../experiments/experiment.entity.js';
@@ -30,12 +31,6 @@ import {
   type RecordCheckpointInput,
   type ReleaseRunInput,
 } from './worker.types.js';
-
-/** CONFLICT with reason LEASE_LOST: the caller's lease token is not the run's live lease. */
-export const leaseLost = () =>
-  new AppError(ErrorCode.Conflict, 'this lease is no longer the run’s: drop the run', {
-    reason: LEASE_LOST,
-  });
 
 /** Pending artifacts older than this are deleted (a createArtifact whose PUT never came). */
 const PENDING_ARTIFACT_HOURS = 24;
@@ -77,8 +72,8 @@ export class WorkerService {
   }
 
   /** The caller as a worker of its team, or FORBIDDEN. */
-  worker(context: GraphQLContext): Viewer & { tokenTeamId: string; tokenId: string } {
-    const viewer = this.access.viewer(context);
+  worker(actor: Actor): Viewer & { tokenTeamId: string; tokenId: string } {
+    const viewer = this.access.viewer(actor);
     if (!viewer.worker || !viewer.tokenTeamId || !viewer.tokenId)
       throw forbidden('only worker tokens claim and report runs');
     return viewer as Viewer & { tokenTeamId: string; tokenId: string };
@@ -202,8 +197,13 @@ export class WorkerService {
 
   /* ----------------------------------------- claims ----------------------------------------- */
 
-  async claim(context: GraphQLContext, input: ClaimRunInput): Promise<ClaimedRun | null> {
-    const viewer = this.worker(context);
+  /** `gone` says whether the caller hung up, so a long poll stops waiting for it. */
+  async claim(
+    actor: Actor,
+    input: ClaimRunInput,
+    gone: () => boolean = () => false,
+  ): Promise<ClaimedRun | null> {
+    const viewer = this.worker(actor);
     const teamId = viewer.tokenTeamId;
     if (input.capabilities.protocolVersion !== WORKER_PROTOCOL_VERSION)
       throw badInput(
@@ -244,7 +244,7 @@ export class WorkerService {
           }
         }
         const left = deadline - Date.now();
-        if (left <= 0 || context.request?.socket?.destroyed) return null;
+        if (left <= 0 || gone()) return null;
         await queued.wait(Math.min(this.config.claimPollSeconds * 1000, left));
       }
     } finally {
@@ -392,11 +392,11 @@ export class WorkerService {
 
   /** The run of the worker's team (NOT_FOUND otherwise), locked when `tx` is given. */
   private async findRun(
-    context: GraphQLContext,
+    actor: Actor,
     runId: string,
     tx?: Transaction,
   ): Promise<{ run: Run; viewer: ReturnType<WorkerService['worker']> }> {
-    const viewer = this.worker(context);
+    const viewer = this.worker(actor);
     if (!isUuid(runId)) throw notFound('run');
     const sql = `SELECT ${this.columns} FROM runs WHERE id = $1 AND team_id = $2${tx ? ' FOR UPDATE' : ''}`;
     const rows = tx
@@ -406,8 +406,8 @@ export class WorkerService {
     return { run: this.toRun(rows[0] as Record<string, unknown>), viewer };
   }
 
-  async heartbeat(context: GraphQLContext, input: HeartbeatRunInput): Promise<HeartbeatResult> {
-    const viewer = this.worker(context);
+  async heartbeat(actor: Actor, input: HeartbeatRunInput): Promise<HeartbeatResult> {
+    const viewer = this.worker(actor);
     if (!isUuid(input.runId)) throw notFound('run');
     const [rows] = (await this.dataSource.query(
       `UPDATE runs SET lease_expires_at = now() + make_interval(secs => $4), heartbeat_at = now(),
@@ -424,15 +424,15 @@ export class WorkerService {
       ],
     )) as [{ lease_expires_at: Date }[], number];
     if (rows[0]) return { cancelled: false, leaseExpiresAt: rows[0].lease_expires_at };
-    const { run } = await this.findRun(context, input.runId);
+    const { run } = await this.findRun(actor, input.runId);
     if (run.leaseToken === input.leaseToken && run.status === RunStatusEnum.CANCELLED)
       return { cancelled: true, leaseExpiresAt: run.finishedAt ?? new Date() };
     throw leaseLost();
   }
 
-  async recordCheckpoint(context: GraphQLContext, input: RecordCheckpointInput): Promise<Run> {
+  async recordCheckpoint(actor: Actor, input: RecordCheckpointInput): Promise<Run> {
     const { run, superseded } = await inTransaction(this.dataSource, async (tx) => {
-      const { run } = await this.findRun(context, input.runId, tx);
+      const { run } = await this.findRun(actor, input.runId, tx);
       if (run.leaseToken !== input.leaseToken || run.status !== RunStatusEnum.RUNNING)
         throw leaseLost();
       if (input.epoch > run.epochs) throw badInput('epoch is beyond the run’s epochs');
@@ -479,9 +479,9 @@ export class WorkerService {
     return unique;
   }
 
-  async complete(context: GraphQLContext, input: CompleteRunInput): Promise<CompleteRunResult> {
+  async complete(actor: Actor, input: CompleteRunInput): Promise<CompleteRunResult> {
     return inTransaction(this.dataSource, async (tx) => {
-      const { run } = await this.findRun(context, input.runId, tx);
+      const { run } = await this.findRun(actor, input.runId, tx);
       if (run.leaseToken !== input.leaseToken) throw leaseLost();
       const models = this.dataSource.getRepository(Model);
       if (run.status === RunStatusEnum.SUCCEEDED && run.resultModelId) {
@@ -606,10 +606,10 @@ export class WorkerService {
     });
   }
 
-  async fail(context: GraphQLContext, input: FailRunInput): Promise<Run> {
+  async fail(actor: Actor, input: FailRunInput): Promise<Run> {
     const error = input.error.trim() || 'the worker reported a failure without a message';
     return inTransaction(this.dataSource, async (tx) => {
-      const { run } = await this.findRun(context, input.runId, tx);
+      const { run } = await this.findRun(actor, input.runId, tx);
       if (run.leaseToken !== input.leaseToken) throw leaseLost();
       if (run.status === RunStatusEnum.FAILED) return run;
       if (run.status !== RunStatusEnum.RUNNING) throw leaseLost();
@@ -624,9 +624,9 @@ export class WorkerService {
     });
   }
 
-  async release(context: GraphQLContext, input: ReleaseRunInput): Promise<Run> {
+  async release(actor: Actor, input: ReleaseRunInput): Promise<Run> {
     return inTransaction(this.dataSource, async (tx) => {
-      const { run } = await this.findRun(context, input.runId, tx);
+      const { run } = await this.findRun(actor, input.runId, tx);
       if (run.leaseToken !== input.leaseToken) throw leaseLost();
       if (run.status === RunStatusEnum.RUNNING) await this.requeue(tx, run);
       else if (run.status !== RunStatusEnum.QUEUED) throw leaseLost();
@@ -683,14 +683,14 @@ export class WorkerService {
 
   /* --------------------------------------- user controls --------------------------------------- */
 
-  async startExperiment(context: GraphQLContext, id: string): Promise<Experiment> {
-    await this.access.requireOwned(context, 'experiments', id, TeamRole.MEMBER, 'experiment');
+  async startExperiment(actor: Actor, id: string): Promise<Experiment> {
+    await this.access.requireOwned(actor, 'experiments', id, TeamRole.MEMBER, 'experiment');
     await this.enqueueExperiment(id);
     return this.dataSource.getRepository(Experiment).findOneByOrFail({ id });
   }
 
-  async cancel(context: GraphQLContext, id: string): Promise<Run> {
-    await this.access.requireOwned(context, 'runs', id, TeamRole.MEMBER, 'run');
+  async cancel(actor: Actor, id: string): Promise<Run> {
+    await this.access.requireOwned(actor, 'runs', id, TeamRole.MEMBER, 'run');
     return inTransaction(this.dataSource, async (tx) => {
       const [row] = await tx.query(`SELECT ${this.columns} FROM runs WHERE id = $1 FOR UPDATE`, [
         id,
@@ -709,8 +709,8 @@ export class WorkerService {
     });
   }
 
-  async retry(context: GraphQLContext, id: string): Promise<Run> {
-    await this.access.requireOwned(context, 'runs', id, TeamRole.MEMBER, 'run');
+  async retry(actor: Actor, id: string): Promise<Run> {
+    await this.access.requireOwned(actor, 'runs', id, TeamRole.MEMBER, 'run');
     return inTransaction(this.dataSource, async (tx) => {
       const [row] = await tx.query(`SELECT ${this.columns} FROM runs WHERE id = $1 FOR UPDATE`, [
         id,
@@ -733,8 +733,8 @@ export class WorkerService {
   }
 
   /** A pending source model and the PRETRAIN run that trains it, queued. Members. */
-  async pretrain(context: GraphQLContext, input: PretrainModelInput): Promise<Run> {
-    await this.access.require(context, input.teamId, TeamRole.MEMBER);
+  async pretrain(actor: Actor, input: PretrainModelInput): Promise<Run> {
+    await this.access.require(actor, input.teamId, TeamRole.MEMBER);
     if (!isUuid(input.datasetId)) throw notFound('dataset');
     const found: unknown[] = await this.dataSource.query(
       'SELECT 1 FROM datasets WHERE id = $1 AND team_id = $2',

@@ -1,29 +1,26 @@
-import { Field, ID, ObjectType } from 'type-graphql';
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Field, ObjectType } from 'type-graphql';
+import { Column, Entity } from 'typeorm';
+import { CreatedAtColumn, IdColumn, ReferenceColumn, TeamIdColumn } from '../../common/columns.js';
 import { Connection } from '../../common/pagination.js';
 import { TeamRole } from './team-role.js';
 
 @ObjectType()
 @Entity('memberships')
 export class Membership {
-  @Field(() => ID)
-  @PrimaryGeneratedColumn('uuid')
+  @IdColumn()
   id: string;
 
-  @Field(() => ID)
-  @Column('uuid', { name: 'team_id' })
+  @TeamIdColumn()
   teamId: string;
 
-  @Field(() => ID)
-  @Column('uuid', { name: 'user_id' })
+  @ReferenceColumn('user_id')
   userId: string;
 
   @Field(() => TeamRole)
   @Column('text')
   role: TeamRole;
 
-  @Field()
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  @CreatedAtColumn()
   createdAt: Date;
 }
 

@@ -15,12 +15,12 @@ import {
 export class TeamsResolver {
   @Mutation(() => Team, { description: 'The creator becomes owner.' })
   createTeam(@Arg('input') input: CreateTeamInput, @Ctx() context: GraphQLContext) {
-    return context.services.teams.create(context, input.name);
+    return context.services.teams.create(context.actor, input.name);
   }
 
   @Query(() => Team)
   team(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext) {
-    return context.services.teams.get(context, id);
+    return context.services.teams.get(context.actor, id);
   }
 
   @Query(() => TeamConnection, { description: 'Teams the caller belongs to, newest first.' })
@@ -29,27 +29,27 @@ export class TeamsResolver {
     @Arg('first', () => Int, { nullable: true }) first?: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
-    return context.services.teams.list(context, { first, after });
+    return context.services.teams.list(context.actor, { first, after });
   }
 
   @Mutation(() => Team)
   updateTeam(@Arg('input') input: UpdateTeamInput, @Ctx() context: GraphQLContext) {
-    return context.services.teams.update(context, input);
+    return context.services.teams.update(context.actor, input);
   }
 
   @Mutation(() => Boolean)
   deleteTeam(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext) {
-    return context.services.teams.delete(context, id);
+    return context.services.teams.delete(context.actor, id);
   }
 
   @Mutation(() => Membership)
   addTeamMember(@Arg('input') input: AddTeamMemberInput, @Ctx() context: GraphQLContext) {
-    return context.services.teams.addMember(context, input);
+    return context.services.teams.addMember(context.actor, input);
   }
 
   @Mutation(() => Membership)
   updateTeamMember(@Arg('input') input: UpdateTeamMemberInput, @Ctx() context: GraphQLContext) {
-    return context.services.teams.updateMember(context, input);
+    return context.services.teams.updateMember(context.actor, input);
   }
 
   @Mutation(() => Boolean)
@@ -58,12 +58,12 @@ export class TeamsResolver {
     @Arg('userId', () => ID) userId: string,
     @Ctx() context: GraphQLContext,
   ) {
-    return context.services.teams.removeMember(context, teamId, userId);
+    return context.services.teams.removeMember(context.actor, teamId, userId);
   }
 
   @FieldResolver(() => TeamRole, { description: "The caller's role in this team." })
   async role(@Root() team: Team, @Ctx() context: GraphQLContext) {
-    return context.services.access.require(context, team.id, TeamRole.VIEWER);
+    return context.services.access.require(context.actor, team.id, TeamRole.VIEWER);
   }
 
   @FieldResolver(() => MembershipConnection)
@@ -73,7 +73,7 @@ export class TeamsResolver {
     @Arg('first', () => Int, { nullable: true }) first?: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
-    return context.services.teams.members(context, team.id, { first, after });
+    return context.services.teams.members(context.actor, team.id, { first, after });
   }
 }
 
@@ -86,6 +86,6 @@ export class MembershipResolver {
 
   @FieldResolver(() => Team)
   team(@Root() membership: Membership, @Ctx() context: GraphQLContext) {
-    return context.services.teams.get(context, membership.teamId);
+    return context.services.teams.get(context.actor, membership.teamId);
   }
 }

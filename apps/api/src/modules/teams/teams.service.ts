@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { GraphQLContext } from '../../graphql/context.js';
+import type { Actor } from '../../common/actor.js';
 import { conflict, forbidden, notFound } from '../../graphql/errors.js';
 import { applyListPage, isUuid, listPage, type Page } from '../../common/pagination.js';
 import { User } from '../users/user.entity.js';
@@ -20,8 +20,8 @@ export class TeamsService {
     private readonly access: AccessService,
   ) {}
 
-  async create(context: GraphQLContext, name: string): Promise<Team> {
-    const viewer = this.access.viewer(context);
+  async create(actor: Actor, name: string): Promise<Team> {
+    const viewer = this.access.viewer(actor);
     if (viewer.tokenTeamId) throw forbidden('a team-limited token cannot create teams');
     return this.dataSource.transaction(async (manager) => {
       const team = await manager.save(manager.create(Team, { name: name.trim() }));
@@ -30,20 +30,20 @@ export class TeamsService {
         userId: viewer.userId,
         role: TeamRole.OWNER,
       });
-      context.roles.set(team.id, TeamRole.OWNER);
+      actor.roles.set(team.id, TeamRole.OWNER);
       return team;
     });
   }
 
-  async get(context: GraphQLContext, id: string): Promise<Team> {
-    await this.access.require(context, id, TeamRole.VIEWER);
+  async get(actor: Actor, id: string): Promise<Team> {
+    await this.access.require(actor, id, TeamRole.VIEWER);
     const team = await this.dataSource.getRepository(Team).findOneBy({ id });
     if (!team) throw notFound('team');
     return team;
   }
 
-  async list(context: GraphQLContext, args: PageArgs): Promise<Page<Team>> {
-    const viewer = this.access.viewer(context);
+  async list(actor: Actor, args: PageArgs): Promise<Page<Team>> {
+    const viewer = this.access.viewer(actor);
     const qb = this.dataSource
       .getRepository(Team)
       .createQueryBuilder('team')
@@ -57,8 +57,8 @@ export class TeamsService {
   }
 
   /** Teams with the caller's role, for `me { teams { id name role } }`. */
-  async mine(context: GraphQLContext): Promise<Team[]> {
-    const viewer = this.access.viewer(context);
+  async mine(actor: Actor): Promise<Team[]> {
+    const viewer = this.access.viewer(actor);
     const rows: { id: string; name: string; created_at: Date; role: TeamRole }[] =
       await this.dataSource.query(
         `SELECT t.id, t.name, t.created_at, m.role FROM teams t
@@ -68,29 +68,25 @@ export class TeamsService {
         [viewer.userId, viewer.tokenTeamId],
       );
     return rows.map((row) => {
-      context.roles.set(row.id, row.role);
+      actor.roles.set(row.id, row.role);
       return Object.assign(new Team(), { id: row.id, name: row.name, createdAt: row.created_at });
     });
   }
 
-  async update(context: GraphQLContext, input: UpdateTeamInput): Promise<Team> {
-    await this.access.require(context, input.id, TeamRole.ADMIN);
+  async update(actor: Actor, input: UpdateTeamInput): Promise<Team> {
+    await this.access.require(actor, input.id, TeamRole.ADMIN);
     await this.dataSource.getRepository(Team).update({ id: input.id }, { name: input.name.trim() });
-    return this.get(context, input.id);
+    return this.get(actor, input.id);
   }
 
-  async delete(context: GraphQLContext, id: string): Promise<boolean> {
-    await this.access.require(context, id, TeamRole.OWNER);
+  async delete(actor: Actor, id: string): Promise<boolean> {
+    await this.access.require(actor, id, TeamRole.OWNER);
     await this.dataSource.getRepository(Team).delete({ id });
     return true;
   }
 
-  async members(
-    context: GraphQLContext,
-    teamId: string,
-    args: PageArgs,
-  ): Promise<Page<Membership>> {
-    await this.access.require(context, teamId, TeamRole.VIEWER);
+  async members(actor: Actor, teamId: string, args: PageArgs): Promise<Page<Membership>> {
+    await this.access.require(actor, teamId, TeamRole.VIEWER);
     const qb = this.dataSource
       .getRepository(Membership)
       .createQueryBuilder('membership')
@@ -99,8 +95,8 @@ export class TeamsService {
     return listPage(await qb.getMany(), limit);
   }
 
-  async addMember(context: GraphQLContext, input: AddTeamMemberInput): Promise<Membership> {
-    const role = await this.access.require(context, input.teamId, TeamRole.ADMIN);
+  async addMember(actor: Actor, input: AddTeamMemberInput): Promise<Membership> {
+    const role = await this.access.require(actor, input.teamId, TeamRole.ADMIN);
     if (input.role === TeamRole.OWNER && role !== TeamRole.OWNER)
       throw forbidden('only an owner can add another owner');
     const user = await this.dataSource
@@ -118,8 +114,8 @@ export class TeamsService {
       .save({ teamId: input.teamId, userId: user.id, role: input.role });
   }
 
-  async updateMember(context: GraphQLContext, input: UpdateTeamMemberInput): Promise<Membership> {
-    const role = await this.access.require(context, input.teamId, TeamRole.ADMIN);
+  async updateMember(actor: Actor, input: UpdateTeamMemberInput): Promise<Membership> {
+    const role = await this.access.require(actor, input.teamId, TeamRole.ADMIN);
     const membership = await this.findMembership(input.teamId, input.userId);
     const touchesOwner = membership.role === TeamRole.OWNER || input.role === TeamRole.OWNER;
     if (touchesOwner && role !== TeamRole.OWNER) throw forbidden('only an owner can change owners');
@@ -129,19 +125,19 @@ export class TeamsService {
     await this.dataSource
       .getRepository(Membership)
       .update({ id: membership.id }, { role: input.role });
-    context.roles.delete(input.teamId);
+    actor.roles.delete(input.teamId);
     return membership;
   }
 
-  async removeMember(context: GraphQLContext, teamId: string, userId: string): Promise<boolean> {
-    const role = await this.access.require(context, teamId, TeamRole.ADMIN);
+  async removeMember(actor: Actor, teamId: string, userId: string): Promise<boolean> {
+    const role = await this.access.require(actor, teamId, TeamRole.ADMIN);
     const membership = await this.findMembership(teamId, userId);
     if (membership.role === TeamRole.OWNER) {
       if (role !== TeamRole.OWNER) throw forbidden('only an owner can remove an owner');
       await this.assertAnotherOwner(teamId);
     }
     await this.dataSource.getRepository(Membership).delete({ id: membership.id });
-    context.roles.delete(teamId);
+    actor.roles.delete(teamId);
     return true;
   }
 

@@ -1,5 +1,6 @@
-import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { Column, Entity } from 'typeorm';
+import { CreatedAtColumn, IdColumn, ReferenceColumn } from '../../common/columns.js';
 import { Connection } from '../../common/pagination.js';
 
 export enum ApiTokenRole {
@@ -16,16 +17,16 @@ registerEnumType(ApiTokenRole, {
 @ObjectType()
 @Entity('api_tokens')
 export class ApiToken {
-  @Field(() => ID)
-  @PrimaryGeneratedColumn('uuid')
+  @IdColumn()
   id: string;
 
-  @Field(() => ID)
-  @Column('uuid', { name: 'user_id' })
+  @ReferenceColumn('user_id')
   userId: string;
 
-  @Field(() => ID, { nullable: true, description: 'When set, the token only reaches this team.' })
-  @Column('uuid', { name: 'team_id', nullable: true })
+  @ReferenceColumn('team_id', {
+    nullable: true,
+    description: 'When set, the token only reaches this team.',
+  })
   teamId: string | null;
 
   @Field()
@@ -55,8 +56,7 @@ export class ApiToken {
   @Column('timestamptz', { name: 'revoked_at', nullable: true })
   revokedAt: Date | null;
 
-  @Field()
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  @CreatedAtColumn()
   createdAt: Date;
 }
 

@@ -7,12 +7,12 @@ import { CreateApiTokenInput } from './tokens.inputs.js';
 export class TokensResolver {
   @Mutation(() => CreatedApiToken, { description: 'The secret is in `token`, shown only here.' })
   createApiToken(@Arg('input') input: CreateApiTokenInput, @Ctx() context: GraphQLContext) {
-    return context.services.tokens.create(context, input);
+    return context.services.tokens.create(context.actor, input);
   }
 
   @Mutation(() => ApiToken)
   revokeApiToken(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext) {
-    return context.services.tokens.revoke(context, id);
+    return context.services.tokens.revoke(context.actor, id);
   }
 
   @Query(() => ApiTokenConnection, { description: "The caller's tokens, newest first." })
@@ -21,7 +21,7 @@ export class TokensResolver {
     @Arg('first', () => Int, { nullable: true }) first?: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
-    return context.services.tokens.mine(context, { first, after });
+    return context.services.tokens.mine(context.actor, { first, after });
   }
 
   @Query(() => ApiTokenConnection, { description: 'Tokens limited to a team (admins).' })
@@ -31,6 +31,6 @@ export class TokensResolver {
     @Arg('first', () => Int, { nullable: true }) first?: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
-    return context.services.tokens.forTeam(context, teamId, { first, after });
+    return context.services.tokens.forTeam(context.actor, teamId, { first, after });
   }
 }

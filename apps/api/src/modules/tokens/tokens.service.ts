@@ -1,11 +1,12 @@
 import type { DataSource } from 'typeorm';
-import type { GraphQLContext } from '../../graphql/context.js';
+import type { Actor } from '../../common/actor.js';
+import { TOKEN_PREFIX } from '../../common/credentials.js';
 import { badInput, forbidden, notFound } from '../../graphql/errors.js';
 import { applyListPage, isUuid, listPage, type Page } from '../../common/pagination.js';
 import { newSecret, sha256Hex } from '../../common/secrets.js';
 import type { AccessService } from '../teams/access.service.js';
 import { atLeast, TeamRole } from '../teams/team-role.js';
-import { TOKEN_PREFIX, type AuthService } from '../users/auth.service.js';
+import type { AuthService } from '../users/auth.service.js';
 import { ApiToken, ApiTokenRole, CreatedApiToken } from './api-token.entity.js';
 import type { CreateApiTokenInput } from './tokens.inputs.js';
 
@@ -16,15 +17,15 @@ export class TokensService {
     private readonly auth: AuthService,
   ) {}
 
-  async create(context: GraphQLContext, input: CreateApiTokenInput): Promise<CreatedApiToken> {
-    const viewer = this.access.viewer(context);
+  async create(actor: Actor, input: CreateApiTokenInput): Promise<CreatedApiToken> {
+    const viewer = this.access.viewer(actor);
     if (viewer.via === 'token') throw forbidden('API tokens cannot create API tokens; log in');
     const role = input.role ?? ApiTokenRole.USER;
     if (role === ApiTokenRole.WORKER && !input.teamId)
       throw badInput('a worker token belongs to one team: give teamId', { field: 'teamId' });
     if (input.teamId)
       await this.access.require(
-        context,
+        actor,
         input.teamId,
         role === ApiTokenRole.WORKER ? TeamRole.ADMIN : TeamRole.VIEWER,
       );
@@ -45,10 +46,10 @@ export class TokensService {
 
   /** The caller's own tokens. */
   async mine(
-    context: GraphQLContext,
+    actor: Actor,
     args: { first?: number | null; after?: string | null },
   ): Promise<Page<ApiToken>> {
-    const viewer = this.access.viewer(context);
+    const viewer = this.access.viewer(actor);
     const qb = this.dataSource
       .getRepository(ApiToken)
       .createQueryBuilder('token')
@@ -59,11 +60,11 @@ export class TokensService {
 
   /** Tokens limited to a team: admins see and revoke them. */
   async forTeam(
-    context: GraphQLContext,
+    actor: Actor,
     teamId: string,
     args: { first?: number | null; after?: string | null },
   ): Promise<Page<ApiToken>> {
-    await this.access.require(context, teamId, TeamRole.ADMIN);
+    await this.access.require(actor, teamId, TeamRole.ADMIN);
     const qb = this.dataSource
       .getRepository(ApiToken)
       .createQueryBuilder('token')
@@ -73,14 +74,14 @@ export class TokensService {
   }
 
   /** The owner may revoke their token; an admin may revoke any token limited to their team. */
-  async revoke(context: GraphQLContext, id: string): Promise<ApiToken> {
-    const viewer = this.access.viewer(context);
+  async revoke(actor: Actor, id: string): Promise<ApiToken> {
+    const viewer = this.access.viewer(actor);
     if (!isUuid(id)) throw notFound('API token');
     const repository = this.dataSource.getRepository(ApiToken);
     const token = await repository.findOneBy({ id });
     if (!token) throw notFound('API token');
     if (token.userId !== viewer.userId) {
-      const role = token.teamId ? await this.access.roleIn(context, token.teamId) : null;
+      const role = token.teamId ? await this.access.roleIn(actor, token.teamId) : null;
       if (!role) throw notFound('API token');
       if (!atLeast(role, TeamRole.ADMIN)) throw forbidden('only team admins revoke others’ tokens');
     }

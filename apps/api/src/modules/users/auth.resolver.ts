@@ -7,28 +7,34 @@ import { User } from './user.entity.js';
 @Resolver(() => User)
 export class AuthResolver {
   @Mutation(() => User, { description: 'Creates an account and sets the session cookie.' })
-  signUp(@Arg('input') input: SignUpInput, @Ctx() context: GraphQLContext) {
-    return context.services.auth.signUp(context, input);
+  async signUp(@Arg('input') input: SignUpInput, @Ctx() context: GraphQLContext) {
+    const { user, session } = await context.services.auth.signUp(context.actor, input);
+    context.session.set(session);
+    return user;
   }
 
   @Mutation(() => User, { description: 'Sets the session cookie.' })
-  logIn(@Arg('input') input: LogInInput, @Ctx() context: GraphQLContext) {
-    return context.services.auth.logIn(context, input);
+  async logIn(@Arg('input') input: LogInInput, @Ctx() context: GraphQLContext) {
+    const { user, session } = await context.services.auth.logIn(context.actor, input);
+    context.session.set(session);
+    return user;
   }
 
   @Mutation(() => Boolean, { description: 'Ends the session and clears the cookie.' })
-  logOut(@Ctx() context: GraphQLContext) {
-    return context.services.auth.logOut(context);
+  async logOut(@Ctx() context: GraphQLContext) {
+    await context.services.auth.logOut(context.session.secret);
+    context.session.clear();
+    return true;
   }
 
   @Query(() => User, { description: 'The caller; UNAUTHENTICATED when anonymous.' })
   me(@Ctx() context: GraphQLContext) {
-    return context.services.auth.me(context);
+    return context.services.auth.me(context.actor);
   }
 
   @FieldResolver(() => [Team], { description: "The caller's teams (only for the caller)." })
   async teams(@Root() user: User, @Ctx() context: GraphQLContext) {
-    if (context.viewer?.userId !== user.id) return [];
-    return context.services.teams.mine(context);
+    if (context.actor.viewer?.userId !== user.id) return [];
+    return context.services.teams.mine(context.actor);
   }
 }

@@ -2,7 +2,7 @@ import { hash, verify } from '@node-rs/argon2';
 import type { DataSource } from 'typeorm';
 import { ErrorCode } from '@finetrack/shared';
 import type { Config } from '../../config.js';
-import type { GraphQLContext, Viewer } from '../../graphql/context.js';
+import type { Actor, Viewer } from '../../common/actor.js';
 import { AppError, conflict, unauthenticated } from '../../graphql/errors.js';
 import { newSecret, sha256Hex } from '../../common/secrets.js';
 import { FailureCounter } from './login-limiter.js';
@@ -10,12 +10,22 @@ import { Session } from './session.entity.js';
 import { User } from './user.entity.js';
 import type { LogInInput, SignUpInput } from './auth.inputs.js';
 
-export const SESSION_COOKIE = 'finetrack_session';
-export const TOKEN_PREFIX = 'ft_';
 const INVALID_CREDENTIALS = 'invalid email or password';
 /** How long a token or session lookup is trusted before asking PostgreSQL again. */
 const CREDENTIAL_CACHE_MS = 10_000;
 const MAX_CACHED_CREDENTIALS = 10_000;
+
+/** A session just started: the transport hands `secret` to the browser until `expiresAt`. */
+export interface StartedSession {
+  secret: string;
+  expiresAt: Date;
+}
+
+/** A signed-up or logged-in user and the session that now carries them. */
+export interface SignedIn {
+  user: User;
+  session: StartedSession;
+}
 
 interface CachedCredential {
   viewer: Viewer;
@@ -61,8 +71,8 @@ export class AuthService {
     );
   }
 
-  async signUp(context: GraphQLContext, input: SignUpInput): Promise<User> {
-    const address = context.request?.ip ?? 'unknown';
+  async signUp(actor: Actor, input: SignUpInput): Promise<SignedIn> {
+    const address = actor.address ?? 'unknown';
     if (this.addressSignUps.blocked(address))
       throw rateLimited(
         'too many sign-ups from this address; try again later',
@@ -81,14 +91,13 @@ export class AuthService {
         throw conflict('an account with that email already exists');
       throw error;
     }
-    await this.startSession(context, user.id);
-    return user;
+    return { user, session: await this.startSession(actor, user.id) };
   }
 
-  async logIn(context: GraphQLContext, input: LogInInput): Promise<User> {
+  async logIn(actor: Actor, input: LogInInput): Promise<SignedIn> {
     const email = input.email.trim().toLowerCase();
-    // request.ip: the socket's peer, or what a trusted proxy says (TRUST_PROXY).
-    const address = context.request?.ip ?? 'unknown';
+    // The socket's peer, or what a trusted proxy says (TRUST_PROXY).
+    const address = actor.address ?? 'unknown';
     const blockedFor = Math.max(
       this.accountFailures.blocked(email) ? this.accountFailures.retryAfterSeconds(email) : 0,
       this.addressFailures.blocked(address) ? this.addressFailures.retryAfterSeconds(address) : 0,
@@ -107,23 +116,19 @@ export class AuthService {
       throw new AppError(ErrorCode.Unauthenticated, INVALID_CREDENTIALS);
     }
     this.accountFailures.clear(email);
-    await this.startSession(context, user.id);
-    return user;
+    return { user, session: await this.startSession(actor, user.id) };
   }
 
-  async logOut(context: GraphQLContext): Promise<boolean> {
-    const secret = context.request.cookies?.[SESSION_COOKIE];
-    if (secret) {
-      this.forget(sha256Hex(secret));
-      await this.dataSource.getRepository(Session).delete({ tokenHash: sha256Hex(secret) });
-    }
-    context.reply.clearCookie(SESSION_COOKIE, { path: '/' });
-    return true;
+  /** Ends the session whose secret the caller sent (if any); the transport clears the cookie. */
+  async logOut(secret: string | undefined): Promise<void> {
+    if (!secret) return;
+    this.forget(sha256Hex(secret));
+    await this.dataSource.getRepository(Session).delete({ tokenHash: sha256Hex(secret) });
   }
 
-  async me(context: GraphQLContext): Promise<User> {
-    if (!context.viewer) throw unauthenticated();
-    const user = await this.dataSource.getRepository(User).findOneBy({ id: context.viewer.userId });
+  async me(actor: Actor): Promise<User> {
+    if (!actor.viewer) throw unauthenticated();
+    const user = await this.dataSource.getRepository(User).findOneBy({ id: actor.viewer.userId });
     if (!user) throw unauthenticated();
     return user;
   }
@@ -223,20 +228,15 @@ export class AuthService {
       .catch(() => this.touched.delete(tokenId));
   }
 
-  private async startSession(context: GraphQLContext, userId: string): Promise<void> {
+  /** Stores a new session; the rest of this request runs as its user. */
+  private async startSession(actor: Actor, userId: string): Promise<StartedSession> {
     const secret = newSecret('');
     const expiresAt = new Date(Date.now() + this.config.sessionTtlHours * 3_600_000);
     await this.dataSource
       .getRepository(Session)
       .insert({ userId, tokenHash: sha256Hex(secret), expiresAt });
-    context.reply.setCookie(SESSION_COOKIE, secret, {
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: this.config.nodeEnv === 'production',
-      path: '/',
-      expires: expiresAt,
-    });
-    context.viewer = { userId, via: 'cookie', tokenTeamId: null };
-    context.roles.clear();
+    actor.viewer = { userId, via: 'cookie', tokenTeamId: null };
+    actor.roles.clear();
+    return { secret, expiresAt };
   }
 }
