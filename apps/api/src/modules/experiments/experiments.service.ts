@@ -1,5 +1,6 @@
 import { SweepError, validateSweep, type SweepSpec, expandSweep } from '@finetrack/shared';
 import type { DataSource } from 'typeorm';
+import type { Actor } from '../../common/actor.js';
 import type { GraphQLContext } from '../../graphql/context.js';
 import { badInput, notFound } from '../../graphql/errors.js';
 import {
@@ -11,7 +12,8 @@ import {
 } from '../../common/pagination.js';
 import { likePattern } from '../projects/projects.service.js';
 import type { RunsService } from '../runs/runs.service.js';
-import type { WorkerService } from '../runs/worker.service.js';
+import type { RunSchedulerService } from '../runs/run-scheduler.service.js';
+import type { DatasetsService } from '../datasets/datasets.service.js';
 import type { AccessService } from '../teams/access.service.js';
 import { TeamRole } from '../teams/team-role.js';
 import { Model, ModelKindEnum } from '../models/model.entity.js';
@@ -68,7 +70,8 @@ export class ExperimentsService {
     private readonly dataSource: DataSource,
     private readonly access: AccessService,
     private readonly runs: RunsService,
-    private readonly worker: WorkerService,
+    private readonly datasets: DatasetsService,
+    private readonly scheduler: RunSchedulerService,
   ) {}
 
   private get repository() {
@@ -94,15 +97,8 @@ export class ExperimentsService {
     if (!source) throw notFound('source model');
     if (source.kind !== ModelKindEnum.SOURCE)
       throw badInput('sourceModelId must name a source model', { field: 'sourceModelId' });
-    const datasetFound =
-      isUuid(input.targetDatasetId) &&
-      (
-        await this.dataSource.query('SELECT 1 FROM datasets WHERE id = $1 AND team_id = $2', [
-          input.targetDatasetId,
-          teamId,
-        ])
-      ).length > 0;
-    if (!datasetFound) throw notFound('target dataset');
+    if (!(await this.datasets.existsInTeam(input.targetDatasetId, teamId)))
+      throw notFound('target dataset');
 
     const sweep = toSweepSpec(input.sweep);
     const weightBearing = source.layers.filter((layer) => layer.weightBearing).length;
@@ -114,7 +110,7 @@ export class ExperimentsService {
       throw error;
     }
     const runs = expandSweep(sweep);
-    const created = await this.dataSource.transaction(async (manager) => {
+    const { created, runIds } = await this.dataSource.transaction(async (manager) => {
       const experiment = await manager.save(
         manager.create(Experiment, {
           teamId,
@@ -126,11 +122,23 @@ export class ExperimentsService {
           status: ExperimentStatus.ACTIVE,
         }),
       );
-      await this.runs.insertMany(manager, teamId, experiment.id, runs);
-      return experiment;
+      const inserted = await this.runs.insertMany(manager, teamId, experiment.id, runs);
+      return { created: experiment, runIds: inserted.map((run) => run.id) };
     });
-    await this.worker.enqueueExperiment(created.id);
+    await this.scheduler.enqueueRuns(runIds);
     return created;
+  }
+
+  /** Queues every queued run of the experiment that has no job yet (repairs a crashed create). */
+  async start(actor: Actor, id: string): Promise<Experiment> {
+    await this.access.requireOwned(actor, 'experiments', id, TeamRole.MEMBER, 'experiment');
+    await this.scheduler.enqueueExperiment(id);
+    return this.repository.findOneByOrFail({ id });
+  }
+
+  /** An experiment by id without access checks (the worker path checked the run). */
+  find(id: string): Promise<Experiment | null> {
+    return this.repository.findOneBy({ id });
   }
 
   async get(context: GraphQLContext, id: string): Promise<Experiment> {

@@ -6,7 +6,7 @@ import type { DataSource } from 'typeorm';
 import type { GraphQLContext } from '../../graphql/context.js';
 import { badInput, notFound } from '../../graphql/errors.js';
 import { isUuid } from '../../common/pagination.js';
-import { leaseLost } from '../runs/worker.service.js';
+import { leaseLost } from '../../common/lease.js';
 import type { AccessService } from '../teams/access.service.js';
 import { TeamRole } from '../teams/team-role.js';
 import type { MetricPointInput, MetricSeries } from './metrics.types.js';

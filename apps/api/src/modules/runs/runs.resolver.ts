@@ -36,6 +36,18 @@ export class RunsResolver {
     return context.services.runs.update(context, input);
   }
 
+  @Mutation(() => Run, { description: 'Queued or running → cancelled.' })
+  cancelRun(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext) {
+    return context.services.runControl.cancel(context, id);
+  }
+
+  @Mutation(() => Run, {
+    description: 'Failed or cancelled → queued (resumes from its checkpoint).',
+  })
+  retryRun(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext) {
+    return context.services.runControl.retry(context, id);
+  }
+
   @Mutation(() => Boolean)
   deleteRun(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext) {
     return context.services.runs.delete(context, id);

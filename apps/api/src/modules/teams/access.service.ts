@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { GraphQLContext, Viewer } from '../../graphql/context.js';
+import type { Actor, Viewer } from '../../common/actor.js';
 import { forbidden, notFound, unauthenticated } from '../../graphql/errors.js';
 import { isUuid } from '../../common/pagination.js';
 import { atLeast, isTeamRole, TeamRole } from './team-role.js';
@@ -8,23 +8,23 @@ import { atLeast, isTeamRole, TeamRole } from './team-role.js';
 export class AccessService {
   constructor(private readonly dataSource: DataSource) {}
 
-  viewer(context: GraphQLContext): Viewer {
-    if (!context.viewer) throw unauthenticated();
-    return context.viewer;
+  viewer(actor: Actor): Viewer {
+    if (!actor.viewer) throw unauthenticated();
+    return actor.viewer;
   }
 
   /** The caller's role in a team, or null. A team-limited token sees no other team. */
-  async roleIn(context: GraphQLContext, teamId: string): Promise<TeamRole | null> {
-    const viewer = this.viewer(context);
+  async roleIn(actor: Actor, teamId: string): Promise<TeamRole | null> {
+    const viewer = this.viewer(actor);
     if (!isUuid(teamId)) return null;
     if (viewer.tokenTeamId && viewer.tokenTeamId !== teamId) return null;
-    if (context.roles.has(teamId)) return context.roles.get(teamId) as TeamRole | null;
+    if (actor.roles.has(teamId)) return actor.roles.get(teamId) as TeamRole | null;
     const rows: { role: string }[] = await this.dataSource.query(
       'SELECT role FROM memberships WHERE team_id = $1 AND user_id = $2',
       [teamId, viewer.userId],
     );
     const role = rows[0] && isTeamRole(rows[0].role) ? rows[0].role : null;
-    context.roles.set(teamId, role);
+    actor.roles.set(teamId, role);
     return role;
   }
 
@@ -32,13 +32,8 @@ export class AccessService {
    * Throws NOT_FOUND when the caller is not in the team (so ids of other teams reveal nothing)
    * and FORBIDDEN when the role is too low.
    */
-  async require(
-    context: GraphQLContext,
-    teamId: string,
-    minimum: TeamRole,
-    what = 'team',
-  ): Promise<TeamRole> {
-    const role = await this.roleIn(context, teamId);
+  async require(actor: Actor, teamId: string, minimum: TeamRole, what = 'team'): Promise<TeamRole> {
+    const role = await this.roleIn(actor, teamId);
     if (!role) throw notFound(what);
     if (!atLeast(role, minimum))
       throw forbidden(`this needs the ${minimum} role in the team; you are ${role}`);
@@ -47,20 +42,20 @@ export class AccessService {
 
   /** Loads `SELECT team_id FROM <table> WHERE id = $1` and checks the role in that team. */
   async requireOwned(
-    context: GraphQLContext,
+    actor: Actor,
     table: 'projects' | 'datasets' | 'models' | 'experiments' | 'runs' | 'api_tokens',
     id: string,
     minimum: TeamRole,
     what: string,
   ): Promise<string> {
-    this.viewer(context);
+    this.viewer(actor);
     if (!isUuid(id)) throw notFound(what);
     const rows: { team_id: string }[] = await this.dataSource.query(
       `SELECT team_id FROM ${table} WHERE id = $1`,
       [id],
     );
     if (!rows[0]) throw notFound(what);
-    await this.require(context, rows[0].team_id, minimum, what);
+    await this.require(actor, rows[0].team_id, minimum, what);
     return rows[0].team_id;
   }
 }
