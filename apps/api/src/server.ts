@@ -109,7 +109,7 @@ export async function createServer(
   const services = createServices(dataSource, config, logger, options.store);
   await services.queue.start();
   await services.events.start();
-  services.worker.startReaper();
+  services.scheduler.startReaper();
   const schema = await getSchema();
 
   const app = Fastify({
@@ -315,7 +315,7 @@ export async function createServer(
     },
     close() {
       closing ??= (async () => {
-        await services.worker.stopReaper();
+        await services.scheduler.stopReaper();
         await subscriptions.close();
         // In-flight requests get a grace period; then connections still open (a transfer, or a
         // keep-alive connection that went idle after closing began) are cut.

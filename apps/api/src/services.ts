@@ -3,15 +3,20 @@ import type { DataSource } from 'typeorm';
 import type { Config } from './config.js';
 import { LocalDiskStore, type ArtifactStore } from './modules/artifacts/artifact-store.js';
 import { ArtifactsService } from './modules/artifacts/artifacts.service.js';
+import { RunArtifactsService } from './modules/artifacts/run-artifacts.service.js';
 import { DatasetsService } from './modules/datasets/datasets.service.js';
 import { EventsService } from './modules/events/events.service.js';
 import { ExperimentsService } from './modules/experiments/experiments.service.js';
 import { MetricsService } from './modules/metrics/metrics.service.js';
 import { ModelsService } from './modules/models/models.service.js';
+import { PretrainingService } from './modules/models/pretraining.service.js';
 import { ProjectsService } from './modules/projects/projects.service.js';
 import { RunQueue } from './modules/queue/run-queue.js';
+import { RunClaimsService } from './modules/runs/run-claims.service.js';
+import { RunLeasesService } from './modules/runs/run-leases.service.js';
+import { RunSchedulerService } from './modules/runs/run-scheduler.service.js';
+import { RunsControlService } from './modules/runs/runs-control.service.js';
 import { RunsService } from './modules/runs/runs.service.js';
-import { WorkerService } from './modules/runs/worker.service.js';
 import { AccessService } from './modules/teams/access.service.js';
 import { TeamsService } from './modules/teams/teams.service.js';
 import { TokensService } from './modules/tokens/tokens.service.js';
@@ -24,26 +29,48 @@ export function createServices(
   store: ArtifactStore = new LocalDiskStore(config.artifactDir),
 ) {
   const access = new AccessService(dataSource);
-  const runs = new RunsService(dataSource, access);
   const auth = new AuthService(dataSource, config);
   const queue = new RunQueue(config.databaseUrl, logger);
   const events = new EventsService(config.databaseUrl, dataSource, logger);
-  const worker = new WorkerService(dataSource, access, queue, config, logger, store, events);
+  const artifacts = new ArtifactsService(dataSource, access, config);
+  const runArtifacts = new RunArtifactsService(dataSource, store, logger);
+  const datasets = new DatasetsService(dataSource, access);
+  const models = new ModelsService(dataSource, access);
+  const runs = new RunsService(dataSource, access);
+  const scheduler = new RunSchedulerService(dataSource, queue, runArtifacts, config, logger);
+  const experiments = new ExperimentsService(dataSource, access, runs, datasets, scheduler);
   return {
     access,
     auth,
     teams: new TeamsService(dataSource, access),
     tokens: new TokensService(dataSource, access, auth),
     projects: new ProjectsService(dataSource, access),
-    datasets: new DatasetsService(dataSource, access),
-    models: new ModelsService(dataSource, access),
+    datasets,
+    models,
+    pretraining: new PretrainingService(dataSource, access, models, runs, datasets, scheduler),
     runs,
-    experiments: new ExperimentsService(dataSource, access, runs, worker),
+    runControl: new RunsControlService(dataSource, access, scheduler),
+    experiments,
     metrics: new MetricsService(dataSource, access),
     queue,
-    worker,
+    /** Run execution by lifecycle: queueing and the reaper, claims, held leases. */
+    scheduler,
+    claims: new RunClaimsService(
+      dataSource,
+      queue,
+      scheduler,
+      events,
+      models,
+      datasets,
+      experiments,
+      artifacts,
+      runArtifacts,
+      config,
+    ),
+    leases: new RunLeasesService(dataSource, scheduler, models, experiments, runArtifacts, config),
     events,
-    artifacts: new ArtifactsService(dataSource, access, config),
+    artifacts,
+    runArtifacts,
     store,
   };
 }

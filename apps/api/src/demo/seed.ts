@@ -117,7 +117,7 @@ export async function seedDemo(
     const sourceData = await dataset('MNIST digits 0–4', [0, 1, 2, 3, 4], 3000, 500);
     const targetData = await dataset('MNIST digits 5–9', [5, 6, 7, 8, 9], 600, 300);
     const tx = transactionOf(manager);
-    const pretraining = await services.worker.createPretraining(tx, {
+    const pretraining = await services.pretraining.create(tx, {
       teamId: team.id,
       name: 'small-cnn · MNIST 0–4',
       architecture: 'small-cnn',
@@ -136,7 +136,7 @@ export async function seedDemo(
         team.id,
         project.id,
         'Digits 5–9: frozen layers × learning rate',
-        pretraining.modelId,
+        pretraining.model.id,
         targetData,
         JSON.stringify(DEMO_SWEEP),
       ],

@@ -12,7 +12,7 @@ let runId: string;
 beforeAll(async () => {
   t = await startTestServer();
   // Nothing else may query while a test records: the lease reaper is the only timer that does.
-  await t.server.services.worker.stopReaper();
+  await t.server.services.scheduler.stopReaper();
   const user = await aUser(t.url);
   client = user.client;
   const team = await aTeam(client);

@@ -3,7 +3,13 @@ import type { DataSource } from 'typeorm';
 import type { Actor } from '../../common/actor.js';
 import { likePattern } from '../../common/like-pattern.js';
 import { badInput, notFound } from '../../graphql/errors.js';
-import { applyListPage, listPage, type ListOrder, type Page } from '../../common/pagination.js';
+import {
+  applyListPage,
+  isUuid,
+  listPage,
+  type ListOrder,
+  type Page,
+} from '../../common/pagination.js';
 import type { AccessService } from '../teams/access.service.js';
 import { TeamRole } from '../teams/team-role.js';
 import { Dataset } from './dataset.entity.js';
@@ -81,6 +87,21 @@ export class DatasetsService {
     const dataset = await this.repository.findOneBy({ id });
     if (!dataset) throw notFound('dataset');
     return dataset;
+  }
+
+  /** A dataset by id without access checks (the worker path checked the run). */
+  find(id: string): Promise<Dataset | null> {
+    return this.repository.findOneBy({ id });
+  }
+
+  /** Whether the dataset exists in the team (false for a malformed id). */
+  async existsInTeam(id: string, teamId: string): Promise<boolean> {
+    if (!isUuid(id)) return false;
+    const found: unknown[] = await this.dataSource.query(
+      'SELECT 1 FROM datasets WHERE id = $1 AND team_id = $2',
+      [id, teamId],
+    );
+    return found.length > 0;
   }
 
   async list(

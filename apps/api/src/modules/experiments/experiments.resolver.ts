@@ -23,6 +23,13 @@ export class ExperimentsResolver {
     return context.services.experiments.create(context.actor, input);
   }
 
+  @Mutation(() => Experiment, {
+    description: 'Queues every queued run of the experiment that has no job yet (idempotent).',
+  })
+  startExperiment(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext) {
+    return context.services.experiments.start(context.actor, id);
+  }
+
   @Query(() => Experiment)
   experiment(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext) {
     return context.services.experiments.get(context.actor, id);

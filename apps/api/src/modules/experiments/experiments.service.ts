@@ -11,7 +11,8 @@ import {
   type Page,
 } from '../../common/pagination.js';
 import type { RunsService } from '../runs/runs.service.js';
-import type { WorkerService } from '../runs/worker.service.js';
+import type { RunSchedulerService } from '../runs/run-scheduler.service.js';
+import type { DatasetsService } from '../datasets/datasets.service.js';
 import type { AccessService } from '../teams/access.service.js';
 import { TeamRole } from '../teams/team-role.js';
 import { Model, ModelKindEnum } from '../models/model.entity.js';
@@ -68,7 +69,8 @@ export class ExperimentsService {
     private readonly dataSource: DataSource,
     private readonly access: AccessService,
     private readonly runs: RunsService,
-    private readonly worker: WorkerService,
+    private readonly datasets: DatasetsService,
+    private readonly scheduler: RunSchedulerService,
   ) {}
 
   private get repository() {
@@ -94,15 +96,8 @@ export class ExperimentsService {
     if (!source) throw notFound('source model');
     if (source.kind !== ModelKindEnum.SOURCE)
       throw badInput('sourceModelId must name a source model', { field: 'sourceModelId' });
-    const datasetFound =
-      isUuid(input.targetDatasetId) &&
-      (
-        await this.dataSource.query('SELECT 1 FROM datasets WHERE id = $1 AND team_id = $2', [
-          input.targetDatasetId,
-          teamId,
-        ])
-      ).length > 0;
-    if (!datasetFound) throw notFound('target dataset');
+    if (!(await this.datasets.existsInTeam(input.targetDatasetId, teamId)))
+      throw notFound('target dataset');
 
     const sweep = toSweepSpec(input.sweep);
     const weightBearing = source.layers.filter((layer) => layer.weightBearing).length;
@@ -114,7 +109,7 @@ export class ExperimentsService {
       throw error;
     }
     const runs = expandSweep(sweep);
-    const created = await this.dataSource.transaction(async (manager) => {
+    const { created, runIds } = await this.dataSource.transaction(async (manager) => {
       const experiment = await manager.save(
         manager.create(Experiment, {
           teamId,
@@ -126,11 +121,23 @@ export class ExperimentsService {
           status: ExperimentStatus.ACTIVE,
         }),
       );
-      await this.runs.insertMany(manager, teamId, experiment.id, runs);
-      return experiment;
+      const inserted = await this.runs.insertMany(manager, teamId, experiment.id, runs);
+      return { created: experiment, runIds: inserted.map((run) => run.id) };
     });
-    await this.worker.enqueueExperiment(created.id);
+    await this.scheduler.enqueueRuns(runIds);
     return created;
+  }
+
+  /** Queues every queued run of the experiment that has no job yet (repairs a crashed create). */
+  async start(actor: Actor, id: string): Promise<Experiment> {
+    await this.access.requireOwned(actor, 'experiments', id, TeamRole.MEMBER, 'experiment');
+    await this.scheduler.enqueueExperiment(id);
+    return this.repository.findOneByOrFail({ id });
+  }
+
+  /** An experiment by id without access checks (the worker path checked the run). */
+  find(id: string): Promise<Experiment | null> {
+    return this.repository.findOneBy({ id });
   }
 
   async get(actor: Actor, id: string): Promise<Experiment> {

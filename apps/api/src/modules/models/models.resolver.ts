@@ -3,6 +3,8 @@ import type { GraphQLContext } from '../../graphql/context.js';
 import { ListOrder } from '../../common/pagination.js';
 import { Artifact } from '../artifacts/artifact.entity.js';
 import { Dataset } from '../datasets/dataset.entity.js';
+import { Run } from '../runs/run.entity.js';
+import { PretrainModelInput } from '../runs/worker.types.js';
 import { Model, ModelConnection } from './model.entity.js';
 import { CreateModelInput, ModelFilter, UpdateModelInput } from './models.inputs.js';
 
@@ -11,6 +13,15 @@ export class ModelsResolver {
   @Mutation(() => Model)
   createModel(@Arg('input') input: CreateModelInput, @Ctx() context: GraphQLContext) {
     return context.services.models.create(context.actor, input);
+  }
+
+  @Mutation(() => Run, {
+    description:
+      'Registers a pending source model and queues the PRETRAIN run that trains it; experiments ' +
+      'may use the model at once, their runs are handed out once it is trained.',
+  })
+  pretrainModel(@Arg('input') input: PretrainModelInput, @Ctx() context: GraphQLContext) {
+    return context.services.pretraining.pretrain(context.actor, input);
   }
 
   @Query(() => Model)

@@ -1,6 +1,8 @@
+import type { LayerInfo, SurgeryRecord } from '@finetrack/shared';
 import type { DataSource } from 'typeorm';
 import type { Actor } from '../../common/actor.js';
 import { likePattern } from '../../common/like-pattern.js';
+import { EntityRows } from '../../common/entity-rows.js';
 import { badInput, notFound } from '../../graphql/errors.js';
 import {
   applyListPage,
@@ -9,18 +11,48 @@ import {
   type ListOrder,
   type Page,
 } from '../../common/pagination.js';
+import type { Transaction } from '../queue/run-queue.js';
 import type { AccessService } from '../teams/access.service.js';
 import { TeamRole } from '../teams/team-role.js';
 import { Model, ModelKindEnum } from './model.entity.js';
-import type { CreateModelInput, ModelFilter, UpdateModelInput } from './models.inputs.js';
+import type {
+  CreateModelInput,
+  LayerInput,
+  ModelDescriptionInput,
+  ModelFilter,
+  UpdateModelInput,
+} from './models.inputs.js';
 
 type PageArgs = { first?: number | null; after?: string | null; orderBy?: ListOrder | null };
 
+/** What a worker reports about the model it trained. */
+export type TrainedModel = Pick<
+  ModelDescriptionInput,
+  'architecture' | 'inputShape' | 'layers' | 'totalParams' | 'trainableParams'
+> & { weightsSha256?: string | null };
+
+/** Layers as stored: a -1 (batch) dimension becomes null, a missing weight index null. */
+function storedLayers(layers: LayerInput[]): LayerInfo[] {
+  return layers.map((layer) => ({
+    name: layer.name,
+    type: layer.type,
+    outputShape: layer.outputShape.map((d) => (d < 0 ? null : d)),
+    params: layer.params,
+    weightBearing: layer.weightBearing,
+    weightIndex: layer.weightIndex ?? null,
+    trainable: layer.trainable,
+  }));
+}
+
 export class ModelsService {
+  private readonly rows: EntityRows<Model>;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly access: AccessService,
-  ) {}
+  ) {
+    this.rows = new EntityRows(dataSource, Model);
+  }
 
   private get repository() {
     return this.dataSource.getRepository(Model);
@@ -61,15 +93,7 @@ export class ModelsService {
       kind: input.kind,
       architecture: input.architecture,
       inputShape: input.inputShape,
-      layers: input.layers.map((layer) => ({
-        name: layer.name,
-        type: layer.type,
-        outputShape: layer.outputShape.map((d) => (d < 0 ? null : d)),
-        params: layer.params,
-        weightBearing: layer.weightBearing,
-        weightIndex: layer.weightIndex ?? null,
-        trainable: layer.trainable,
-      })),
+      layers: storedLayers(input.layers),
       totalParams: input.totalParams,
       trainableParams: input.trainableParams,
       datasetId: input.datasetId ?? null,
@@ -127,6 +151,85 @@ export class ModelsService {
     await this.access.requireOwned(actor, 'models', id, TeamRole.MEMBER, 'model');
     await this.repository.delete({ id });
     return true;
+  }
+
+  /** A model by id without access checks (the worker path checked the run). */
+  findById(id: string): Promise<Model | null> {
+    return this.repository.findOneBy({ id });
+  }
+
+  /** The pending source model a pretraining run will train (layers follow on completion). */
+  async createPending(
+    tx: Transaction,
+    input: {
+      teamId: string;
+      name: string;
+      architecture: string;
+      inputShape: number[];
+      datasetId: string;
+    },
+  ): Promise<Model> {
+    const [row] = await tx.query(
+      `INSERT INTO models (team_id, name, kind, architecture, input_shape, layers, total_params,
+                           trainable_params, dataset_id, status)
+       VALUES ($1, $2, 'source', $3, $4, '[]', 0, 0, $5, 'pending')
+       RETURNING ${this.rows.columns()}`,
+      [input.teamId, input.name, input.architecture, input.inputShape, input.datasetId],
+    );
+    return this.rows.from(row);
+  }
+
+  /** A pending source model, trained: its description as the worker reported it, ready. */
+  async markTrained(tx: Transaction, id: string, trained: TrainedModel): Promise<Model> {
+    const [row] = await tx.query(
+      `UPDATE models SET architecture = $2, input_shape = $3, layers = $4, total_params = $5,
+              trainable_params = $6, weights_sha256 = $7, status = 'ready'
+        WHERE id = $1 RETURNING ${this.rows.columns()}`,
+      [
+        id,
+        trained.architecture,
+        trained.inputShape,
+        JSON.stringify(storedLayers(trained.layers)),
+        trained.totalParams,
+        trained.trainableParams,
+        trained.weightsSha256 ?? null,
+      ],
+    );
+    return this.rows.from(row);
+  }
+
+  /** The ready target model a fine-tuning run trained. */
+  async createTarget(
+    tx: Transaction,
+    input: TrainedModel & {
+      teamId: string;
+      name: string;
+      datasetId: string | null;
+      parentModelId: string;
+      surgery: SurgeryRecord;
+    },
+  ): Promise<Model> {
+    const [row] = await tx.query(
+      `INSERT INTO models (team_id, name, kind, architecture, input_shape, layers, total_params,
+                           trainable_params, dataset_id, parent_model_id, surgery,
+                           weights_sha256, status)
+       VALUES ($1, $2, 'target', $3, $4, $5, $6, $7, $8, $9, $10, $11, 'ready')
+       RETURNING ${this.rows.columns()}`,
+      [
+        input.teamId,
+        input.name,
+        input.architecture,
+        input.inputShape,
+        JSON.stringify(storedLayers(input.layers)),
+        input.totalParams,
+        input.trainableParams,
+        input.datasetId,
+        input.parentModelId,
+        JSON.stringify({ ...input.surgery }),
+        input.weightsSha256 ?? null,
+      ],
+    );
+    return this.rows.from(row);
   }
 
   private async assertSameTeam(

@@ -42,6 +42,18 @@ export class RunsResolver {
     return context.services.runs.update(context.actor, input);
   }
 
+  @Mutation(() => Run, { description: 'Queued or running → cancelled.' })
+  cancelRun(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext) {
+    return context.services.runControl.cancel(context.actor, id);
+  }
+
+  @Mutation(() => Run, {
+    description: 'Failed or cancelled → queued (resumes from its checkpoint).',
+  })
+  retryRun(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext) {
+    return context.services.runControl.retry(context.actor, id);
+  }
+
   @Mutation(() => Boolean)
   deleteRun(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext) {
     return context.services.runs.delete(context.actor, id);

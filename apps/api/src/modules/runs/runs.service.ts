@@ -10,6 +10,8 @@ import {
   SortDirection,
   type Page,
 } from '../../common/pagination.js';
+import { EntityRows } from '../../common/entity-rows.js';
+import type { Transaction } from '../queue/run-queue.js';
 import type { AccessService } from '../teams/access.service.js';
 import { TeamRole } from '../teams/team-role.js';
 import { Run, RunStatusEnum } from './run.entity.js';
@@ -64,20 +66,13 @@ const SUMMARY_FIELDS = [
 ] as const;
 
 export class RunsService {
-  private selectList: string | undefined;
+  private readonly rows: EntityRows<Run>;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly access: AccessService,
-  ) {}
-
-  /** `"column" AS "property"` for every Run column, so raw rows map onto the entity. */
-  private get columns(): string {
-    this.selectList ??= this.dataSource
-      .getMetadata(Run)
-      .columns.map((column) => `r."${column.databaseName}" AS "${column.propertyName}"`)
-      .join(', ');
-    return this.selectList;
+  ) {
+    this.rows = new EntityRows(dataSource, Run);
   }
 
   async get(actor: Actor, id: string): Promise<Run> {
@@ -148,13 +143,13 @@ export class RunsService {
       }
     }
     const rows: Record<string, unknown>[] = await this.dataSource.query(
-      `SELECT ${this.columns} FROM runs r WHERE ${where.join(' AND ')}
+      `SELECT ${this.rows.columns('r')} FROM runs r WHERE ${where.join(' AND ')}
         ORDER BY (${column} IS NULL), ${column} ${direction}, r.id ${direction}
         LIMIT ${limit + 1}`,
       params,
     );
     const kept = rows.slice(0, limit);
-    const nodes = kept.map((row) => Object.assign(new Run(), row));
+    const nodes = kept.map((row) => this.rows.from(row));
     const lastRow = kept.at(-1);
     let endCursor: string | null = null;
     if (lastRow) {
@@ -166,20 +161,24 @@ export class RunsService {
     return { nodes, pageInfo: { hasNextPage: rows.length > limit, endCursor } };
   }
 
-  /** Inserts every run of a sweep with one statement, keeping the expansion order in created_at. */
+  /**
+   * Inserts every run of a sweep with one statement, keeping the expansion order in created_at.
+   * Returns the inserted runs (in no particular order).
+   */
   async insertMany(
     manager: EntityManager,
     teamId: string,
     experimentId: string,
     runs: RunHyperparameters[],
-  ): Promise<void> {
-    await manager.query(
+  ): Promise<Run[]> {
+    const rows: Record<string, unknown>[] = await manager.query(
       `INSERT INTO runs (team_id, experiment_id, frozen_layers, learning_rate, epochs, batch_size,
                          optimizer, seed, initialization, created_at)
        SELECT $1, $2, f, l, e, b, o, s, i,
               date_trunc('milliseconds', now()) + (n - 1) * interval '1 millisecond'
          FROM unnest($3::int[], $4::float8[], $5::int[], $6::int[], $7::text[], $8::int[], $9::text[])
-              WITH ORDINALITY AS t(f, l, e, b, o, s, i, n)`,
+              WITH ORDINALITY AS t(f, l, e, b, o, s, i, n)
+       RETURNING ${this.rows.columns()}`,
       [
         teamId,
         experimentId,
@@ -192,6 +191,38 @@ export class RunsService {
         runs.map((r) => r.initialization),
       ],
     );
+    return rows.map((row) => this.rows.from(row));
+  }
+
+  /** The queued PRETRAIN run that trains `modelId` from scratch (not yet given a job). */
+  async insertPretraining(
+    tx: Transaction,
+    teamId: string,
+    modelId: string,
+    hyperparameters: {
+      learningRate: number;
+      epochs: number;
+      batchSize: number;
+      optimizer: string;
+      seed: number;
+    },
+  ): Promise<Run> {
+    const [row] = await tx.query(
+      `INSERT INTO runs (team_id, kind, model_id, frozen_layers, learning_rate, epochs, batch_size,
+                         optimizer, seed, initialization, status)
+       VALUES ($1, 'pretrain', $2, 0, $3, $4, $5, $6, $7, 'scratch', 'queued')
+       RETURNING ${this.rows.columns()}`,
+      [
+        teamId,
+        modelId,
+        hyperparameters.learningRate,
+        hyperparameters.epochs,
+        hyperparameters.batchSize,
+        hyperparameters.optimizer,
+        hyperparameters.seed,
+      ],
+    );
+    return this.rows.from(row);
   }
 
   async create(actor: Actor, input: CreateRunInput): Promise<Run> {

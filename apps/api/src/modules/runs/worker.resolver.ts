@@ -2,7 +2,6 @@ import { Arg, Ctx, ID, Mutation, Resolver, Root, Subscription } from 'type-graph
 import type { GraphQLContext } from '../../graphql/context.js';
 import { notFound } from '../../graphql/errors.js';
 import type { FinetrackEvent } from '../events/events.service.js';
-import { Experiment } from '../experiments/experiment.entity.js';
 import { TeamRole } from '../teams/team-role.js';
 import { Run } from './run.entity.js';
 import {
@@ -14,7 +13,6 @@ import {
   HeartbeatResult,
   HeartbeatRunInput,
   MetricsAppendedEvent,
-  PretrainModelInput,
   RecordCheckpointInput,
   ReleaseRunInput,
 } from './worker.types.js';
@@ -22,7 +20,7 @@ import {
 type RunEvent = Extract<FinetrackEvent, { type: 'run' }>;
 type MetricsEvent = Extract<FinetrackEvent, { type: 'metrics' }>;
 
-/** The worker protocol's operations, the user controls of execution and the live updates. */
+/** The worker protocol's operations and the live updates of runs. */
 @Resolver()
 export class WorkerResolver {
   @Mutation(() => ClaimedRun, {
@@ -30,67 +28,39 @@ export class WorkerResolver {
     description: "Worker: the next queued run of the token's team with a lease; null if none.",
   })
   claimRun(@Arg('input') input: ClaimRunInput, @Ctx() context: GraphQLContext) {
-    // A long poll stops once the worker hung up.
-    return context.services.worker.claim(
+    // Stops waiting for a run once the worker hung up.
+    return context.services.claims.claim(
       context.actor,
       input,
-      () => context.request?.socket?.destroyed === true,
+      () => context.request?.socket?.destroyed ?? false,
     );
   }
 
   @Mutation(() => HeartbeatResult, { description: 'Worker: extends the lease.' })
   heartbeatRun(@Arg('input') input: HeartbeatRunInput, @Ctx() context: GraphQLContext) {
-    return context.services.worker.heartbeat(context.actor, input);
+    return context.services.leases.heartbeat(context.actor, input);
   }
 
   @Mutation(() => Run, { description: 'Worker: the checkpoint a new claim resumes from.' })
   recordCheckpoint(@Arg('input') input: RecordCheckpointInput, @Ctx() context: GraphQLContext) {
-    return context.services.worker.recordCheckpoint(context.actor, input);
+    return context.services.leases.recordCheckpoint(context.actor, input);
   }
 
   @Mutation(() => CompleteRunResult, {
     description: 'Worker: the run succeeded; registers the trained model. Idempotent.',
   })
   completeRun(@Arg('input') input: CompleteRunInput, @Ctx() context: GraphQLContext) {
-    return context.services.worker.complete(context.actor, input);
+    return context.services.leases.complete(context.actor, input);
   }
 
   @Mutation(() => Run, { description: 'Worker: the run failed for good. Idempotent.' })
   failRun(@Arg('input') input: FailRunInput, @Ctx() context: GraphQLContext) {
-    return context.services.worker.fail(context.actor, input);
+    return context.services.leases.fail(context.actor, input);
   }
 
   @Mutation(() => Run, { description: 'Worker (SIGTERM): back to the queue now. Idempotent.' })
   releaseRun(@Arg('input') input: ReleaseRunInput, @Ctx() context: GraphQLContext) {
-    return context.services.worker.release(context.actor, input);
-  }
-
-  @Mutation(() => Experiment, {
-    description: 'Queues every queued run of the experiment that has no job yet (idempotent).',
-  })
-  startExperiment(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext) {
-    return context.services.worker.startExperiment(context.actor, id);
-  }
-
-  @Mutation(() => Run, {
-    description:
-      'Registers a pending source model and queues the PRETRAIN run that trains it; experiments ' +
-      'may use the model at once, their runs are handed out once it is trained.',
-  })
-  pretrainModel(@Arg('input') input: PretrainModelInput, @Ctx() context: GraphQLContext) {
-    return context.services.worker.pretrain(context.actor, input);
-  }
-
-  @Mutation(() => Run, { description: 'Queued or running → cancelled.' })
-  cancelRun(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext) {
-    return context.services.worker.cancel(context.actor, id);
-  }
-
-  @Mutation(() => Run, {
-    description: 'Failed or cancelled → queued (resumes from its checkpoint).',
-  })
-  retryRun(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext) {
-    return context.services.worker.retry(context.actor, id);
+    return context.services.leases.release(context.actor, input);
   }
 
   @Subscription(() => Run, {
