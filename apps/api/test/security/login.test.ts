@@ -223,3 +223,43 @@ describe('sign-up limits per address (each sign-up costs an argon2 hash)', () =>
     expect((await signUp(t.url, 'third@example.test', '198.51.100.20')).code).toBe('ok');
   });
 });
+
+describe('log-in limits under parallel guesses', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({
+      loginMaxFailuresPerAccount: 10,
+      loginMaxFailuresPerAddress: 20,
+      trustProxy: true,
+    });
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('check at most the account limit of 40 parallel guesses, then refuse the right password', async () => {
+    const victim = await aUser(t.url);
+    const address = (i: number) => `198.51.100.${i + 1}`; // many addresses: only the account limit
+    const codes = (
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          logIn(t.url, victim.user.email, `guess ${i}`, address(i)),
+        ),
+      )
+    ).map((answer) => answer.code);
+    expect(codes.filter((code) => code === 'UNAUTHENTICATED').length).toBeLessThanOrEqual(10);
+    expect(codes.filter((code) => code === 'RATE_LIMITED').length).toBeGreaterThanOrEqual(30);
+    const right = await logIn(t.url, victim.user.email, victim.password, address(41));
+    expect(right.code).toBe('RATE_LIMITED');
+    expect(right.setCookie).toEqual([]);
+  });
+
+  it('check at most the address limit of 40 parallel guesses from one address', async () => {
+    const guesses = Array.from({ length: 40 }, (_, i) =>
+      logIn(t.url, `sprayed-${i}@example.test`, 'guess', '203.0.113.99'),
+    );
+    const codes = (await Promise.all(guesses)).map((answer) => answer.code);
+    expect(codes.filter((code) => code === 'UNAUTHENTICATED').length).toBeLessThanOrEqual(20);
+    expect(codes.filter((code) => code === 'RATE_LIMITED').length).toBeGreaterThanOrEqual(20);
+  });
+});

@@ -104,18 +104,19 @@ export class AuthService {
     );
     if (blockedFor > 0)
       throw rateLimited('too many failed log-ins; try again in a few minutes', blockedFor);
+    // Counted before the password is checked, in the same tick as the check above: parallel
+    // guesses cannot all pass the limit while the first ones are still being hashed.
+    this.accountFailures.fail(email);
+    this.addressFailures.fail(address);
     const user = await this.dataSource
       .getRepository(User)
       .createQueryBuilder('user')
       .where('lower(user.email) = :email', { email })
       .getOne();
     const ok = await verify(user?.passwordHash ?? (await this.dummyHash), input.password);
-    if (!user || !ok) {
-      this.accountFailures.fail(email);
-      this.addressFailures.fail(address);
-      throw new AppError(ErrorCode.Unauthenticated, INVALID_CREDENTIALS);
-    }
+    if (!user || !ok) throw new AppError(ErrorCode.Unauthenticated, INVALID_CREDENTIALS);
     this.accountFailures.clear(email);
+    this.addressFailures.forgive(address);
     return { user, session: await this.startSession(actor, user.id) };
   }
 

@@ -27,6 +27,21 @@ describe('FailureCounter', () => {
     expect(sut.retryAfterSeconds('never-seen')).toBe(1);
   });
 
+  it('takes one attempt back when forgiven, never below zero', () => {
+    const sut = new FailureCounter(2, 1000);
+    sut.fail('a');
+    sut.fail('a');
+    expect(sut.blocked('a')).toBe(true);
+    sut.forgive('a');
+    expect(sut.blocked('a')).toBe(false);
+    sut.forgive('a');
+    sut.forgive('a');
+    sut.fail('a');
+    expect(sut.blocked('a')).toBe(false);
+    sut.forgive('never-seen');
+    expect(sut.size).toBe(1);
+  });
+
   it('forgets a key when cleared', () => {
     const sut = new FailureCounter(1, 1000);
     sut.fail('a');

@@ -43,6 +43,12 @@ export class FailureCounter {
     this.entries.set(key, entry);
   }
 
+  /** Takes one attempt back (a log-in that turned out right was counted before it was checked). */
+  forgive(key: string): void {
+    const entry = this.entries.get(key);
+    if (entry && entry.count > 0) entry.count -= 1;
+  }
+
   clear(key: string): void {
     this.entries.delete(key);
   }
