@@ -42,7 +42,7 @@ export function createServices(
   return {
     access,
     auth,
-    teams: new TeamsService(dataSource, access),
+    teams: new TeamsService(dataSource, access, auth),
     tokens: new TokensService(dataSource, access, auth),
     projects: new ProjectsService(dataSource, access),
     datasets,

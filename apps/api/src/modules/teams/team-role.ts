@@ -21,3 +21,6 @@ export function atLeast(role: TeamRole, minimum: TeamRole): boolean {
 export function isTeamRole(value: string): value is TeamRole {
   return value in RANK;
 }
+
+/** Worker tokens act for their whole team: only an admin or owner may make or keep one. */
+export const WORKER_TOKEN_MINIMUM_ROLE = TeamRole.ADMIN;

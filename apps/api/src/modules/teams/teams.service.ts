@@ -1,12 +1,14 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { Actor } from '../../common/actor.js';
 import { conflict, forbidden, notFound } from '../../graphql/errors.js';
 import { applyListPage, isUuid, listPage, type Page } from '../../common/pagination.js';
 import { User } from '../users/user.entity.js';
+import type { AuthService } from '../users/auth.service.js';
 import type { AccessService } from './access.service.js';
+import { lockTeam, ownerCount, revokeOutgrownTokens, roleNow } from './member-changes.js';
 import { Membership } from './membership.entity.js';
 import { Team } from './team.entity.js';
-import { TeamRole } from './team-role.js';
+import { atLeast, TeamRole } from './team-role.js';
 import type { AddTeamMemberInput, UpdateTeamInput, UpdateTeamMemberInput } from './teams.inputs.js';
 
 interface PageArgs {
@@ -18,6 +20,7 @@ export class TeamsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly access: AccessService,
+    private readonly auth: AuthService,
   ) {}
 
   async create(actor: Actor, name: string): Promise<Team> {
@@ -115,28 +118,40 @@ export class TeamsService {
   }
 
   async updateMember(actor: Actor, input: UpdateTeamMemberInput): Promise<Membership> {
-    const role = await this.access.require(actor, input.teamId, TeamRole.ADMIN);
-    const membership = await this.findMembership(input.teamId, input.userId);
-    const touchesOwner = membership.role === TeamRole.OWNER || input.role === TeamRole.OWNER;
-    if (touchesOwner && role !== TeamRole.OWNER) throw forbidden('only an owner can change owners');
-    if (membership.role === TeamRole.OWNER && input.role !== TeamRole.OWNER)
-      await this.assertAnotherOwner(input.teamId);
-    membership.role = input.role;
-    await this.dataSource
-      .getRepository(Membership)
-      .update({ id: membership.id }, { role: input.role });
+    await this.access.require(actor, input.teamId, TeamRole.ADMIN);
+    const { membership, revoked } = await this.dataSource.transaction(async (manager) => {
+      await lockTeam(manager, input.teamId);
+      const role = await this.callersRoleNow(manager, actor, input.teamId);
+      const membership = await this.findMembership(input.teamId, input.userId, manager);
+      const touchesOwner = membership.role === TeamRole.OWNER || input.role === TeamRole.OWNER;
+      if (touchesOwner && role !== TeamRole.OWNER)
+        throw forbidden('only an owner can change owners');
+      if (membership.role === TeamRole.OWNER && input.role !== TeamRole.OWNER)
+        await this.assertAnotherOwner(manager, input.teamId);
+      membership.role = input.role;
+      await manager.getRepository(Membership).update({ id: membership.id }, { role: input.role });
+      const revoked = await revokeOutgrownTokens(manager, input.teamId, input.userId, input.role);
+      return { membership, revoked };
+    });
+    this.forgetTokens(revoked);
     actor.roles.delete(input.teamId);
     return membership;
   }
 
   async removeMember(actor: Actor, teamId: string, userId: string): Promise<boolean> {
-    const role = await this.access.require(actor, teamId, TeamRole.ADMIN);
-    const membership = await this.findMembership(teamId, userId);
-    if (membership.role === TeamRole.OWNER) {
-      if (role !== TeamRole.OWNER) throw forbidden('only an owner can remove an owner');
-      await this.assertAnotherOwner(teamId);
-    }
-    await this.dataSource.getRepository(Membership).delete({ id: membership.id });
+    await this.access.require(actor, teamId, TeamRole.ADMIN);
+    const revoked = await this.dataSource.transaction(async (manager) => {
+      await lockTeam(manager, teamId);
+      const role = await this.callersRoleNow(manager, actor, teamId);
+      const membership = await this.findMembership(teamId, userId, manager);
+      if (membership.role === TeamRole.OWNER) {
+        if (role !== TeamRole.OWNER) throw forbidden('only an owner can remove an owner');
+        await this.assertAnotherOwner(manager, teamId);
+      }
+      await manager.getRepository(Membership).delete({ id: membership.id });
+      return revokeOutgrownTokens(manager, teamId, userId, null);
+    });
+    this.forgetTokens(revoked);
     actor.roles.delete(teamId);
     return true;
   }
@@ -147,19 +162,36 @@ export class TeamsService {
     return user;
   }
 
-  private async findMembership(teamId: string, userId: string): Promise<Membership> {
+  private async findMembership(
+    teamId: string,
+    userId: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<Membership> {
     if (!isUuid(userId)) throw notFound('member');
-    const membership = await this.dataSource
-      .getRepository(Membership)
-      .findOneBy({ teamId, userId });
+    const membership = await manager.getRepository(Membership).findOneBy({ teamId, userId });
     if (!membership) throw notFound('member');
     return membership;
   }
 
-  private async assertAnotherOwner(teamId: string): Promise<void> {
-    const owners = await this.dataSource
-      .getRepository(Membership)
-      .countBy({ teamId, role: TeamRole.OWNER });
-    if (owners < 2) throw conflict('a team must keep at least one owner');
+  /** The caller's role read under the team lock: it may have changed since the request began. */
+  private async callersRoleNow(
+    manager: EntityManager,
+    actor: Actor,
+    teamId: string,
+  ): Promise<TeamRole> {
+    const role = await roleNow(manager, teamId, this.access.viewer(actor).userId);
+    if (!role) throw notFound('team');
+    if (!atLeast(role, TeamRole.ADMIN))
+      throw forbidden(`this needs the admin role in the team; you are ${role}`);
+    return role;
+  }
+
+  private async assertAnotherOwner(manager: EntityManager, teamId: string): Promise<void> {
+    if ((await ownerCount(manager, teamId)) < 2)
+      throw conflict('a team must keep at least one owner');
+  }
+
+  private forgetTokens(hashes: string[]): void {
+    for (const hash of hashes) this.auth.forget(hash);
   }
 }

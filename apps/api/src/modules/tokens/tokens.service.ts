@@ -5,7 +5,7 @@ import { badInput, forbidden, notFound } from '../../graphql/errors.js';
 import { applyListPage, isUuid, listPage, type Page } from '../../common/pagination.js';
 import { newSecret, sha256Hex } from '../../common/secrets.js';
 import type { AccessService } from '../teams/access.service.js';
-import { atLeast, TeamRole } from '../teams/team-role.js';
+import { atLeast, TeamRole, WORKER_TOKEN_MINIMUM_ROLE } from '../teams/team-role.js';
 import type { AuthService } from '../users/auth.service.js';
 import { ApiToken, ApiTokenRole, CreatedApiToken } from './api-token.entity.js';
 import type { CreateApiTokenInput } from './tokens.inputs.js';
@@ -27,7 +27,7 @@ export class TokensService {
       await this.access.require(
         actor,
         input.teamId,
-        role === ApiTokenRole.WORKER ? TeamRole.ADMIN : TeamRole.VIEWER,
+        role === ApiTokenRole.WORKER ? WORKER_TOKEN_MINIMUM_ROLE : TeamRole.VIEWER,
       );
     if (input.expiresAt && input.expiresAt.getTime() <= Date.now())
       throw badInput('expiresAt must be in the future');

@@ -5,6 +5,8 @@ import type { Config } from '../../config.js';
 import type { Actor, Viewer } from '../../common/actor.js';
 import { AppError, conflict, unauthenticated } from '../../graphql/errors.js';
 import { newSecret, sha256Hex } from '../../common/secrets.js';
+import { atLeast, isTeamRole, WORKER_TOKEN_MINIMUM_ROLE } from '../teams/team-role.js';
+import { ApiTokenRole } from '../tokens/api-token.entity.js';
 import { FailureCounter } from './login-limiter.js';
 import { Session } from './session.entity.js';
 import { User } from './user.entity.js';
@@ -157,20 +159,34 @@ export class AuthService {
           team_id: string | null;
           expires_at: Date | null;
           role: string;
+          creator_role: string | null;
         }[] = await this.dataSource.query(
-          `SELECT id, user_id, team_id, expires_at, role FROM api_tokens
-              WHERE token_hash = $1 AND revoked_at IS NULL`,
+          `SELECT t.id, t.user_id, t.team_id, t.expires_at, t.role, m.role AS creator_role
+             FROM api_tokens t
+             LEFT JOIN memberships m ON m.team_id = t.team_id AND m.user_id = t.user_id
+            WHERE t.token_hash = $1 AND t.revoked_at IS NULL`,
           [tokenHash],
         );
         const token = rows[0];
         if (!token) throw invalidToken();
+        // A worker token acts for its team with its creator's rights, so it holds only while the
+        // creator is still an admin there (removal and demotion also revoke it).
+        if (
+          token.role === ApiTokenRole.WORKER &&
+          !(
+            token.creator_role &&
+            isTeamRole(token.creator_role) &&
+            atLeast(token.creator_role, WORKER_TOKEN_MINIMUM_ROLE)
+          )
+        )
+          throw invalidToken();
         entry = {
           viewer: {
             userId: token.user_id,
             via: 'token',
             tokenTeamId: token.team_id,
             tokenId: token.id,
-            worker: token.role === 'worker',
+            worker: token.role === ApiTokenRole.WORKER,
           },
           tokenId: token.id,
           expiresAt: token.expires_at?.getTime() ?? null,
