@@ -110,3 +110,16 @@ describe('a team keeps an owner under concurrency', () => {
     }
   });
 });
+
+describe('a lease belongs to the token that claimed it', () => {
+  it('a second worker token reusing the holder’s worker id does not get its run or lease', async () => {
+    const setup = await aTeamWithAnAdminsWorker();
+    const other = workerClient(t.url, await aWorkerToken(setup.owner.client, setup.team.id));
+    const held = await claim(setup.worker, 'gpu-host-1');
+    expect(held).not.toBeNull();
+    const taken = await claim(other, 'gpu-host-1');
+    expect(taken).toBeNull(); // the team's only run is held
+    // The holder's retried claim still gets its own lease back.
+    expect((await claim(setup.worker, 'gpu-host-1'))?.leaseToken).toBe(held!.leaseToken);
+  });
+});

@@ -65,12 +65,14 @@ export class RunClaimsService {
         `this API speaks worker protocol ${WORKER_PROTOCOL_VERSION}, the worker ${input.capabilities.protocolVersion}`,
         { field: 'capabilities.protocolVersion' },
       );
-    // A retried claim gets the lease it already holds.
+    // A retried claim gets the lease it already holds: the same worker id through the same
+    // token (worker ids are visible to every viewer, so the id alone proves nothing).
     const held: Record<string, unknown>[] = await this.dataSource.query(
       `SELECT ${this.rows.columns()} FROM runs
-        WHERE team_id = $1 AND worker_id = $2 AND status = 'running' AND lease_expires_at > now()
+        WHERE team_id = $1 AND worker_id = $2 AND worker_token_id = $3
+          AND status = 'running' AND lease_expires_at > now()
         LIMIT 1`,
-      [teamId, input.workerId],
+      [teamId, input.workerId, viewer.tokenId],
     );
     if (held[0]) {
       const description = await this.describeOrFail(this.rows.from(held[0]));
