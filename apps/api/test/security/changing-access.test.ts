@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMember, aTeam, anExperiment, aUser } from '../factories/builders.js';
-import { aWorkerToken, claim, failure, workerClient } from '../factories/worker.js';
+import { aCompletion, aWorkerToken, claim, failure, workerClient } from '../factories/worker.js';
 import { startTestServer, type TestServer } from '../harness.js';
 
 let t: TestServer;
@@ -121,5 +121,27 @@ describe('a lease belongs to the token that claimed it', () => {
     expect(taken).toBeNull(); // the team's only run is held
     // The holder's retried claim still gets its own lease back.
     expect((await claim(setup.worker, 'gpu-host-1'))?.leaseToken).toBe(held!.leaseToken);
+  });
+});
+
+describe('what worker operations answer', () => {
+  it.each([
+    ['the completed model’s dataset spec', 'model { id dataset { spec } }'],
+    ['the source model’s layers', 'model { id parent { layers { name } } }'],
+    ['the run’s artifacts', 'run { id artifacts { id fileName } }'],
+  ])('a worker token cannot read %s through completeRun’s result', async (_name, nested) => {
+    const setup = await aTeamWithAnAdminsWorker();
+    const run = await claim(setup.worker);
+    const answer = await failure(
+      setup.worker.request(
+        `mutation($input: CompleteRunInput!) { completeRun(input: $input) { ${nested} } }`,
+        { input: aCompletion(run!) },
+      ),
+    );
+    expect(answer).toMatchObject({ code: 'FORBIDDEN' });
+    const [{ status }] = await t.sql<{ status: string }>('SELECT status FROM runs WHERE id = $1', [
+      run!.runId,
+    ]);
+    expect(status).toBe('running'); // refused before the resolver
   });
 });
