@@ -1,9 +1,9 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
-// Typed documents for the `graphql(...)` calls of the Node client, from the API's committed
+// Typed documents for the `graphql(...)` calls of the Node client, from the committed
 // schema. String documents: the client posts text, so no GraphQL runtime is needed.
 const config: CodegenConfig = {
-  schema: '../../apps/api/schema.graphql',
+  schema: './schema.graphql',
   documents: ['src/client/operations.ts'],
   generates: {
     './src/gql/': {
