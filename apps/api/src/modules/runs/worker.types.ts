@@ -1,9 +1,4 @@
-import {
-  ARCHITECTURES,
-  ARTIFACT_FILE_NAME_PATTERN,
-  MAX_RUN_ERROR_LENGTH,
-  type RunHyperparameters,
-} from '@finetrack/shared';
+import { ARCHITECTURES, ARTIFACT_FILE_NAME_PATTERN, MAX_RUN_ERROR_LENGTH } from '@finetrack/shared';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import {
   ArrayMaxSize,
@@ -16,11 +11,12 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
-import { Initialization, Optimizer, RunKind } from '../../common/enums.js';
+import { Optimizer, RunKind } from '../../common/enums.js';
 import { IsName } from '../../common/validation.js';
 import { Artifact } from '../artifacts/artifact.entity.js';
 import { Model } from '../models/model.entity.js';
 import { ModelDescriptionInput, SurgeryInput } from '../models/models.inputs.js';
+import { ClaimedHyperparameters } from './claimed-hyperparameters.type.js';
 import { Run } from './run.entity.js';
 
 @InputType()
@@ -126,30 +122,6 @@ export class ResumePoint {
 
   @Field(() => [ArtifactRef], { description: 'checkpoint-json and checkpoint-bin.' })
   artifacts: ArtifactRef[];
-}
-
-@ObjectType({ description: 'What a claimed run is asked to do.' })
-export class ClaimedHyperparameters implements RunHyperparameters {
-  @Field(() => Int, { description: 'Weight-bearing layers to freeze, counted from the input.' })
-  frozenLayers: number;
-
-  @Field(() => Float)
-  learningRate: number;
-
-  @Field(() => Int)
-  epochs: number;
-
-  @Field(() => Int)
-  batchSize: number;
-
-  @Field(() => Optimizer)
-  optimizer: Optimizer;
-
-  @Field(() => Int)
-  seed: number;
-
-  @Field(() => Initialization)
-  initialization: Initialization;
 }
 
 @ObjectType({ description: 'One job as a worker receives it; see the worker protocol.' })
