@@ -1,8 +1,8 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
-// Typed documents for every `graphql(...)` call in src, from the API's committed schema.
+// Typed documents for every `graphql(...)` call in src, from the committed schema in @finetrack/shared.
 const config: CodegenConfig = {
-  schema: '../api/schema.graphql',
+  schema: '../../packages/shared/schema.graphql',
   documents: ['src/**/*.graphql.ts'],
   ignoreNoDocuments: true,
   generates: {

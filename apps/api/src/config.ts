@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { DEFAULT_BODY_LIMIT_BYTES } from '@finetrack/shared';
+import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_LEASE_SECONDS } from '@finetrack/shared';
 
 export interface Config {
   port: number;
@@ -146,7 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxQueryDepth: integer(env, 'MAX_QUERY_DEPTH', 12, 2, 100),
     maxQueryCost: integer(env, 'MAX_QUERY_COST', 50_000, 10, 10_000_000),
     sessionTtlHours: integer(env, 'SESSION_TTL_HOURS', 24 * 14, 1, 24 * 365),
-    runLeaseSeconds: integer(env, 'RUN_LEASE_SECONDS', 60, 2, 3600),
+    runLeaseSeconds: integer(env, 'RUN_LEASE_SECONDS', DEFAULT_LEASE_SECONDS, 2, 3600),
     claimPollSeconds: integer(env, 'CLAIM_POLL_SECONDS', 2, 1, 3600),
     artifactDir: path.resolve(env.ARTIFACT_DIR || path.join(finetrackHome, 'artifacts')),
     artifactMaxBytes: integer(env, 'ARTIFACT_MAX_BYTES', 2 * 1024 ** 3, 1, 1024 ** 4),

@@ -4,6 +4,7 @@ import {
   METRICS_APPENDED,
   RUN_UPDATED,
   type ClaimedRun,
+  type GraphQLDocument,
 } from '@finetrack/shared';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -44,11 +45,11 @@ function wsClient(options: { token?: string; cookie?: string; origin?: string })
 }
 
 /** Collects what a subscription sends; `errors` gets a failed subscription's errors. */
-function collect(client: Client, query: string, variables: Record<string, unknown>) {
+function collect(client: Client, document: GraphQLDocument, variables: Record<string, unknown>) {
   const events: Loose[] = [];
   const state: { errors?: unknown } = {};
   client.subscribe(
-    { query, variables },
+    { query: String(document), variables },
     {
       next: (value) => {
         if (value.errors) state.errors = value.errors;

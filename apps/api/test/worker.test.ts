@@ -10,18 +10,7 @@ import {
   RETRY_RUN,
   START_EXPERIMENT,
   type ClaimedRun,
-  type ClaimRunResult,
-  type ClaimRunVariables,
-  type CompleteRunResult,
-  type CompleteRunVariables,
-  type FailRunResult,
-  type FailRunVariables,
-  type HeartbeatRunResult,
-  type HeartbeatRunVariables,
-  type LogMetricsResult,
-  type LogMetricsVariables,
-  type ReleaseRunResult,
-  type ReleaseRunVariables,
+  type CompleteRunInput,
 } from '@finetrack/shared';
 import type { ApiClient as WorkerClient } from '@finetrack/shared/client';
 import { mkdtemp } from 'node:fs/promises';
@@ -55,17 +44,17 @@ afterAll(async () => {
 });
 
 const heartbeat = (worker: WorkerClient, run: ClaimedRun, extra: object = {}) =>
-  worker.request<HeartbeatRunResult, HeartbeatRunVariables>(HEARTBEAT_RUN, {
+  worker.request(HEARTBEAT_RUN, {
     input: { runId: run.runId, leaseToken: run.leaseToken, ...extra },
   });
 
 const fail = (worker: WorkerClient, run: ClaimedRun, error = 'the source model is corrupt') =>
-  worker.request<FailRunResult, FailRunVariables>(FAIL_RUN, {
+  worker.request(FAIL_RUN, {
     input: { runId: run.runId, leaseToken: run.leaseToken, error },
   });
 
 const release = (worker: WorkerClient, run: ClaimedRun) =>
-  worker.request<ReleaseRunResult, ReleaseRunVariables>(RELEASE_RUN, {
+  worker.request(RELEASE_RUN, {
     input: { runId: run.runId, leaseToken: run.leaseToken, reason: 'SIGTERM' },
   });
 
@@ -73,7 +62,7 @@ async function complete(
   worker: WorkerClient,
   run: ClaimedRun,
   artifactIds: string[],
-  model: Partial<CompleteRunVariables['input']['model']> = {},
+  model: Partial<CompleteRunInput['model']> = {},
 ) {
   const summary = {
     bestValAccuracy: 0.9,
@@ -85,8 +74,8 @@ async function complete(
     samplesPerSecond: 800,
     backend: 'wasm',
   };
-  return worker.request<CompleteRunResult, CompleteRunVariables>(COMPLETE_RUN, {
-    input: aCompletion(run, artifactIds, { summary, model }) as CompleteRunVariables['input'],
+  return worker.request(COMPLETE_RUN, {
+    input: aCompletion(run, artifactIds, { summary, model }) as CompleteRunInput,
   });
 }
 
@@ -135,7 +124,7 @@ describe('claim → heartbeat → metrics → checkpoint → complete', () => {
       kind: 'FINETUNE',
       attempt: 1,
       leaseSeconds: LEASE_SECONDS,
-      hyperparameters: { frozenLayers: 1, learningRate: 0.01, optimizer: 'adam' },
+      hyperparameters: { frozenLayers: 1, learningRate: 0.01, optimizer: 'ADAM' },
       architecture: null,
       dataset: { id: setup.dataset.id, spec: { kind: 'mnist', classes: [5, 6, 7, 8, 9] } },
       sourceModel: { id: setup.model.id, architecture: 'small-cnn' },
@@ -156,7 +145,7 @@ describe('claim → heartbeat → metrics → checkpoint → complete', () => {
     expect(beat.heartbeatRun.cancelled).toBe(false);
     expect(new Date(beat.heartbeatRun.leaseExpiresAt).getTime()).toBeGreaterThan(Date.now());
 
-    const logged = await worker.request<LogMetricsResult, LogMetricsVariables>(LOG_METRICS, {
+    const logged = await worker.request(LOG_METRICS, {
       runId: run.runId,
       points: [
         { key: 'loss', step: 0, value: 1.5 },
@@ -223,7 +212,7 @@ describe('leases', () => {
   it('re-queues a run whose lease expired; the next claim resumes from its checkpoint', async () => {
     const { worker, runIds } = await aQueuedExperiment(t.url);
     const first = (await claim(worker, 'dies:1'))!;
-    await worker.request<LogMetricsResult, LogMetricsVariables>(LOG_METRICS, {
+    await worker.request(LOG_METRICS, {
       runId: first.runId,
       points: [{ key: 'loss', step: 0, value: 1 }],
       leaseToken: first.leaseToken,
@@ -259,7 +248,7 @@ describe('leases', () => {
     for (const leaseToken of [first.leaseToken, undefined])
       expect(
         await failure(
-          worker.request<LogMetricsResult, LogMetricsVariables>(LOG_METRICS, {
+          worker.request(LOG_METRICS, {
             runId: first.runId,
             points: [stale],
             leaseToken,
@@ -274,7 +263,7 @@ describe('leases', () => {
     ).toEqual([{ value: 1 }]);
     // The live one can still report.
     expect((await heartbeat(worker, second)).heartbeatRun.cancelled).toBe(false);
-    const written = await worker.request<LogMetricsResult, LogMetricsVariables>(LOG_METRICS, {
+    const written = await worker.request(LOG_METRICS, {
       runId: second.runId,
       points: [{ key: 'loss', step: 0, value: 2 }],
       leaseToken: second.leaseToken,
@@ -495,12 +484,12 @@ describe('long-polling claims', () => {
     const setup = await aQueuedExperiment(t.url);
     await claim(setup.worker, 'drain:2');
     const started = Date.now();
-    const empty = await setup.worker.request<ClaimRunResult, ClaimRunVariables>(CLAIM_RUN, {
+    const empty = await setup.worker.request(CLAIM_RUN, {
       input: { workerId: 'poll:1', capabilities: CAPABILITIES, waitSeconds: 1 },
     });
     expect(empty.claimRun).toBeNull();
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
-    const waiting = setup.worker.request<ClaimRunResult, ClaimRunVariables>(CLAIM_RUN, {
+    const waiting = setup.worker.request(CLAIM_RUN, {
       input: { workerId: 'poll:2', capabilities: CAPABILITIES, waitSeconds: 10 },
     });
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -520,7 +509,7 @@ describe('queue order', () => {
     const order: string[] = [];
     for (let run = await claim(setup.worker); run; run = await claim(setup.worker)) {
       const { initialization, frozenLayers, learningRate } = run.hyperparameters;
-      order.push(initialization === 'scratch' ? 'scratch' : `K=${frozenLayers} lr=${learningRate}`);
+      order.push(initialization === 'SCRATCH' ? 'scratch' : `K=${frozenLayers} lr=${learningRate}`);
     }
     // The scratch baseline trains every layer, as K=0 does: a tie, kept in creation order.
     expect(order).toEqual([
@@ -548,7 +537,7 @@ describe('waiting claims', () => {
   it('wake when a run of their team is queued, not at the next look', async () => {
     const setup = await aQueuedExperiment(slow.url);
     await claim(setup.worker, 'drain:1');
-    const waiting = setup.worker.request<ClaimRunResult, ClaimRunVariables>(CLAIM_RUN, {
+    const waiting = setup.worker.request(CLAIM_RUN, {
       input: { workerId: 'bell:1', capabilities: CAPABILITIES, waitSeconds: 25 },
     });
     // Another team's run does not hand this worker anything.

@@ -1,3 +1,5 @@
+import type { Initialization } from './run.js';
+
 /** One layer as recorded on a Model. `weightBearing` layers are the ones `frozenLayers` counts. */
 export interface LayerInfo {
   name: string;
@@ -10,7 +12,7 @@ export interface LayerInfo {
   trainable: boolean;
 }
 
-export const ModelKind = { Source: 'source', Target: 'target' } as const;
+export const ModelKind = { SOURCE: 'source', TARGET: 'target' } as const;
 export type ModelKind = (typeof ModelKind)[keyof typeof ModelKind];
 
 /** What model surgery did to a source model to make a target model. */
@@ -21,7 +23,7 @@ export interface SurgeryRecord {
   frozenLayers: number;
   frozenLayerNames: string[];
   learningRate: number;
-  initialization: 'pretrained' | 'scratch';
+  initialization: Initialization;
 }
 
 export const ARCHITECTURES = ['small-cnn', 'vgg-mini', 'resnet-mini'] as const;

@@ -1,23 +1,52 @@
+/*
+ * The enums here are the one definition: the API registers these objects as its GraphQL enums, so
+ * each key is the GraphQL value (`ADAM`, upper case on the wire) and each value the stored one
+ * (`adam`, what TypeScript and the database hold). `fromGraphQLEnum` maps the first to the second.
+ */
+
 /** Lifecycle of a run. `queued` → `running` → one of the terminal states; `retryRun` puts a terminal run back to `queued`. */
 export const RunStatus = {
-  Queued: 'queued',
-  Running: 'running',
-  Succeeded: 'succeeded',
-  Failed: 'failed',
-  Cancelled: 'cancelled',
+  QUEUED: 'queued',
+  RUNNING: 'running',
+  SUCCEEDED: 'succeeded',
+  FAILED: 'failed',
+  CANCELLED: 'cancelled',
 } as const;
 export type RunStatus = (typeof RunStatus)[keyof typeof RunStatus];
 export const RUN_STATUSES: readonly RunStatus[] = Object.values(RunStatus);
 export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled'];
 
 /** `pretrained` starts from the source model's weights; `scratch` is the baseline with every weight random. */
-export const Initialization = { Pretrained: 'pretrained', Scratch: 'scratch' } as const;
+export const Initialization = { PRETRAINED: 'pretrained', SCRATCH: 'scratch' } as const;
 export type Initialization = (typeof Initialization)[keyof typeof Initialization];
 export const INITIALIZATIONS: readonly Initialization[] = Object.values(Initialization);
 
-export const Optimizer = { Adam: 'adam', Sgd: 'sgd', Momentum: 'momentum' } as const;
+export const Optimizer = { ADAM: 'adam', SGD: 'sgd', MOMENTUM: 'momentum' } as const;
 export type Optimizer = (typeof Optimizer)[keyof typeof Optimizer];
 export const OPTIMIZERS: readonly Optimizer[] = Object.values(Optimizer);
+
+/** Job kinds: `pretrain` trains a source model from scratch; `finetune` is a run of an experiment. */
+export const RunKind = { PRETRAIN: 'pretrain', FINETUNE: 'finetune' } as const;
+export type RunKind = (typeof RunKind)[keyof typeof RunKind];
+
+/** The stored value of a GraphQL enum value (`ADAM` → `adam`); throws on a name the enum lacks. */
+export function fromGraphQLEnum<E extends Readonly<Record<string, string>>>(
+  enumObject: E,
+  name: string,
+): E[keyof E] {
+  if (!Object.hasOwn(enumObject, name)) throw new RangeError(`unknown enum value '${name}'`);
+  return enumObject[name as keyof E];
+}
+
+/** The GraphQL value of a stored enum value (`adam` → `ADAM`). */
+export function toGraphQLEnum<E extends Readonly<Record<string, string>>>(
+  enumObject: E,
+  value: E[keyof E],
+): keyof E & string {
+  const name = Object.keys(enumObject).find((key) => enumObject[key] === value);
+  if (name === undefined) throw new RangeError(`unknown enum value '${value}'`);
+  return name;
+}
 
 /** What a run is asked to do. `frozenLayers` counts weight-bearing layers from the input. */
 export interface RunHyperparameters {

@@ -1,12 +1,19 @@
 import { writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { lexicographicSortSchema, printSchema } from 'graphql';
 import { getSchema } from './schema.js';
 
-export const SCHEMA_FILE = fileURLToPath(new URL('../../schema.graphql', import.meta.url));
+/**
+ * The contract lives in @finetrack/shared (packages/shared/schema.graphql), which the web app, the
+ * Node client and the worker generate their documents from; the API only writes it.
+ */
+export const SCHEMA_FILE = createRequire(import.meta.url).resolve(
+  '@finetrack/shared/schema.graphql',
+);
 
 /**
- * The schema as committed in apps/api/schema.graphql: sorted so diffs stay small, and formatted
+ * The schema as committed: sorted so diffs stay small, and formatted
  * by Prettier (a dev tool, imported only here) so `prettier --check` agrees with the file.
  */
 export async function printedSchema(): Promise<string> {
@@ -18,7 +25,7 @@ export async function printedSchema(): Promise<string> {
   });
 }
 
-// `npm run schema:write -w @finetrack/api` regenerates the committed file.
+// `npm run schema:write -w @finetrack/api` regenerates packages/shared/schema.graphql.
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   await writeFile(SCHEMA_FILE, await printedSchema());
   console.log(`wrote ${SCHEMA_FILE}`);

@@ -1,3 +1,5 @@
+import type { GraphQLDocument } from '@finetrack/shared';
+
 /** Response data as tests read it: shapes are asserted, not typed. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Loose = Record<string, any>;
@@ -24,7 +26,7 @@ export class ApiClient {
   }
 
   async request<T = Record<string, unknown>>(
-    query: string,
+    query: GraphQLDocument,
     variables?: Record<string, unknown>,
     init: { headers?: Record<string, string>; body?: string } = {},
   ): Promise<GraphQLResponse<T>> {
@@ -34,7 +36,7 @@ export class ApiClient {
     const response = await fetch(`${this.baseUrl}/graphql`, {
       method: 'POST',
       headers,
-      body: init.body ?? JSON.stringify({ query, variables }),
+      body: init.body ?? JSON.stringify({ query: String(query), variables }),
     });
     const setCookie = response.headers.getSetCookie();
     for (const line of setCookie) {
@@ -52,7 +54,7 @@ export class ApiClient {
   }
 
   /** Like request, but throws unless the operation succeeded. */
-  async gql<T = Loose>(query: string, variables?: Record<string, unknown>): Promise<T> {
+  async gql<T = Loose>(query: GraphQLDocument, variables?: Record<string, unknown>): Promise<T> {
     const response = await this.request<T>(query, variables);
     if (response.errors?.length || !response.data)
       throw new Error(`GraphQL failed: ${JSON.stringify(response.errors)}`);
@@ -60,7 +62,10 @@ export class ApiClient {
   }
 
   /** The first error's extensions.code (undefined when the call succeeded). */
-  async code(query: string, variables?: Record<string, unknown>): Promise<string | undefined> {
+  async code(
+    query: GraphQLDocument,
+    variables?: Record<string, unknown>,
+  ): Promise<string | undefined> {
     const response = await this.request(query, variables);
     return response.errors?.[0]?.extensions?.code;
   }

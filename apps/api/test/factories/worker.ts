@@ -8,19 +8,14 @@ import {
   RECORD_CHECKPOINT,
   WORKER_PROTOCOL_VERSION,
   type ClaimedRun,
-  type ClaimRunResult,
-  type ClaimRunVariables,
-  type CreateArtifactResult,
-  type CreateArtifactVariables,
-  type RecordCheckpointResult,
-  type RecordCheckpointVariables,
-  type WorkerCapabilities,
+  type WorkerCapabilitiesInput,
+  type CreateArtifactInput,
 } from '@finetrack/shared';
 import { ApiClient as WorkerClient, ApiError } from '@finetrack/shared/client';
 import { aTeam, anExperiment, aUser, runIds, SMALL_CNN_LAYERS } from './builders.js';
 import type { ApiClient, Loose } from './client.js';
 
-export const CAPABILITIES: WorkerCapabilities = {
+export const CAPABILITIES: WorkerCapabilitiesInput = {
   protocolVersion: WORKER_PROTOCOL_VERSION,
   backends: ['wasm'],
   device: 'cpu: test',
@@ -67,7 +62,7 @@ export async function claim(
   worker: WorkerClient,
   workerId = `host:${process.pid}:${Math.random().toString(36).slice(2)}`,
 ): Promise<ClaimedRun | null> {
-  const data = await worker.request<ClaimRunResult, ClaimRunVariables>(CLAIM_RUN, {
+  const data = await worker.request(CLAIM_RUN, {
     input: { workerId, capabilities: CAPABILITIES },
   });
   return data.claimRun;
@@ -102,24 +97,21 @@ export async function aFile(name: string, bytes: Buffer) {
 export async function upload(
   worker: WorkerClient,
   run: ClaimedRun,
-  kind: CreateArtifactVariables['input']['kind'],
+  kind: CreateArtifactInput['kind'],
   fileName: string,
   bytes: Buffer,
 ) {
   const file = await aFile(fileName, bytes);
-  const created = await worker.request<CreateArtifactResult, CreateArtifactVariables>(
-    CREATE_ARTIFACT,
-    {
-      input: {
-        runId: run.runId,
-        leaseToken: run.leaseToken,
-        kind,
-        fileName,
-        byteSize: file.byteSize,
-        sha256: file.sha256,
-      },
+  const created = await worker.request(CREATE_ARTIFACT, {
+    input: {
+      runId: run.runId,
+      leaseToken: run.leaseToken,
+      kind,
+      fileName,
+      byteSize: file.byteSize,
+      sha256: file.sha256,
     },
-  );
+  });
   await worker.uploadArtifact(created.createArtifact.id, file.file, file);
   return created.createArtifact;
 }
@@ -132,7 +124,7 @@ export async function checkpoint(
 ) {
   const json = await upload(worker, run, 'checkpoint-json', 'checkpoint.json', Buffer.from('{}'));
   const bin = await upload(worker, run, 'checkpoint-bin', 'checkpoint.bin', Buffer.alloc(64, 7));
-  await worker.request<RecordCheckpointResult, RecordCheckpointVariables>(RECORD_CHECKPOINT, {
+  await worker.request(RECORD_CHECKPOINT, {
     input: {
       runId: run.runId,
       leaseToken: run.leaseToken,

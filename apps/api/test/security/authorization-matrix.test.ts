@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildSchema } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SCHEMA_FILE } from '../../src/graphql/print-schema.js';
 import { startTestServer, type TestServer } from '../harness.js';
 import { MATRIX, type MatrixRow } from './matrix.js';
 import {
@@ -17,9 +18,7 @@ import {
 
 /** Every root field of the committed schema, as `Query.me`, `Mutation.logIn`, … */
 function schemaOperations(): Map<string, string> {
-  const schema = buildSchema(
-    readFileSync(new URL('../../schema.graphql', import.meta.url), 'utf8'),
-  );
+  const schema = buildSchema(readFileSync(SCHEMA_FILE, 'utf8'));
   const operations = new Map<string, string>();
   for (const type of [
     schema.getQueryType(),

@@ -8,6 +8,7 @@ import {
   RELEASE_RUN,
   RUN_UPDATED,
   type ClaimedRun,
+  type GraphQLDocument,
 } from '@finetrack/shared';
 import {
   CREATE_EXPERIMENT,
@@ -83,8 +84,12 @@ const workerOnly: Expected = {
   owner: 'FORBIDDEN',
 };
 
-const q = (query: string, variables?: Loose): Cell => ({ query, variables });
-const gql = (f: Fixtures, query: string, variables?: Loose) => f.owner.gql(query, variables);
+const q = (query: GraphQLDocument, variables?: Loose): Cell => ({
+  query: String(query),
+  variables,
+});
+const gql = (f: Fixtures, query: GraphQLDocument, variables?: Loose) =>
+  f.owner.gql(query, variables);
 
 /** Fresh things the owner makes for a cell that consumes one. */
 const fresh = {

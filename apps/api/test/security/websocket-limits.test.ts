@@ -91,7 +91,7 @@ const subscribe = (raw: Raw, id: string) =>
     JSON.stringify({
       id,
       type: 'subscribe',
-      payload: { query: RUN_UPDATED, variables: { experimentId } },
+      payload: { query: String(RUN_UPDATED), variables: { experimentId } },
     }),
   );
 

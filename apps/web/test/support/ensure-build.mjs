@@ -41,7 +41,7 @@ const buildId = path.join(web, '.next/BUILD_ID');
 const sources = Math.max(
   newest(path.join(web, 'src')),
   statSync(path.join(web, 'next.config.ts')).mtimeMs,
-  statSync(path.join(root, 'apps/api/schema.graphql')).mtimeMs,
+  statSync(path.join(root, 'packages/shared/schema.graphql')).mtimeMs,
 );
 if (!existsSync(buildId) || statSync(buildId).mtimeMs < sources) run(['run', 'build'], web);
 else console.log('[ensure-build] .next is up to date');

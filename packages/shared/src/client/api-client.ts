@@ -6,6 +6,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { ErrorCode } from '../error-codes.js';
+import type { TypedDocumentString } from '../gql/graphql.js';
 import { ARTIFACT_PATH_PREFIX, type ArtifactUploadResult } from '../worker-protocol.js';
 import { ApiError, ClientErrorCode, type GraphQLErrorEntry } from './api-error.js';
 import { DEFAULT_RETRY_POLICY, isRetryable, withRetry, type RetryPolicy } from './retry.js';
@@ -175,14 +176,15 @@ export class ApiClient {
 
   /**
    * Sends one GraphQL operation and returns its `data`. Throws ApiError when the answer has
-   * errors (with `details.data` holding any partial data) or never came.
+   * errors (with `details.data` holding any partial data) or never came. A generated document
+   * types the variables and the result; a plain string leaves them to the caller.
    */
   async request<TResult, TVariables extends object = Record<string, never>>(
-    document: string,
+    document: string | TypedDocumentString<TResult, TVariables>,
     variables?: TVariables,
     options: RequestOptions = {},
   ): Promise<TResult> {
-    const body = JSON.stringify({ query: document, variables: variables ?? {} });
+    const body = JSON.stringify({ query: String(document), variables: variables ?? {} });
     return withRetry(
       async () => {
         const response = await this.send(

@@ -50,7 +50,7 @@ export interface LogMetricsOptions {
 
 /**
  * The typed GraphQL client for scripts, the CLI and tools: every operation's result and
- * variables come from apps/api/schema.graphql through codegen. Each call goes through ApiClient,
+ * variables come from packages/shared/schema.graphql through codegen. Each call goes through ApiClient,
  * so network failures, 502/503/504 and RATE_LIMITED are retried with back-off.
  */
 export class FinetrackClient {

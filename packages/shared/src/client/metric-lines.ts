@@ -1,9 +1,8 @@
-/** The most points one `logMetrics` call accepts. */
-export const MAX_POINTS_PER_CALL = 10_000;
-/** Metric keys are 1–200 characters (the API's limit). */
-export const MAX_METRIC_KEY_LENGTH = 200;
-/** Steps are GraphQL `Int`s: 0 … 2³¹ − 1. */
-export const MAX_METRIC_STEP = 2_147_483_647;
+import { MAX_METRIC_BATCH, MAX_METRIC_KEY_LENGTH, MAX_METRIC_STEP } from '../metric-limits.js';
+
+export { MAX_METRIC_KEY_LENGTH, MAX_METRIC_STEP };
+/** The most points one `logMetrics` call accepts (the client's name for MAX_METRIC_BATCH). */
+export const MAX_POINTS_PER_CALL = MAX_METRIC_BATCH;
 
 /** One point as `logMetrics` takes it. `wallTime` is Unix seconds. */
 export interface MetricPoint {

@@ -1,5 +1,5 @@
 // The operations the Node client, the `finetrack` command and scripts use. `npm run codegen`
-// types each one from apps/api/schema.graphql into src/gql (generated, not in git).
+// types each one from schema.graphql into src/gql (generated, not in git).
 import { graphql } from '../gql/index.js';
 
 export const MeDocument = graphql(`

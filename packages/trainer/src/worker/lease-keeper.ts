@@ -1,4 +1,4 @@
-import { ErrorCode, type HeartbeatRunResult, type HeartbeatRunVariables } from '@finetrack/shared';
+import { ErrorCode, type HeartbeatRunInput, type HeartbeatRunMutation } from '@finetrack/shared';
 import { ApiError } from '@finetrack/shared/client';
 
 /** Why a run stopped before it finished. */
@@ -16,7 +16,7 @@ export interface LeaseKeeperOptions {
   runId: string;
   leaseToken: string;
   intervalMs: number;
-  heartbeat: (input: HeartbeatRunVariables['input']) => Promise<HeartbeatRunResult['heartbeatRun']>;
+  heartbeat: (input: HeartbeatRunInput) => Promise<HeartbeatRunMutation['heartbeatRun']>;
   /** Progress and the run's backend, sent with each heartbeat. */
   progress: () => { epoch?: number; step?: number; backend?: string; device?: string };
   /** Called once when the run must stop (a user cancelled it, or the lease is someone else's). */

@@ -11,7 +11,6 @@ import {
   toLayerInput,
   toSurgeryInput,
   type Architecture,
-  type ClaimedRun,
   type CompletedModelInput,
   type DatasetSpec,
   type RunSummary,
@@ -48,7 +47,7 @@ import {
 } from './lease-keeper.js';
 import { MetricShipper, RunGoneError, toMetricInputs } from './metric-shipper.js';
 import type { MetricSpool } from './metric-spool.js';
-import type { WorkerApi } from './worker-api.js';
+import type { ClaimedJob, WorkerApi } from './worker-api.js';
 
 /** How a claimed run ended for this worker. */
 export type RunOutcome =
@@ -156,7 +155,7 @@ export function epochEndsWithin(
  * throws: the outcome says what happened (errors of the run itself become `failRun` messages).
  */
 export async function executeRun(
-  claim: ClaimedRun,
+  claim: ClaimedJob,
   context: RunExecutorContext,
 ): Promise<RunOutcome> {
   const { api, log, backend } = context;
@@ -231,7 +230,7 @@ export async function executeRun(
 
     let source: tf.LayersModel | undefined;
     let inputShape: [number, number, number] | undefined;
-    if (claim.kind === RunKind.Finetune) {
+    if (claim.kind === RunKind.FINETUNE) {
       if (claim.sourceModel === null)
         throw new TrainingOptionsError('the claim names no source model');
       const sourceDir = join(runDir, 'source');
@@ -342,7 +341,7 @@ export async function executeRun(
     let history: EpochRecord[];
     let completed: CompletedModelInput;
     const modelDir = join(runDir, 'model');
-    if (claim.kind === RunKind.Finetune) {
+    if (claim.kind === RunKind.FINETUNE) {
       const result = await finetune({
         ...common,
         source: source!,

@@ -4,10 +4,10 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ArtifactRef } from '@finetrack/shared';
+import type { ArtifactRef, ClaimedRun } from '@finetrack/shared';
 import { ApiClient } from '@finetrack/shared/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { WorkerApi } from './worker-api.js';
+import { toClaimedJob, WorkerApi } from './worker-api.js';
 
 describe('WorkerApi.downloadAllCached', () => {
   let folder: string;
@@ -78,5 +78,59 @@ describe('WorkerApi.downloadAllCached', () => {
     );
     for (const file of files) await sut.downloadAllCached([file], join(folder, 'run'), cache);
     expect((await readdir(cache)).length).toBe(24);
+  });
+});
+
+describe('toClaimedJob', () => {
+  const claim: ClaimedRun = {
+    runId: 'run',
+    teamId: 'team',
+    experimentId: 'experiment',
+    kind: 'FINETUNE',
+    attempt: 1,
+    leaseToken: 'lease',
+    leaseExpiresAt: '2026-01-01T00:00:00.000Z',
+    leaseSeconds: 60,
+    heartbeatSeconds: 20,
+    hyperparameters: {
+      frozenLayers: 2,
+      learningRate: 0.01,
+      epochs: 3,
+      batchSize: 32,
+      optimizer: 'MOMENTUM',
+      seed: 7,
+      initialization: 'SCRATCH',
+    },
+    architecture: null,
+    dataset: {
+      id: 'dataset',
+      name: 'MNIST 5–9',
+      spec: { kind: 'mnist', classes: [5, 6] },
+      classNames: [],
+    },
+    sourceModel: null,
+    resume: null,
+    targetModelName: 'target',
+  };
+
+  it('turns GraphQL enum names into the stored values the trainer takes', () => {
+    const job = toClaimedJob(claim);
+    expect(job.kind).toBe('finetune');
+    expect(job.hyperparameters).toEqual({
+      frozenLayers: 2,
+      learningRate: 0.01,
+      epochs: 3,
+      batchSize: 32,
+      optimizer: 'momentum',
+      seed: 7,
+      initialization: 'scratch',
+    });
+    expect(job.dataset.spec).toEqual({ kind: 'mnist', classes: [5, 6] });
+    expect(job.targetModelName).toBe('target');
+  });
+
+  it('refuses an enum name this worker does not know', () => {
+    const unknown = { ...claim.hyperparameters, optimizer: 'RMSPROP' } as never;
+    expect(() => toClaimedJob({ ...claim, hyperparameters: unknown })).toThrow(RangeError);
   });
 });

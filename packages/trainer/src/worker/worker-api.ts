@@ -6,29 +6,28 @@ import {
   COMPLETE_RUN,
   CREATE_ARTIFACT,
   FAIL_RUN,
+  fromGraphQLEnum,
   HEARTBEAT_RUN,
+  Initialization,
   LOG_METRICS,
+  Optimizer,
   RECORD_CHECKPOINT,
   RELEASE_RUN,
+  RunKind,
   type ArtifactKind,
   type ArtifactRef,
-  type ClaimRunResult,
-  type ClaimRunVariables,
-  type CompleteRunResult,
-  type CompleteRunVariables,
-  type CreateArtifactResult,
-  type CreateArtifactVariables,
-  type FailRunResult,
-  type FailRunVariables,
-  type HeartbeatRunResult,
-  type HeartbeatRunVariables,
-  type LogMetricsResult,
-  type LogMetricsVariables,
+  type ClaimedRun,
+  type ClaimRunMutationVariables,
+  type CompleteRunInput,
+  type CompleteRunMutation,
+  type DatasetSpec,
+  type FailRunInput,
+  type HeartbeatRunInput,
+  type HeartbeatRunMutation,
   type MetricPointInput,
-  type RecordCheckpointResult,
-  type RecordCheckpointVariables,
-  type ReleaseRunResult,
-  type ReleaseRunVariables,
+  type RecordCheckpointInput,
+  type ReleaseRunInput,
+  type RunHyperparameters,
 } from '@finetrack/shared';
 import { ApiClient, hashFile, type RequestOptions } from '@finetrack/shared/client';
 
@@ -59,6 +58,32 @@ async function pruneCache(directory: string, keep: number): Promise<void> {
   for (const { name } of used.slice(keep)) await rm(join(directory, name), { force: true });
 }
 
+/**
+ * A claimed run in the trainer's terms: enum values as `@finetrack/shared` stores them
+ * (`finetune`, `adam`) instead of their GraphQL names, and the dataset spec as the loaders take it.
+ */
+export type ClaimedJob = Omit<ClaimedRun, 'kind' | 'hyperparameters' | 'dataset'> & {
+  kind: RunKind;
+  hyperparameters: RunHyperparameters;
+  dataset: Omit<ClaimedRun['dataset'], 'spec'> & { spec: DatasetSpec };
+};
+
+/** `claimRun`'s answer → ClaimedJob (the one place GraphQL enum names become stored values). */
+export function toClaimedJob(claim: ClaimedRun): ClaimedJob {
+  const { hyperparameters } = claim;
+  return {
+    ...claim,
+    kind: fromGraphQLEnum(RunKind, claim.kind),
+    hyperparameters: {
+      ...hyperparameters,
+      optimizer: fromGraphQLEnum(Optimizer, hyperparameters.optimizer),
+      initialization: fromGraphQLEnum(Initialization, hyperparameters.initialization),
+    },
+    // The loaders validate the spec before they trust it (DatasetError otherwise).
+    dataset: { ...claim.dataset, spec: claim.dataset.spec as unknown as DatasetSpec },
+  };
+}
+
 /** The worker protocol over an ApiClient: one typed method per operation. */
 export class WorkerApi {
   private readonly persistent: RequestOptions;
@@ -77,21 +102,15 @@ export class WorkerApi {
   }
 
   async claim(
-    input: ClaimRunVariables['input'],
+    input: ClaimRunMutationVariables['input'],
     options: RequestOptions = {},
-  ): Promise<ClaimRunResult['claimRun']> {
-    const result = await this.client.request<ClaimRunResult, ClaimRunVariables>(
-      CLAIM_RUN,
-      { input },
-      options,
-    );
-    return result.claimRun;
+  ): Promise<ClaimedJob | null> {
+    const { claimRun } = await this.client.request(CLAIM_RUN, { input }, options);
+    return claimRun && toClaimedJob(claimRun);
   }
 
-  async heartbeat(
-    input: HeartbeatRunVariables['input'],
-  ): Promise<HeartbeatRunResult['heartbeatRun']> {
-    const result = await this.client.request<HeartbeatRunResult, HeartbeatRunVariables>(
+  async heartbeat(input: HeartbeatRunInput): Promise<HeartbeatRunMutation['heartbeatRun']> {
+    const result = await this.client.request(
       HEARTBEAT_RUN,
       { input },
       { retry: { maxAttempts: 3 } },
@@ -104,41 +123,25 @@ export class WorkerApi {
    * `leaseToken` is the run's lease: the API refuses a worker's points without the live one.
    */
   async logMetrics(runId: string, points: MetricPointInput[], leaseToken: string): Promise<void> {
-    await this.client.request<LogMetricsResult, LogMetricsVariables>(LOG_METRICS, {
-      runId,
-      points,
-      leaseToken,
-    });
+    await this.client.request(LOG_METRICS, { runId, points, leaseToken });
   }
 
-  async recordCheckpoint(input: RecordCheckpointVariables['input']): Promise<void> {
-    await this.client.request<RecordCheckpointResult, RecordCheckpointVariables>(
-      RECORD_CHECKPOINT,
-      { input },
-      this.persistent,
-    );
+  async recordCheckpoint(input: RecordCheckpointInput): Promise<void> {
+    await this.client.request(RECORD_CHECKPOINT, { input }, this.persistent);
   }
 
-  async complete(input: CompleteRunVariables['input']): Promise<CompleteRunResult['completeRun']> {
-    const result = await this.client.request<CompleteRunResult, CompleteRunVariables>(
-      COMPLETE_RUN,
-      { input },
-      this.persistent,
-    );
+  async complete(input: CompleteRunInput): Promise<CompleteRunMutation['completeRun']> {
+    const result = await this.client.request(COMPLETE_RUN, { input }, this.persistent);
     return result.completeRun;
   }
 
-  async fail(input: FailRunVariables['input']): Promise<void> {
-    await this.client.request<FailRunResult, FailRunVariables>(
-      FAIL_RUN,
-      { input },
-      this.persistent,
-    );
+  async fail(input: FailRunInput): Promise<void> {
+    await this.client.request(FAIL_RUN, { input }, this.persistent);
   }
 
   /** Short retries only: a worker shutting down has seconds, and an expired lease requeues anyway. */
-  async release(input: ReleaseRunVariables['input']): Promise<void> {
-    await this.client.request<ReleaseRunResult, ReleaseRunVariables>(
+  async release(input: ReleaseRunInput): Promise<void> {
+    await this.client.request(
       RELEASE_RUN,
       { input },
       { retry: { maxAttempts: 3, maxElapsedMs: 5000 } },
@@ -154,10 +157,7 @@ export class WorkerApi {
     path: string;
   }): Promise<ArtifactRef> {
     const { byteSize, sha256 } = await hashFile(options.path);
-    const { createArtifact } = await this.client.request<
-      CreateArtifactResult,
-      CreateArtifactVariables
-    >(
+    const { createArtifact } = await this.client.request(
       CREATE_ARTIFACT,
       {
         input: {

@@ -4,10 +4,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import {
   ErrorCode,
-  RunKind,
   WORKER_PROTOCOL_VERSION,
-  type ClaimedRun,
-  type WorkerCapabilities,
+  type WorkerCapabilitiesInput,
 } from '@finetrack/shared';
 import {
   ApiClient,
@@ -22,7 +20,7 @@ import { LeaseThread } from './lease-thread.js';
 import { MetricShipper, RunGoneError } from './metric-shipper.js';
 import { MetricSpool } from './metric-spool.js';
 import { DatasetCache, executeRun, type RunOutcome } from './run-executor.js';
-import { WorkerApi } from './worker-api.js';
+import { WorkerApi, type ClaimedJob } from './worker-api.js';
 
 export interface WorkerOptions {
   apiUrl: string;
@@ -194,11 +192,11 @@ export class Worker {
       const spool = new MetricSpool(join(slotDir, 'spool'));
       const replay = this.replaySpool(spool, api);
       const datasets = new DatasetCache();
-      const capabilities: WorkerCapabilities = {
+      const capabilities: WorkerCapabilitiesInput = {
         protocolVersion: WORKER_PROTOCOL_VERSION,
         backends: [backend.backend],
         device: backend.device,
-        kinds: [RunKind.Pretrain, RunKind.Finetune],
+        kinds: ['PRETRAIN', 'FINETUNE'],
         hostname: hostname(),
       };
       let runs = 0;
@@ -230,7 +228,7 @@ export class Worker {
   }
 
   private execute(
-    claim: ClaimedRun,
+    claim: ClaimedJob,
     api: WorkerApi,
     spool: MetricSpool,
     backend: BackendChoice,
@@ -263,8 +261,8 @@ export class Worker {
 
   private async claim(
     api: WorkerApi,
-    capabilities: WorkerCapabilities,
-  ): Promise<ClaimedRun | null> {
+    capabilities: WorkerCapabilitiesInput,
+  ): Promise<ClaimedJob | null> {
     if (this.waitSeconds < 0) this.waitSeconds = this.options.claimWaitSeconds ?? 10;
     const started = Date.now();
     try {

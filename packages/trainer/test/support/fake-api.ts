@@ -1,20 +1,25 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type {
-  ArtifactRef,
-  ClaimedRun,
-  CompleteRunVariables,
-  CreateArtifactVariables,
-  DatasetSpec,
-  FailRunVariables,
-  HeartbeatRunVariables,
-  LogMetricsVariables,
-  RecordCheckpointVariables,
-  ReleaseRunVariables,
-  RunHyperparameters,
-  RunKind,
+import {
+  Initialization,
+  Optimizer,
+  toGraphQLEnum,
+  type ArtifactRef,
+  type ClaimedRun,
+  type CompleteRunInput,
+  type CreateArtifactMutationVariables,
+  type DatasetSpec,
+  type FailRunMutationVariables,
+  type HeartbeatRunMutationVariables,
+  type RecordCheckpointMutationVariables,
+  type ReleaseRunMutationVariables,
+  type RunHyperparameters,
+  type WorkerLogMetricsMutationVariables,
 } from '@finetrack/shared';
+
+/** Job kinds as GraphQL names them. */
+type RunKind = ClaimedRun['kind'];
 
 /**
  * An in-memory stand-in for the API's worker protocol (the same GraphQL documents and artifact
@@ -36,7 +41,7 @@ export interface FakeRun {
   cancelRequested: boolean;
   checkpoint: { epoch: number; globalStep: number; artifactIds: string[] } | null;
   errorMessage: string | null;
-  completion: CompleteRunVariables['input'] | null;
+  completion: CompleteRunInput | null;
   backend: string | null;
   heartbeats: number;
   events: string[];
@@ -219,9 +224,13 @@ export class FakeApi {
           leaseExpiresAt: new Date(run.leaseExpiresAt).toISOString(),
           leaseSeconds: this.leaseSeconds,
           heartbeatSeconds: this.heartbeatSeconds,
-          hyperparameters: run.hyperparameters,
+          hyperparameters: {
+            ...run.hyperparameters,
+            optimizer: toGraphQLEnum(Optimizer, run.hyperparameters.optimizer),
+            initialization: toGraphQLEnum(Initialization, run.hyperparameters.initialization),
+          },
           architecture: run.architecture,
-          dataset: { id: 'dataset', name: 'dataset', spec: run.dataset, classNames: [] },
+          dataset: { id: 'dataset', name: 'dataset', spec: { ...run.dataset }, classNames: [] },
           sourceModel:
             run.kind === 'FINETUNE'
               ? {
@@ -247,7 +256,7 @@ export class FakeApi {
         return send(200, { data: { claimRun: claim } });
       }
       case 'HeartbeatRun': {
-        const input = (variables as unknown as HeartbeatRunVariables).input;
+        const input = (variables as unknown as HeartbeatRunMutationVariables).input;
         const run = lease(input);
         if (!run) return leaseLost();
         run.heartbeats += 1;
@@ -266,8 +275,9 @@ export class FakeApi {
           },
         });
       }
-      case 'LogMetrics': {
-        const { runId, points, leaseToken } = variables as unknown as LogMetricsVariables;
+      case 'WorkerLogMetrics': {
+        const { runId, points, leaseToken } =
+          variables as unknown as WorkerLogMetricsMutationVariables;
         if (!this.runs.has(runId)) return error(200, 'NOT_FOUND', 'run not found');
         // As the API: a worker writes only under the run's live lease.
         if (!lease({ runId, leaseToken: leaseToken ?? '' })) return leaseLost();
@@ -280,7 +290,7 @@ export class FakeApi {
         return send(200, { data: { logMetrics: { runId, written: points.length } } });
       }
       case 'CreateArtifact': {
-        const input = (variables as unknown as CreateArtifactVariables).input;
+        const input = (variables as unknown as CreateArtifactMutationVariables).input;
         if (input.runId && !lease({ runId: input.runId, leaseToken: input.leaseToken ?? '' }))
           return leaseLost();
         const artifact: StoredArtifact = {
@@ -297,7 +307,7 @@ export class FakeApi {
         return send(200, { data: { createArtifact: ref } });
       }
       case 'RecordCheckpoint': {
-        const input = (variables as unknown as RecordCheckpointVariables).input;
+        const input = (variables as unknown as RecordCheckpointMutationVariables).input;
         const run = lease(input);
         if (!run) return leaseLost();
         run.checkpoint = {
@@ -309,7 +319,7 @@ export class FakeApi {
         return send(200, { data: { recordCheckpoint: { id: run.id } } });
       }
       case 'CompleteRun': {
-        const input = (variables as unknown as CompleteRunVariables).input;
+        const input = (variables as unknown as { input: CompleteRunInput }).input;
         const run = lease(input);
         if (!run) return leaseLost();
         run.status = 'succeeded';
@@ -325,7 +335,7 @@ export class FakeApi {
         });
       }
       case 'FailRun': {
-        const input = (variables as unknown as FailRunVariables).input;
+        const input = (variables as unknown as FailRunMutationVariables).input;
         const run = lease(input);
         if (!run) return leaseLost();
         run.status = 'failed';
@@ -334,7 +344,7 @@ export class FakeApi {
         return send(200, { data: { failRun: { id: run.id, status: 'FAILED' } } });
       }
       case 'ReleaseRun': {
-        const input = (variables as unknown as ReleaseRunVariables).input;
+        const input = (variables as unknown as ReleaseRunMutationVariables).input;
         const run = lease(input);
         if (!run) return leaseLost();
         run.status = 'queued';

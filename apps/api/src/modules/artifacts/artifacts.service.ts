@@ -1,4 +1,4 @@
-import { ErrorCode, MAX_ARTIFACTS_PER_OWNER } from '@finetrack/shared';
+import { ErrorCode, LEASE_LOST, MAX_ARTIFACTS_PER_OWNER } from '@finetrack/shared';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../../config.js';
 import type { Actor, Viewer } from '../../common/actor.js';
@@ -92,7 +92,7 @@ export class ArtifactsService {
     if (!rows[0]) throw notFound('run');
     if (!leaseToken || rows[0].lease_token !== leaseToken || rows[0].status !== 'running')
       throw new AppError(ErrorCode.Conflict, 'this lease is no longer the run’s', {
-        reason: 'LEASE_LOST',
+        reason: LEASE_LOST,
       });
     return rows[0].team_id;
   }
@@ -121,7 +121,7 @@ export class ArtifactsService {
         // released or expired): the worker then asks a heartbeat why, instead of failing the run.
         if (mode === 'upload' && run.status !== 'running')
           throw new AppError(ErrorCode.Conflict, 'this lease is no longer the run’s', {
-            reason: 'LEASE_LOST',
+            reason: LEASE_LOST,
           });
       } else if (mode === 'upload') throw forbidden('workers upload run artifacts only');
     } else {

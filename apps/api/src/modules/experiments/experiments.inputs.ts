@@ -1,15 +1,12 @@
 import { ArrayMaxSize, IsOptional, MaxLength, ValidateNested } from 'class-validator';
 import { MAX_SWEEP_RUNS } from '@finetrack/shared';
-import { Field, Float, ID, InputType, Int, registerEnumType } from 'type-graphql';
+import { Field, Float, ID, InputType, Int } from 'type-graphql';
+import { Optimizer } from '../../common/enums.js';
 import { IsName } from '../../common/validation.js';
 import { ExperimentStatus } from './experiment.entity.js';
 
-export enum OptimizerEnum {
-  ADAM = 'adam',
-  SGD = 'sgd',
-  MOMENTUM = 'momentum',
-}
-registerEnumType(OptimizerEnum, { name: 'Optimizer' });
+/** The name the API's modules know this shared enum by. */
+export { Optimizer as OptimizerEnum } from '../../common/enums.js';
 
 @InputType()
 export class SweepInput {
@@ -35,8 +32,8 @@ export class SweepInput {
   @Field(() => Int, { defaultValue: 32 })
   batchSize: number;
 
-  @Field(() => OptimizerEnum, { defaultValue: OptimizerEnum.ADAM })
-  optimizer: OptimizerEnum;
+  @Field(() => Optimizer, { defaultValue: Optimizer.ADAM })
+  optimizer: Optimizer;
 
   @Field({ defaultValue: true, description: 'Add one from-scratch run per seed.' })
   includeScratchBaseline: boolean;

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { MAX_METRIC_BATCH, MAX_METRIC_KEY_LENGTH } from '@finetrack/shared';
 import type { DataSource } from 'typeorm';
 import type { Actor } from '../../common/actor.js';
 import { leaseLost } from '../../common/lease-lost.js';
@@ -11,8 +12,8 @@ import type { AccessService } from '../teams/access.service.js';
 import { TeamRole } from '../teams/team-role.js';
 import type { MetricPointInput, MetricSeries } from './metrics.types.js';
 
-export const MAX_POINTS_PER_BATCH = 10_000;
-export const MAX_KEY_LENGTH = 200;
+export const MAX_POINTS_PER_BATCH = MAX_METRIC_BATCH;
+export const MAX_KEY_LENGTH = MAX_METRIC_KEY_LENGTH;
 export const DEFAULT_MAX_POINTS = 500;
 export const MAX_CURVE_POINTS = 10_000;
 export const MAX_SERIES_RUNS = 500;

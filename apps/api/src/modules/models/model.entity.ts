@@ -2,18 +2,15 @@ import type { LayerInfo, SurgeryRecord } from '@finetrack/shared';
 import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity } from 'typeorm';
 import { ReferenceColumn } from '../../common/columns.js';
+import { Initialization, ModelKind } from '../../common/enums.js';
 import { Connection } from '../../common/pagination.js';
 import { TeamResource } from '../../common/team-resource.js';
 
-export enum ModelKindEnum {
-  SOURCE = 'source',
-  TARGET = 'target',
-}
-registerEnumType(ModelKindEnum, {
-  name: 'ModelKind',
-  description:
-    'source: trained from scratch on a source task; target: derived from a source model by surgery',
-});
+/** The names the API's modules know these shared enums by. */
+export {
+  ModelKind as ModelKindEnum,
+  Initialization as InitializationEnum,
+} from '../../common/enums.js';
 
 export enum ModelStatusEnum {
   PENDING = 'pending',
@@ -23,12 +20,6 @@ registerEnumType(ModelStatusEnum, {
   name: 'ModelStatus',
   description: 'pending: being pretrained by a run, no weights yet; ready: has its files',
 });
-
-export enum InitializationEnum {
-  PRETRAINED = 'pretrained',
-  SCRATCH = 'scratch',
-}
-registerEnumType(InitializationEnum, { name: 'Initialization' });
 
 @ObjectType('Layer')
 export class LayerType implements LayerInfo {
@@ -71,7 +62,7 @@ export class SurgeryType implements SurgeryRecord {
   @Field(() => Float)
   learningRate: number;
 
-  @Field(() => InitializationEnum)
+  @Field(() => Initialization)
   initialization: 'pretrained' | 'scratch';
 }
 
@@ -83,9 +74,9 @@ const bigintAsNumber = {
 @ObjectType()
 @Entity('models')
 export class Model extends TeamResource {
-  @Field(() => ModelKindEnum)
+  @Field(() => ModelKind)
   @Column('text')
-  kind: ModelKindEnum;
+  kind: ModelKind;
 
   @Field()
   @Column('text')

@@ -1,4 +1,4 @@
-import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Float, Int, ObjectType } from 'type-graphql';
 import { Column, Entity } from 'typeorm';
 import {
   CreatedAtColumn,
@@ -8,26 +8,10 @@ import {
   UpdatedAtColumn,
 } from '../../common/columns.js';
 import { Connection } from '../../common/pagination.js';
-import { OptimizerEnum } from '../experiments/experiments.inputs.js';
-import { InitializationEnum } from '../models/model.entity.js';
+import { Initialization, Optimizer, RunKind, RunStatus } from '../../common/enums.js';
 
-export enum RunStatusEnum {
-  QUEUED = 'queued',
-  RUNNING = 'running',
-  SUCCEEDED = 'succeeded',
-  FAILED = 'failed',
-  CANCELLED = 'cancelled',
-}
-registerEnumType(RunStatusEnum, { name: 'RunStatus' });
-
-export enum RunKindEnum {
-  PRETRAIN = 'pretrain',
-  FINETUNE = 'finetune',
-}
-registerEnumType(RunKindEnum, {
-  name: 'RunKind',
-  description: 'pretrain: trains a source model from scratch; finetune: a run of an experiment',
-});
+/** The names the API's modules know these shared enums by. */
+export { RunStatus as RunStatusEnum, RunKind as RunKindEnum } from '../../common/enums.js';
 
 @ObjectType()
 @Entity('runs')
@@ -41,9 +25,9 @@ export class Run {
   @ReferenceColumn('experiment_id', { nullable: true, description: 'Null for pretraining runs.' })
   experimentId: string | null;
 
-  @Field(() => RunKindEnum)
-  @Column('text', { default: RunKindEnum.FINETUNE })
-  kind: RunKindEnum;
+  @Field(() => RunKind)
+  @Column('text', { default: RunKind.FINETUNE })
+  kind: RunKind;
 
   @ReferenceColumn('model_id', {
     nullable: true,
@@ -96,21 +80,21 @@ export class Run {
   @Column('integer', { name: 'batch_size' })
   batchSize: number;
 
-  @Field(() => OptimizerEnum)
+  @Field(() => Optimizer)
   @Column('text')
-  optimizer: OptimizerEnum;
+  optimizer: Optimizer;
 
   @Field(() => Int)
   @Column('integer')
   seed: number;
 
-  @Field(() => InitializationEnum)
+  @Field(() => Initialization)
   @Column('text')
-  initialization: InitializationEnum;
+  initialization: Initialization;
 
-  @Field(() => RunStatusEnum)
+  @Field(() => RunStatus)
   @Column('text')
-  status: RunStatusEnum;
+  status: RunStatus;
 
   @Field({ description: 'Logged by an outside script rather than a Finetrack worker.' })
   @Column('boolean')

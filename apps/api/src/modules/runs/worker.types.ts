@@ -1,3 +1,4 @@
+import { ARCHITECTURES, ARTIFACT_FILE_NAME_PATTERN, MAX_RUN_ERROR_LENGTH } from '@finetrack/shared';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import {
   ArrayMaxSize,
@@ -10,12 +11,13 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { Optimizer, RunKind } from '../../common/enums.js';
 import { IsName } from '../../common/validation.js';
 import { Artifact } from '../artifacts/artifact.entity.js';
-import { OptimizerEnum } from '../experiments/experiments.inputs.js';
 import { Model } from '../models/model.entity.js';
 import { ModelDescriptionInput, SurgeryInput } from '../models/models.inputs.js';
-import { Run, RunKindEnum } from './run.entity.js';
+import { ClaimedHyperparameters } from './claimed-hyperparameters.type.js';
+import { Run } from './run.entity.js';
 
 @InputType()
 export class WorkerCapabilitiesInput {
@@ -30,9 +32,9 @@ export class WorkerCapabilitiesInput {
   @MaxLength(500)
   device: string;
 
-  @Field(() => [RunKindEnum], { description: 'Job kinds it accepts.' })
+  @Field(() => [RunKind], { description: 'Job kinds it accepts.' })
   @ArrayMaxSize(2)
-  kinds: RunKindEnum[];
+  kinds: RunKind[];
 
   @Field()
   @MaxLength(255)
@@ -133,8 +135,8 @@ export class ClaimedRun {
   @Field(() => ID, { nullable: true, description: 'Null for pretraining jobs.' })
   experimentId: string | null;
 
-  @Field(() => RunKindEnum)
-  kind: RunKindEnum;
+  @Field(() => RunKind)
+  kind: RunKind;
 
   @Field(() => Int, { description: '1 on the first claim.' })
   attempt: number;
@@ -151,8 +153,8 @@ export class ClaimedRun {
   @Field(() => Int)
   heartbeatSeconds: number;
 
-  @Field(() => GraphQLJSONObject, { description: 'RunHyperparameters (lower-case enum values).' })
-  hyperparameters: Record<string, unknown>;
+  @Field(() => ClaimedHyperparameters)
+  hyperparameters: ClaimedHyperparameters;
 
   @Field(() => String, { nullable: true, description: 'PRETRAIN: the architecture to build.' })
   architecture: string | null;
@@ -220,7 +222,7 @@ export class CreateArtifactInput {
   kind: string;
 
   @Field()
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, { message: 'fileName must be a plain file name' })
+  @Matches(ARTIFACT_FILE_NAME_PATTERN, { message: 'fileName must be a plain file name' })
   fileName: string;
 
   @Field(() => Float)
@@ -341,7 +343,7 @@ export class FailRunInput {
   leaseToken: string;
 
   @Field({ description: 'A readable sentence, at most 4,000 characters.' })
-  @MaxLength(4000)
+  @MaxLength(MAX_RUN_ERROR_LENGTH)
   error: string;
 }
 
@@ -381,9 +383,6 @@ export const toArtifactRef = (artifact: Artifact): ArtifactRef => ({
   sha256: artifact.sha256,
 });
 
-/** Architectures the trainer builds from scratch. */
-export const PRETRAIN_ARCHITECTURES = ['small-cnn', 'vgg-mini', 'resnet-mini'] as const;
-
 @InputType({ description: 'A source model trained from scratch by a worker (a PRETRAIN run).' })
 export class PretrainModelInput {
   @Field(() => ID)
@@ -394,7 +393,7 @@ export class PretrainModelInput {
   name: string;
 
   @Field({ description: 'small-cnn, vgg-mini or resnet-mini.' })
-  @IsIn(PRETRAIN_ARCHITECTURES)
+  @IsIn(ARCHITECTURES)
   architecture: string;
 
   @Field(() => [Int], { description: '[height, width, channels]', defaultValue: [28, 28, 1] })
@@ -417,8 +416,8 @@ export class PretrainModelInput {
   @Field(() => Float, { defaultValue: 1e-3 })
   learningRate: number;
 
-  @Field(() => OptimizerEnum, { defaultValue: OptimizerEnum.ADAM })
-  optimizer: OptimizerEnum;
+  @Field(() => Optimizer, { defaultValue: Optimizer.ADAM })
+  optimizer: Optimizer;
 
   @Field(() => Int, { defaultValue: 1 })
   seed: number;

@@ -202,7 +202,7 @@ function firstMetric(client: Client, runIds: string[]): { at: Promise<number>; s
     for (const runId of runIds)
       disposers.push(
         client.subscribe(
-          { query: METRICS_APPENDED, variables: { runId } },
+          { query: String(METRICS_APPENDED), variables: { runId } },
           { next: () => resolve(performance.now()), error: reject, complete: () => undefined },
         ),
       );

@@ -1,0 +1,20 @@
+import { Initialization, ModelKind, Optimizer, RunKind, RunStatus } from '@finetrack/shared';
+import { registerEnumType } from 'type-graphql';
+
+// @finetrack/shared holds the one definition of these enums (keys are the GraphQL values, values
+// the stored ones); the API only names them in the schema. Import them from here so the
+// registration has run wherever they are used in a type.
+registerEnumType(RunStatus, { name: 'RunStatus' });
+registerEnumType(RunKind, {
+  name: 'RunKind',
+  description: 'pretrain: trains a source model from scratch; finetune: a run of an experiment',
+});
+registerEnumType(Optimizer, { name: 'Optimizer' });
+registerEnumType(Initialization, { name: 'Initialization' });
+registerEnumType(ModelKind, {
+  name: 'ModelKind',
+  description:
+    'source: trained from scratch on a source task; target: derived from a source model by surgery',
+});
+
+export { Initialization, ModelKind, Optimizer, RunKind, RunStatus };

@@ -1,0 +1,27 @@
+import type { RunHyperparameters } from '@finetrack/shared';
+import { Field, Float, Int, ObjectType } from 'type-graphql';
+import { Initialization, Optimizer } from '../../common/enums.js';
+
+@ObjectType({ description: 'What a claimed run is asked to do.' })
+export class ClaimedHyperparameters implements RunHyperparameters {
+  @Field(() => Int, { description: 'Weight-bearing layers to freeze, counted from the input.' })
+  frozenLayers: number;
+
+  @Field(() => Float)
+  learningRate: number;
+
+  @Field(() => Int)
+  epochs: number;
+
+  @Field(() => Int)
+  batchSize: number;
+
+  @Field(() => Optimizer)
+  optimizer: Optimizer;
+
+  @Field(() => Int)
+  seed: number;
+
+  @Field(() => Initialization)
+  initialization: Initialization;
+}
