@@ -18,6 +18,6 @@ export {
   type TrainingCheckpoint,
   type SavedTensor,
 } from './checkpoint.js';
-export { SeededRandom } from './random.js';
+export { SeededRandom } from '../random/seeded-random.js';
 export type * from './types.js';
 export { makeSyntheticDataset, type SyntheticDatasetOptions } from './synthetic-dataset.js';

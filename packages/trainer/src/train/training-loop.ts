@@ -14,7 +14,7 @@ import {
   type SavedTensor,
   type TrainingCheckpoint,
 } from './checkpoint.js';
-import { SeededRandom } from './random.js';
+import { SeededRandom } from '../random/seeded-random.js';
 import type { CommonTrainOptions, EpochRecord, MetricPoint, TrainSummary } from './types.js';
 
 /** Feature caches larger than this (train + validation, bytes) are not built in 'auto' mode. */
