@@ -1,7 +1,13 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { ARCHITECTURES, OPTIMIZERS, type Architecture, type Optimizer } from '@finetrack/shared';
+import {
+  ARCHITECTURES,
+  ExitCode,
+  OPTIMIZERS,
+  type Architecture,
+  type Optimizer,
+} from '@finetrack/shared';
 import cliProgress from 'cli-progress';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { parseBackendName, selectBackend, type BackendName } from './backend/select-backend.js';
@@ -29,9 +35,6 @@ export interface CliStreams {
   stdout: { write(text: string): unknown };
   stderr: { write(text: string): unknown; isTTY?: boolean };
 }
-
-/** Exit codes: 0 success, 1 an unexpected failure, 2 bad input (arguments, data, model files). */
-export const ExitCode = { Ok: 0, Failure: 1, BadInput: 2 } as const;
 
 /** Errors that mean "the input was wrong", reported without a stack trace and exit code 2. */
 const BAD_INPUT_ERRORS = new Set([
@@ -633,19 +636,19 @@ export async function main(
   try {
     if (argv.length === 0) {
       program.outputHelp();
-      return ExitCode.BadInput;
+      return ExitCode.Usage;
     }
     await program.parseAsync(argv, { from: 'user' });
     return ExitCode.Ok;
   } catch (error) {
     if (error instanceof CommanderError) {
       // Commander already printed the message (or the help text).
-      return error.exitCode === 0 ? ExitCode.Ok : ExitCode.BadInput;
+      return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
     }
     const name = (error as Error)?.name;
     if (BAD_INPUT_ERRORS.has(name)) {
       streams.stderr.write(`error: ${(error as Error).message}\n`);
-      return ExitCode.BadInput;
+      return ExitCode.Usage;
     }
     streams.stderr.write(`error: ${(error as Error)?.stack ?? String(error)}\n`);
     return ExitCode.Failure;

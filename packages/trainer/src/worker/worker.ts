@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import {
   ErrorCode,
+  ExitCode,
   RunKind,
   WORKER_PROTOCOL_VERSION,
   type ClaimedRun,
@@ -216,9 +217,9 @@ export class Worker {
         if (outcome === 'succeeded' || outcome === 'failed' || outcome === 'cancelled') runs += 1;
       }
       await Promise.race([replay, sleep(2000).catch(() => undefined)]);
-      return 0;
+      return ExitCode.Ok;
     } catch (error) {
-      if (error instanceof ApiError && error.code === ClientErrorCode.Aborted) return 0;
+      if (error instanceof ApiError && error.code === ClientErrorCode.Aborted) return ExitCode.Ok;
       throw error;
     } finally {
       clearInterval(fileTimer);
