@@ -37,7 +37,7 @@ import {
 } from '../train/checkpoint.js';
 import { finetune } from '../train/finetune.js';
 import { pretrain } from '../train/pretrain.js';
-import { TrainingOptionsError } from '../train/training-loop.js';
+import { TrainingOptionsError } from '../train/training-options.js';
 import type { EpochRecord, MetricPoint, TrainSummary } from '../train/types.js';
 import {
   inProcessLease,
