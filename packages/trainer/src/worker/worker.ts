@@ -22,7 +22,9 @@ import { writeHeartbeat, type HeartbeatRecord } from './health.js';
 import { LeaseThread } from './lease-thread.js';
 import { MetricShipper, RunGoneError } from './metric-shipper.js';
 import { MetricSpool } from './metric-spool.js';
-import { DatasetCache, executeRun, type RunOutcome } from './run-executor.js';
+import { executeRun } from './run-executor.js';
+import { DatasetCache } from './run-inputs.js';
+import type { RunOutcome } from './run-outcome.js';
 import { WorkerApi } from './worker-api.js';
 
 export interface WorkerOptions {
