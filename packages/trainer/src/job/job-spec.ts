@@ -5,37 +5,26 @@ import type {
   Initialization,
   LayerInfo,
   ModelKind,
-  Optimizer,
   SurgeryRecord,
 } from '@finetrack/shared';
-import type { BackendName } from '../backend/select-backend.js';
 import type { LoadedDataset } from '../data/dataset.js';
 import type { FinetrackModelMetadata } from '../io/model-metadata.js';
-import type { TrainingCheckpoint } from '../train/checkpoint.js';
 import type { FeatureCacheMode } from '../train/feature-cache.js';
-import type {
-  CommonTrainOptions,
-  EarlyStoppingOptions,
-  EpochRecord,
-  Suggestions,
-  TrainSummary,
-} from '../train/types.js';
+import type { CommonTrainOptions, EpochRecord, Suggestions, TrainSummary } from '../train/types.js';
 
-/** How to train, alike for both kinds of job. */
-export interface TrainingSettings {
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  optimizer: Optimizer;
-  /** One seed drives weight initialisation, shuffles and dropout. */
-  seed: number;
-  backend?: BackendName;
-  earlyStopping?: EarlyStoppingOptions;
-  /** Write a checkpoint there after every epoch. */
-  checkpointDir?: string;
-  /** Continue from this checkpoint (in memory, or a folder written through `checkpointDir`). */
-  resumeFrom?: TrainingCheckpoint | string;
-}
+/** How to train, alike for both kinds of job (see CommonTrainOptions). */
+export type TrainingSettings = Pick<
+  CommonTrainOptions,
+  | 'epochs'
+  | 'batchSize'
+  | 'learningRate'
+  | 'optimizer'
+  | 'seed'
+  | 'backend'
+  | 'earlyStopping'
+  | 'checkpointDir'
+  | 'resumeFrom'
+>;
 
 /** Where the trained model goes: model.json + weights.bin + finetrack.json. */
 export interface ModelSaveSpec {
@@ -83,14 +72,8 @@ export interface FinetuneJobSpec extends JobSpecBase {
 
 export type TrainingJobSpec = PretrainJobSpec | FinetuneJobSpec;
 
-/** Where a job reports while it trains; the CLI prints, the worker ships to the API. */
-export interface JobSinks {
-  onMetrics?: CommonTrainOptions['onMetrics'];
-  /** After every epoch, with the checkpoint taken there (see CommonTrainOptions). */
-  onEpochEnd?: CommonTrainOptions['onEpochEnd'];
-  /** Also send `batch_*` metrics every this many steps (off when absent). */
-  logEverySteps?: number;
-}
+/** Where a job reports while it trains (see CommonTrainOptions); the CLI prints, the worker ships. */
+export type JobSinks = Pick<CommonTrainOptions, 'onMetrics' | 'onEpochEnd' | 'logEverySteps'>;
 
 /** The trained model as a catalogue describes it; the model itself is disposed by the job. */
 export interface TrainedModelDescription {
