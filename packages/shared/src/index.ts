@@ -1,4 +1,5 @@
 export * from './error-codes.js';
+export * from './exit-codes.js';
 export * from './run.js';
 export * from './sweep.js';
 export * from './dataset-spec.js';

@@ -3,6 +3,7 @@
 export * from './data/index.js';
 export * from './io/index.js';
 export * from './train/index.js';
+export * from './job/index.js';
 export {
   BACKEND_NAMES,
   BackendError,

@@ -1,20 +1,9 @@
 import { ErrorCode } from '../error-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import { ApiError } from '../client/api-error.js';
 import { MetricInputError } from '../client/metric-lines.js';
 
-/** What `finetrack` exits with; scripts may branch on these. */
-export const ExitCode = {
-  Ok: 0,
-  /** The API refused or failed the operation, or could not be reached after retries. */
-  Failure: 1,
-  /** Bad options or input (a malformed file or value: nothing is sent), or BAD_USER_INPUT. */
-  Usage: 2,
-  /** No token, or the token is invalid, expired or revoked, or lacks the right (FORBIDDEN). */
-  Auth: 3,
-  /** The project, experiment or run does not exist or is not yours to see. */
-  NotFound: 4,
-} as const;
-export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+export { ExitCode };
 
 /** A failure the CLI explains itself, with the exit code it ends with. */
 export class CliError extends Error {

@@ -265,24 +265,10 @@ async function main(): Promise<void> {
       // Cache: K = all, batch 64; epochs after the first, cached against uncached.
       const epochs = 3;
       const batchesPerEpoch = 16;
-      const cached = await measure(
-        backendChoice,
-        source,
-        64,
-        all,
-        batchesPerEpoch,
-        epochs,
-        'always',
-      );
-      const uncached = await measure(
-        backendChoice,
-        source,
-        64,
-        all,
-        batchesPerEpoch,
-        epochs,
-        'never',
-      );
+      const withCache = (mode: 'always' | 'never') =>
+        measure(backendChoice, source, 64, all, batchesPerEpoch, epochs, mode);
+      const cached = await withCache('always');
+      const uncached = await withCache('never');
       const later = (seconds: number[]) =>
         seconds.slice(1).reduce((sum, value) => sum + value, 0) / (epochs - 1);
       cachedEpochSeconds = later(cached.epochWall);

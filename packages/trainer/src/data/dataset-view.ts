@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { DatasetSplit } from './dataset.js';
-import { createRandom, shuffleInPlace } from './random.js';
+import { SeededRandom } from '../random/seeded-random.js';
 
 /** Decoded samples of one split before class selection: uint8 pixels and original labels. */
 export interface PixelPool {
@@ -29,7 +29,7 @@ export function selectSampleIndices(
   const indices = new Int32Array(kept);
   let next = 0;
   for (let i = 0; i < labels.length; i++) if (wanted.has(labels[i])) indices[next++] = i;
-  shuffleInPlace(indices, createRandom(seed));
+  SeededRandom.forDatasetSeed(seed).shuffleInPlace(indices);
   return cap === undefined || cap >= indices.length ? indices : indices.slice(0, cap);
 }
 

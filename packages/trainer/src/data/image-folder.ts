@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import type { DatasetSplit } from './dataset.js';
 import { DatasetError, DatasetErrorCode } from './dataset-error.js';
 import { isRealPathInside } from './data-root.js';
-import { createRandom, shuffleInPlace } from './random.js';
+import { SeededRandom } from '../random/seeded-random.js';
 
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg'];
 /** Used when neither the spec nor a source model gives a size. */
@@ -149,11 +149,11 @@ export async function loadImageFolder(
       DatasetErrorCode.EmptyClass,
       `class folder(s) with no .png/.jpg/.jpeg images in ${folder}: ${empty.join(', ')}`,
     );
-  const random = createRandom(options.seed);
+  const random = SeededRandom.forDatasetSeed(options.seed);
   const train: LabelledFile[] = [];
   const validation: LabelledFile[] = [];
   classes.forEach(({ files }, label) => {
-    const shuffled = shuffleInPlace([...files], random);
+    const shuffled = random.shuffleInPlace([...files]);
     const validationCount =
       shuffled.length < 2 || options.validationFraction <= 0
         ? 0
@@ -162,7 +162,7 @@ export async function loadImageFolder(
       (index < validationCount ? validation : train).push({ file, label }),
     );
   });
-  shuffleInPlace(train, random);
+  random.shuffleInPlace(train);
   const cappedTrain =
     options.trainSamples === undefined ? train : train.slice(0, options.trainSamples);
   const decodedTrain = await decodeSplit(cappedTrain, options.inputShape, realRoot);

@@ -8,7 +8,6 @@ export {
   type DatasetArgumentOptions,
 } from './dataset-argument.js';
 export { hashDatasetView } from './dataset-view.js';
-export { createRandom, shuffleInPlace } from './random.js';
 export { MNIST_CLASS_NAMES } from './mnist.js';
 export { FASHION_MNIST_CLASS_NAMES } from './fashion-mnist.js';
 export {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { SeededRandom } from '../train/random.js';
+import { SeededRandom } from '../random/seeded-random.js';
 
 /** One layer of a model and the layers it reads from, in topological order. */
 export interface GraphNode {

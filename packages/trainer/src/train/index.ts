@@ -1,14 +1,14 @@
 export { pretrain } from './pretrain.js';
 export { finetune } from './finetune.js';
 export { suggestFineTuning, DEFAULT_SCRATCH_LEARNING_RATE } from './suggestions.js';
+export { runTrainingLoop } from './training-loop.js';
 export {
-  runTrainingLoop,
-  createOptimizer,
   TrainingOptionsError,
-  FEATURE_CACHE_LIMIT_BYTES,
   type TrainingLoopOptions,
   type TrainingLoopResult,
-} from './training-loop.js';
+} from './training-options.js';
+export { createOptimizer } from './optimizer.js';
+export { FEATURE_CACHE_LIMIT_BYTES } from './feature-cache.js';
 export {
   readCheckpoint,
   writeCheckpoint,
@@ -18,6 +18,6 @@ export {
   type TrainingCheckpoint,
   type SavedTensor,
 } from './checkpoint.js';
-export { SeededRandom } from './random.js';
+export { SeededRandom } from '../random/seeded-random.js';
 export type * from './types.js';
 export { makeSyntheticDataset, type SyntheticDatasetOptions } from './synthetic-dataset.js';

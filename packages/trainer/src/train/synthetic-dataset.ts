@@ -1,5 +1,5 @@
 import type { DatasetSplit, LoadedDataset } from '../data/dataset.js';
-import { SeededRandom } from './random.js';
+import { SeededRandom } from '../random/seeded-random.js';
 
 export interface SyntheticDatasetOptions {
   trainCount: number;

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LOCAL_WORKER_TOKEN_FILE } from '@finetrack/shared';
+import { ExitCode, LOCAL_WORKER_TOKEN_FILE } from '@finetrack/shared';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { parseBackendName, type BackendName } from '../backend/select-backend.js';
 import { checkHealth } from './health.js';
@@ -11,8 +11,6 @@ export interface WorkerCliStreams {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
 }
-
-export const WorkerExitCode = { Ok: 0, Failure: 1, BadInput: 2, Unhealthy: 1 } as const;
 
 /** Where a worker keeps its spool and downloads unless told: `$FINETRACK_HOME/worker`. */
 export function defaultWorkDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -134,7 +132,7 @@ async function runWorker(options: RunCliOptions, streams: WorkerCliStreams): Pro
     const dispose = onSignals((signal) => supervisor.stop(signal));
     await supervisor.run();
     dispose();
-    return WorkerExitCode.Ok;
+    return ExitCode.Ok;
   }
 
   const worker = new Worker({
@@ -236,7 +234,7 @@ function createProgram(streams: WorkerCliStreams, result: { code: number }): Com
     .action(async (options: { workDir: string; maxAge: number }) => {
       const verdict = await checkHealth(resolve(options.workDir), options.maxAge * 1000);
       (verdict.healthy ? streams.stdout : streams.stderr).write(`${verdict.message}\n`);
-      result.code = verdict.healthy ? WorkerExitCode.Ok : WorkerExitCode.Unhealthy;
+      result.code = verdict.healthy ? ExitCode.Ok : ExitCode.Failure;
     });
   return program;
 }
@@ -246,20 +244,19 @@ export async function main(
   argv: string[],
   streams: WorkerCliStreams = { stdout: process.stdout, stderr: process.stderr },
 ): Promise<number> {
-  const result = { code: WorkerExitCode.Ok as number };
+  const result = { code: ExitCode.Ok as number };
   const program = createProgram(streams, result);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return result.code;
   } catch (error) {
-    if (error instanceof CommanderError)
-      return error.exitCode === 0 ? WorkerExitCode.Ok : WorkerExitCode.BadInput;
+    if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
     if (error instanceof WorkerStartError) {
       streams.stderr.write(`error: ${error.message}\n`);
-      return WorkerExitCode.BadInput;
+      return ExitCode.Usage;
     }
     streams.stderr.write(`error: ${(error as Error)?.stack ?? String(error)}\n`);
-    return WorkerExitCode.Failure;
+    return ExitCode.Failure;
   }
 }
 

@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { MetricSpool } from './metric-spool.js';
 
 /** A real disk that fills up and frees space again: a 64 KiB tmpfs (needs root). */
 export interface SmallDisk {
@@ -46,4 +48,23 @@ export async function mountSmallDisk(): Promise<SmallDisk> {
       await rm(directory, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Hooks for a describe block of full-disk tests: mounts a small disk once, and before each test
+ * gives space back and hands `ready` the disk and a fresh spool on it (folder not yet made).
+ */
+export function useSmallDiskSpool(
+  ready: (disk: SmallDisk, spool: MetricSpool) => void | Promise<void>,
+): void {
+  let disk: SmallDisk | undefined;
+  beforeAll(async () => {
+    disk = await mountSmallDisk();
+  });
+  afterAll(() => disk?.unmount());
+  beforeEach(async () => {
+    await disk!.free();
+    await rm(join(disk!.directory, 'spool'), { recursive: true, force: true });
+    await ready(disk!, new MetricSpool(join(disk!.directory, 'spool')));
+  });
 }

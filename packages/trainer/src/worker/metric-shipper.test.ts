@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LOG_METRICS, type MetricPointInput } from '@finetrack/shared';
 import { ApiClient, ApiError, ClientErrorCode } from '@finetrack/shared/client';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { mountSmallDisk, type SmallDisk } from './full-disk.test-support.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { useSmallDiskSpool, type SmallDisk } from './full-disk.test-support.js';
 import {
   classifyShipError,
   MetricShipper,
@@ -238,6 +238,34 @@ describe('MetricShipper on a full disk', () => {
   const steps = (from: number, count: number) =>
     Array.from({ length: count }, (_, i) => point(from + i));
 
+  /**
+   * A shipper on `spool` that records the steps it sends and its warnings and flushes only when
+   * told; its API answers only while `api.up` (at first `up`).
+   */
+  const recordingShipper = (
+    spool: MetricSpool,
+    options: { up?: boolean; maxUnspooledPoints?: number } = {},
+  ) => {
+    const api = { up: options.up ?? true, sent: [] as number[], warnings: [] as string[] };
+    const sut = new MetricShipper({
+      runId: 'run',
+      spool,
+      send: async (_runId, points) => {
+        if (!api.up) throw new ApiError(ClientErrorCode.Network, 'down', { retryable: true });
+        api.sent.push(...points.map((p) => p.step));
+      },
+      eagerFirstFlush: false,
+      flushIntervalMs: 60_000,
+      retryBaseDelayMs: 1,
+      retryMaxDelayMs: 5,
+      onWarning: (message) => api.warnings.push(message),
+      ...(options.maxUnspooledPoints === undefined
+        ? {}
+        : { maxUnspooledPoints: options.maxUnspooledPoints }),
+    });
+    return { sut, api };
+  };
+
   // /dev/full answers every write with ENOSPC, so this runs without root too.
   it('sends points directly while the spool file is /dev/full, and spools again after', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'shipper-full-'));
@@ -245,16 +273,8 @@ describe('MetricShipper on a full disk', () => {
       const spool = new MetricSpool(directory);
       await mkdir(directory, { recursive: true });
       await symlink('/dev/full', join(directory, 'run.jsonl'));
-      const sent: number[] = [];
-      const warnings: string[] = [];
-      const sut = new MetricShipper({
-        runId: 'run',
-        spool,
-        send: async (_runId, points) => void sent.push(...points.map((p) => p.step)),
-        eagerFirstFlush: false,
-        flushIntervalMs: 60_000,
-        onWarning: (message) => warnings.push(message),
-      });
+      const { sut, api } = recordingShipper(spool);
+      const { sent, warnings } = api;
       sut.add(steps(0, 5));
       await sut.flush();
       sut.add(steps(5, 5));
@@ -280,28 +300,15 @@ describe('MetricShipper on a full disk', () => {
   describe('a 64 KiB tmpfs', () => {
     let disk: SmallDisk;
     let spool: MetricSpool;
-    beforeAll(async () => {
-      disk = await mountSmallDisk();
-    });
-    afterAll(() => disk?.unmount());
-    beforeEach(async () => {
-      await disk.free();
-      await rm(join(disk.directory, 'spool'), { recursive: true, force: true });
-      spool = new MetricSpool(join(disk.directory, 'spool'));
+    useSmallDiskSpool(async (mounted, fresh) => {
+      disk = mounted;
+      spool = fresh;
       await spool.append('other-run', [point(0)]); // the spool folder exists before the disk fills
     });
 
     it('keeps working once space is back, and loses nothing sent in between', async () => {
-      const sent: number[] = [];
-      const warnings: string[] = [];
-      const sut = new MetricShipper({
-        runId: 'run',
-        spool,
-        send: async (_runId, points) => void sent.push(...points.map((p) => p.step)),
-        eagerFirstFlush: false,
-        flushIntervalMs: 60_000,
-        onWarning: (message) => warnings.push(message),
-      });
+      const { sut, api } = recordingShipper(spool);
+      const { sent, warnings } = api;
       await disk.fill();
       for (let batch = 0; batch < 3; batch += 1) {
         sut.add(steps(batch * 100, 100));
@@ -320,28 +327,8 @@ describe('MetricShipper on a full disk', () => {
       sut.stop();
     });
 
-    /** A shipper on the small disk's spool whose API answers only once `api.up` is set. */
-    const shipperWithApiAway = (extra: { maxUnspooledPoints?: number } = {}) => {
-      const api = { up: false, sent: [] as number[], warnings: [] as string[] };
-      const sut = new MetricShipper({
-        runId: 'run',
-        spool,
-        send: async (_runId, points) => {
-          if (!api.up) throw new ApiError(ClientErrorCode.Network, 'down', { retryable: true });
-          api.sent.push(...points.map((p) => p.step));
-        },
-        eagerFirstFlush: false,
-        flushIntervalMs: 60_000,
-        retryBaseDelayMs: 1,
-        retryMaxDelayMs: 5,
-        onWarning: (message) => api.warnings.push(message),
-        ...extra,
-      });
-      return { sut, api };
-    };
-
     it('keeps points in memory while the API is away too, spools them when space is back', async () => {
-      const { sut, api } = shipperWithApiAway();
+      const { sut, api } = recordingShipper(spool, { up: false });
       await disk.fill();
       sut.add(steps(0, 100));
       await sut.flush();
@@ -361,7 +348,7 @@ describe('MetricShipper on a full disk', () => {
     });
 
     it('drops the oldest points beyond its bound when neither disk nor API takes them, and says so', async () => {
-      const { sut, api } = shipperWithApiAway({ maxUnspooledPoints: 150 });
+      const { sut, api } = recordingShipper(spool, { up: false, maxUnspooledPoints: 150 });
       await disk.fill();
       for (let batch = 0; batch < 4; batch += 1) {
         sut.add(steps(batch * 100, 100));

@@ -11,8 +11,8 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { mountSmallDisk, type SmallDisk } from './full-disk.test-support.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { useSmallDiskSpool, type SmallDisk } from './full-disk.test-support.js';
 import { MetricSpool } from './metric-spool.js';
 
 const point = (step: number, key = 'loss') => ({ key, step, value: step / 10, wallTime: step });
@@ -126,14 +126,9 @@ describe('MetricSpool', () => {
 describe('MetricSpool on a full disk (64 KiB tmpfs)', () => {
   let disk: SmallDisk;
   let sut: MetricSpool;
-  beforeAll(async () => {
-    disk = await mountSmallDisk();
-  });
-  afterAll(() => disk?.unmount());
-  beforeEach(async () => {
-    await disk.free();
-    await rm(join(disk.directory, 'spool'), { recursive: true, force: true });
-    sut = new MetricSpool(join(disk.directory, 'spool'));
+  useSmallDiskSpool((mounted, spool) => {
+    disk = mounted;
+    sut = spool;
   });
 
   // 100 points ≈ 4.5 KiB: more than a page, so an append on a full disk cannot fit into the slack

@@ -8,7 +8,8 @@ import { ModelFileError, ModelFileErrorCode } from '../io/model-file-error.js';
 import { SurgeryError, SurgeryErrorCode } from '../model/surgery.js';
 import type { TrainSummary } from '../train/types.js';
 import { checkHealth, HEARTBEAT_FILE, writeHeartbeat } from './health.js';
-import { describeFailure, epochEndsWithin, runSummary } from './run-executor.js';
+import { describeFailure, runSummary } from './run-outcome.js';
+import { epochEndsWithin } from './run-stop.js';
 
 describe('describeFailure', () => {
   it.each([

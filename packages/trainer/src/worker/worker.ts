@@ -4,6 +4,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import {
   ErrorCode,
+  ExitCode,
+  RunKind,
   WORKER_PROTOCOL_VERSION,
   type WorkerCapabilitiesInput,
 } from '@finetrack/shared';
@@ -19,7 +21,9 @@ import { writeHeartbeat, type HeartbeatRecord } from './health.js';
 import { LeaseThread } from './lease-thread.js';
 import { MetricShipper, RunGoneError } from './metric-shipper.js';
 import { MetricSpool } from './metric-spool.js';
-import { DatasetCache, executeRun, type RunOutcome } from './run-executor.js';
+import { executeRun } from './run-executor.js';
+import { DatasetCache } from './run-inputs.js';
+import type { RunOutcome } from './run-outcome.js';
 import { WorkerApi, type ClaimedJob } from './worker-api.js';
 
 export interface WorkerOptions {
@@ -214,9 +218,9 @@ export class Worker {
         if (outcome === 'succeeded' || outcome === 'failed' || outcome === 'cancelled') runs += 1;
       }
       await Promise.race([replay, sleep(2000).catch(() => undefined)]);
-      return 0;
+      return ExitCode.Ok;
     } catch (error) {
-      if (error instanceof ApiError && error.code === ClientErrorCode.Aborted) return 0;
+      if (error instanceof ApiError && error.code === ClientErrorCode.Aborted) return ExitCode.Ok;
       throw error;
     } finally {
       clearInterval(fileTimer);

@@ -3,7 +3,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { setUpTeam, type TeamFixture } from '../../src/worker/bench/fixture.js';
+import { createExperiment, setUpTeam, type TeamFixture } from '../../src/worker/bench/fixture.js';
 import { startApi, UserSession, type ApiProcess } from '../support/api-process.js';
 import { makeSourceModel, type SourceModelFiles } from '../support/source-model.js';
 import { startWorker, until, type WorkerProcess } from '../support/worker-process.js';
@@ -32,7 +32,6 @@ describe('runs executed by worker processes through the API', () => {
   let user: UserSession;
   let workerToken: string;
   let teamId: string;
-  let projectId: string;
   let datasetId: string;
   let sourceModelId: string;
   let team: TeamFixture;
@@ -47,30 +46,17 @@ describe('runs executed by worker processes through the API', () => {
     return process;
   };
 
+  /** An experiment from a sweep, with its runs' rows. */
   async function experiment(
     sweep: Record<string, unknown>,
     dataset = datasetId,
     model = sourceModelId,
   ): Promise<{ id: string; runs: RunRow[] }> {
-    const { createExperiment } = await user.gql(
-      `mutation($input: CreateExperimentInput!) { createExperiment(input: $input) { id } }`,
-      {
-        input: {
-          projectId,
-          sourceModelId: model,
-          targetDatasetId: dataset,
-          sweep: {
-            epochs: 1,
-            batchSize: 32,
-            optimizer: 'ADAM',
-            includeScratchBaseline: false,
-            seeds: [1],
-            ...sweep,
-          },
-        },
-      },
-    );
-    return { id: createExperiment.id, runs: await runs(createExperiment.id) };
+    const { id } = await createExperiment(team, sweep, {
+      datasetId: dataset,
+      sourceModelId: model,
+    });
+    return { id, runs: await runs(id) };
   }
 
   async function runs(experimentId: string): Promise<RunRow[]> {
@@ -120,7 +106,7 @@ describe('runs executed by worker processes through the API', () => {
     api = started;
     source = model;
     team = await setUpTeam(api, source);
-    ({ user, workerToken, teamId, projectId, datasetId, sourceModelId } = team);
+    ({ user, workerToken, teamId, datasetId, sourceModelId } = team);
   });
 
   afterEach(async () => {

@@ -1,6 +1,7 @@
 /**
- * A small seeded generator (mulberry32) whose whole state is one 32-bit integer, so a
- * checkpoint can save it and a resumed run continues the same sequence.
+ * The trainer's one seeded generator (mulberry32), whose whole state is one 32-bit integer, so a
+ * checkpoint can save it and a resumed run continues the same sequence. Shuffles, weights and
+ * dropout never depend on Math.random or on the TensorFlow.js backend.
  */
 export class SeededRandom {
   /**
@@ -12,6 +13,15 @@ export class SeededRandom {
 
   constructor(seed: number) {
     this.current = seed | 0;
+  }
+
+  /**
+   * The generator dataset shuffles use: any finite seed (negative, fractional) is folded into
+   * 32 bits first, so every seed a user types is usable and splits keep their order.
+   */
+  static forDatasetSeed(seed: number): SeededRandom {
+    const folded = Math.floor(seed * 1000003) >>> 0;
+    return new SeededRandom((folded ^ 0x9e3779b9) >>> 0);
   }
 
   /** The state to save in a checkpoint (unsigned). */
@@ -66,5 +76,16 @@ export class SeededRandom {
       order[j] = swap;
     }
     return order;
+  }
+
+  /** Fisher–Yates shuffle of `items` in place (the draws `permutation` makes); returns `items`. */
+  shuffleInPlace<T extends { length: number; [index: number]: unknown }>(items: T): T {
+    for (let i = items.length - 1; i > 0; i -= 1) {
+      const j = Math.floor(this.nextFloat() * (i + 1));
+      const held = items[i];
+      items[i] = items[j];
+      items[j] = held;
+    }
+    return items;
   }
 }

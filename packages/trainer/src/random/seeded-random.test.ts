@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SeededRandom } from './random.js';
+import { SeededRandom } from './seeded-random.js';
 
 describe('SeededRandom', () => {
   // Values of the generator as it was first written (state held unsigned): checkpoints save the
@@ -43,5 +43,18 @@ describe('SeededRandom', () => {
       const value = sut.nextFloat();
       expect(value >= 0 && value < 1).toBe(true);
     }
+  });
+
+  // Orders of the dataset shuffle as it was first written (its own copy of mulberry32): the same
+  // seed must keep selecting the same samples, or every recorded dataset hash would change.
+  it.each([
+    { seed: 0, order: [2, 9, 4, 7, 1, 8, 6, 5, 0, 3] },
+    { seed: 1, order: [8, 5, 2, 9, 3, 6, 7, 4, 1, 0] },
+    { seed: -3, order: [9, 8, 6, 0, 5, 3, 7, 4, 1, 2] },
+    { seed: 2.5, order: [8, 4, 5, 6, 1, 7, 9, 2, 3, 0] },
+    { seed: 123456789, order: [1, 8, 4, 7, 3, 2, 6, 5, 9, 0] },
+  ])('forDatasetSeed($seed) shuffles ten items as it always has', ({ seed, order }) => {
+    const sut = SeededRandom.forDatasetSeed(seed);
+    expect(sut.shuffleInPlace(Array.from({ length: 10 }, (_, i) => i))).toEqual(order);
   });
 });

@@ -1,0 +1,74 @@
+import {
+  RunKind,
+  toLayerInput,
+  toSurgeryInput,
+  type Architecture,
+  type CompletedModelInput,
+} from '@finetrack/shared';
+import type { BackendName } from '../backend/select-backend.js';
+import type { JobResult, TrainingJobSpec } from '../job/job-spec.js';
+import type { RunInputs } from './run-inputs.js';
+import type { ClaimedJob } from './worker-api.js';
+
+/**
+ * The training job a claimed run asks for. The one place that reads the claim's
+ * hyperparameters, so a change to their protocol type lands here.
+ */
+export function jobSpecFromClaim(
+  claim: ClaimedJob,
+  inputs: RunInputs,
+  options: { modelDir: string; backend?: BackendName },
+): TrainingJobSpec {
+  const hyper = claim.hyperparameters;
+  const common = {
+    dataset: inputs.dataset,
+    datasetSpec: claim.dataset.spec,
+    training: {
+      epochs: hyper.epochs,
+      batchSize: hyper.batchSize,
+      learningRate: hyper.learningRate,
+      optimizer: hyper.optimizer,
+      seed: hyper.seed,
+      backend: options.backend,
+      resumeFrom: inputs.resumeFrom,
+    },
+    save: { directory: options.modelDir, metrics: 'validation' as const },
+  };
+  if (claim.kind !== RunKind.FINETUNE)
+    return { kind: 'pretrain', architecture: claim.architecture as Architecture, ...common };
+  return {
+    kind: 'finetune',
+    source: {
+      model: inputs.source!,
+      architecture: claim.sourceModel!.architecture,
+      // The worker knows the source by its catalogue id; its files were checked on load.
+      record: { directory: `model:${claim.sourceModel!.id}`, weightsSha256: null },
+    },
+    frozenLayers: hyper.frozenLayers,
+    initialization: hyper.initialization,
+    ...common,
+  };
+}
+
+/** The trained model as `completeRun` records it, with the ids of its uploaded files. */
+export function completedModel(
+  claim: ClaimedJob,
+  result: JobResult,
+  artifactIds: string[],
+): CompletedModelInput {
+  const { model } = result;
+  return {
+    name: claim.targetModelName,
+    kind: model.kind === 'target' ? 'TARGET' : 'SOURCE',
+    architecture: model.architecture,
+    inputShape: model.inputShape,
+    layers: model.layers.map(toLayerInput),
+    totalParams: model.totalParams,
+    trainableParams: model.trainableParams,
+    weightsSha256: result.saved!.weightsSha256,
+    datasetId: claim.dataset.id,
+    parentModelId: model.kind === 'target' ? claim.sourceModel!.id : null,
+    surgery: model.surgery === null ? null : toSurgeryInput(model.surgery),
+    artifactIds,
+  };
+}
