@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import {
   ErrorCode,
   ExitCode,
-  RunKind,
   WORKER_PROTOCOL_VERSION,
   type WorkerCapabilitiesInput,
 } from '@finetrack/shared';
