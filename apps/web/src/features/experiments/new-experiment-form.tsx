@@ -2,6 +2,7 @@
 
 import { useMemo, useState, type FormEvent } from 'react';
 import type { CreateExperimentInput, Optimizer } from '@/gql/graphql';
+import { FormError } from '../ui/states';
 import { countRuns, parseNumberList, suggestedFineTuneRate } from './sweep-form-model';
 
 export interface ModelOption {
@@ -262,11 +263,7 @@ export function NewExperimentForm({
           ))}
         </ul>
       ) : null}
-      {error ? (
-        <p role="alert" className="form-error">
-          {error}
-        </p>
-      ) : null}
+      <FormError error={error} />
       <button type="submit" disabled={submitting || problems.length > 0}>
         Create {runCount} runs
       </button>

@@ -1,7 +1,6 @@
 import { useDeferredValue } from 'react';
 import type { CombinedError } from 'urql';
-import { errorMessage } from '@/lib/errors';
-import { Empty, Loading } from '../ui/states';
+import { Empty, FormError, Loading } from '../ui/states';
 import type { RunRow } from './grid-model';
 import { RunsTable } from './runs-table';
 
@@ -32,11 +31,7 @@ export function RunsSection({
   return (
     <>
       <h2>Runs</h2>
-      {actionError ? (
-        <p role="alert" className="form-error">
-          {errorMessage(actionError)}
-        </p>
-      ) : null}
+      <FormError error={actionError} />
       {runs.length === 0 ? (
         <Empty>No runs yet.</Empty>
       ) : tableRuns.length === 0 ? (

@@ -1,9 +1,9 @@
 'use client';
 
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useMutation } from 'urql';
-import { errorMessage } from '@/lib/errors';
 import { useSession } from '../session/session-context';
+import { InlineForm } from '../ui/inline-form';
 import { CreateTeamMutation } from './teams.graphql';
 
 export function CreateTeamForm() {
@@ -11,8 +11,7 @@ export function CreateTeamForm() {
   const { setTeamId, refresh } = useSession();
   const [name, setName] = useState('');
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
+  async function submit() {
     const result = await createTeam({ input: { name: name.trim() } });
     if (result.data) {
       setTeamId(result.data.createTeam.id);
@@ -22,7 +21,13 @@ export function CreateTeamForm() {
   }
 
   return (
-    <form className="inline-form" onSubmit={submit} aria-label="New team">
+    <InlineForm
+      label="New team"
+      submitLabel="Create team"
+      fetching={state.fetching}
+      error={state.error}
+      onSubmit={submit}
+    >
       <label>
         Team name
         <input
@@ -33,14 +38,6 @@ export function CreateTeamForm() {
           maxLength={200}
         />
       </label>
-      <button type="submit" disabled={state.fetching}>
-        Create team
-      </button>
-      {state.error ? (
-        <p role="alert" className="form-error">
-          {errorMessage(state.error)}
-        </p>
-      ) : null}
-    </form>
+    </InlineForm>
   );
 }
