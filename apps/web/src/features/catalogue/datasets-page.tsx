@@ -19,8 +19,7 @@ function TeamDatasets({ teamId }: { teamId: string }) {
     <main>
       <h1>Datasets</h1>
       <ListState
-        fetching={result.fetching}
-        error={result.error}
+        state={result}
         items={datasets}
         retry={() => reexecute({ requestPolicy: 'network-only' })}
         empty="No datasets registered in this team. Workers and scripts register them through the API."

@@ -11,6 +11,7 @@ import { Empty, ListState, Loading } from '../ui/states';
 import { formatDate } from '../ui/format';
 import { CreateProjectMutation, ProjectsQuery } from './projects.graphql';
 import { CreateTeamForm } from '../teams/create-team-form';
+import { NameField } from '../ui/name-field';
 
 export function ProjectsPage() {
   const { me, team, fetching } = useSession();
@@ -47,8 +48,7 @@ function TeamProjects({
         />
       ) : null}
       <ListState
-        fetching={result.fetching}
-        error={result.error}
+        state={result}
         items={projects}
         retry={() => reexecute({ requestPolicy: 'network-only' })}
         empty={`No projects yet${writable ? ': create the first one above.' : '.'}`}
@@ -89,23 +89,8 @@ function CreateProjectForm({ teamId, onCreated }: { teamId: string; onCreated():
   }
 
   return (
-    <InlineForm
-      label="New project"
-      submitLabel="Create project"
-      fetching={state.fetching}
-      error={state.error}
-      onSubmit={submit}
-    >
-      <label>
-        Project name
-        <input
-          name="projectName"
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-          required
-          maxLength={200}
-        />
-      </label>
+    <InlineForm label="New project" submitLabel="Create project" state={state} onSubmit={submit}>
+      <NameField label="Project name" name="projectName" value={name} onChange={setName} />
       <label>
         Description
         <input

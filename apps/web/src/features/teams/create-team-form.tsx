@@ -5,6 +5,7 @@ import { useMutation } from 'urql';
 import { useSession } from '../session/session-context';
 import { InlineForm } from '../ui/inline-form';
 import { CreateTeamMutation } from './teams.graphql';
+import { NameField } from '../ui/name-field';
 
 export function CreateTeamForm() {
   const [state, createTeam] = useMutation(CreateTeamMutation);
@@ -21,23 +22,8 @@ export function CreateTeamForm() {
   }
 
   return (
-    <InlineForm
-      label="New team"
-      submitLabel="Create team"
-      fetching={state.fetching}
-      error={state.error}
-      onSubmit={submit}
-    >
-      <label>
-        Team name
-        <input
-          name="teamName"
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-          required
-          maxLength={200}
-        />
-      </label>
+    <InlineForm label="New team" submitLabel="Create team" state={state} onSubmit={submit}>
+      <NameField label="Team name" name="teamName" value={name} onChange={setName} />
     </InlineForm>
   );
 }

@@ -109,13 +109,7 @@ function AddMemberForm({ teamId, onAdded }: { teamId: string; onAdded(): void })
   }
 
   return (
-    <InlineForm
-      label="Add member"
-      submitLabel="Add member"
-      fetching={state.fetching}
-      error={state.error}
-      onSubmit={submit}
-    >
+    <InlineForm label="Add member" submitLabel="Add member" state={state} onSubmit={submit}>
       <label>
         Member email
         <input

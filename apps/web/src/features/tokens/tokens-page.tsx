@@ -7,6 +7,7 @@ import { InlineForm } from '../ui/inline-form';
 import { FormError, ListState } from '../ui/states';
 import { formatDate } from '../ui/format';
 import { ApiTokensQuery, CreateApiTokenMutation, RevokeApiTokenMutation } from './tokens.graphql';
+import { NameField } from '../ui/name-field';
 
 export function TokensPage() {
   const [result, reexecute] = useQuery({ query: ApiTokensQuery });
@@ -38,20 +39,10 @@ export function TokensPage() {
       <InlineForm
         label="New API token"
         submitLabel="Create token"
-        fetching={createState.fetching}
-        error={createState.error}
+        state={createState}
         onSubmit={submit}
       >
-        <label>
-          Token name
-          <input
-            name="tokenName"
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-            required
-            maxLength={200}
-          />
-        </label>
+        <NameField label="Token name" name="tokenName" value={name} onChange={setName} />
       </InlineForm>
       {secret ? (
         <section aria-label="New token" className="new-token">
@@ -80,13 +71,7 @@ export function TokensPage() {
         </section>
       ) : null}
       <FormError error={revokeState.error} />
-      <ListState
-        fetching={result.fetching}
-        error={result.error}
-        items={tokens}
-        retry={refresh}
-        empty="No tokens yet."
-      >
+      <ListState state={result} items={tokens} retry={refresh} empty="No tokens yet.">
         {(items) => (
           <DataTable columns={['Name', 'Prefix', 'Created', 'Last used', 'Expires', 'State']}>
             {items.map((token) => (

@@ -11,16 +11,15 @@ import { FormError } from './states';
 export function InlineForm({
   label,
   submitLabel,
-  fetching,
-  error,
+  state,
   onSubmit,
   children,
 }: {
   /** The form's accessible name. */
   label: string;
   submitLabel: string;
-  fetching: boolean;
-  error: CombinedError | undefined;
+  /** The mutation's state. */
+  state: { fetching: boolean; error?: CombinedError };
   onSubmit(): void | Promise<void>;
   children: ReactNode;
 }) {
@@ -31,10 +30,10 @@ export function InlineForm({
   return (
     <form className="inline-form" onSubmit={submit} aria-label={label}>
       {children}
-      <button type="submit" disabled={fetching}>
+      <button type="submit" disabled={state.fetching}>
         {submitLabel}
       </button>
-      <FormError error={error} />
+      <FormError error={state.error} />
     </form>
   );
 }

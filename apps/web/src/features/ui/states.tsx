@@ -58,22 +58,21 @@ export function QueryState({
 
 /** A query's list: its loading and error states, `empty` when it has no items, else `children`. */
 export function ListState<T>({
-  fetching,
-  error,
+  state,
   items,
   retry,
   empty,
   children,
 }: {
-  fetching: boolean;
-  error: CombinedError | undefined;
+  /** The query's state. */
+  state: { fetching: boolean; error?: CombinedError };
   items: readonly T[] | undefined;
   retry(): void;
   empty: ReactNode;
   children(items: readonly T[]): ReactNode;
 }) {
   return (
-    <QueryState fetching={fetching} error={error} hasData={!!items} retry={retry}>
+    <QueryState fetching={state.fetching} error={state.error} hasData={!!items} retry={retry}>
       {items && items.length === 0 ? <Empty>{empty}</Empty> : items ? children(items) : null}
     </QueryState>
   );
