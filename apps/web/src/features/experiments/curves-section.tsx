@@ -1,10 +1,8 @@
-import type { AnyVariables, UseQueryState } from 'urql';
 import { Empty, ErrorState, Loading } from '../ui/states';
-import type { buildChart } from './curves-model';
-import type { buildDriftChart } from './drift-model';
 import { LineChart } from './line-chart';
 import { CURVE_KEYS } from './metric-options';
 import { GROUP_OPTIONS, X_AXES, type ExperimentView } from './page-state';
+import type { useCurves, useDrift } from './use-experiment-data';
 import type { SetView } from './use-experiment-view';
 
 const X_LABELS = { step: 'Step', epoch: 'Epoch', wall: 'Wall time (s)' } as const;
@@ -17,19 +15,14 @@ const GROUP_LABELS = {
   initialization: 'Initialization',
 } as const;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- only fetching, data and error are read
-type MetricsState = UseQueryState<any, AnyVariables>;
-
 /** Learning curves of the selected runs (all runs when none is), with axis and grouping options. */
 export function CurvesSection({
-  result,
-  model,
+  curves: { result, model },
   runCount,
   view,
   setView,
 }: {
-  result: MetricsState;
-  model: ReturnType<typeof buildChart>;
+  curves: ReturnType<typeof useCurves>;
   runCount: number;
   view: ExperimentView;
   setView: SetView;
@@ -111,20 +104,14 @@ export function CurvesSection({
 
 /** ‖W − W₀‖ / ‖W₀‖ per weight-bearing layer, averaged over the first curve runs. */
 export function DriftSection({
-  result,
-  model,
-  keyCount,
-  runCount,
+  drift: { result, model, keys, runIds },
 }: {
-  result: MetricsState;
-  model: ReturnType<typeof buildDriftChart>;
-  keyCount: number;
-  runCount: number;
+  drift: ReturnType<typeof useDrift>;
 }) {
   return (
     <section aria-label="Weight drift">
       <h2>Weight drift per layer</h2>
-      {keyCount === 0 ? (
+      {keys.length === 0 ? (
         <Empty>The source model&apos;s layers are unknown, so there is no drift to show.</Empty>
       ) : result.error ? (
         <ErrorState error={result.error} />
@@ -135,7 +122,7 @@ export function DriftSection({
       ) : (
         <LineChart
           model={model}
-          title={`‖W − W₀‖ / ‖W₀‖, mean over ${runCount} runs`}
+          title={`‖W − W₀‖ / ‖W₀‖, mean over ${runIds.length} runs`}
           xLabel="Epoch"
           yLabel="drift"
           testId="drift"

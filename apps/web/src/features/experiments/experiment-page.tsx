@@ -62,32 +62,23 @@ export function ExperimentPage({ id }: { id: string }) {
               moreRuns={experiment.runs.pageInfo.hasNextPage}
             />
             <GridSection
-              grid={grid.grid}
-              error={grid.error}
-              retry={grid.retry}
+              data={grid}
               metric={metric}
               view={view}
               setView={setView}
               sweep={experiment.sweep}
               weightLayers={weightLayers}
-              selectedCells={selection.selectedCells}
-              onToggleCell={selection.toggleCell}
+              selection={selection}
             />
             <SelectionBar count={selection.selected.size} onClear={selection.clear} />
             <div className="panels">
               <CurvesSection
-                result={curves.result}
-                model={curves.model}
+                curves={curves}
                 runCount={curveRunIds.length}
                 view={view}
                 setView={setView}
               />
-              <DriftSection
-                result={drift.result}
-                model={drift.model}
-                keyCount={drift.keys.length}
-                runCount={drift.runIds.length}
-              />
+              <DriftSection drift={drift} />
             </div>
             <RunsSection
               experimentId={experiment.id}

@@ -1,35 +1,29 @@
 import { useCallback } from 'react';
-import type { CombinedError } from 'urql';
 import { ErrorState, Loading } from '../ui/states';
-import type { GridData } from './grid-model';
 import { METRIC_OPTIONS, type MetricOption } from './metric-options';
 import type { ExperimentView } from './page-state';
 import { RunGrid } from './run-grid';
+import type { useRunSelection } from './run-selection';
+import type { useGrid } from './use-experiment-data';
 import type { SetView } from './use-experiment-view';
 
 /** The metric picker and the frozen-layers × learning-rate grid (its data: RunGridFields). */
 export function GridSection({
-  grid,
-  error,
-  retry,
+  data: { grid, error, retry },
   metric,
   view,
   setView,
   sweep,
   weightLayers,
-  selectedCells,
-  onToggleCell,
+  selection,
 }: {
-  grid: GridData | undefined;
-  error: CombinedError | undefined;
-  retry(): void;
+  data: Pick<ReturnType<typeof useGrid>, 'grid' | 'error' | 'retry'>;
   metric: MetricOption;
   view: ExperimentView;
   setView: SetView;
   sweep: Record<string, unknown> | undefined;
   weightLayers: readonly string[];
-  selectedCells: ReadonlySet<string>;
-  onToggleCell(key: string, extend: boolean): void;
+  selection: Pick<ReturnType<typeof useRunSelection>, 'selectedCells' | 'toggleCell'>;
 }) {
   const depthLabel = useCallback(
     (frozen: number) =>
@@ -91,8 +85,8 @@ export function GridSection({
           grid={grid}
           sweep={sweep as { frozenLayers?: number[]; learningRates?: number[] } | undefined}
           metricLabel={metric.label}
-          selected={selectedCells}
-          onToggle={onToggleCell}
+          selected={selection.selectedCells}
+          onToggle={selection.toggleCell}
           depthLabel={depthLabel}
         />
       ) : (
