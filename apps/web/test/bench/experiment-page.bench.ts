@@ -21,11 +21,11 @@ try {
   const email = `bench-${Date.now()}@example.test`;
   const password = 'benchmark password';
   await client.signUp(email, password, 'Bench');
-  const team = await client.request<{ createTeam: { id: string } }>(
+  const team = await client.gql<{ createTeam: { id: string } }>(
     'mutation { createTeam(input: { name: "Bench" }) { id } }',
   );
   const teamId = team.createTeam.id;
-  const project = await client.request<{ createProject: { id: string } }>(
+  const project = await client.gql<{ createProject: { id: string } }>(
     'mutation($teamId: ID!) { createProject(input: { teamId: $teamId, name: "Bench" }) { id } }',
     { teamId },
   );

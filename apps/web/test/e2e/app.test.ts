@@ -81,9 +81,9 @@ describe('Finetrack in a browser', () => {
   it('shows the seeded catalogue: datasets, lineage and a model with frozen layers', async () => {
     const client = new ApiClient(stack.apiUrl);
     await client.logIn(OWNER, PASSWORD);
-    const me = await client.request<{ me: { teams: { id: string }[] } }>('{ me { teams { id } } }');
+    const me = await client.gql<{ me: { teams: { id: string }[] } }>('{ me { teams { id } } }');
     state.teamId = me.me.teams[0].id;
-    const projects = await client.request<{ projects: { nodes: { id: string }[] } }>(
+    const projects = await client.gql<{ projects: { nodes: { id: string }[] } }>(
       'query($teamId: ID!) { projects(teamId: $teamId) { nodes { id } } }',
       { teamId: state.teamId },
     );
@@ -218,7 +218,7 @@ describe('Finetrack in a browser', () => {
     await page.getByRole('button', { name: 'Create token' }).click();
     const secret = await page.getByTestId('token-secret').textContent();
     expect(secret?.length).toBeGreaterThan(20);
-    const me = await new ApiClient(stack.apiUrl, secret!).request<{ me: { email: string } }>(
+    const me = await new ApiClient(stack.apiUrl, secret!).gql<{ me: { email: string } }>(
       '{ me { email } }',
     );
     expect(me.me.email).toBe(OWNER);
@@ -226,7 +226,7 @@ describe('Finetrack in a browser', () => {
     page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: 'Revoke' }).click();
     await page.getByText(/^revoked /).waitFor();
-    await expect(new ApiClient(stack.apiUrl, secret!).request('{ me { email } }')).rejects.toThrow(
+    await expect(new ApiClient(stack.apiUrl, secret!).gql('{ me { email } }')).rejects.toThrow(
       /UNAUTHENTICATED/,
     );
   });

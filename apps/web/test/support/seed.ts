@@ -65,7 +65,7 @@ export interface Catalogue {
 export async function seedCatalogue(client: ApiClient, teamId: string): Promise<Catalogue> {
   const dataset = async (name: string, classes: number[], kind: string) =>
     (
-      await client.request<{ createDataset: { id: string } }>(
+      await client.gql<{ createDataset: { id: string } }>(
         'mutation($input: CreateDatasetInput!) { createDataset(input: $input) { id } }',
         {
           input: {
@@ -84,7 +84,7 @@ export async function seedCatalogue(client: ApiClient, teamId: string): Promise<
   const datasetId = await dataset('MNIST digits 5–9', [5, 6, 7, 8, 9], 'mnist');
   const createModel = async (input: Record<string, unknown>) =>
     (
-      await client.request<{ createModel: { id: string } }>(
+      await client.gql<{ createModel: { id: string } }>(
         'mutation($input: CreateModelInput!) { createModel(input: $input) { id } }',
         {
           input: {
@@ -182,7 +182,7 @@ export interface ExperimentSeedOptions {
  * run as a worker or script would: summaries through updateRun and curves through logMetrics.
  */
 export async function seedExperiment(client: ApiClient, options: ExperimentSeedOptions) {
-  const created = await client.request<{ createExperiment: { id: string } }>(
+  const created = await client.gql<{ createExperiment: { id: string } }>(
     'mutation($input: CreateExperimentInput!) { createExperiment(input: $input) { id } }',
     {
       input: {
@@ -207,7 +207,7 @@ export async function seedExperiment(client: ApiClient, options: ExperimentSeedO
   do {
     const page: {
       runs: { nodes: RunSeed[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
-    } = await client.request(
+    } = await client.gql(
       `query($id: ID!, $after: String) { runs(experimentId: $id, first: 500, after: $after) {
         nodes { id frozenLayers learningRate seed initialization } pageInfo { hasNextPage endCursor } } }`,
       { id: experimentId, after },
@@ -225,9 +225,9 @@ export async function seedExperiment(client: ApiClient, options: ExperimentSeedO
     'mutation($runId: ID!, $points: [MetricPointInput!]!) { logMetrics(runId: $runId, points: $points) { written } }';
 
   const report = async (run: RunSeed) => {
-    await client.request(updateRun, { input: { id: run.id, status: 'RUNNING', backend: 'wasm' } });
+    await client.gql(updateRun, { input: { id: run.id, status: 'RUNNING', backend: 'wasm' } });
     if (failed.has(run.id)) {
-      await client.request(updateRun, {
+      await client.gql(updateRun, {
         input: {
           id: run.id,
           status: 'FAILED',
@@ -273,14 +273,14 @@ export async function seedExperiment(client: ApiClient, options: ExperimentSeedO
             });
           });
       for (let offset = 0; offset < points.length; offset += 10_000)
-        await client.request(logMetrics, {
+        await client.gql(logMetrics, {
           runId: run.id,
           points: points.slice(offset, offset + 10_000),
         });
     }
     const epochOf = (step: number) =>
       Math.max(1, Math.round((step / options.steps) * options.epochs));
-    await client.request(updateRun, {
+    await client.gql(updateRun, {
       input: {
         id: run.id,
         status: 'SUCCEEDED',

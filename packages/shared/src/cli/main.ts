@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
-import { COMMANDS, type CliIo, type Command } from './commands.js';
+import type { CliIo, Command } from './command.js';
+import { COMMANDS } from './commands/index.js';
 import { describeFailure, ExitCode, usageError } from './exit-codes.js';
 
 export { ExitCode } from './exit-codes.js';
-export type { CliIo } from './commands.js';
+export type { CliIo } from './command.js';
 
 const width = Math.max(...COMMANDS.map((command) => command.name.length));
 

@@ -68,6 +68,7 @@ export class FinetrackClient {
     return this.api.request<TResult, object>(document.toString(), variables ?? {});
   }
 
+  /** The caller: their email and teams (what the command line reads). */
   async me(): Promise<Me> {
     return (await this.execute(MeDocument)).me;
   }

@@ -2,16 +2,14 @@
 // types each one from schema.graphql into src/gql (generated, not in git).
 import { graphql } from '../gql/index.js';
 
+// What the command line reads of the caller: whom `login` checked, and the teams `projects` lists.
 export const MeDocument = graphql(`
   query Me {
     me {
-      id
       email
-      name
       teams {
         id
         name
-        role
       }
     }
   }

@@ -264,7 +264,7 @@ describe('runs executed by worker processes through the API', () => {
       `mutation { createApiToken(input: { name: "more" }) { token } }`,
       `query($id: ID!) { experiment(id: $id) { id } }`,
     ]) {
-      const result = await asWorker.raw(query, { id: '00000000-0000-0000-0000-000000000000' });
+      const result = await asWorker.request(query, { id: '00000000-0000-0000-0000-000000000000' });
       expect(result.errors?.[0]?.extensions?.code, query).toBe('FORBIDDEN');
     }
     // Another team's model file is invisible to this team's worker.
@@ -304,7 +304,7 @@ describe('runs executed by worker processes through the API', () => {
     );
     const put = await fetch(`${api.url}/artifacts/${createArtifact.id}`, {
       method: 'PUT',
-      headers: { cookie: other.cookie, 'content-type': 'application/octet-stream' },
+      headers: { cookie: other.cookie!, 'content-type': 'application/octet-stream' },
       body: bytes,
     });
     expect(put.status).toBe(201);

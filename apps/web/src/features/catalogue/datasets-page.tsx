@@ -2,7 +2,8 @@
 
 import { useQuery } from 'urql';
 import { useSession } from '../session/session-context';
-import { Empty, Loading, QueryState } from '../ui/states';
+import { DataTable } from '../ui/data-table';
+import { ListState, Loading } from '../ui/states';
 import { DatasetsQuery } from './catalogue.graphql';
 
 export function DatasetsPage() {
@@ -17,54 +18,43 @@ function TeamDatasets({ teamId }: { teamId: string }) {
   return (
     <main>
       <h1>Datasets</h1>
-      <QueryState
-        fetching={result.fetching}
-        error={result.error}
-        hasData={!!datasets}
+      <ListState
+        state={result}
+        items={datasets}
         retry={() => reexecute({ requestPolicy: 'network-only' })}
+        empty="No datasets registered in this team. Workers and scripts register them through the API."
       >
-        {datasets?.length === 0 ? (
-          <Empty>
-            No datasets registered in this team. Workers and scripts register them through the API.
-          </Empty>
-        ) : (
-          <table className="data">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Loader</th>
-                <th scope="col">Classes</th>
-                <th scope="col" className="num">
-                  Train
-                </th>
-                <th scope="col" className="num">
-                  Validation
-                </th>
-                <th scope="col">Content hash</th>
+        {(items) => (
+          <DataTable
+            columns={[
+              'Name',
+              'Loader',
+              'Classes',
+              { label: 'Train', className: 'num' },
+              { label: 'Validation', className: 'num' },
+              'Content hash',
+            ]}
+          >
+            {items.map((dataset) => (
+              <tr key={dataset.id}>
+                <td>{dataset.name}</td>
+                <td>{typeof dataset.spec.kind === 'string' ? dataset.spec.kind : '—'}</td>
+                <td title={dataset.classNames.join(', ')}>
+                  {dataset.classNames.length}: {dataset.classNames.slice(0, 6).join(', ')}
+                  {dataset.classNames.length > 6 ? '…' : ''}
+                </td>
+                <td className="num">{dataset.trainSamples.toLocaleString('en')}</td>
+                <td className="num">{dataset.validationSamples.toLocaleString('en')}</td>
+                <td>
+                  <code title={dataset.contentHash ?? undefined}>
+                    {dataset.contentHash?.slice(0, 12) ?? '—'}
+                  </code>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {datasets?.map((dataset) => (
-                <tr key={dataset.id}>
-                  <td>{dataset.name}</td>
-                  <td>{typeof dataset.spec.kind === 'string' ? dataset.spec.kind : '—'}</td>
-                  <td title={dataset.classNames.join(', ')}>
-                    {dataset.classNames.length}: {dataset.classNames.slice(0, 6).join(', ')}
-                    {dataset.classNames.length > 6 ? '…' : ''}
-                  </td>
-                  <td className="num">{dataset.trainSamples.toLocaleString('en')}</td>
-                  <td className="num">{dataset.validationSamples.toLocaleString('en')}</td>
-                  <td>
-                    <code title={dataset.contentHash ?? undefined}>
-                      {dataset.contentHash?.slice(0, 12) ?? '—'}
-                    </code>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </DataTable>
         )}
-      </QueryState>
+      </ListState>
     </main>
   );
 }

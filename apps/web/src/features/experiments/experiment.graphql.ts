@@ -28,33 +28,50 @@ export const RunFieldsFragment = graphql(`
   }
 `);
 
+/** What the page header shows: where the experiment sits and what it fine-tunes on. */
+export const ExperimentHeaderFragment = graphql(`
+  fragment ExperimentHeaderFields on Experiment {
+    name
+    project {
+      id
+      name
+    }
+    sourceModel {
+      id
+      name
+    }
+    targetDataset {
+      id
+      name
+    }
+  }
+`);
+
+/** The source model's layers: the grid names frozen depths by them, the drift section keys by them. */
+export const SourceLayersFragment = graphql(`
+  fragment SourceLayers on Experiment {
+    sourceModel {
+      id
+      layers {
+        name
+        type
+        weightBearing
+        weightIndex
+      }
+    }
+  }
+`);
+
 export const ExperimentQuery = graphql(`
   query Experiment($id: ID!) {
     experiment(id: $id) {
       id
-      name
       status
       teamId
       sweep
       createdAt
-      project {
-        id
-        name
-      }
-      sourceModel {
-        id
-        name
-        layers {
-          name
-          type
-          weightBearing
-          weightIndex
-        }
-      }
-      targetDataset {
-        id
-        name
-      }
+      ...ExperimentHeaderFields
+      ...SourceLayers
       runs(first: 500, orderBy: { field: CREATED_AT, direction: ASC }) {
         nodes {
           ...RunFields
@@ -68,31 +85,35 @@ export const ExperimentQuery = graphql(`
   }
 `);
 
+/** What the grid section draws: cells and the scratch baseline, as the API summarises them. */
+export const RunGridFragment = graphql(`
+  fragment RunGridFields on Grid {
+    lowerIsBetter
+    cells {
+      frozenLayers
+      learningRate
+      runCount
+      totalRuns
+      mean
+      std
+      best
+      gainOverScratch
+    }
+    scratch {
+      runCount
+      totalRuns
+      mean
+      std
+    }
+  }
+`);
+
 export const GridQuery = graphql(`
   query ExperimentGrid($id: ID!, $metric: String!, $summary: GridSummary!) {
     experiment(id: $id) {
       id
       grid(metric: $metric, summary: $summary) {
-        metric
-        summary
-        lowerIsBetter
-        cells {
-          frozenLayers
-          learningRate
-          runCount
-          totalRuns
-          mean
-          std
-          best
-          gainOverScratch
-        }
-        scratch {
-          runCount
-          totalRuns
-          mean
-          std
-          best
-        }
+        ...RunGridFields
       }
     }
   }

@@ -24,7 +24,8 @@ export interface BaselineStats {
 
 export interface GridData {
   cells: CellStats[];
-  scratch: BaselineStats | null;
+  /** The grid draws no best value for the baseline, so the API's grid need not send one. */
+  scratch: Omit<BaselineStats, 'best'> | null;
   lowerIsBetter: boolean;
 }
 

@@ -2,6 +2,8 @@
 
 import { useMemo, useState, type FormEvent } from 'react';
 import type { CreateExperimentInput, Optimizer } from '@/gql/graphql';
+import { NameField } from '../ui/name-field';
+import { FormError } from '../ui/states';
 import { countRuns, parseNumberList, suggestedFineTuneRate } from './sweep-form-model';
 
 export interface ModelOption {
@@ -109,10 +111,7 @@ export function NewExperimentForm({
 
   return (
     <form className="form" onSubmit={submit} aria-label="New experiment">
-      <label>
-        Name (optional)
-        <input name="name" value={name} onChange={(e) => setName(e.target.value)} maxLength={200} />
-      </label>
+      <NameField label="Name (optional)" name="name" value={name} onChange={setName} optional />
       <label>
         Source model
         <select
@@ -262,11 +261,7 @@ export function NewExperimentForm({
           ))}
         </ul>
       ) : null}
-      {error ? (
-        <p role="alert" className="form-error">
-          {error}
-        </p>
-      ) : null}
+      <FormError error={error} />
       <button type="submit" disabled={submitting || problems.length > 0}>
         Create {runCount} runs
       </button>

@@ -7,7 +7,7 @@ afterEach(cleanup);
 
 const grid: GridData = {
   lowerIsBetter: false,
-  scratch: { runCount: 3, totalRuns: 3, mean: 0.8, std: 0.02, best: 0.82 },
+  scratch: { runCount: 3, totalRuns: 3, mean: 0.8, std: 0.02 },
   cells: [
     {
       frozenLayers: 0,

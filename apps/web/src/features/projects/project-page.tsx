@@ -7,6 +7,7 @@ import { useSession } from '../session/session-context';
 import { Empty, QueryState } from '../ui/states';
 import { formatDate } from '../ui/format';
 import { ProjectQuery } from './projects.graphql';
+import { DataTable } from '../ui/data-table';
 
 export function ProjectPage({ id }: { id: string }) {
   const [result, reexecute] = useQuery({ query: ProjectQuery, variables: { id } });
@@ -41,40 +42,29 @@ export function ProjectPage({ id }: { id: string }) {
         {experiments.length === 0 ? (
           <Empty>No experiments in this project yet.</Empty>
         ) : (
-          <table className="data">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Source model</th>
-                <th scope="col">Target dataset</th>
-                <th scope="col">Status</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {experiments.map((experiment) => (
-                <tr key={experiment.id}>
-                  <td>
-                    <Link prefetch={false} href={`/experiments/${experiment.id}`}>
-                      {experiment.name}
+          <DataTable columns={['Name', 'Source model', 'Target dataset', 'Status', 'Created']}>
+            {experiments.map((experiment) => (
+              <tr key={experiment.id}>
+                <td>
+                  <Link prefetch={false} href={`/experiments/${experiment.id}`}>
+                    {experiment.name}
+                  </Link>
+                </td>
+                <td>
+                  {experiment.sourceModel ? (
+                    <Link prefetch={false} href={`/models/${experiment.sourceModel.id}`}>
+                      {experiment.sourceModel.name}
                     </Link>
-                  </td>
-                  <td>
-                    {experiment.sourceModel ? (
-                      <Link prefetch={false} href={`/models/${experiment.sourceModel.id}`}>
-                        {experiment.sourceModel.name}
-                      </Link>
-                    ) : (
-                      '—'
-                    )}
-                  </td>
-                  <td>{experiment.targetDataset?.name ?? '—'}</td>
-                  <td>{experiment.status.toLowerCase()}</td>
-                  <td>{formatDate(experiment.createdAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+                  ) : (
+                    '—'
+                  )}
+                </td>
+                <td>{experiment.targetDataset?.name ?? '—'}</td>
+                <td>{experiment.status.toLowerCase()}</td>
+                <td>{formatDate(experiment.createdAt)}</td>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </QueryState>
     </main>

@@ -1,15 +1,17 @@
 'use client';
 
 import Link from 'next/link';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useMutation, useQuery } from 'urql';
-import { errorMessage } from '@/lib/errors';
 import { canWrite } from '../session/roles';
 import { useSession } from '../session/session-context';
-import { Empty, Loading, QueryState } from '../ui/states';
+import { DataTable } from '../ui/data-table';
+import { InlineForm } from '../ui/inline-form';
+import { Empty, ListState, Loading } from '../ui/states';
 import { formatDate } from '../ui/format';
 import { CreateProjectMutation, ProjectsQuery } from './projects.graphql';
 import { CreateTeamForm } from '../teams/create-team-form';
+import { NameField } from '../ui/name-field';
 
 export function ProjectsPage() {
   const { me, team, fetching } = useSession();
@@ -45,39 +47,28 @@ function TeamProjects({
           onCreated={() => reexecute({ requestPolicy: 'network-only' })}
         />
       ) : null}
-      <QueryState
-        fetching={result.fetching}
-        error={result.error}
-        hasData={!!projects}
+      <ListState
+        state={result}
+        items={projects}
         retry={() => reexecute({ requestPolicy: 'network-only' })}
+        empty={`No projects yet${writable ? ': create the first one above.' : '.'}`}
       >
-        {projects && projects.length === 0 ? (
-          <Empty>No projects yet{writable ? ': create the first one above.' : '.'}</Empty>
-        ) : (
-          <table className="data">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Description</th>
-                <th scope="col">Created</th>
+        {(items) => (
+          <DataTable columns={['Name', 'Description', 'Created']}>
+            {items.map((project) => (
+              <tr key={project.id}>
+                <td>
+                  <Link prefetch={false} href={`/projects/${project.id}`}>
+                    {project.name}
+                  </Link>
+                </td>
+                <td>{project.description}</td>
+                <td>{formatDate(project.createdAt)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {projects?.map((project) => (
-                <tr key={project.id}>
-                  <td>
-                    <Link prefetch={false} href={`/projects/${project.id}`}>
-                      {project.name}
-                    </Link>
-                  </td>
-                  <td>{project.description}</td>
-                  <td>{formatDate(project.createdAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </DataTable>
         )}
-      </QueryState>
+      </ListState>
     </main>
   );
 }
@@ -88,8 +79,7 @@ function CreateProjectForm({ teamId, onCreated }: { teamId: string; onCreated():
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
+  async function submit() {
     const result = await createProject({ input: { teamId, name: name.trim(), description } });
     if (!result.error) {
       setName('');
@@ -99,17 +89,8 @@ function CreateProjectForm({ teamId, onCreated }: { teamId: string; onCreated():
   }
 
   return (
-    <form className="inline-form" onSubmit={submit} aria-label="New project">
-      <label>
-        Project name
-        <input
-          name="projectName"
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-          required
-          maxLength={200}
-        />
-      </label>
+    <InlineForm label="New project" submitLabel="Create project" state={state} onSubmit={submit}>
+      <NameField label="Project name" name="projectName" value={name} onChange={setName} />
       <label>
         Description
         <input
@@ -118,14 +99,6 @@ function CreateProjectForm({ teamId, onCreated }: { teamId: string; onCreated():
           onChange={(e) => setDescription(e.target.value)}
         />
       </label>
-      <button type="submit" disabled={state.fetching}>
-        Create project
-      </button>
-      {state.error ? (
-        <p role="alert" className="form-error">
-          {errorMessage(state.error)}
-        </p>
-      ) : null}
-    </form>
+    </InlineForm>
   );
 }

@@ -4,7 +4,7 @@ import Link from 'next/link';
 import { useSearchParams } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
-import { errorMessage } from '@/lib/errors';
+import { FormError } from '../ui/states';
 import { safeReturnTo } from './safe-return';
 import { LogInMutation, SignUpMutation } from './session.graphql';
 
@@ -57,11 +57,7 @@ export function AuthForm({ mode }: { mode: 'login' | 'signup' }) {
             minLength={mode === 'signup' ? 8 : undefined}
           />
         </label>
-        {state.error ? (
-          <p role="alert" className="form-error">
-            {errorMessage(state.error)}
-          </p>
-        ) : null}
+        <FormError error={state.error} />
         <button type="submit" disabled={state.fetching || done}>
           {title}
         </button>

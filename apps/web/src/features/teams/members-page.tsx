@@ -1,12 +1,13 @@
 'use client';
 
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import type { TeamRole } from '@/gql/graphql';
-import { errorMessage } from '@/lib/errors';
 import { canAdmin, ROLE_LABELS } from '../session/roles';
 import { useSession } from '../session/session-context';
-import { Empty, QueryState } from '../ui/states';
+import { DataTable } from '../ui/data-table';
+import { InlineForm } from '../ui/inline-form';
+import { Empty, FormError, QueryState } from '../ui/states';
 import {
   AddTeamMemberMutation,
   RemoveTeamMemberMutation,
@@ -35,72 +36,58 @@ export function MembersPage({ teamId }: { teamId: string }) {
         ) : (
           <>
             <AddMemberForm teamId={teamId} onAdded={refresh} />
-            {mutationError ? (
-              <p role="alert" className="form-error">
-                {errorMessage(mutationError)}
-              </p>
-            ) : null}
-            <table className="data">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Email</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Actions</th>
+            <FormError error={mutationError} />
+            <DataTable columns={['Name', 'Email', 'Role', 'Actions']}>
+              {team?.members.nodes.map((membership) => (
+                <tr key={membership.id}>
+                  <td>{membership.user.name}</td>
+                  <td>{membership.user.email}</td>
+                  <td>
+                    <label>
+                      <span className="visually-hidden">Role of {membership.user.email}</span>
+                      <select
+                        value={membership.role}
+                        disabled={membership.userId === me?.id}
+                        onChange={async (event) => {
+                          await updateMember({
+                            input: {
+                              teamId,
+                              userId: membership.userId,
+                              role: event.target.value as TeamRole,
+                            },
+                          });
+                          refresh();
+                        }}
+                      >
+                        {ROLES.map((role) => (
+                          <option key={role} value={role}>
+                            {ROLE_LABELS[role]}
+                          </option>
+                        ))}
+                      </select>
+                    </label>
+                  </td>
+                  <td>
+                    {membership.userId !== me?.id ? (
+                      <button
+                        type="button"
+                        className="danger"
+                        onClick={async () => {
+                          if (!window.confirm(`Remove ${membership.user.email} from the team?`))
+                            return;
+                          await removeMember({ teamId, userId: membership.userId });
+                          refresh();
+                        }}
+                      >
+                        Remove
+                      </button>
+                    ) : (
+                      <span className="muted">you</span>
+                    )}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {team?.members.nodes.map((membership) => (
-                  <tr key={membership.id}>
-                    <td>{membership.user.name}</td>
-                    <td>{membership.user.email}</td>
-                    <td>
-                      <label>
-                        <span className="visually-hidden">Role of {membership.user.email}</span>
-                        <select
-                          value={membership.role}
-                          disabled={membership.userId === me?.id}
-                          onChange={async (event) => {
-                            await updateMember({
-                              input: {
-                                teamId,
-                                userId: membership.userId,
-                                role: event.target.value as TeamRole,
-                              },
-                            });
-                            refresh();
-                          }}
-                        >
-                          {ROLES.map((role) => (
-                            <option key={role} value={role}>
-                              {ROLE_LABELS[role]}
-                            </option>
-                          ))}
-                        </select>
-                      </label>
-                    </td>
-                    <td>
-                      {membership.userId !== me?.id ? (
-                        <button
-                          type="button"
-                          className="danger"
-                          onClick={async () => {
-                            if (!window.confirm(`Remove ${membership.user.email} from the team?`))
-                              return;
-                            await removeMember({ teamId, userId: membership.userId });
-                            refresh();
-                          }}
-                        >
-                          Remove
-                        </button>
-                      ) : (
-                        <span className="muted">you</span>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </DataTable>
           </>
         )}
       </QueryState>
@@ -113,8 +100,7 @@ function AddMemberForm({ teamId, onAdded }: { teamId: string; onAdded(): void })
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<TeamRole>('MEMBER');
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
+  async function submit() {
     const result = await addMember({ input: { teamId, email: email.trim(), role } });
     if (!result.error) {
       setEmail('');
@@ -123,7 +109,7 @@ function AddMemberForm({ teamId, onAdded }: { teamId: string; onAdded(): void })
   }
 
   return (
-    <form className="inline-form" onSubmit={submit} aria-label="Add member">
+    <InlineForm label="Add member" submitLabel="Add member" state={state} onSubmit={submit}>
       <label>
         Member email
         <input
@@ -144,14 +130,6 @@ function AddMemberForm({ teamId, onAdded }: { teamId: string; onAdded(): void })
           ))}
         </select>
       </label>
-      <button type="submit" disabled={state.fetching}>
-        Add member
-      </button>
-      {state.error ? (
-        <p role="alert" className="form-error">
-          {errorMessage(state.error)}
-        </p>
-      ) : null}
-    </form>
+    </InlineForm>
   );
 }

@@ -1,11 +1,13 @@
 'use client';
 
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useMutation, useQuery } from 'urql';
-import { errorMessage } from '@/lib/errors';
-import { Empty, QueryState } from '../ui/states';
+import { DataTable } from '../ui/data-table';
+import { InlineForm } from '../ui/inline-form';
+import { FormError, ListState } from '../ui/states';
 import { formatDate } from '../ui/format';
 import { ApiTokensQuery, CreateApiTokenMutation, RevokeApiTokenMutation } from './tokens.graphql';
+import { NameField } from '../ui/name-field';
 
 export function TokensPage() {
   const [result, reexecute] = useQuery({ query: ApiTokensQuery });
@@ -17,8 +19,7 @@ export function TokensPage() {
   const refresh = () => reexecute({ requestPolicy: 'network-only' });
   const tokens = result.data?.apiTokens.nodes;
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
+  async function submit() {
     const created = await createToken({ input: { name: name.trim() } });
     if (created.data) {
       setSecret(created.data.createApiToken.token);
@@ -35,26 +36,14 @@ export function TokensPage() {
         Scripts send a token as <code>Authorization: Bearer &lt;token&gt;</code>. It acts with your
         roles.
       </p>
-      <form className="inline-form" onSubmit={submit} aria-label="New API token">
-        <label>
-          Token name
-          <input
-            name="tokenName"
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-            required
-            maxLength={200}
-          />
-        </label>
-        <button type="submit" disabled={createState.fetching}>
-          Create token
-        </button>
-      </form>
-      {createState.error ? (
-        <p role="alert" className="form-error">
-          {errorMessage(createState.error)}
-        </p>
-      ) : null}
+      <InlineForm
+        label="New API token"
+        submitLabel="Create token"
+        state={createState}
+        onSubmit={submit}
+      >
+        <NameField label="Token name" name="tokenName" value={name} onChange={setName} />
+      </InlineForm>
       {secret ? (
         <section aria-label="New token" className="new-token">
           <p>
@@ -81,69 +70,46 @@ export function TokensPage() {
           </button>
         </section>
       ) : null}
-      {revokeState.error ? (
-        <p role="alert" className="form-error">
-          {errorMessage(revokeState.error)}
-        </p>
-      ) : null}
-      <QueryState
-        fetching={result.fetching}
-        error={result.error}
-        hasData={!!tokens}
-        retry={refresh}
-      >
-        {tokens && tokens.length === 0 ? (
-          <Empty>No tokens yet.</Empty>
-        ) : (
-          <table className="data">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Prefix</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Expires</th>
-                <th scope="col">State</th>
-              </tr>
-            </thead>
-            <tbody>
-              {tokens?.map((token) => (
-                <tr key={token.id}>
-                  <td>{token.name}</td>
-                  <td>
-                    <code>{token.prefix}…</code>
-                  </td>
-                  <td>{formatDate(token.createdAt)}</td>
-                  <td>{formatDate(token.lastUsedAt)}</td>
-                  <td>{formatDate(token.expiresAt)}</td>
-                  <td>
-                    {token.revokedAt ? (
-                      `revoked ${formatDate(token.revokedAt)}`
-                    ) : (
-                      <button
-                        type="button"
-                        className="danger"
-                        onClick={async () => {
-                          if (
-                            !window.confirm(
-                              `Revoke the token "${token.name}"? Scripts using it stop working.`,
-                            )
+      <FormError error={revokeState.error} />
+      <ListState state={result} items={tokens} retry={refresh} empty="No tokens yet.">
+        {(items) => (
+          <DataTable columns={['Name', 'Prefix', 'Created', 'Last used', 'Expires', 'State']}>
+            {items.map((token) => (
+              <tr key={token.id}>
+                <td>{token.name}</td>
+                <td>
+                  <code>{token.prefix}…</code>
+                </td>
+                <td>{formatDate(token.createdAt)}</td>
+                <td>{formatDate(token.lastUsedAt)}</td>
+                <td>{formatDate(token.expiresAt)}</td>
+                <td>
+                  {token.revokedAt ? (
+                    `revoked ${formatDate(token.revokedAt)}`
+                  ) : (
+                    <button
+                      type="button"
+                      className="danger"
+                      onClick={async () => {
+                        if (
+                          !window.confirm(
+                            `Revoke the token "${token.name}"? Scripts using it stop working.`,
                           )
-                            return;
-                          await revokeToken({ id: token.id });
-                          refresh();
-                        }}
-                      >
-                        Revoke
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+                        )
+                          return;
+                        await revokeToken({ id: token.id });
+                        refresh();
+                      }}
+                    >
+                      Revoke
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         )}
-      </QueryState>
+      </ListState>
     </main>
   );
 }

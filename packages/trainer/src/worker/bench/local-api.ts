@@ -1,23 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
+import { freePort } from '@finetrack/shared/testing';
 
 const require = createRequire(import.meta.url);
 /** `apps/api/dist/index.js` through the workspace package (a dev dependency: turbo builds it first). */
 export function apiEntry(): string {
   return join(dirname(require.resolve('@finetrack/api/package.json')), 'dist', 'index.js');
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 export interface ApiProcess {
@@ -88,36 +77,4 @@ export async function startApi(
 }
 
 /** GraphQL as a user: a session cookie after signUp, or a bearer token. */
-export class UserSession {
-  cookie = '';
-  constructor(
-    readonly url: string,
-    public token?: string,
-  ) {}
-
-  async raw(query: string, variables: Record<string, unknown> = {}) {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
-    else if (this.cookie) headers.cookie = this.cookie;
-    const response = await fetch(`${this.url}/graphql`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ query, variables }),
-    });
-    const setCookie = response.headers.get('set-cookie');
-    if (setCookie) this.cookie = setCookie.split(';')[0];
-    return (await response.json()) as {
-      data?: Record<string, unknown> | null;
-      errors?: { message: string; extensions?: { code?: string } }[];
-    };
-  }
-
-  /** Data of a query that must succeed. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test documents pick their own shapes
-  async gql<T = any>(query: string, variables: Record<string, unknown> = {}) {
-    const result = await this.raw(query, variables);
-    if (result.errors?.length)
-      throw new Error(`${result.errors[0].extensions?.code}: ${result.errors[0].message}`);
-    return result.data as T;
-  }
-}
+export { GraphQLTestClient as UserSession } from '@finetrack/shared/testing';

@@ -1,0 +1,25 @@
+import type { Command } from '../command.js';
+import { experiments } from './experiments.js';
+import { grid } from './grid.js';
+import { log } from './log.js';
+import { login } from './login.js';
+import { logout } from './logout.js';
+import { projects } from './projects.js';
+import { runCreate } from './run-create.js';
+import { runFinish } from './run-finish.js';
+import { runShow } from './run-show.js';
+import { runs } from './runs.js';
+
+/** Every command, in the order --help lists them. */
+export const COMMANDS: readonly Command[] = [
+  login,
+  logout,
+  projects,
+  experiments,
+  grid,
+  runs,
+  runCreate,
+  runFinish,
+  runShow,
+  log,
+];

@@ -1,0 +1,4 @@
+// Node-only helpers for the tests and benchmarks of every workspace, reached as
+// `@finetrack/shared/testing` (never from the root entry point, which the browser bundle imports).
+export { freePort } from './free-port.js';
+export { GraphQLTestClient, type GraphQLResponse, type Loose } from './graphql-test-client.js';
