@@ -5,6 +5,7 @@ import { LocalDiskStore, type ArtifactStore } from './modules/artifacts/artifact
 import { ArtifactsService } from './modules/artifacts/artifacts.service.js';
 import { RunArtifactsService } from './modules/artifacts/run-artifacts.service.js';
 import { DatasetsService } from './modules/datasets/datasets.service.js';
+import { AccessChanges } from './modules/events/access-changes.js';
 import { EventsService } from './modules/events/events.service.js';
 import { ExperimentsService } from './modules/experiments/experiments.service.js';
 import { MetricsService } from './modules/metrics/metrics.service.js';
@@ -29,9 +30,10 @@ export function createServices(
   store: ArtifactStore = new LocalDiskStore(config.artifactDir),
 ) {
   const access = new AccessService(dataSource);
-  const auth = new AuthService(dataSource, config);
   const queue = new RunQueue(config.databaseUrl, logger);
   const events = new EventsService(config.databaseUrl, dataSource, logger);
+  const accessChanges = new AccessChanges(events, logger);
+  const auth = new AuthService(dataSource, config, accessChanges);
   const artifacts = new ArtifactsService(dataSource, access, config);
   const runArtifacts = new RunArtifactsService(dataSource, store, logger);
   const datasets = new DatasetsService(dataSource, access);
@@ -42,8 +44,8 @@ export function createServices(
   return {
     access,
     auth,
-    teams: new TeamsService(dataSource, access, auth),
-    tokens: new TokensService(dataSource, access, auth),
+    teams: new TeamsService(dataSource, access, auth, accessChanges),
+    tokens: new TokensService(dataSource, access, auth, accessChanges),
     projects: new ProjectsService(dataSource, access),
     datasets,
     models,

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Actor } from '../common/actor.js';
 import type { SessionCookie } from '../modules/users/session-cookie.js';
 import type { Services } from '../services.js';
+import type { SubscriptionAccess } from './subscription-access.js';
 
 /**
  * What a resolver sees: the actor it hands to services, and the transport (request, reply, the
@@ -15,4 +16,6 @@ export interface GraphQLContext {
   request: FastifyRequest;
   reply: FastifyReply;
   session: SessionCookie;
+  /** Over the WebSocket only: how a subscription checks its access again. */
+  subscription?: SubscriptionAccess;
 }

@@ -16,6 +16,7 @@ import { SESSION_COOKIE } from '../common/credentials.js';
 import type { Services } from '../services.js';
 import type { GraphQLContext } from './context.js';
 import { formatError } from './errors.js';
+import { SocketRegistry, UNAUTHENTICATED_CLOSE } from './socket-registry.js';
 import { inputViolation } from './input-guard.js';
 import { limitViolation, MAX_TOKENS } from './limits.js';
 
@@ -41,9 +42,6 @@ export interface SocketLimits {
   maxSubscriptionsPerSocket: number;
   maxPendingSockets: number;
 }
-
-/** graphql-ws leaves 4401 for this: the socket's credentials are missing or wrong. */
-const UNAUTHENTICATED_CLOSE = 4401;
 
 export function attachSubscriptions(
   app: FastifyInstance,
@@ -87,6 +85,16 @@ export function attachSubscriptions(
   });
 
   const viewers = new WeakMap<object, Viewer | null>();
+  const registry = new SocketRegistry(services.auth);
+  const stopListening = services.events.listen((event) => {
+    if (event.type !== 'access') return;
+    for (const hash of event.credentialHashes ?? []) services.auth.forget(hash);
+    registry
+      .changed(event)
+      .catch((error: Error) =>
+        logger.warn({ err: { message: error.message } }, 'sockets not re-checked'),
+      );
+  });
   const disposable = useServer<Record<string, unknown> | undefined>(
     {
       schema,
@@ -97,10 +105,14 @@ export function attachSubscriptions(
         const cookies = cookieAllowed(headers.origin, headers.host, webOrigins)
           ? app.parseCookie(headers.cookie ?? '')
           : {};
+        const credential = {
+          authorization: typeof param === 'string' ? param : undefined,
+          cookie: cookies[SESSION_COOKIE],
+        };
         try {
           const viewer = await services.auth.authenticate(
-            typeof param === 'string' ? param : undefined,
-            cookies[SESSION_COOKIE],
+            credential.authorization,
+            credential.cookie,
           );
           if (viewer?.worker) return false;
           if (!viewer) {
@@ -111,6 +123,7 @@ export function attachSubscriptions(
             return false;
           }
           viewers.set(ctx, viewer);
+          registry.add(ctx, ctx.extra.socket, viewer, credential);
           return true;
         } catch {
           return false;
@@ -118,14 +131,19 @@ export function attachSubscriptions(
       },
       // The socket is for subscriptions only, under the limits HTTP requests get (Apollo's
       // plugins do not run here): parse capped at MAX_TOKENS, then depth, aliases and cost.
-      onSubscribe: (ctx, _id, payload) => {
-        // graphql-ws has already counted this one in ctx.subscriptions.
+      onSubscribe: async (ctx, _id, payload) => {
+        // Counted before anything awaits: graphql-ws has already added this one (and any sent
+        // right behind it) to ctx.subscriptions.
         if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerSocket)
           return [
             refused(
               `a socket may hold at most ${limits.maxSubscriptionsPerSocket} subscriptions: complete one first`,
             ),
           ];
+        // The credential may have ended since the socket opened (then the socket closes).
+        const viewer = await registry.revalidate(ctx);
+        if (!viewer) return [unauthenticatedError()];
+        viewers.set(ctx, viewer);
         let document: DocumentNode;
         try {
           document = parse(payload.query, { maxTokens: MAX_TOKENS });
@@ -159,9 +177,11 @@ export function attachSubscriptions(
         // No request, reply or cookie to set: subscriptions only read.
         ({
           actor: actorFor(viewers.get(ctx) ?? null),
+          subscription: registry.access(ctx),
           services,
           logger,
         }) as unknown as GraphQLContext,
+      onClose: (ctx) => registry.remove(ctx),
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors
           ? {
@@ -176,12 +196,19 @@ export function attachSubscriptions(
   );
   return {
     async close() {
+      stopListening();
+      registry.close();
       for (const client of wss.clients) client.terminate();
       await Promise.resolve(disposable.dispose()).catch(() => undefined);
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
 }
+
+const unauthenticatedError = () =>
+  new GraphQLError('log in again: the credential of this socket ended', {
+    extensions: { code: ErrorCode.Unauthenticated },
+  });
 
 const refused = (message: string) =>
   new GraphQLError(message, { extensions: { code: ErrorCode.BadUserInput } });

@@ -14,7 +14,14 @@ export type FinetrackEvent =
       teamId?: string;
       status?: string;
     }
-  | { type: 'metrics'; runId: string; keys: string[]; count: number; maxStep: number };
+  | { type: 'metrics'; runId: string; keys: string[]; count: number; maxStep: number }
+  | {
+      /** A user's access changed (left a team, changed role), or credentials ended. */
+      type: 'access';
+      userId?: string;
+      /** sha256 of the tokens or sessions that ended (credential caches drop them). */
+      credentialHashes?: string[];
+    };
 
 type Listener = (event: FinetrackEvent) => void;
 
@@ -140,6 +147,12 @@ export class EventsService {
         ring?.();
       },
     };
+  }
+
+  /** Calls `listener` with every event; returns the function that stops it. */
+  listen(listener: (event: FinetrackEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Events passing `filter`, as an async iterator; `return()` unsubscribes. */

@@ -1,6 +1,8 @@
 import { Arg, Ctx, ID, Mutation, Resolver, Root, Subscription } from 'type-graphql';
 import type { GraphQLContext } from '../../graphql/context.js';
+import type { Actor } from '../../common/actor.js';
 import { notFound } from '../../graphql/errors.js';
+import { whileAllowed } from '../../graphql/subscription-access.js';
 import type { FinetrackEvent } from '../events/events.service.js';
 import { TeamRole } from '../teams/team-role.js';
 import { Run } from './run.entity.js';
@@ -21,6 +23,10 @@ type RunEvent = Extract<FinetrackEvent, { type: 'run' }>;
 type MetricsEvent = Extract<FinetrackEvent, { type: 'metrics' }>;
 
 /** The worker protocol's operations and the live updates of runs. */
+/** A fresh actor for a subscription's re-check: the socket's credential authenticated again. */
+const recheck = (ctx: GraphQLContext): Promise<Actor> =>
+  ctx.subscription ? ctx.subscription.recheck() : Promise.resolve(ctx.actor);
+
 @Resolver()
 export class WorkerResolver {
   @Mutation(() => ClaimedRun, {
@@ -68,15 +74,21 @@ export class WorkerResolver {
     subscribe: async ({ args, context }) => {
       const ctx = context as GraphQLContext;
       const experimentId = (args as { experimentId: string }).experimentId;
-      await ctx.services.access.requireOwned(
-        ctx.actor,
-        'experiments',
-        experimentId,
-        TeamRole.VIEWER,
-        'experiment',
-      );
-      return ctx.services.events.subscribe(
-        (event): event is RunEvent => event.type === 'run' && event.experimentId === experimentId,
+      const allowed = (actor: Actor) =>
+        ctx.services.access.requireOwned(
+          actor,
+          'experiments',
+          experimentId,
+          TeamRole.VIEWER,
+          'experiment',
+        );
+      await allowed(ctx.actor);
+      return whileAllowed(
+        ctx.services.events.subscribe(
+          (event): event is RunEvent => event.type === 'run' && event.experimentId === experimentId,
+        ),
+        async () => void (await allowed(await recheck(ctx))),
+        ctx.subscription,
       );
     },
   })
@@ -95,9 +107,15 @@ export class WorkerResolver {
     subscribe: async ({ args, context }) => {
       const ctx = context as GraphQLContext;
       const runId = (args as { runId: string }).runId;
-      await ctx.services.access.requireOwned(ctx.actor, 'runs', runId, TeamRole.VIEWER, 'run');
-      return ctx.services.events.subscribe(
-        (event): event is MetricsEvent => event.type === 'metrics' && event.runId === runId,
+      const allowed = (actor: Actor) =>
+        ctx.services.access.requireOwned(actor, 'runs', runId, TeamRole.VIEWER, 'run');
+      await allowed(ctx.actor);
+      return whileAllowed(
+        ctx.services.events.subscribe(
+          (event): event is MetricsEvent => event.type === 'metrics' && event.runId === runId,
+        ),
+        async () => void (await allowed(await recheck(ctx))),
+        ctx.subscription,
       );
     },
   })

@@ -3,6 +3,7 @@ import type { Actor } from '../../common/actor.js';
 import { conflict, forbidden, notFound } from '../../graphql/errors.js';
 import { applyListPage, isUuid, listPage, type Page } from '../../common/pagination.js';
 import { User } from '../users/user.entity.js';
+import type { AccessChanges } from '../events/access-changes.js';
 import type { AuthService } from '../users/auth.service.js';
 import type { AccessService } from './access.service.js';
 import { lockTeam, ownerCount, revokeOutgrownTokens, roleNow } from './member-changes.js';
@@ -21,6 +22,7 @@ export class TeamsService {
     private readonly dataSource: DataSource,
     private readonly access: AccessService,
     private readonly auth: AuthService,
+    private readonly accessChanges: AccessChanges,
   ) {}
 
   async create(actor: Actor, name: string): Promise<Team> {
@@ -133,7 +135,7 @@ export class TeamsService {
       const revoked = await revokeOutgrownTokens(manager, input.teamId, input.userId, input.role);
       return { membership, revoked };
     });
-    this.forgetTokens(revoked);
+    await this.accessChanged(input.userId, revoked);
     actor.roles.delete(input.teamId);
     return membership;
   }
@@ -151,7 +153,7 @@ export class TeamsService {
       await manager.getRepository(Membership).delete({ id: membership.id });
       return revokeOutgrownTokens(manager, teamId, userId, null);
     });
-    this.forgetTokens(revoked);
+    await this.accessChanged(userId, revoked);
     actor.roles.delete(teamId);
     return true;
   }
@@ -191,7 +193,9 @@ export class TeamsService {
       throw conflict('a team must keep at least one owner');
   }
 
-  private forgetTokens(hashes: string[]): void {
-    for (const hash of hashes) this.auth.forget(hash);
+  /** Drops revoked tokens from the credential cache and has open sockets checked again. */
+  private async accessChanged(userId: string, revokedHashes: string[]): Promise<void> {
+    for (const hash of revokedHashes) this.auth.forget(hash);
+    await this.accessChanges.announce({ userId, credentialHashes: revokedHashes });
   }
 }

@@ -6,6 +6,7 @@ import { applyListPage, isUuid, listPage, type Page } from '../../common/paginat
 import { newSecret, sha256Hex } from '../../common/secrets.js';
 import type { AccessService } from '../teams/access.service.js';
 import { atLeast, TeamRole, WORKER_TOKEN_MINIMUM_ROLE } from '../teams/team-role.js';
+import type { AccessChanges } from '../events/access-changes.js';
 import type { AuthService } from '../users/auth.service.js';
 import { ApiToken, ApiTokenRole, CreatedApiToken } from './api-token.entity.js';
 import type { CreateApiTokenInput } from './tokens.inputs.js';
@@ -15,6 +16,7 @@ export class TokensService {
     private readonly dataSource: DataSource,
     private readonly access: AccessService,
     private readonly auth: AuthService,
+    private readonly accessChanges: AccessChanges,
   ) {}
 
   async create(actor: Actor, input: CreateApiTokenInput): Promise<CreatedApiToken> {
@@ -90,6 +92,10 @@ export class TokensService {
       await repository.update({ id }, { revokedAt: token.revokedAt });
     }
     this.auth.forget(token.tokenHash);
+    await this.accessChanges.announce({
+      userId: token.userId,
+      credentialHashes: [token.tokenHash],
+    });
     return token;
   }
 }

@@ -7,6 +7,7 @@ import { AppError, conflict, unauthenticated } from '../../graphql/errors.js';
 import { newSecret, sha256Hex } from '../../common/secrets.js';
 import { atLeast, isTeamRole, WORKER_TOKEN_MINIMUM_ROLE } from '../teams/team-role.js';
 import { ApiTokenRole } from '../tokens/api-token.entity.js';
+import type { AccessChanges } from '../events/access-changes.js';
 import { FailureCounter } from './login-limiter.js';
 import { Session } from './session.entity.js';
 import { User } from './user.entity.js';
@@ -61,6 +62,7 @@ export class AuthService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly config: Config,
+    private readonly accessChanges: AccessChanges,
   ) {
     this.dummyHash = hash(newSecret(''));
     this.dummyHash.catch(() => undefined);
@@ -125,8 +127,11 @@ export class AuthService {
   /** Ends the session whose secret the caller sent (if any); the transport clears the cookie. */
   async logOut(secret: string | undefined): Promise<void> {
     if (!secret) return;
-    this.forget(sha256Hex(secret));
-    await this.dataSource.getRepository(Session).delete({ tokenHash: sha256Hex(secret) });
+    const tokenHash = sha256Hex(secret);
+    this.forget(tokenHash);
+    await this.dataSource.getRepository(Session).delete({ tokenHash });
+    // Sockets opened with this session close, in every API process.
+    await this.accessChanges.announce({ credentialHashes: [tokenHash] });
   }
 
   async me(actor: Actor): Promise<User> {
