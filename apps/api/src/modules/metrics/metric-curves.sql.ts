@@ -67,8 +67,8 @@ export interface PackedSeries {
 /**
  * Runs SERIES_SQL with JIT off, in a read-only transaction of its own (SET LOCAL ends with it,
  * so the pooled session keeps the server's settings). The planner prices each requested curve
- * at its worst case (read whole from metric_points, about 5,000), so from some 20 curves on the
- * estimate passes jit_above_cost, and from some 100 the inlining and optimisation thresholds: a
+ * at about 10,000 (as if it were read whole from metric_points), so from 10 curves on the
+ * estimate passes jit_above_cost and from about 50 the inlining and optimisation thresholds: a
  * server built with LLVM (Debian's, the postgres image's; not the embedded one) then compiled
  * the statement on every execution, 0.4–1 s for 500 curves that it reads in 40 ms. Nothing here
  * gains from JIT: the work is index scans and string_agg over bytea.
