@@ -8,7 +8,8 @@ import { DatasetsService } from './modules/datasets/datasets.service.js';
 import { AccessChanges } from './modules/events/access-changes.js';
 import { EventsService } from './modules/events/events.service.js';
 import { ExperimentsService } from './modules/experiments/experiments.service.js';
-import { MetricsService } from './modules/metrics/metrics.service.js';
+import { MetricCurvesService } from './modules/metrics/metric-curves.service.js';
+import { MetricIngestService } from './modules/metrics/metric-ingest.service.js';
 import { ModelsService } from './modules/models/models.service.js';
 import { PretrainingService } from './modules/models/pretraining.service.js';
 import { ProjectsService } from './modules/projects/projects.service.js';
@@ -53,7 +54,8 @@ export function createServices(
     runs,
     runControl: new RunsControlService(dataSource, access, scheduler),
     experiments,
-    metrics: new MetricsService(dataSource, access),
+    metricIngest: new MetricIngestService(dataSource, access),
+    metricCurves: new MetricCurvesService(dataSource, access),
     queue,
     /** Run execution by lifecycle: queueing and the reaper, claims, held leases. */
     scheduler,

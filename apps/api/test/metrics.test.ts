@@ -2,11 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness.js';
 import { aTeam, anExperiment, aUser, LOG_METRICS, runIds } from './factories/builders.js';
 import type { ApiClient } from './factories/client.js';
-import {
-  downsampleChunks,
-  SERIES_SQL,
-  type PackedSeries,
-} from '../src/modules/metrics/metrics.service.js';
+import { SERIES_SQL, type PackedSeries } from '../src/modules/metrics/metric-curves.sql.js';
+import { downsampleChunks } from '../src/modules/metrics/metric-downsampling.js';
 
 let t: TestServer;
 let client: ApiClient;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHUNK_BITS } from '../src/modules/metrics/metrics.service.js';
+import { CHUNK_BITS } from '../src/modules/metrics/metric-rollup.js';
 import { aTeam, anExperiment, aUser, LOG_METRICS, runIds } from './factories/builders.js';
 import type { ApiClient } from './factories/client.js';
 import { startTestServer, type TestServer } from './harness.js';

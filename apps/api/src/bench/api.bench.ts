@@ -10,14 +10,21 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { loadConfig } from '../config.js';
 import { startEmbeddedPostgres, type RunningPostgres } from '../db/embedded-postgres.js';
-import { CHUNKS_PER_BUCKET_IN_NODE, SERIES_SQL } from '../modules/metrics/metrics.service.js';
+import {
+  CHUNKS_PER_BUCKET_IN_NODE,
+  readPackedSeries,
+  SERIES_SQL,
+} from '../modules/metrics/metric-curves.sql.js';
 import { agent, graphql, must, request, seed } from '../soak/stack.js';
 
-// `npm run bench -w @finetrack/api [-- --json]`: ingest vs COPY, down-sampled reads, and a
-// trivial query against a bare node:http handler, on loopback. The API and the bare handler run
-// in one child process (bench-server.ts); this process is only the client.
+// `npm run bench -w @finetrack/api [-- --json] [-- --both]`: ingest vs COPY, down-sampled reads,
+// and a trivial query against a bare node:http handler, on loopback. The API and the bare handler
+// run in one child process (bench-server.ts); this process is only the client. It measures the
+// embedded PostgreSQL, or the server at DATABASE_URL when set; --both measures the embedded one
+// and then DATABASE_URL's (the server users deploy), printing each.
 
 const json = process.argv.includes('--json');
+const both = process.argv.includes('--both');
 const log = (line: string) => {
   if (!json) console.log(line);
 };
@@ -54,21 +61,29 @@ async function throughput(
 const median = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-async function main() {
-  const base = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
-  let embedded: RunningPostgres | undefined;
-  let home: string | undefined;
-  let databaseUrl = base.databaseUrl;
-  if (!databaseUrl) {
-    home = await mkdtemp(path.join(tmpdir(), 'finetrack-bench-'));
-    await chmod(home, 0o755);
-    embedded = await startEmbeddedPostgres(
-      home,
-      { info: () => undefined, debug: () => undefined },
-      { persistent: false },
-    );
-    databaseUrl = embedded.url;
-  }
+type Server = 'embedded' | 'DATABASE_URL';
+
+/** Starts the embedded cluster (a temp folder, removed by stop) or names DATABASE_URL's. */
+async function clusterOf(server: Server, databaseUrl: string | undefined) {
+  if (server === 'DATABASE_URL') return { url: databaseUrl!, stop: async () => undefined };
+  const home = await mkdtemp(path.join(tmpdir(), 'finetrack-bench-'));
+  await chmod(home, 0o755);
+  const embedded: RunningPostgres = await startEmbeddedPostgres(
+    home,
+    { info: () => undefined, debug: () => undefined },
+    { persistent: false },
+  );
+  return {
+    url: embedded.url,
+    stop: async () => {
+      await embedded.stop();
+      await rm(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Every measure against one PostgreSQL cluster, in a fresh database of it. */
+async function measure(server: Server, databaseUrl: string) {
   // A fresh database in whichever cluster, so numbers never depend on leftovers.
   const admin = new pg.Client({ connectionString: databaseUrl });
   await admin.connect();
@@ -97,6 +112,7 @@ async function main() {
     });
   const direct = new pg.Client({ connectionString: benchUrl.toString() });
   await direct.connect();
+  const readPool = new pg.Pool({ connectionString: benchUrl.toString(), max: 1 });
   try {
     // --- fixtures: a user, a token, 100 runs -----------------------------------------------
     const { auth, runIds } = await seed(url, 10, 10, { includeScratchBaseline: false });
@@ -207,11 +223,17 @@ async function main() {
     const readTimes: number[] = [];
     for (let i = 0; i < 7; i++) readTimes.push(await readOnce());
     const curves200Ms = median(readTimes);
+    // The SQL as the API runs it (readPackedSeries: JIT off), and as the server's settings would
+    // run it, to show what JIT costs where the server has it.
     const sqlTimes: number[] = [];
+    const serverJitTimes: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const started = performance.now();
-      await direct.query(SERIES_SQL, [runIds, keys, 200, CHUNKS_PER_BUCKET_IN_NODE * 100]);
+      let started = performance.now();
+      await readPackedSeries(readPool, runIds, keys, 200);
       sqlTimes.push(performance.now() - started);
+      started = performance.now();
+      await direct.query(SERIES_SQL, [runIds, keys, 200, CHUNKS_PER_BUCKET_IN_NODE * 100]);
+      serverJitTimes.push(performance.now() - started);
     }
     const curves200SqlMs = median(sqlTimes);
     const pointsReturned = (
@@ -244,6 +266,7 @@ async function main() {
       ingestRatioVsCopy: Number((ingest10k / copyRate).toFixed(3)),
       curves200Ms: Number(curves200Ms.toFixed(1)),
       curves200SqlOnlyMs: Number(curves200SqlMs.toFixed(1)),
+      curves200SqlServerJitMs: Number(median(serverJitTimes).toFixed(1)),
       curves200PointsReturned: pointsReturned,
       trivialQueryPerSecond: Math.round(apiRps),
       trivialQueryAnonymousPerSecond: Math.round(anonymousRps),
@@ -251,51 +274,80 @@ async function main() {
       trivialQueryRatioVsHttp: Number((apiRps / httpRps).toFixed(3)),
       goals: { ingestRatioVsCopy: 0.4, curves200Ms: 500, trivialQueryRatioVsHttp: 0.35 },
       node: process.version,
-      postgres: (await direct.query<{ v: string }>('SHOW server_version')).rows[0].v,
+      server,
+      postgres: (await direct.query<{ server_version: string }>('SHOW server_version')).rows[0]
+        .server_version,
+      jitAvailable: (await direct.query<{ on: boolean }>('SELECT pg_jit_available() AS on')).rows[0]
+        .on,
       loadAverage: os.loadavg().map((load) => Number(load.toFixed(2))),
       at: new Date().toISOString(),
     };
 
-    const row = (name: string, value: string, goal: string) =>
-      log(`${name.padEnd(44)} ${value.padStart(14)}   ${goal}`);
-    log('');
-    row('measure', 'value', 'goal');
-    row('logMetrics ingest, 1,000-point batches', `${result.ingest1kPointsPerSecond} pts/s`, '');
-    row('logMetrics ingest, 10,000-point batches', `${result.ingestPointsPerSecond} pts/s`, '');
-    row('  same, two concurrent writers', `${result.ingest10kTwoWritersPointsPerSecond} pts/s`, '');
-    row('COPY into metric_points', `${result.copyRowsPerSecond} rows/s`, '');
-    row(
-      'ingest (10k batches) / COPY',
-      `${(result.ingestRatioVsCopy * 100).toFixed(1)} %`,
-      '≥ 40 %',
-    );
-    row('100 runs × 5 keys × 2,000 steps → 200 pts', `${result.curves200Ms} ms`, '≤ 500 ms');
-    row('  of which the SQL alone (node-pg, parsed)', `${result.curves200SqlOnlyMs} ms`, '');
-    row('trivial query (token)', `${result.trivialQueryPerSecond} req/s`, '');
-    row('trivial query (anonymous)', `${result.trivialQueryAnonymousPerSecond} req/s`, '');
-    row('plain node:http handler', `${result.plainHttpPerSecond} req/s`, '');
-    row(
-      'trivial query / plain http',
-      `${(result.trivialQueryRatioVsHttp * 100).toFixed(1)} %`,
-      '≥ 35 %',
-    );
-    log(`(load average ${result.loadAverage.join(' ')} on ${os.cpus().length} cores)`);
-
-    const outDir = fileURLToPath(new URL('../../bench-results/', import.meta.url));
-    await mkdir(outDir, { recursive: true });
-    const file = path.join(outDir, 'api-bench.json');
-    await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
-    log(`\nwrote ${file}`);
-    if (json) console.log(JSON.stringify(result));
+    return result;
   } finally {
     await direct.end();
+    await readPool.end();
     await stopChild();
     agent.destroy();
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
     await admin.end();
-    await embedded?.stop();
-    if (home) await rm(home, { recursive: true, force: true });
   }
+}
+
+type Result = Awaited<ReturnType<typeof measure>>;
+
+function print(result: Result) {
+  const row = (name: string, value: string, goal: string) =>
+    log(`${name.padEnd(44)} ${value.padStart(14)}   ${goal}`);
+  log('');
+  log(`PostgreSQL ${result.postgres} (${result.server}${result.jitAvailable ? ', JIT' : ''})`);
+  row('measure', 'value', 'goal');
+  row('logMetrics ingest, 1,000-point batches', `${result.ingest1kPointsPerSecond} pts/s`, '');
+  row('logMetrics ingest, 10,000-point batches', `${result.ingestPointsPerSecond} pts/s`, '');
+  row('  same, two concurrent writers', `${result.ingest10kTwoWritersPointsPerSecond} pts/s`, '');
+  row('COPY into metric_points', `${result.copyRowsPerSecond} rows/s`, '');
+  row('ingest (10k batches) / COPY', `${(result.ingestRatioVsCopy * 100).toFixed(1)} %`, '≥ 40 %');
+  row('100 runs × 5 keys × 2,000 steps → 200 pts', `${result.curves200Ms} ms`, '≤ 500 ms');
+  row('  of which the SQL alone (node-pg, parsed)', `${result.curves200SqlOnlyMs} ms`, '');
+  row("  the SQL with the server's JIT setting", `${result.curves200SqlServerJitMs} ms`, '');
+  row('trivial query (token)', `${result.trivialQueryPerSecond} req/s`, '');
+  row('trivial query (anonymous)', `${result.trivialQueryAnonymousPerSecond} req/s`, '');
+  row('plain node:http handler', `${result.plainHttpPerSecond} req/s`, '');
+  row(
+    'trivial query / plain http',
+    `${(result.trivialQueryRatioVsHttp * 100).toFixed(1)} %`,
+    '≥ 35 %',
+  );
+  log(`(load average ${result.loadAverage.join(' ')} on ${os.cpus().length} cores)`);
+}
+
+async function main() {
+  const { databaseUrl } = loadConfig({
+    ...process.env,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  });
+  if (both && !databaseUrl) throw new Error('--both measures DATABASE_URL too: set it');
+  const servers: Server[] = both
+    ? ['embedded', 'DATABASE_URL']
+    : [databaseUrl ? 'DATABASE_URL' : 'embedded'];
+  const results: Result[] = [];
+  for (const server of servers) {
+    const cluster = await clusterOf(server, databaseUrl);
+    try {
+      results.push(await measure(server, cluster.url));
+    } finally {
+      await cluster.stop();
+    }
+    print(results[results.length - 1]);
+  }
+  // One object as before (DATABASE_URL's when given); with --both, each server's under servers.
+  const output = both ? { ...results[results.length - 1], servers: results } : results[0];
+  const outDir = fileURLToPath(new URL('../../bench-results/', import.meta.url));
+  await mkdir(outDir, { recursive: true });
+  const file = path.join(outDir, 'api-bench.json');
+  await writeFile(file, `${JSON.stringify(output, null, 2)}\n`);
+  log(`\nwrote ${file}`);
+  if (json) console.log(JSON.stringify(output));
 }
 
 await main();

@@ -7,6 +7,7 @@ import { MetricChunks1764280000000 } from './migrations/1764280000000-metric-chu
 import { RunExecution1764290000000 } from './migrations/1764290000000-run-execution.js';
 import { MetricChunksPacked1764300000000 } from './migrations/1764300000000-metric-chunks-packed.js';
 import { RunEventsTeam1764310000000 } from './migrations/1764310000000-run-events-team.js';
+import { MetricChunksCovering1764320000000 } from './migrations/1764320000000-metric-chunks-covering.js';
 
 export const MIGRATIONS = [
   InitialSchema1764270000000,
@@ -14,6 +15,7 @@ export const MIGRATIONS = [
   RunExecution1764290000000,
   MetricChunksPacked1764300000000,
   RunEventsTeam1764310000000,
+  MetricChunksCovering1764320000000,
 ];
 
 /**

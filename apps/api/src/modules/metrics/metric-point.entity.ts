@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-/** One value of one curve. Written in bulk by MetricsService, never through this repository. */
+/** One value of one curve. Written in bulk by MetricIngestService, never through this repository. */
 @Entity('metric_points')
 export class MetricPoint {
   @PrimaryColumn('uuid', { name: 'run_id' })

@@ -1,6 +1,6 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { GraphQLContext } from '../../graphql/context.js';
-import { DEFAULT_MAX_POINTS } from './metrics.service.js';
+import { DEFAULT_MAX_POINTS } from './metrics.validation.js';
 import { LogMetricsResult, MetricPointInput, MetricSeries } from './metrics.types.js';
 
 @Resolver()
@@ -28,7 +28,7 @@ export class MetricsResolver {
     // A worker token writes only while it holds the run's lease (checked in the write's
     // transaction); then the batch is announced to subscribers.
     const lease = context.actor.viewer?.worker ? { leaseToken: leaseToken ?? null } : undefined;
-    const result = await context.services.metrics.log(context.actor, runId, points, lease);
+    const result = await context.services.metricIngest.log(context.actor, runId, points, lease);
     await context.services.events.metricsAppended(runId, points);
     return result;
   }
@@ -45,6 +45,6 @@ export class MetricsResolver {
     @Ctx() context: GraphQLContext,
     @Arg('maxPoints', () => Int, { defaultValue: DEFAULT_MAX_POINTS }) maxPoints: number,
   ) {
-    return context.services.metrics.series(context.actor, runIds, keys, maxPoints);
+    return context.services.metricCurves.series(context.actor, runIds, keys, maxPoints);
   }
 }
