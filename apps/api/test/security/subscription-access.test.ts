@@ -1,10 +1,10 @@
-import { RUN_UPDATED } from '@finetrack/shared';
+import { LOG_METRICS, METRICS_APPENDED, RUN_UPDATED } from '@finetrack/shared';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMember, aUser } from '../factories/builders.js';
 import type { ApiClient, Loose } from '../factories/client.js';
-import { aQueuedExperiment } from '../factories/worker.js';
+import { aQueuedExperiment, claim } from '../factories/worker.js';
 import { startTestServer, type TestServer } from '../harness.js';
 
 let t: TestServer;
@@ -149,3 +149,51 @@ describe('subscriptions are authorised again', () => {
     },
   );
 });
+
+describe('metricsAppended never drops an event', () => {
+  it('announces a batch whose keys overflow one NOTIFY payload in several events', async () => {
+    const setup = await aQueuedExperiment(t.url);
+    const run = await claim(setup.worker);
+    const received: { keys: string[]; count: number; maxStep: number }[] = [];
+    const client = createClient({
+      url: `${t.url.replace(/^http/, 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${await aUserToken(setup.owner)}` },
+      retryAttempts: 0,
+      lazy: true,
+    });
+    clients.push(client);
+    client.subscribe(
+      { query: String(METRICS_APPENDED), variables: { runId: run!.runId } },
+      {
+        next: (value) => received.push((value.data as Loose).metricsAppended),
+        error: () => undefined,
+        complete: () => undefined,
+      },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    // 100 keys of 200 characters: about 20 KB of keys, over NOTIFY's 8,000-byte payload.
+    const keys = Array.from(
+      { length: 100 },
+      (_, i) => `k${String(i).padStart(3, '0')}${'x'.repeat(196)}`,
+    );
+    await setup.worker.request(LOG_METRICS, {
+      runId: run!.runId,
+      leaseToken: run!.leaseToken,
+      points: keys.map((key, step) => ({ key, step, value: 0.5 })),
+    });
+    await until(() => received.flatMap((event) => event.keys).length >= keys.length);
+    expect(received.length).toBeGreaterThan(1);
+    expect(received.flatMap((event) => event.keys).sort()).toEqual(keys);
+    expect(received.reduce((sum, event) => sum + event.count, 0)).toBe(100);
+    expect(Math.max(...received.map((event) => event.maxStep))).toBe(99);
+  });
+});
+
+async function aUserToken(owner: ApiClient): Promise<string> {
+  const made = await owner.gql(
+    `mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { token } }`,
+    { input: { name: 'metrics watcher' } },
+  );
+  return made.createApiToken.token as string;
+}

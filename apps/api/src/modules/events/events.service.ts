@@ -25,6 +25,44 @@ export type FinetrackEvent =
 
 type Listener = (event: FinetrackEvent) => void;
 
+/** Bytes of one NOTIFY payload we fill, below PostgreSQL's 8,000 with room for the envelope. */
+export const NOTIFY_PAYLOAD_BUDGET = 7_000;
+
+type MetricsEvent = Extract<FinetrackEvent, { type: 'metrics' }>;
+
+/** One batch's metricsAppended events: its keys packed so that each payload fits NOTIFY. */
+export function metricsEvents(
+  runId: string,
+  points: { key: string; step: number }[],
+): MetricsEvent[] {
+  const byKey = new Map<string, { count: number; maxStep: number }>();
+  for (const point of points) {
+    const seen = byKey.get(point.key) ?? { count: 0, maxStep: 0 };
+    seen.count += 1;
+    seen.maxStep = Math.max(seen.maxStep, point.step);
+    byKey.set(point.key, seen);
+  }
+  const events: MetricsEvent[] = [];
+  let event: MetricsEvent | undefined;
+  let bytes = 0;
+  const envelope = Buffer.byteLength(
+    JSON.stringify({ type: 'metrics', runId, keys: [], count: 0, maxStep: 0 }),
+  );
+  for (const [key, seen] of byKey) {
+    const size = Buffer.byteLength(JSON.stringify(key)) + 1;
+    if (!event || bytes + size > NOTIFY_PAYLOAD_BUDGET) {
+      event = { type: 'metrics', runId, keys: [], count: 0, maxStep: 0 };
+      events.push(event);
+      bytes = envelope + 24; // the two numbers' digits
+    }
+    event.keys.push(key);
+    event.count += seen.count;
+    event.maxStep = Math.max(event.maxStep, seen.maxStep);
+    bytes += size;
+  }
+  return events;
+}
+
 /** Events buffered per subscriber before the oldest are dropped (a stalled socket). */
 const MAX_BUFFERED = 1000;
 
@@ -95,15 +133,16 @@ export class EventsService {
     ]);
   }
 
-  /** Announces an accepted logMetrics batch; never fails the write it follows. */
+  /**
+   * Announces an accepted logMetrics batch; never fails the write it follows. A NOTIFY payload
+   * holds at most 8,000 bytes, so a batch with many or long keys is announced as several events,
+   * each with some of its keys and the count and highest step of their points: none is dropped.
+   */
   async metricsAppended(runId: string, points: { key: string; step: number }[]): Promise<void> {
-    if (points.length === 0) return;
-    const keys = [...new Set(points.map((point) => point.key))];
-    const maxStep = points.reduce((max, point) => Math.max(max, point.step), 0);
-    await this.publish({ type: 'metrics', runId, keys, count: points.length, maxStep }).catch(
-      (error: Error) =>
+    for (const event of metricsEvents(runId, points))
+      await this.publish(event).catch((error: Error) =>
         this.logger.warn({ err: { message: error.message } }, 'metricsAppended not announced'),
-    );
+      );
   }
 
   /**
