@@ -23,6 +23,7 @@ import {
   MAX_LIST_MULTIPLIER,
   SCALAR_ITEMS_PER_COST,
 } from './list-prices.js';
+import { FragmentMeasures } from './fragments.js';
 
 type Variables = Record<string, unknown>;
 
@@ -95,13 +96,7 @@ export function queryCost(
   operationName: string | null | undefined,
   variables: Variables,
 ): number {
-  const fragments = new Map(
-    document.definitions.flatMap((definition) =>
-      definition.kind === Kind.FRAGMENT_DEFINITION ? [[definition.name.value, definition]] : [],
-    ),
-  );
-  let done = new Map<string, number>();
-  const active = new Set<string>();
+  let fragments = new FragmentMeasures(document);
   let defaults = new Map<string, ValueNode>();
   /** maxPoints of the enclosing `metrics` field. */
   let curvePoints = 1;
@@ -141,18 +136,10 @@ export function queryCost(
           : parent;
         total += walk(selection.selectionSet, isCompositeType(type) ? type : parent);
       } else {
-        const name = selection.name.value;
-        const fragment = fragments.get(name);
-        if (!fragment || active.has(name)) continue;
-        let value = done.get(name);
-        if (value === undefined) {
+        total += fragments.of(selection.name.value, (fragment) => {
           const type = schema.getType(fragment.typeCondition.name.value);
-          active.add(name);
-          value = walk(fragment.selectionSet, isCompositeType(type) ? type : parent);
-          active.delete(name);
-          done.set(name, value);
-        }
-        total += value;
+          return walk(fragment.selectionSet, isCompositeType(type) ? type : parent);
+        });
       }
     }
     return total;
@@ -164,7 +151,7 @@ export function queryCost(
     if (operationName && definition.name?.value !== operationName) continue;
     const root = rootType(schema, definition);
     if (!root) continue;
-    done = new Map();
+    fragments = new FragmentMeasures(document);
     defaults = new Map(
       (definition.variableDefinitions ?? []).flatMap((variable) =>
         variable.defaultValue ? [[variable.variable.name.value, variable.defaultValue]] : [],

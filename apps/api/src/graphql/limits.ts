@@ -5,21 +5,12 @@ import {
   Kind,
   type DocumentNode,
   type FieldNode,
-  type FragmentDefinitionNode,
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
 import { queryCost } from './cost.js';
-
-/** The fragments of a document by name. */
-function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions)
-    if (definition.kind === Kind.FRAGMENT_DEFINITION)
-      fragments.set(definition.name.value, definition);
-  return fragments;
-}
+import { FragmentMeasures } from './fragments.js';
 
 /** The operations a request runs: the named one, or all when unnamed. */
 function operationsOf(document: DocumentNode, operationName?: string | null) {
@@ -40,9 +31,7 @@ function measure(
   field: (selection: FieldNode, children: number) => number,
   combine: 'sum' | 'max',
 ): (set: SelectionSetNode | undefined) => number {
-  const fragments = fragmentsOf(document);
-  const done = new Map<string, number>();
-  const active = new Set<string>();
+  const fragments = new FragmentMeasures(document);
   const add = (total: number, value: number) =>
     combine === 'sum' ? total + value : Math.max(total, value);
   const walk = (set: SelectionSetNode | undefined): number => {
@@ -55,17 +44,10 @@ function measure(
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         total = add(total, walk(selection.selectionSet));
       } else {
-        const name = selection.name.value;
-        const fragment = fragments.get(name);
-        if (!fragment || active.has(name)) continue;
-        let value = done.get(name);
-        if (value === undefined) {
-          active.add(name);
-          value = walk(fragment.selectionSet);
-          active.delete(name);
-          done.set(name, value);
-        }
-        total = add(total, value);
+        total = add(
+          total,
+          fragments.of(selection.name.value, (fragment) => walk(fragment.selectionSet)),
+        );
       }
     }
     return total;
