@@ -1,5 +1,4 @@
 import { scratchLearningRateFor } from './rules/hyperparameters.js';
-import { sweepProblems } from './rules/sweep.js';
 import type { Initialization, Optimizer, RunHyperparameters } from './run.js';
 
 /**
@@ -50,24 +49,4 @@ export function expandSweep(sweep: SweepSpec): RunHyperparameters[] {
       runs.push({ ...common, frozenLayers: 0, learningRate, seed, initialization });
   }
   return runs;
-}
-
-/** Thrown by `validateSweep`; `field` names the offending field. */
-export class SweepError extends Error {
-  constructor(
-    message: string,
-    readonly field: string,
-  ) {
-    super(message);
-    this.name = 'SweepError';
-  }
-}
-
-/**
- * Throws SweepError for the first rule `sweepProblems` finds broken.
- * @deprecated Callers move to `sweepProblems`, which lists every problem.
- */
-export function validateSweep(sweep: SweepSpec, maxFrozenLayers?: number): void {
-  const [problem] = sweepProblems(sweep, { maxFrozenLayers });
-  if (problem) throw new SweepError(problem.message, problem.field);
 }

@@ -44,8 +44,7 @@ export const RULE_DESCRIPTIONS = {
   epochs: `An integer from ${EPOCHS.min} to ${EPOCHS.max}.`,
   batchSize: `An integer from ${BATCH_SIZE.min} to ${BATCH_SIZE.max}.`,
   seed: `An integer from ${SEED.min} to ${SEED.max}.`,
-  frozenLayers:
-    'Weight-bearing layers frozen, counted from the input: an integer from 0 to the model’s weight-bearing layers.',
+  frozenLayers: 'Weight-bearing layers frozen, counted from the input: an integer ≥ 0.',
 } as const;
 
 function inRange(value: unknown, range: IntegerRange): boolean {
