@@ -112,7 +112,10 @@ describe('the form asks the shared rule book', () => {
     expect(sweepFormProblems({ ...values, seeds: [] }, 3)).toEqual([]);
   });
 
-  it('gives advice only once the rate and the dataset size are known', () => {
+  it('gives advice only once the rate, the dataset size and the layers are known', () => {
+    expect(
+      fineTuningAdvice({ scratchLearningRate: 0.01, trainSamples: 500, weightBearingLayers: 0 }),
+    ).toBeNull();
     expect(
       fineTuningAdvice({ scratchLearningRate: 0.01, trainSamples: 20_000, weightBearingLayers: 3 }),
     ).toMatchObject({ frozenLayers: 0, learningRate: 0.001 });

@@ -85,7 +85,7 @@ export function sweepFormProblems(values: SweepFormValues, weightBearingLayers: 
 
 /**
  * Advice for the chosen model and dataset from the shared suggestion rules; null until the
- * from-scratch rate and the dataset's size are known.
+ * from-scratch rate, the dataset's size and the model's layers are known.
  */
 export function fineTuningAdvice(input: {
   scratchLearningRate: number;
@@ -94,6 +94,7 @@ export function fineTuningAdvice(input: {
 }): FineTuningSuggestion | null {
   const { scratchLearningRate, trainSamples, weightBearingLayers } = input;
   if (!(Number.isFinite(scratchLearningRate) && scratchLearningRate > 0)) return null;
+  if (weightBearingLayers < 1) return null;
   if (trainSamples === undefined || !Number.isInteger(trainSamples) || trainSamples < 0)
     return null;
   return suggestFineTuning({ scratchLearningRate, trainSamples, weightBearingLayers });
