@@ -1,7 +1,13 @@
 'use client';
 
 import { useMemo, useState, type FormEvent } from 'react';
-import { BATCH_SIZE, EPOCHS, learningRateListProblem, seedListProblem } from '@finetrack/shared';
+import {
+  BATCH_SIZE,
+  EPOCHS,
+  learningRateListProblem,
+  learningRateProblem,
+  seedListProblem,
+} from '@finetrack/shared';
 import type { CreateExperimentInput, Optimizer } from '@/gql/graphql';
 import { NameField } from '../ui/name-field';
 import { FormError } from '../ui/states';
@@ -68,8 +74,8 @@ export function NewExperimentForm({
   const rates = parseNumberList(ratesText);
   const seeds = parseNumberList(seedsText);
   const scratch = Number(scratchRate);
-  const suggestion =
-    Number.isFinite(scratch) && scratch > 0 ? suggestedFineTuneRate(scratch) : null;
+  const scratchValid = learningRateProblem(scratch) === null;
+  const suggestion = scratchValid ? suggestedFineTuneRate(scratch) : null;
   const ruleProblems = sweepFormProblems(
     {
       frozenLayers: [...frozen],
@@ -123,8 +129,7 @@ export function NewExperimentForm({
         batchSize,
         optimizer,
         includeScratchBaseline: scratchBaseline,
-        scratchLearningRate:
-          scratchBaseline && Number.isFinite(scratch) && scratch > 0 ? scratch : undefined,
+        scratchLearningRate: scratchBaseline && scratchValid ? scratch : undefined,
       },
     });
   }

@@ -1,6 +1,7 @@
 import {
   countSweepRuns,
   fineTuneLearningRateFor,
+  learningRateProblem,
   MAX_SWEEP_RUNS,
   suggestFineTuning,
   sweepProblems,
@@ -93,7 +94,7 @@ export function fineTuningAdvice(input: {
   weightBearingLayers: number;
 }): FineTuningSuggestion | null {
   const { scratchLearningRate, trainSamples, weightBearingLayers } = input;
-  if (!(Number.isFinite(scratchLearningRate) && scratchLearningRate > 0)) return null;
+  if (learningRateProblem(scratchLearningRate)) return null;
   if (weightBearingLayers < 1) return null;
   if (trainSamples === undefined || !Number.isInteger(trainSamples) || trainSamples < 0)
     return null;
