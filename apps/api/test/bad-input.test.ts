@@ -19,6 +19,7 @@ let teamId: string;
 let runId: string;
 let setup: { projectId: string; sourceModelId: string; targetDatasetId: string };
 let experimentsBefore: number;
+let experimentId: string;
 
 beforeAll(async () => {
   t = await startTestServer();
@@ -27,6 +28,7 @@ beforeAll(async () => {
   email = user.user.email;
   teamId = (await aTeam(client)).id;
   const made = await anExperiment(client, teamId);
+  experimentId = made.experiment.id;
   [runId] = await runIds(client, made.experiment.id);
   setup = {
     projectId: made.project.id,
@@ -339,6 +341,54 @@ const ROWS: Row[] = [
     () => client.request(CREATE_EXPERIMENT, { input: { ...sweep({}).input, name: '' } }),
   ],
 ];
+
+const CREATE_RUN = `mutation($input: CreateRunInput!) { createRun(input: $input) { id } }`;
+
+/** One bad hyperparameter, as a sweep carries it and as a single run does. */
+const SHARED_RULES: [string, Loose, Loose][] = [
+  ['zero epochs', { epochs: 0 }, { epochs: 0 }],
+  ['1,001 epochs', { epochs: 1001 }, { epochs: 1001 }],
+  ['a zero batch', { batchSize: 0 }, { batchSize: 0 }],
+  ['a batch of 4,097', { batchSize: 4097 }, { batchSize: 4097 }],
+  ['a negative seed', { seeds: [-1] }, { seed: -1 }],
+  ['a zero learning rate', { learningRates: [0] }, { learningRate: 0 }],
+  ['a negative frozen depth', { frozenLayers: [-1] }, { frozenLayers: -1 }],
+];
+
+describe('createExperiment and createRun share one rule book', () => {
+  it.each(SHARED_RULES)('both refuse %s', async (_name, sweepPatch, runPatch) => {
+    const experiment = await client.request(CREATE_EXPERIMENT, sweep(sweepPatch));
+    const run = await client.request(CREATE_RUN, {
+      input: { experimentId, frozenLayers: 0, learningRate: 0.01, ...runPatch },
+    });
+    for (const response of [experiment, run]) {
+      expect(response.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(response.data ?? null).toBeNull();
+    }
+    const [field] = Object.keys(runPatch);
+    expect(run.errors?.[0]).toMatchObject({
+      message: expect.stringMatching(new RegExp(`^${field} must`)),
+      extensions: { field, fields: [{ field, messages: [run.errors?.[0]?.message] }] },
+    });
+    expect(experiment.errors?.[0]?.extensions?.fields).toEqual([
+      expect.objectContaining({ field: `sweep.${Object.keys(sweepPatch)[0]}` }),
+    ]);
+  });
+
+  it('accepts the bounds themselves in both', async () => {
+    const bounds = { epochs: 1000, batchSize: 4096 };
+    const run = await client.request(CREATE_RUN, {
+      input: { experimentId, frozenLayers: 0, learningRate: 0.01, seed: 2147483647, ...bounds },
+    });
+    expect(run.errors).toBeUndefined();
+    const experiment = await client.request(
+      CREATE_EXPERIMENT,
+      sweep({ ...bounds, seeds: [2147483647], includeScratchBaseline: false }),
+    );
+    expect(experiment.errors).toBeUndefined();
+    experimentsBefore += 1;
+  });
+});
 
 describe('bad input', () => {
   it.each(ROWS)('%s → %s', async (_name, code, send) => {

@@ -9,3 +9,4 @@ export * from './worker-protocol.js';
 export * from './http-limits.js';
 export * from './list-limits.js';
 export * from './worker-operations.js';
+export * from './rules/index.js';

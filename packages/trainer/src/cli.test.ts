@@ -121,6 +121,21 @@ describe('finetrack-train: bad input exits 2 with a message on stderr', () => {
       /expected a positive integer/,
     ],
     [
+      '5,000 epochs (the shared rule book)',
+      () => ['pretrain', '--dataset', 'mnist', '--epochs', '5000'],
+      /epochs must be an integer from 1 to 1000/,
+    ],
+    [
+      'a batch of 8,192',
+      () => ['pretrain', '--dataset', 'mnist', '--batch-size', '8192'],
+      /batchSize must be an integer from 1 to 4096/,
+    ],
+    [
+      'a negative seed',
+      () => ['pretrain', '--dataset', 'mnist', '--seed=-1'],
+      /seed must be an integer from 0 to 2147483647/,
+    ],
+    [
       'a bad learning rate',
       () => ['pretrain', '--dataset', 'mnist', '--learning-rate', '-1'],
       /expected a number > 0/,

@@ -1,5 +1,6 @@
 import { ERROR_CODES } from '@finetrack/shared';
 import { GraphQLError } from 'graphql';
+import { ArgumentValidationError } from 'type-graphql';
 import { describe, expect, it } from 'vitest';
 import { AppError, formatError, httpStatusFor, serviceUnavailableError } from './errors.js';
 
@@ -67,6 +68,34 @@ describe('formatError', () => {
         extensions: { code: 'SERVICE_UNAVAILABLE' },
       });
     expect(JSON.stringify(warned)).not.toContain('api_tokens');
+  });
+
+  it('answers a class-validator rejection with its first message and the nested field path', () => {
+    const rejected = new ArgumentValidationError([
+      {
+        property: 'sweep',
+        children: [
+          {
+            property: 'learningRates',
+            constraints: { isLearningRateList: 'learningRates must be finite and > 0, got 0' },
+            children: [],
+          },
+        ],
+      },
+    ]);
+    expect(sut(new GraphQLError('wrapped', { originalError: rejected }))).toEqual({
+      message: 'learningRates must be finite and > 0, got 0',
+      extensions: {
+        code: 'BAD_USER_INPUT',
+        field: 'sweep.learningRates',
+        fields: [
+          {
+            field: 'sweep.learningRates',
+            messages: ['learningRates must be finite and > 0, got 0'],
+          },
+        ],
+      },
+    });
   });
 
   it('maps Apollo validation codes to BAD_USER_INPUT', () => {

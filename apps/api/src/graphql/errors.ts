@@ -19,6 +19,26 @@ export const forbidden = (message = 'you are not allowed to do this') =>
   new AppError(ErrorCode.Forbidden, message);
 export const unauthenticated = () =>
   new AppError(ErrorCode.Unauthenticated, 'you must log in or send an API token');
+/** The part of class-validator's ValidationError the client sees. */
+interface FieldValidationError {
+  property?: string;
+  constraints?: Record<string, string>;
+  children?: FieldValidationError[];
+}
+
+/** Nested inputs (e.g. `sweep.learningRates`) report their own fields, by dotted path. */
+function flattenValidationErrors(
+  errors: FieldValidationError[],
+  prefix?: string,
+): { field: string | undefined; messages: string[] }[] {
+  return errors.flatMap((item) => {
+    const field = prefix && item.property ? `${prefix}.${item.property}` : item.property;
+    const own = Object.values(item.constraints ?? {});
+    const nested = flattenValidationErrors(item.children ?? [], field);
+    return own.length > 0 || nested.length === 0 ? [{ field, messages: own }, ...nested] : nested;
+  });
+}
+
 export const badInput = (message: string, details?: Record<string, unknown>) =>
   new AppError(ErrorCode.BadUserInput, message, details);
 export const conflict = (message: string) => new AppError(ErrorCode.Conflict, message);
@@ -152,19 +172,16 @@ export function formatError(
       extensions: { code: appError.code, ...(appError.details ?? {}) },
     };
   }
-  if (original?.name === 'ArgumentValidationError') {
-    const errors = (original.extensions?.validationErrors ?? []) as {
-      property?: string;
-      constraints?: Record<string, string>;
-    }[];
-    const fields = errors.map((item) => ({
-      field: item.property,
-      messages: Object.values(item.constraints ?? {}),
-    }));
+  // type-graphql's ArgumentValidationError (a plain GraphQLError by name) carries class-validator's
+  // errors: answer like a service's badInput, with the first rule's message and field.
+  const validationErrors = original?.extensions?.validationErrors;
+  if (Array.isArray(validationErrors)) {
+    const fields = flattenValidationErrors(validationErrors as FieldValidationError[]);
+    const first = fields.find((item) => item.messages.length > 0);
     return {
       ...base,
-      message: 'Argument validation failed',
-      extensions: { code: ErrorCode.BadUserInput, fields },
+      message: first?.messages[0] ?? 'Argument validation failed',
+      extensions: { code: ErrorCode.BadUserInput, field: first?.field, fields },
     };
   }
   if (original && 'extensions' in original) {

@@ -1,4 +1,13 @@
-import { OPTIMIZERS, type Architecture, type Optimizer } from '@finetrack/shared';
+import {
+  batchSizeProblem,
+  epochsProblem,
+  learningRateProblem,
+  OPTIMIZERS,
+  seedProblem,
+  type Architecture,
+  type Optimizer,
+  type RuleProblem,
+} from '@finetrack/shared';
 import { Option, InvalidArgumentError, type Command } from 'commander';
 import { parseBackendName, type BackendName } from '../backend/select-backend.js';
 import { parseClassList } from '../data/index.js';
@@ -22,6 +31,16 @@ function positiveNumber(value: string): number {
   if (value.trim() === '' || !Number.isFinite(parsed) || parsed <= 0)
     throw new InvalidArgumentError('expected a number > 0');
   return parsed;
+}
+
+/** Parses with `parse`, then holds the value to one of the shared rule book's rules. */
+function ruled(parse: (value: string) => number, rule: (value: unknown) => RuleProblem | null) {
+  return (value: string): number => {
+    const parsed = parse(value);
+    const problem = rule(parsed);
+    if (problem) throw new InvalidArgumentError(problem.message);
+    return parsed;
+  };
 }
 
 function classList(value: string): number[] {
@@ -99,12 +118,17 @@ export function addTrainingOptions(command: Command, defaultEpochs: number): Com
       'classes to keep, relabelled 0..n-1 in this order, e.g. 0-4 or 5,6,7 (MNIST-like sets)',
       classList,
     )
-    .option('--epochs <n>', 'training epochs', positiveInteger, defaultEpochs)
-    .option('--batch-size <n>', 'samples per optimizer step', positiveInteger, 32)
+    .option('--epochs <n>', 'training epochs', ruled(positiveInteger, epochsProblem), defaultEpochs)
+    .option(
+      '--batch-size <n>',
+      'samples per optimizer step',
+      ruled(positiveInteger, batchSizeProblem),
+      32,
+    )
     .option(
       '--learning-rate <rate>',
       'optimizer learning rate (default: see the command description)',
-      positiveNumber,
+      ruled(positiveNumber, learningRateProblem),
     )
     .addOption(
       new Option('--optimizer <name>', 'optimizer').choices([...OPTIMIZERS]).default('adam'),
@@ -119,7 +143,7 @@ export function addTrainingOptions(command: Command, defaultEpochs: number): Com
       'cap on validation samples (MNIST-like sets)',
       positiveInteger,
     )
-    .option('--seed <n>', 'seed for weights, shuffles and dropout', integer, 0)
+    .option('--seed <n>', 'seed for weights, shuffles and dropout', ruled(integer, seedProblem), 0)
     .option('--out <dir>', 'write the model there: model.json + weights.bin + finetrack.json')
     .option(
       '--backend <name>',

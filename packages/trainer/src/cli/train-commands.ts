@@ -1,6 +1,11 @@
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import type { Optimizer } from '@finetrack/shared';
+import {
+  DEFAULT_SCRATCH_LEARNING_RATE,
+  fineTuneLearningRateFor,
+  frozenLayersProblem,
+  type Optimizer,
+} from '@finetrack/shared';
 import { selectBackend } from '../backend/select-backend.js';
 import { datasetSpecFromArgument, loadDataset } from '../data/index.js';
 import { loadModelDirectory, type LoadedModel } from '../io/index.js';
@@ -14,7 +19,6 @@ import {
   type TrainingSettings,
 } from '../job/index.js';
 import { describeModel } from '../model/surgery.js';
-import { DEFAULT_SCRATCH_LEARNING_RATE } from '../train/suggestions.js';
 import type { TrainSummary } from '../train/types.js';
 import type { FinetuneCliOptions, PretrainCliOptions, SharedOptions } from './arguments.js';
 import { ProgressReporter, type CliStreams } from './progress-reporter.js';
@@ -63,7 +67,7 @@ function finish(
 function defaultLearningRate(optimizer: Optimizer, fromScratch: boolean): number {
   const scratchRate = DEFAULT_SCRATCH_LEARNING_RATE[optimizer];
   // A tenth, so pretrained weights move slowly.
-  return fromScratch ? scratchRate : scratchRate / 10;
+  return fromScratch ? scratchRate : fineTuneLearningRateFor(scratchRate);
 }
 
 /** The training settings pretrain and finetune take alike, from the shared flags. */
@@ -170,7 +174,7 @@ function checkFinetuneArguments(source: LoadedModel, options: FinetuneCliOptions
     );
   const available = weightBearingBelowCut(source.model, options.cutLayer);
   const frozenLayers = options.frozenLayers === 'all' ? available : options.frozenLayers;
-  if (frozenLayers > available)
+  if (frozenLayersProblem(frozenLayers, available))
     throw new JobInputError(
       `--frozen-layers must be from 0 to ${available} (the weight-bearing layers up to the cut), got ${frozenLayers}`,
     );

@@ -1,5 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Initialization, LayerInfo, SurgeryRecord } from '@finetrack/shared';
+import {
+  frozenLayersProblem,
+  type Initialization,
+  type LayerInfo,
+  type SurgeryRecord,
+} from '@finetrack/shared';
 import { OUTPUT_LAYER_NAME } from './architectures.js';
 import { isWeightBearing, modelGraph, type GraphNode } from './graph.js';
 
@@ -164,7 +169,7 @@ export function performSurgery(source: tf.LayersModel, options: SurgeryOptions):
   const weightBearing = clones
     .filter(({ clone }) => isWeightBearing(clone))
     .map(({ clone }) => clone);
-  if (!Number.isInteger(frozenLayers) || frozenLayers < 0 || frozenLayers > weightBearing.length) {
+  if (frozenLayersProblem(frozenLayers, weightBearing.length)) {
     throw new SurgeryError(
       SurgeryErrorCode.FrozenLayersOutOfRange,
       `frozenLayers must be an integer from 0 to ${weightBearing.length} (the weight-bearing layers up to '${cutLayer}'), got ${frozenLayers}`,

@@ -1,6 +1,6 @@
+import { DEFAULT_SCRATCH_LEARNING_RATE, suggestFineTuning } from '@finetrack/shared';
 import { selectBackend } from '../backend/select-backend.js';
 import { performSurgery } from '../model/surgery.js';
-import { DEFAULT_SCRATCH_LEARNING_RATE, suggestFineTuning } from './suggestions.js';
 import { runTrainingLoop } from './training-loop.js';
 import type { FinetuneOptions, FinetuneResult } from './types.js';
 

@@ -1,6 +1,7 @@
 export { pretrain } from './pretrain.js';
 export { finetune } from './finetune.js';
-export { suggestFineTuning, DEFAULT_SCRATCH_LEARNING_RATE } from './suggestions.js';
+// The suggestion rules live in the shared rule book, so the web shows the same advice.
+export { suggestFineTuning, DEFAULT_SCRATCH_LEARNING_RATE } from '@finetrack/shared';
 export { runTrainingLoop } from './training-loop.js';
 export {
   TrainingOptionsError,

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import { hyperparameterProblems } from '@finetrack/shared';
 import type { BackendChoice } from '../backend/select-backend.js';
 import type { CommonTrainOptions, EpochRecord, TrainSummary } from './types.js';
 
@@ -20,22 +21,11 @@ export class TrainingOptionsError extends Error {
 
 /** Rejects options the loop cannot run with, before any tensor is made. */
 export function validateTrainingOptions(options: TrainingLoopOptions): void {
-  const positiveInteger = (value: number) => Number.isInteger(value) && value > 0;
-  if (!positiveInteger(options.epochs)) {
-    throw new TrainingOptionsError(`epochs must be a positive integer (got ${options.epochs})`);
-  }
-  if (!positiveInteger(options.batchSize)) {
-    throw new TrainingOptionsError(
-      `batchSize must be a positive integer (got ${options.batchSize})`,
-    );
-  }
-  if (!(options.learningRate > 0) || !Number.isFinite(options.learningRate)) {
-    throw new TrainingOptionsError(
-      `learningRate must be a positive number (got ${options.learningRate})`,
-    );
-  }
-  if (!Number.isInteger(options.seed)) {
-    throw new TrainingOptionsError(`seed must be an integer (got ${options.seed})`);
+  const { epochs, batchSize, learningRate, seed } = options;
+  const [problem] = hyperparameterProblems({ epochs, batchSize, learningRate, seed });
+  if (problem) {
+    const given = options[problem.field as 'epochs' | 'batchSize' | 'learningRate' | 'seed'];
+    throw new TrainingOptionsError(`${problem.message} (got ${given})`);
   }
   if (options.dataset.train.count === 0) {
     throw new TrainingOptionsError('The training split is empty');

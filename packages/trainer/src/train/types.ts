@@ -1,5 +1,10 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { Architecture, Initialization, Optimizer } from '@finetrack/shared';
+import type {
+  Architecture,
+  FineTuningSuggestion,
+  Initialization,
+  Optimizer,
+} from '@finetrack/shared';
 import type { LoadedDataset } from '../data/dataset.js';
 import type { BackendName } from '../backend/select-backend.js';
 import type { SurgeryResult } from '../model/surgery.js';
@@ -85,14 +90,8 @@ export interface FinetuneOptions extends CommonTrainOptions {
   featureCache?: 'auto' | 'always' | 'never';
 }
 
-/** What the trainer suggests; never applied silently. */
-export interface Suggestions {
-  /** One tenth of the from-scratch learning rate. */
-  learningRate: number;
-  /** Freeze depth for the target set's size (small: only the head trains; medium: early layers; large: none). */
-  frozenLayers: number;
-  reason: string;
-}
+/** What the trainer suggests (the shared rule book's advice); never applied silently. */
+export type Suggestions = FineTuningSuggestion;
 
 /** The summary every run reports; the CLI prints it with `--json`. */
 export interface TrainSummary {

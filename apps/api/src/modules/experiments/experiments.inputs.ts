@@ -1,35 +1,51 @@
-import { ArrayMaxSize, IsOptional, MaxLength, ValidateNested } from 'class-validator';
-import { MAX_SWEEP_RUNS } from '@finetrack/shared';
+import { IsOptional, MaxLength, ValidateNested } from 'class-validator';
+import { MAX_SWEEP_RUNS, RULE_DESCRIPTIONS } from '@finetrack/shared';
 import { Field, Float, ID, InputType, Int } from 'type-graphql';
 import { Optimizer } from '../../common/enums.js';
+import {
+  IsBatchSize,
+  IsEpochs,
+  IsFrozenLayersList,
+  IsLearningRate,
+  IsLearningRateList,
+  IsSeedList,
+} from '../../common/hyperparameters.js';
 import { IsName } from '../../common/validation.js';
 import { ExperimentStatus } from './experiment.entity.js';
 
 /** The name the API's modules know this shared enum by. */
 export { Optimizer as OptimizerEnum } from '../../common/enums.js';
 
+const LIST_RULE = `One to ${MAX_SWEEP_RUNS} entries; the sweep creates at most ${MAX_SWEEP_RUNS} runs.`;
+
 @InputType()
 export class SweepInput {
-  @Field(() => [Int], { description: 'Weight-bearing layers to freeze, counted from the input.' })
-  @ArrayMaxSize(MAX_SWEEP_RUNS)
+  @Field(() => [Int], {
+    description: `Weight-bearing layers to freeze, counted from the input: each from 0 to the source model’s weight-bearing layers. ${LIST_RULE}`,
+  })
+  @IsFrozenLayersList()
   frozenLayers: number[];
 
-  @Field(() => [Float])
-  @ArrayMaxSize(MAX_SWEEP_RUNS)
+  @Field(() => [Float], {
+    description: `Fine-tuning learning rates, each finite and > 0. ${LIST_RULE}`,
+  })
+  @IsLearningRateList()
   learningRates: number[];
 
   @Field(() => [Int], {
     nullable: true,
-    description: 'One run per seed in every cell; default [0].',
+    description: `One run per seed in every cell; default [0]. Each ${RULE_DESCRIPTIONS.seed.toLowerCase()} ${LIST_RULE}`,
   })
   @IsOptional()
-  @ArrayMaxSize(MAX_SWEEP_RUNS)
+  @IsSeedList()
   seeds?: number[];
 
-  @Field(() => Int, { defaultValue: 5 })
+  @Field(() => Int, { defaultValue: 5, description: RULE_DESCRIPTIONS.epochs })
+  @IsEpochs()
   epochs: number;
 
-  @Field(() => Int, { defaultValue: 32 })
+  @Field(() => Int, { defaultValue: 32, description: RULE_DESCRIPTIONS.batchSize })
+  @IsBatchSize()
   batchSize: number;
 
   @Field(() => Optimizer, { defaultValue: Optimizer.ADAM })
@@ -38,7 +54,12 @@ export class SweepInput {
   @Field({ defaultValue: true, description: 'Add one from-scratch run per seed.' })
   includeScratchBaseline: boolean;
 
-  @Field(() => Float, { nullable: true, description: 'Default: ten times the largest rate.' })
+  @Field(() => Float, {
+    nullable: true,
+    description: `Default: ten times the largest rate. ${RULE_DESCRIPTIONS.learningRate}`,
+  })
+  @IsOptional()
+  @IsLearningRate()
   scratchLearningRate?: number;
 }
 

@@ -1,4 +1,5 @@
-import { SweepError, validateSweep, type SweepSpec, expandSweep } from '@finetrack/shared';
+import { expandSweep, sweepProblems, type SweepSpec } from '@finetrack/shared';
+import { rejectProblems } from '../../common/hyperparameters.js';
 import type { DataSource } from 'typeorm';
 import type { Actor } from '../../common/actor.js';
 import { likePattern } from '../../common/like-pattern.js';
@@ -101,13 +102,8 @@ export class ExperimentsService {
 
     const sweep = toSweepSpec(input.sweep);
     const weightBearing = source.layers.filter((layer) => layer.weightBearing).length;
-    try {
-      validateSweep(sweep, weightBearing > 0 ? weightBearing : undefined);
-    } catch (error) {
-      if (error instanceof SweepError)
-        throw badInput(error.message, { field: `sweep.${error.field}` });
-      throw error;
-    }
+    const maxFrozenLayers = weightBearing > 0 ? weightBearing : undefined;
+    rejectProblems(sweepProblems(sweep, { maxFrozenLayers, path: 'sweep' }));
     const runs = expandSweep(sweep);
     const { created, runIds } = await this.dataSource.transaction(async (manager) => {
       const experiment = await manager.save(

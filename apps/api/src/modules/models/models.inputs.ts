@@ -8,8 +8,9 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { MAX_MODEL_LAYERS, MAX_SHAPE_DIMENSIONS } from '@finetrack/shared';
+import { MAX_MODEL_LAYERS, MAX_SHAPE_DIMENSIONS, RULE_DESCRIPTIONS } from '@finetrack/shared';
 import { Field, Float, ID, InputType, Int } from 'type-graphql';
+import { IsFrozenLayers, IsLearningRate } from '../../common/hyperparameters.js';
 import { IsName } from '../../common/validation.js';
 import { InitializationEnum, ModelKindEnum } from './model.entity.js';
 
@@ -62,14 +63,15 @@ export class SurgeryInput {
   @Min(1)
   headUnits: number;
 
-  @Field(() => Int)
-  @Min(0)
+  @Field(() => Int, { description: RULE_DESCRIPTIONS.frozenLayers })
+  @IsFrozenLayers()
   frozenLayers: number;
 
   @Field(() => [String])
   frozenLayerNames: string[];
 
-  @Field(() => Float)
+  @Field(() => Float, { description: RULE_DESCRIPTIONS.learningRate })
+  @IsLearningRate()
   learningRate: number;
 
   @Field(() => InitializationEnum, { defaultValue: InitializationEnum.PRETRAINED })

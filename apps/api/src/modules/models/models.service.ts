@@ -1,6 +1,7 @@
-import type { LayerInfo, SurgeryRecord } from '@finetrack/shared';
+import { hyperparameterProblems, type LayerInfo, type SurgeryRecord } from '@finetrack/shared';
 import type { DataSource } from 'typeorm';
 import type { Actor } from '../../common/actor.js';
+import { rejectProblems } from '../../common/hyperparameters.js';
 import { likePattern } from '../../common/like-pattern.js';
 import { EntityRows } from '../../common/entity-rows.js';
 import { badInput, notFound } from '../../graphql/errors.js';
@@ -79,11 +80,8 @@ export class ModelsService {
         throw badInput('the parent of a target model must be a source model', {
           field: 'parentModelId',
         });
-      const learningRate = input.surgery.learningRate;
-      if (!Number.isFinite(learningRate) || learningRate <= 0)
-        throw badInput('surgery.learningRate must be finite and > 0', {
-          field: 'surgery.learningRate',
-        });
+      const { learningRate, frozenLayers } = input.surgery;
+      rejectProblems(hyperparameterProblems({ learningRate, frozenLayers }, { path: 'surgery' }));
     } else if (input.parentModelId || input.surgery) {
       throw badInput('only target models have a parent and a surgery record', { field: 'kind' });
     }

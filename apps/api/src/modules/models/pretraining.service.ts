@@ -1,5 +1,7 @@
+import { hyperparameterProblems } from '@finetrack/shared';
 import type { DataSource } from 'typeorm';
 import type { Actor } from '../../common/actor.js';
+import { rejectProblems } from '../../common/hyperparameters.js';
 import { badInput, notFound } from '../../graphql/errors.js';
 import type { DatasetsService } from '../datasets/datasets.service.js';
 import { inTransaction, type Transaction } from '../queue/run-queue.js';
@@ -42,8 +44,7 @@ export class PretrainingService {
     await this.access.require(actor, input.teamId, TeamRole.MEMBER);
     if (!(await this.datasets.existsInTeam(input.datasetId, input.teamId)))
       throw notFound('dataset');
-    if (!Number.isFinite(input.learningRate) || input.learningRate <= 0)
-      throw badInput('learningRate must be finite and > 0', { field: 'learningRate' });
+    rejectProblems(hyperparameterProblems(input));
     if (input.inputShape.length !== 3 || input.inputShape.some((d) => d < 1 || d > 4096))
       throw badInput('inputShape must be [height, width, channels]', { field: 'inputShape' });
     const { run } = await inTransaction(this.dataSource, (tx) =>

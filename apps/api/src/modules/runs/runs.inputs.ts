@@ -1,5 +1,13 @@
 import { IsOptional, MaxLength } from 'class-validator';
+import { RULE_DESCRIPTIONS } from '@finetrack/shared';
 import { Field, Float, ID, InputType, Int, registerEnumType } from 'type-graphql';
+import {
+  IsBatchSize,
+  IsEpochs,
+  IsFrozenLayers,
+  IsLearningRate,
+  IsSeed,
+} from '../../common/hyperparameters.js';
 import { SortDirection } from '../../common/pagination.js';
 import { OptimizerEnum } from '../experiments/experiments.inputs.js';
 import { InitializationEnum } from '../models/model.entity.js';
@@ -61,22 +69,27 @@ export class CreateRunInput {
   @Field(() => ID)
   experimentId: string;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: RULE_DESCRIPTIONS.frozenLayers })
+  @IsFrozenLayers()
   frozenLayers: number;
 
-  @Field(() => Float)
+  @Field(() => Float, { description: RULE_DESCRIPTIONS.learningRate })
+  @IsLearningRate()
   learningRate: number;
 
-  @Field(() => Int, { defaultValue: 1 })
+  @Field(() => Int, { defaultValue: 1, description: RULE_DESCRIPTIONS.epochs })
+  @IsEpochs()
   epochs: number;
 
-  @Field(() => Int, { defaultValue: 32 })
+  @Field(() => Int, { defaultValue: 32, description: RULE_DESCRIPTIONS.batchSize })
+  @IsBatchSize()
   batchSize: number;
 
   @Field(() => OptimizerEnum, { defaultValue: OptimizerEnum.ADAM })
   optimizer: OptimizerEnum;
 
-  @Field(() => Int, { defaultValue: 0 })
+  @Field(() => Int, { defaultValue: 0, description: RULE_DESCRIPTIONS.seed })
+  @IsSeed()
   seed: number;
 
   @Field(() => InitializationEnum, { defaultValue: InitializationEnum.PRETRAINED })

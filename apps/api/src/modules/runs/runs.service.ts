@@ -1,6 +1,11 @@
-import { TERMINAL_RUN_STATUSES, type RunHyperparameters } from '@finetrack/shared';
+import {
+  hyperparameterProblems,
+  TERMINAL_RUN_STATUSES,
+  type RunHyperparameters,
+} from '@finetrack/shared';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Actor } from '../../common/actor.js';
+import { rejectProblems } from '../../common/hyperparameters.js';
 import { badInput, notFound } from '../../graphql/errors.js';
 import {
   decodeCursor,
@@ -233,12 +238,7 @@ export class RunsService {
       TeamRole.MEMBER,
       'experiment',
     );
-    if (!Number.isInteger(input.frozenLayers) || input.frozenLayers < 0)
-      throw badInput('frozenLayers must be an integer ≥ 0', { field: 'frozenLayers' });
-    if (!Number.isFinite(input.learningRate) || input.learningRate <= 0)
-      throw badInput('learningRate must be finite and > 0', { field: 'learningRate' });
-    if (input.epochs < 1) throw badInput('epochs must be ≥ 1', { field: 'epochs' });
-    if (input.batchSize < 1) throw badInput('batchSize must be ≥ 1', { field: 'batchSize' });
+    rejectProblems(hyperparameterProblems(input));
     const now = new Date();
     return this.dataSource.getRepository(Run).save({
       teamId,

@@ -11,7 +11,9 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { RULE_DESCRIPTIONS } from '@finetrack/shared';
 import { Optimizer, RunKind } from '../../common/enums.js';
+import { IsBatchSize, IsEpochs, IsLearningRate, IsSeed } from '../../common/hyperparameters.js';
 import { IsName } from '../../common/validation.js';
 import { Artifact } from '../artifacts/artifact.entity.js';
 import { Model } from '../models/model.entity.js';
@@ -403,22 +405,22 @@ export class PretrainModelInput {
   @Field(() => ID, { description: 'The source task’s dataset.' })
   datasetId: string;
 
-  @Field(() => Int, { defaultValue: 3 })
-  @Min(1)
-  @Max(1000)
+  @Field(() => Int, { defaultValue: 3, description: RULE_DESCRIPTIONS.epochs })
+  @IsEpochs()
   epochs: number;
 
-  @Field(() => Int, { defaultValue: 64 })
-  @Min(1)
-  @Max(4096)
+  @Field(() => Int, { defaultValue: 64, description: RULE_DESCRIPTIONS.batchSize })
+  @IsBatchSize()
   batchSize: number;
 
-  @Field(() => Float, { defaultValue: 1e-3 })
+  @Field(() => Float, { defaultValue: 1e-3, description: RULE_DESCRIPTIONS.learningRate })
+  @IsLearningRate()
   learningRate: number;
 
   @Field(() => Optimizer, { defaultValue: Optimizer.ADAM })
   optimizer: Optimizer;
 
-  @Field(() => Int, { defaultValue: 1 })
+  @Field(() => Int, { defaultValue: 1, description: RULE_DESCRIPTIONS.seed })
+  @IsSeed()
   seed: number;
 }

@@ -188,6 +188,7 @@ export const NewExperimentOptionsQuery = graphql(`
         id
         name
         classNames
+        trainSamples
       }
     }
   }

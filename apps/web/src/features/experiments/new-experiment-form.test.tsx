@@ -1,7 +1,13 @@
 import { cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { NewExperimentForm } from './new-experiment-form';
-import { countRuns, parseNumberList, suggestedFineTuneRate } from './sweep-form-model';
+import {
+  countRuns,
+  fineTuningAdvice,
+  parseNumberList,
+  suggestedFineTuneRate,
+  sweepFormProblems,
+} from './sweep-form-model';
 
 afterEach(cleanup);
 
@@ -18,7 +24,9 @@ const models = [
     ],
   },
 ];
-const datasets = [{ id: 'dataset-1', name: 'digits 5–9', classNames: ['5', '6', '7', '8', '9'] }];
+const datasets = [
+  { id: 'dataset-1', name: 'digits 5–9', classNames: ['5', '6', '7', '8', '9'], trainSamples: 500 },
+];
 
 function renderForm() {
   const onSubmit = vi.fn();
@@ -74,7 +82,76 @@ describe('sweep arithmetic', () => {
   });
 });
 
+describe('the form asks the shared rule book', () => {
+  const values = {
+    frozenLayers: [0],
+    learningRates: [0.001],
+    seeds: [0],
+    epochs: 5,
+    batchSize: 32,
+    includeScratchBaseline: true,
+  };
+  it.each([
+    ['no frozen depth', { frozenLayers: [] }, 'choose at least one frozen depth'],
+    ['an unreadable rate', { learningRates: null }, 'learning rates must be positive numbers'],
+    ['a zero rate', { learningRates: [0] }, 'learning rates must be positive numbers'],
+    ['a fractional seed', { seeds: [1.5] }, 'seeds must be whole numbers ≥ 0'],
+    ['a negative seed', { seeds: [-1] }, 'seeds must be whole numbers ≥ 0'],
+    ['1,001 epochs', { epochs: 1001 }, 'epochs must be an integer from 1 to 1000'],
+    ['a batch of 4,097', { batchSize: 4097 }, 'batchSize must be an integer from 1 to 4096'],
+    [
+      'over 1,000 runs',
+      { frozenLayers: [0, 1, 2], learningRates: [...Array(400).keys()].map((i) => (i + 1) / 1e4) },
+      'at most 1000 runs per experiment',
+    ],
+  ])('%s', (_name, patch, message) => {
+    expect(sweepFormProblems({ ...values, ...patch }, 3)).toEqual([message]);
+  });
+
+  it('accepts an empty seed list (the default seed)', () => {
+    expect(sweepFormProblems({ ...values, seeds: [] }, 3)).toEqual([]);
+  });
+
+  it('gives advice only once the rate, the dataset size and the layers are known', () => {
+    expect(
+      fineTuningAdvice({ scratchLearningRate: 0.01, trainSamples: 500, weightBearingLayers: 0 }),
+    ).toBeNull();
+    expect(
+      fineTuningAdvice({ scratchLearningRate: 0.01, trainSamples: 20_000, weightBearingLayers: 3 }),
+    ).toMatchObject({ frozenLayers: 0, learningRate: 0.001 });
+    expect(
+      fineTuningAdvice({ scratchLearningRate: 0, trainSamples: 500, weightBearingLayers: 3 }),
+    ).toBeNull();
+    expect(
+      fineTuningAdvice({
+        scratchLearningRate: 0.01,
+        trainSamples: undefined,
+        weightBearingLayers: 3,
+      }),
+    ).toBeNull();
+  });
+});
+
 describe('NewExperimentForm', () => {
+  it('advises a freeze depth for the dataset’s size and adds it on request', () => {
+    renderForm();
+    const advice = screen.getByTestId('fine-tuning-advice').textContent;
+    expect(advice).toMatch(/freeze 3 of 3 weight-bearing layers at rate 0\.0001/);
+    expect(advice).toMatch(/500 training samples is small/);
+    fireEvent.click(screen.getByRole('button', { name: 'Add depth 3' }));
+    expect(runCount()).toBe('9 runs will be created'); // 2 × 1 × 3 + 3
+    expect(screen.queryByRole('button', { name: 'Add depth 3' })).toBeNull();
+  });
+
+  it('refuses epochs beyond the shared bound', () => {
+    renderForm();
+    fireEvent.change(screen.getByLabelText('Epochs'), { target: { value: '1001' } });
+    expect(screen.getByText('epochs must be an integer from 1 to 1000')).toBeTruthy();
+    expect((screen.getByRole('button', { name: /^Create/ }) as HTMLButtonElement).disabled).toBe(
+      true,
+    );
+  });
+
   it('names the frozen layers of each depth from the model', () => {
     renderForm();
     expect(screen.getByLabelText('0 — nothing frozen')).toBeTruthy();

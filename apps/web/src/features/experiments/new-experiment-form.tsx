@@ -1,10 +1,23 @@
 'use client';
 
 import { useMemo, useState, type FormEvent } from 'react';
+import {
+  BATCH_SIZE,
+  EPOCHS,
+  learningRateListProblem,
+  learningRateProblem,
+  seedListProblem,
+} from '@finetrack/shared';
 import type { CreateExperimentInput, Optimizer } from '@/gql/graphql';
 import { NameField } from '../ui/name-field';
 import { FormError } from '../ui/states';
-import { countRuns, parseNumberList, suggestedFineTuneRate } from './sweep-form-model';
+import {
+  countRuns,
+  fineTuningAdvice,
+  parseNumberList,
+  suggestedFineTuneRate,
+  sweepFormProblems,
+} from './sweep-form-model';
 
 export interface ModelOption {
   id: string;
@@ -17,6 +30,8 @@ export interface DatasetOption {
   id: string;
   name: string;
   classNames: string[];
+  /** Training samples, for the fine-tuning advice. */
+  trainSamples?: number;
 }
 
 interface NewExperimentFormProps {
@@ -29,8 +44,6 @@ interface NewExperimentFormProps {
   /** Told when another source model is chosen (its layers may have to be fetched). */
   onModelChange?(modelId: string): void;
 }
-
-const MAX_RUNS = 1000;
 
 export function NewExperimentForm({
   projectId,
@@ -61,10 +74,21 @@ export function NewExperimentForm({
   const rates = parseNumberList(ratesText);
   const seeds = parseNumberList(seedsText);
   const scratch = Number(scratchRate);
-  const suggestion =
-    Number.isFinite(scratch) && scratch > 0 ? suggestedFineTuneRate(scratch) : null;
-  const ratesValid = rates !== null && rates.length > 0 && rates.every((rate) => rate > 0);
-  const seedsValid = seeds !== null && seeds.every(Number.isInteger);
+  const scratchValid = learningRateProblem(scratch) === null;
+  const suggestion = scratchValid ? suggestedFineTuneRate(scratch) : null;
+  const ruleProblems = sweepFormProblems(
+    {
+      frozenLayers: [...frozen],
+      learningRates: rates,
+      seeds,
+      epochs,
+      batchSize,
+      includeScratchBaseline: scratchBaseline,
+    },
+    weightLayers.length,
+  );
+  const ratesValid = rates !== null && learningRateListProblem(rates) === null;
+  const seedsValid = seeds !== null && (seeds.length === 0 || seedListProblem(seeds) === null);
   const runCount = countRuns({
     frozenLayers: [...frozen],
     learningRates: ratesValid ? rates : [],
@@ -74,11 +98,13 @@ export function NewExperimentForm({
   const problems = [
     !modelId && 'choose a source model',
     !datasetId && 'choose a target dataset',
-    frozen.size === 0 && 'choose at least one frozen depth',
-    !ratesValid && 'learning rates must be positive numbers',
-    !seedsValid && 'seeds must be whole numbers',
-    runCount > MAX_RUNS && `at most ${MAX_RUNS} runs per experiment`,
+    ...ruleProblems,
   ].filter((problem): problem is string => typeof problem === 'string');
+  const advice = fineTuningAdvice({
+    scratchLearningRate: scratch,
+    trainSamples: datasets.find((candidate) => candidate.id === datasetId)?.trainSamples,
+    weightBearingLayers: weightLayers.length,
+  });
 
   function toggleDepth(depth: number) {
     const next = new Set(frozen);
@@ -103,8 +129,7 @@ export function NewExperimentForm({
         batchSize,
         optimizer,
         includeScratchBaseline: scratchBaseline,
-        scratchLearningRate:
-          scratchBaseline && Number.isFinite(scratch) && scratch > 0 ? scratch : undefined,
+        scratchLearningRate: scratchBaseline && scratchValid ? scratch : undefined,
       },
     });
   }
@@ -204,6 +229,19 @@ export function NewExperimentForm({
           'Enter the from-scratch rate to get a suggestion.'
         )}
       </p>
+      {advice ? (
+        <p data-testid="fine-tuning-advice" className="muted">
+          Advice for this dataset: freeze {advice.frozenLayers} of {weightLayers.length}{' '}
+          weight-bearing layers at rate {Number(advice.learningRate.toPrecision(3))} (
+          {advice.reason}
+          ).{' '}
+          {frozen.has(advice.frozenLayers) ? null : (
+            <button type="button" onClick={() => toggleDepth(advice.frozenLayers)}>
+              Add depth {advice.frozenLayers}
+            </button>
+          )}
+        </p>
+      ) : null}
       <label>
         Seeds (comma-separated)
         <input name="seeds" value={seedsText} onChange={(e) => setSeedsText(e.target.value)} />
@@ -213,8 +251,8 @@ export function NewExperimentForm({
         <input
           name="epochs"
           type="number"
-          min={1}
-          max={10000}
+          min={EPOCHS.min}
+          max={EPOCHS.max}
           value={epochs}
           onChange={(e) => setEpochs(Number(e.target.value))}
         />
@@ -224,8 +262,8 @@ export function NewExperimentForm({
         <input
           name="batchSize"
           type="number"
-          min={1}
-          max={65536}
+          min={BATCH_SIZE.min}
+          max={BATCH_SIZE.max}
           value={batchSize}
           onChange={(e) => setBatchSize(Number(e.target.value))}
         />

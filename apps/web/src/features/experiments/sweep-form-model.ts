@@ -1,4 +1,12 @@
-import { countSweepRuns } from '@finetrack/shared';
+import {
+  countSweepRuns,
+  fineTuneLearningRateFor,
+  learningRateProblem,
+  MAX_SWEEP_RUNS,
+  suggestFineTuning,
+  sweepProblems,
+  type FineTuningSuggestion,
+} from '@finetrack/shared';
 
 /** Parses "0.01, 1e-3 0.0001" into numbers; null when any entry is not a number. */
 export function parseNumberList(text: string): number[] | null {
@@ -33,5 +41,62 @@ export function countRuns(draft: SweepDraft): number {
 
 /** Fine-tuning usually wants about a tenth of the rate that trains the network from scratch. */
 export function suggestedFineTuneRate(scratchRate: number): number {
-  return Number((scratchRate / 10).toPrecision(3));
+  return Number(fineTuneLearningRateFor(scratchRate).toPrecision(3));
+}
+
+/** The sweep as typed: a list is null when one of its entries is not a number. */
+export interface SweepFormValues {
+  frozenLayers: number[];
+  learningRates: number[] | null;
+  seeds: number[] | null;
+  epochs: number;
+  batchSize: number;
+  includeScratchBaseline: boolean;
+}
+
+/** The form's wording for the rule book's fields; others show the rule's own message. */
+const FORM_MESSAGES: Record<string, string> = {
+  frozenLayers: 'choose at least one frozen depth',
+  learningRates: 'learning rates must be positive numbers',
+  seeds: 'seeds must be whole numbers ≥ 0',
+  sweep: `at most ${MAX_SWEEP_RUNS} runs per experiment`,
+};
+
+/**
+ * What the shared rule book (the one createExperiment applies) says about the sweep, worded for
+ * the form. `weightBearingLayers` bounds the frozen depths.
+ */
+export function sweepFormProblems(values: SweepFormValues, weightBearingLayers: number): string[] {
+  const problems = sweepProblems(
+    {
+      frozenLayers: values.frozenLayers,
+      learningRates: values.learningRates ?? [Number.NaN],
+      // An empty seed list means the default seed, as the form submits it.
+      seeds:
+        values.seeds === null ? [Number.NaN] : values.seeds.length > 0 ? values.seeds : undefined,
+      epochs: values.epochs,
+      batchSize: values.batchSize,
+      optimizer: 'adam',
+      includeScratchBaseline: values.includeScratchBaseline,
+    },
+    { maxFrozenLayers: weightBearingLayers },
+  );
+  return problems.map((problem) => FORM_MESSAGES[problem.field] ?? problem.message);
+}
+
+/**
+ * Advice for the chosen model and dataset from the shared suggestion rules; null until the
+ * from-scratch rate, the dataset's size and the model's layers are known.
+ */
+export function fineTuningAdvice(input: {
+  scratchLearningRate: number;
+  trainSamples: number | undefined;
+  weightBearingLayers: number;
+}): FineTuningSuggestion | null {
+  const { scratchLearningRate, trainSamples, weightBearingLayers } = input;
+  if (learningRateProblem(scratchLearningRate)) return null;
+  if (weightBearingLayers < 1) return null;
+  if (trainSamples === undefined || !Number.isInteger(trainSamples) || trainSamples < 0)
+    return null;
+  return suggestFineTuning({ scratchLearningRate, trainSamples, weightBearingLayers });
 }

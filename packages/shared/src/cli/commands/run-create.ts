@@ -1,9 +1,17 @@
 import { parseMetricValue } from '../../client/metric-lines.js';
 import type { Initialization, Optimizer } from '../../gql/graphql.js';
+import {
+  BATCH_SIZE,
+  EPOCHS,
+  hyperparameterProblems,
+  learningRateProblem,
+  SEED,
+} from '../../rules/hyperparameters.js';
 import type { Command, Values } from '../command.js';
 import { connect } from '../connect.js';
 import { usageError } from '../exit-codes.js';
 import { choiceOption, integerOption, required } from '../options.js';
+import { rejectRuleProblems } from '../rule-errors.js';
 
 const OPTIMIZERS: Optimizer[] = ['ADAM', 'SGD', 'MOMENTUM'];
 const INITIALIZATIONS: Initialization[] = ['PRETRAINED', 'SCRATCH'];
@@ -11,7 +19,7 @@ const INITIALIZATIONS: Initialization[] = ['PRETRAINED', 'SCRATCH'];
 /** --learning-rate: required, a number > 0. */
 function learningRateOption(values: Values): number {
   const learningRate = parseMetricValue(required(values, 'learning-rate'));
-  if (learningRate === undefined || learningRate <= 0)
+  if (learningRate === undefined || learningRateProblem(learningRate))
     throw usageError(
       `--learning-rate must be a number > 0 (got "${String(values['learning-rate'])}")`,
     );
@@ -30,10 +38,10 @@ new run's id (or the run as JSON with --format json).
   --experiment ID           the experiment (see finetrack experiments)
   --frozen-layers K         weight-bearing layers frozen, counted from the input (integer ≥ 0)
   --learning-rate LR        > 0
-  --epochs N                default 1
-  --batch-size N            default 32
+  --epochs N                default 1 (${EPOCHS.min} to ${EPOCHS.max})
+  --batch-size N            default 32 (${BATCH_SIZE.min} to ${BATCH_SIZE.max})
   --optimizer adam|sgd|momentum     default adam
-  --seed N                  default 0
+  --seed N                  default 0 (${SEED.min} to ${SEED.max})
   --initialization pretrained|scratch   default pretrained (scratch: the baseline)
   --format id|json          default id`,
   options: {
@@ -67,6 +75,7 @@ new run's id (or the run as JSON with --format json).
       optimizer: choiceOption(values, 'optimizer', OPTIMIZERS),
       initialization: choiceOption(values, 'initialization', INITIALIZATIONS),
     };
+    rejectRuleProblems(hyperparameterProblems(input), input);
     const run = await (await connect(io)).createRun(input);
     io.stdout(output === 'json' ? `${JSON.stringify(run, null, 2)}\n` : `${run.id}\n`);
   },

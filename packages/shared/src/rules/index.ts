@@ -1,0 +1,3 @@
+export * from './hyperparameters.js';
+export * from './sweep.js';
+export * from './suggestions.js';

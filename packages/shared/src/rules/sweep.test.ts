@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import type { SweepSpec } from '../sweep.js';
+import { countSweepRuns } from '../sweep.js';
+import { MAX_SWEEP_RUNS, sweepProblems } from './sweep.js';
+
+const base: SweepSpec = {
+  frozenLayers: [0, 2, 4],
+  learningRates: [1e-2, 1e-3],
+  seeds: [1, 2],
+  epochs: 2,
+  batchSize: 32,
+  optimizer: 'adam',
+  includeScratchBaseline: true,
+};
+
+describe('sweepProblems', () => {
+  it.each([
+    ['empty frozenLayers', { frozenLayers: [] }, 'frozenLayers'],
+    ['empty learningRates', { learningRates: [] }, 'learningRates'],
+    ['empty seeds', { seeds: [] }, 'seeds'],
+    ['negative frozenLayers', { frozenLayers: [-1] }, 'frozenLayers'],
+    ['fractional frozenLayers', { frozenLayers: [1.5] }, 'frozenLayers'],
+    ['zero learning rate', { learningRates: [0] }, 'learningRates'],
+    ['negative learning rate', { learningRates: [-0.1] }, 'learningRates'],
+    ['NaN learning rate', { learningRates: [Number.NaN] }, 'learningRates'],
+    ['infinite learning rate', { learningRates: [Number.POSITIVE_INFINITY] }, 'learningRates'],
+    ['zero scratch rate', { scratchLearningRate: 0 }, 'scratchLearningRate'],
+    ['a fractional seed', { seeds: [0.5] }, 'seeds'],
+    ['a negative seed', { seeds: [-1] }, 'seeds'],
+    ['zero epochs', { epochs: 0 }, 'epochs'],
+    ['1,001 epochs', { epochs: 1001 }, 'epochs'],
+    ['zero batch size', { batchSize: 0 }, 'batchSize'],
+    ['a batch of 4,097', { batchSize: 4097 }, 'batchSize'],
+    [
+      'a list longer than any sweep',
+      { learningRates: Array.from({ length: MAX_SWEEP_RUNS + 1 }, (_, i) => (i + 1) / 1e5) },
+      'learningRates',
+    ],
+    [
+      'over the run limit',
+      {
+        frozenLayers: [...Array(11).keys()],
+        learningRates: [...Array(10).keys()].map((i) => 10 ** -(i + 1)),
+        seeds: [...Array(10).keys()],
+      },
+      'sweep',
+    ],
+  ])('rejects %s', (_name, patch, field) => {
+    const problems = sweepProblems({ ...base, ...patch } as SweepSpec);
+    expect(problems.map((problem) => problem.field)).toEqual([field]);
+  });
+
+  it('accepts the limits themselves', () => {
+    expect(sweepProblems({ ...base, epochs: 1000, batchSize: 4096, seeds: [0] })).toEqual([]);
+  });
+
+  it('names the bad entry and prefixes the field path', () => {
+    expect(sweepProblems({ ...base, learningRates: [0.1, -1] }, { path: 'sweep' })).toEqual([
+      {
+        field: 'sweep.learningRates',
+        message: 'sweep.learningRates must be finite and > 0, got -1',
+      },
+    ]);
+  });
+
+  it('lists every broken field, not only the first', () => {
+    const problems = sweepProblems({ ...base, epochs: 0, batchSize: 0, learningRates: [] });
+    expect(problems.map((problem) => problem.field)).toEqual([
+      'learningRates',
+      'epochs',
+      'batchSize',
+    ]);
+  });
+
+  it('rejects depths beyond the model', () => {
+    expect(sweepProblems(base, { maxFrozenLayers: 3 })).toEqual([
+      {
+        field: 'frozenLayers',
+        message: "frozenLayers must not exceed the model's 3 weight-bearing layers, got 4",
+      },
+    ]);
+    expect(sweepProblems(base, { maxFrozenLayers: 4 })).toEqual([]);
+  });
+
+  it('accepts exactly the run limit', () => {
+    const sweep = {
+      ...base,
+      frozenLayers: [...Array(10).keys()],
+      learningRates: [...Array(10).keys()].map((i) => 10 ** -(i + 1)),
+      seeds: [...Array(10).keys()],
+      includeScratchBaseline: false,
+    };
+    expect(countSweepRuns(sweep)).toBe(MAX_SWEEP_RUNS);
+    expect(sweepProblems(sweep)).toEqual([]);
+  });
+});
