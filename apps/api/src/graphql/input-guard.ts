@@ -34,6 +34,12 @@ export function inputViolation(
       if (!literal && node.value.includes('\0'))
         literal = refused('text may not contain NUL characters (in a string in the query)');
     },
+    // graphql-js refuses 1e999 in variables but parses the literal to Infinity, which jsonb
+    // stores as null (a surgery record that no read could serve any more).
+    FloatValue(node) {
+      if (!literal && !Number.isFinite(Number(node.value)))
+        literal = refused(`numbers must be finite: ${node.value.slice(0, 40)} is not`);
+    },
   });
   if (literal) return literal;
   const stack: { value: unknown; path: string; depth: number }[] = [
