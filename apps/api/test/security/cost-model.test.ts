@@ -1,4 +1,4 @@
-import { MAX_ARTIFACTS_PER_OWNER } from '@finetrack/shared';
+import { MAX_ARTIFACTS_PER_OWNER, MAX_TEAMS_PER_USER } from '@finetrack/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aProject, aSourceModel, aTeam, aUser } from '../factories/builders.js';
 import type { ApiClient } from '../factories/client.js';
@@ -106,5 +106,27 @@ describe('unpaged lists stay within the maximum they are priced at', () => {
       [modelId],
     );
     expect(n).toBe(MAX_ARTIFACTS_PER_OWNER);
+  });
+
+  it('refuses a team past MAX_TEAMS_PER_USER, also when created at once', async () => {
+    const { client: joiner, user } = await aUser(t.url);
+    await t.sql(
+      `WITH made AS (INSERT INTO teams (name) SELECT 'filler ' || n FROM generate_series(1, $2::int - 2) n RETURNING id)
+       INSERT INTO memberships (team_id, user_id, role) SELECT id, $1, 'member' FROM made`,
+      [user.id, MAX_TEAMS_PER_USER],
+    );
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        joiner.request(`mutation { createTeam(input: { name: "last ${i}" }) { id } }`),
+      ),
+    );
+    expect(answers.filter((answer) => !answer.errors)).toHaveLength(2);
+    for (const answer of answers.filter((a) => a.errors))
+      expect(answer.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    const [{ n }] = await t.sql<{ n: number }>(
+      'SELECT count(*)::int AS n FROM memberships WHERE user_id = $1',
+      [user.id],
+    );
+    expect(n).toBe(MAX_TEAMS_PER_USER);
   });
 });

@@ -1,4 +1,6 @@
+import { MAX_TEAMS_PER_USER } from '@finetrack/shared';
 import type { EntityManager } from 'typeorm';
+import { conflict } from '../../graphql/errors.js';
 import { ApiTokenRole } from '../tokens/api-token.entity.js';
 import { atLeast, isTeamRole, WORKER_TOKEN_MINIMUM_ROLE, type TeamRole } from './team-role.js';
 
@@ -56,4 +58,21 @@ export async function revokeOutgrownTokens(
     [teamId, userId, role === null, ApiTokenRole.WORKER],
   );
   return rows.map((row) => row.token_hash);
+}
+
+/**
+ * Refuses a membership past MAX_TEAMS_PER_USER (queries price `User.teams` by it). The user's
+ * row is locked first, so two teams joined at once cannot both take the last place.
+ */
+export async function assertRoomForAnotherTeam(
+  manager: EntityManager,
+  userId: string,
+): Promise<void> {
+  await manager.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [userId]);
+  const [{ teams }]: { teams: number }[] = await manager.query(
+    'SELECT count(*)::int AS teams FROM memberships WHERE user_id = $1',
+    [userId],
+  );
+  if (teams >= MAX_TEAMS_PER_USER)
+    throw conflict(`a user belongs to at most ${MAX_TEAMS_PER_USER} teams`);
 }

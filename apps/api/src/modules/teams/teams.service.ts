@@ -6,7 +6,13 @@ import { User } from '../users/user.entity.js';
 import type { AccessChanges } from '../events/access-changes.js';
 import type { AuthService } from '../users/auth.service.js';
 import type { AccessService } from './access.service.js';
-import { lockTeam, ownerCount, revokeOutgrownTokens, roleNow } from './member-changes.js';
+import {
+  assertRoomForAnotherTeam,
+  lockTeam,
+  ownerCount,
+  revokeOutgrownTokens,
+  roleNow,
+} from './member-changes.js';
 import { Membership } from './membership.entity.js';
 import { Team } from './team.entity.js';
 import { atLeast, TeamRole } from './team-role.js';
@@ -29,6 +35,7 @@ export class TeamsService {
     const viewer = this.access.viewer(actor);
     if (viewer.tokenTeamId) throw forbidden('a team-limited token cannot create teams');
     return this.dataSource.transaction(async (manager) => {
+      await assertRoomForAnotherTeam(manager, viewer.userId);
       const team = await manager.save(manager.create(Team, { name: name.trim() }));
       await manager.insert(Membership, {
         teamId: team.id,
@@ -110,13 +117,16 @@ export class TeamsService {
       .where('lower(user.email) = lower(:email)', { email: input.email.trim() })
       .getOne();
     if (!user) throw notFound('user');
-    const existing = await this.dataSource
-      .getRepository(Membership)
-      .findOneBy({ teamId: input.teamId, userId: user.id });
-    if (existing) throw conflict('that user is already in the team');
-    return this.dataSource
-      .getRepository(Membership)
-      .save({ teamId: input.teamId, userId: user.id, role: input.role });
+    return this.dataSource.transaction(async (manager) => {
+      const existing = await manager
+        .getRepository(Membership)
+        .findOneBy({ teamId: input.teamId, userId: user.id });
+      if (existing) throw conflict('that user is already in the team');
+      await assertRoomForAnotherTeam(manager, user.id);
+      return manager
+        .getRepository(Membership)
+        .save({ teamId: input.teamId, userId: user.id, role: input.role });
+    });
   }
 
   async updateMember(actor: Actor, input: UpdateTeamMemberInput): Promise<Membership> {
