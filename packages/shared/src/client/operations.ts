@@ -63,14 +63,7 @@ export const ExperimentGridDocument = graphql(`
         summary
         lowerIsBetter
         cells {
-          frozenLayers
-          learningRate
-          runCount
-          totalRuns
-          mean
-          std
-          best
-          gainOverScratch
+          ...GridCellFields
         }
         scratch {
           runCount

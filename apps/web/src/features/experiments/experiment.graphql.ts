@@ -90,14 +90,7 @@ export const RunGridFragment = graphql(`
   fragment RunGridFields on Grid {
     lowerIsBetter
     cells {
-      frozenLayers
-      learningRate
-      runCount
-      totalRuns
-      mean
-      std
-      best
-      gainOverScratch
+      ...GridCellFields
     }
     scratch {
       runCount
