@@ -109,6 +109,15 @@ export async function createServer(
   const services = createServices(dataSource, config, logger, options.store);
   await services.queue.start();
   await services.events.start();
+  // Files of deleted artifacts go once the deleting transaction committed (its NOTIFY).
+  services.events.listen((event) => {
+    if (event.type === 'artifacts-deleted')
+      services.artifactDeletions
+        .drain()
+        .catch((error: Error) =>
+          logger.warn({ err: { message: error.message } }, 'artifact files not removed yet'),
+        );
+  });
   services.scheduler.startReaper();
   const schema = await getSchema();
 

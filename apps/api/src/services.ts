@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { Config } from './config.js';
 import { LocalDiskStore, type ArtifactStore } from './modules/artifacts/artifact-store.js';
+import { ArtifactDeletions } from './modules/artifacts/artifact-deletions.js';
 import { ArtifactsService } from './modules/artifacts/artifacts.service.js';
 import { RunArtifactsService } from './modules/artifacts/run-artifacts.service.js';
 import { DatasetsService } from './modules/datasets/datasets.service.js';
@@ -37,12 +38,21 @@ export function createServices(
   const auth = new AuthService(dataSource, config, accessChanges);
   const artifacts = new ArtifactsService(dataSource, access, config);
   const runArtifacts = new RunArtifactsService(dataSource, store, logger);
+  const artifactDeletions = new ArtifactDeletions(dataSource, store, logger);
   const datasets = new DatasetsService(dataSource, access);
   const models = new ModelsService(dataSource, access);
   const runs = new RunsService(dataSource, access);
-  const scheduler = new RunSchedulerService(dataSource, queue, runArtifacts, config, logger);
+  const scheduler = new RunSchedulerService(
+    dataSource,
+    queue,
+    runArtifacts,
+    artifactDeletions,
+    config,
+    logger,
+  );
   const experiments = new ExperimentsService(dataSource, access, runs, datasets, scheduler);
   return {
+    artifactDeletions,
     access,
     auth,
     teams: new TeamsService(dataSource, access, auth, accessChanges),

@@ -8,6 +8,7 @@ import { RunExecution1764290000000 } from './migrations/1764290000000-run-execut
 import { MetricChunksPacked1764300000000 } from './migrations/1764300000000-metric-chunks-packed.js';
 import { RunEventsTeam1764310000000 } from './migrations/1764310000000-run-events-team.js';
 import { MetricChunksCovering1764320000000 } from './migrations/1764320000000-metric-chunks-covering.js';
+import { ArtifactDeletions1764330000000 } from './migrations/1764330000000-artifact-deletions.js';
 
 export const MIGRATIONS = [
   InitialSchema1764270000000,
@@ -16,6 +17,7 @@ export const MIGRATIONS = [
   MetricChunksPacked1764300000000,
   RunEventsTeam1764310000000,
   MetricChunksCovering1764320000000,
+  ArtifactDeletions1764330000000,
 ];
 
 /**

@@ -15,6 +15,8 @@ export type FinetrackEvent =
       status?: string;
     }
   | { type: 'metrics'; runId: string; keys: string[]; count: number; maxStep: number }
+  /** Artifact rows were deleted (a trigger queued their files in artifact_deletions). */
+  | { type: 'artifacts-deleted' }
   | {
       /** A user's access changed (left a team, changed role), or credentials ended. */
       type: 'access';

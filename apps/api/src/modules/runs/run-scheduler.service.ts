@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../../config.js';
 import { EntityRows } from '../../common/entity-rows.js';
+import type { ArtifactDeletions } from '../artifacts/artifact-deletions.js';
 import type { RunArtifactsService } from '../artifacts/run-artifacts.service.js';
 import {
   inTransaction,
@@ -25,6 +26,7 @@ export class RunSchedulerService {
     private readonly dataSource: DataSource,
     private readonly queue: RunQueue,
     private readonly runArtifacts: RunArtifactsService,
+    private readonly artifactDeletions: ArtifactDeletions,
     private readonly config: Config,
     private readonly logger: Logger,
   ) {
@@ -167,6 +169,9 @@ export class RunSchedulerService {
     });
     if (count > 0) this.logger.info({ runs: count }, 're-queued runs whose lease expired');
     await this.runArtifacts.deleteAbandoned();
+    // The sweep for deleted artifacts' files whose announcement was lost (a crash, a lost
+    // connection): their queue rows stay until the files are gone.
+    await this.artifactDeletions.drain();
     return count;
   }
 
