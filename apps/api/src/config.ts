@@ -12,6 +12,10 @@ export interface Config {
   webOrigins: string[];
   logLevel: string;
   bodyLimitBytes: number;
+  /** Metric batches of one team written at once per API process; more wait their turn. */
+  teamMaxConcurrentWrites: number;
+  /** Batches of one team that may wait; past them logMetrics answers RATE_LIMITED. */
+  teamMaxQueuedWrites: number;
   /** Largest GraphQL answer sent; a larger one is replaced by a BAD_USER_INPUT error. */
   responseLimitBytes: number;
   /** Largest WebSocket message accepted; a larger one closes the socket (1009). */
@@ -133,6 +137,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       1024,
       100 * 1024 * 1024,
     ),
+    teamMaxConcurrentWrites: integer(env, 'TEAM_MAX_CONCURRENT_WRITES', 3, 1, 1000),
+    teamMaxQueuedWrites: integer(env, 'TEAM_MAX_QUEUED_WRITES', 200, 0, 100_000),
     responseLimitBytes: integer(
       env,
       'RESPONSE_LIMIT_BYTES',

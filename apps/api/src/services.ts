@@ -64,7 +64,7 @@ export function createServices(
     runs,
     runControl: new RunsControlService(dataSource, access, scheduler),
     experiments,
-    metricIngest: new MetricIngestService(dataSource, access),
+    metricIngest: new MetricIngestService(dataSource, access, config),
     metricCurves: new MetricCurvesService(dataSource, access),
     queue,
     /** Run execution by lifecycle: queueing and the reaper, claims, held leases. */

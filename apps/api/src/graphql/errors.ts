@@ -42,6 +42,9 @@ function flattenValidationErrors(
 export const badInput = (message: string, details?: Record<string, unknown>) =>
   new AppError(ErrorCode.BadUserInput, message, details);
 export const conflict = (message: string) => new AppError(ErrorCode.Conflict, message);
+/** RATE_LIMITED with the seconds until the caller may try again (`retryAfterSeconds`). */
+export const rateLimited = (message: string, retryAfterSeconds: number) =>
+  new AppError(ErrorCode.RateLimited, message, { retryAfterSeconds });
 
 function assertNever(value: never): never {
   throw new Error(`unmapped error code ${String(value)}`);

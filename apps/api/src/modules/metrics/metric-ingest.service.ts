@@ -4,6 +4,7 @@ import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { DataSource } from 'typeorm';
 import type { Actor } from '../../common/actor.js';
+import { KeyedLimiter } from '../../common/keyed-limiter.js';
 import { leaseLost } from '../../common/lease-lost.js';
 import { poolOf } from '../../db/data-source.js';
 import { notFound } from '../../graphql/errors.js';
@@ -28,10 +29,20 @@ export interface LeaseCheck {
 
 /** Writes metric points and keeps their roll-up (metric_chunks) current. */
 export class MetricIngestService {
+  /** One team's batches hold at most a few pool connections (the pool serves every team). */
+  private readonly perTeam: KeyedLimiter;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly access: AccessService,
-  ) {}
+    limits: { teamMaxConcurrentWrites: number; teamMaxQueuedWrites: number },
+  ) {
+    this.perTeam = new KeyedLimiter(
+      limits.teamMaxConcurrentWrites,
+      limits.teamMaxQueuedWrites,
+      'metric batches',
+    );
+  }
 
   /**
    * Writes a batch idempotently. Fast path: COPY the points (one statement) and merge the
@@ -46,10 +57,18 @@ export class MetricIngestService {
     points: MetricPointInput[],
     lease?: LeaseCheck,
   ): Promise<{ runId: string; written: number }> {
-    await this.access.requireOwned(actor, 'runs', runId, TeamRole.MEMBER, 'run');
+    const teamId = await this.access.requireOwned(actor, 'runs', runId, TeamRole.MEMBER, 'run');
     if (lease && lease.leaseToken === null) throw leaseLost();
     const columns = preparePoints(points, Date.now() / 1000);
     if (columns.keys.length === 0) return { runId, written: 0 };
+    return this.perTeam.run(teamId, () => this.writeWithRetries(runId, columns, lease));
+  }
+
+  private async writeWithRetries(
+    runId: string,
+    columns: PointColumns,
+    lease: LeaseCheck | undefined,
+  ): Promise<{ runId: string; written: number }> {
     for (let attempt = 1; ; attempt++) {
       try {
         if (!(await this.write(runId, columns, lease))) throw leaseLost();

@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { ErrorCode } from '@finetrack/shared';
 import type { Config } from '../../config.js';
 import type { Actor, Viewer } from '../../common/actor.js';
-import { AppError, conflict, unauthenticated } from '../../graphql/errors.js';
+import { AppError, conflict, rateLimited, unauthenticated } from '../../graphql/errors.js';
 import { newSecret, sha256Hex } from '../../common/secrets.js';
 import { atLeast, isTeamRole, WORKER_TOKEN_MINIMUM_ROLE } from '../teams/team-role.js';
 import { ApiTokenRole } from '../tokens/api-token.entity.js';
@@ -39,11 +39,6 @@ interface CachedCredential {
 
 const invalidToken = () =>
   new AppError(ErrorCode.Unauthenticated, 'the API token is invalid, expired or revoked');
-
-/** RATE_LIMITED with the seconds until the caller's window ends (`retryAfterSeconds`). */
-function rateLimited(message: string, retryAfterSeconds: number): AppError {
-  return new AppError(ErrorCode.RateLimited, message, { retryAfterSeconds });
-}
 
 export class AuthService {
   /**
