@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { countSweepRuns, expandSweep, type SweepSpec } from './sweep.js';
-
-const base: SweepSpec = {
-  frozenLayers: [0, 2, 4],
-  learningRates: [1e-2, 1e-3],
-  seeds: [1, 2],
-  epochs: 2,
-  batchSize: 32,
-  optimizer: 'adam',
-  includeScratchBaseline: true,
-};
+import { countSweepRuns, expandSweep } from './sweep.js';
+import { A_SWEEP as base } from './testing/sweep-fixture.js';
 
 describe('expandSweep', () => {
   it('builds frozenLayers × learningRates × seeds plus one scratch run per seed', () => {

@@ -66,11 +66,7 @@ export const ExperimentGridDocument = graphql(`
           ...GridCellFields
         }
         scratch {
-          runCount
-          totalRuns
-          mean
-          std
-          best
+          ...GridStatsFields
         }
       }
     }

@@ -2,16 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { SweepSpec } from '../sweep.js';
 import { countSweepRuns } from '../sweep.js';
 import { MAX_SWEEP_RUNS, sweepProblems } from './sweep.js';
-
-const base: SweepSpec = {
-  frozenLayers: [0, 2, 4],
-  learningRates: [1e-2, 1e-3],
-  seeds: [1, 2],
-  epochs: 2,
-  batchSize: 32,
-  optimizer: 'adam',
-  includeScratchBaseline: true,
-};
+import { A_SWEEP as base } from '../testing/sweep-fixture.js';
 
 describe('sweepProblems', () => {
   it.each([

@@ -93,10 +93,7 @@ export const RunGridFragment = graphql(`
       ...GridCellFields
     }
     scratch {
-      runCount
-      totalRuns
-      mean
-      std
+      ...GridStatsFields
     }
   }
 `);
