@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ErrorCode } from '@finetrack/shared';
-import { GraphQLError, visit, type DocumentNode } from 'graphql';
+import { GraphQLError, Kind, visit, type DocumentNode, type ValueNode } from 'graphql';
 
 /**
  * Deepest nesting of objects and lists accepted in variables: the deepest honest input (a
@@ -8,12 +8,11 @@ import { GraphQLError, visit, type DocumentNode } from 'graphql';
  */
 export const MAX_INPUT_DEPTH = 32;
 
-const refused = (message: string, path?: string) =>
+const refused = (message: string, field?: string) =>
   new GraphQLError(message, {
     extensions: {
       code: ErrorCode.BadUserInput,
-      // As the validation errors name it: the path inside the variable (`spec.path`).
-      ...(path ? { field: path.replace(/^variables\.[^.[]+\.?/, '') } : {}),
+      ...(field ? { field } : {}),
       http: { status: 400 },
     },
   });
@@ -36,9 +35,9 @@ export function inputViolation(
     },
     // graphql-js refuses 1e999 in variables but parses the literal to Infinity, which jsonb
     // stores as null (a surgery record that no read could serve any more).
-    FloatValue(node) {
-      if (!literal && !Number.isFinite(Number(node.value)))
-        literal = refused(`numbers must be finite: ${node.value.slice(0, 40)} is not`);
+    Argument(node) {
+      const where = literal ? undefined : infiniteLiteral(node.value, node.name.value);
+      if (where) literal = refused(`${where} must be a finite number`, where);
     },
   });
   if (literal) return literal;
@@ -49,12 +48,15 @@ export function inputViolation(
     const { value, path, depth } = stack.pop()!;
     if (typeof value === 'string') {
       if (value.includes('\0'))
-        return refused(`text may not contain NUL characters (${path})`, path);
+        return refused(`text may not contain NUL characters (${path})`, fieldOf(path));
       continue;
     }
     if (value === null || typeof value !== 'object') continue;
     if (depth >= MAX_INPUT_DEPTH)
-      return refused(`input is nested deeper than ${MAX_INPUT_DEPTH} levels (${path})`, path);
+      return refused(
+        `input is nested deeper than ${MAX_INPUT_DEPTH} levels (${path})`,
+        fieldOf(path),
+      );
     if (Array.isArray(value)) {
       for (let index = 0; index < value.length; index++)
         stack.push({ value: value[index], path: `${path}[${index}]`, depth: depth + 1 });
@@ -62,10 +64,29 @@ export function inputViolation(
     }
     for (const [key, item] of Object.entries(value)) {
       if (key.includes('\0'))
-        return refused(`names may not contain NUL characters (${path})`, path);
+        return refused(`names may not contain NUL characters (${path})`, fieldOf(path));
       stack.push({ value: item, path: `${path}.${key}`, depth: depth + 1 });
     }
   }
+  return undefined;
+}
+
+/** A variable's path as the validation errors name a field: inside the variable (`spec.path`). */
+const fieldOf = (path: string) => path.replace(/^variables\.[^.[]+\.?/, '');
+
+/** The path (`points[1].value`) of the first non-finite float literal in `value`, if any. */
+function infiniteLiteral(value: ValueNode, path: string): string | undefined {
+  if (value.kind === Kind.FLOAT) return Number.isFinite(Number(value.value)) ? undefined : path;
+  if (value.kind === Kind.LIST)
+    for (let index = 0; index < value.values.length; index++) {
+      const found = infiniteLiteral(value.values[index], `${path}[${index}]`);
+      if (found) return found;
+    }
+  if (value.kind === Kind.OBJECT)
+    for (const field of value.fields) {
+      const found = infiniteLiteral(field.value, `${path}.${field.name.value}`);
+      if (found) return found;
+    }
   return undefined;
 }
 
