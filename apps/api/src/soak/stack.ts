@@ -254,9 +254,9 @@ export async function seed(
   url: string,
   frozen = 4,
   learningRates = 5,
-  { includeScratchBaseline = true } = {},
+  { includeScratchBaseline = true, user = 'soak' } = {},
 ): Promise<Fixtures> {
-  const email = `soak-${process.pid}@example.test`;
+  const email = `${user}-${process.pid}@example.test`;
   const password = 'soak test password';
   await must(
     graphql(url, 'mutation($i: SignUpInput!) { signUp(input: $i) { id } }', {

@@ -39,7 +39,14 @@ async function aStoredArtifact(teamId: string, owned: { runId?: string; modelId?
   return `${teamId}/${id}`;
 }
 
-const fileExists = async (key: string) => (await t.server.services.store.open(key)) !== null;
+/** Whether the store has the file; the stream opened to tell is closed unread at once. */
+async function fileExists(key: string): Promise<boolean> {
+  const opened = await t.server.services.store.open(key);
+  if (!opened) return false;
+  opened.stream.on('error', () => undefined); // the file may go while the stream opens
+  opened.stream.destroy();
+  return true;
+}
 
 async function until(ready: () => Promise<boolean>, ms = 10_000) {
   const deadline = Date.now() + ms;
