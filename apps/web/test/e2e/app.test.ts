@@ -48,6 +48,8 @@ describe('Finetrack in a browser', () => {
   it('sends anonymous visitors to the log-in page with a return URL', async () => {
     await page.goto(`${stack.webUrl}/projects`);
     await page.waitForURL(/\/login\?returnTo=%2Fprojects/);
+    // The form renders once the page has hydrated (it reads the query string), not with the URL.
+    await page.locator('input[name="email"]').waitFor({ timeout: 15_000 });
     await expect(page.locator('input[name="email"]').count()).resolves.toBe(1);
     await screenshot(page, '01-login');
   });
