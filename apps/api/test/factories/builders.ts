@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { smallCnnLayers } from '@finetrack/shared/testing';
 import { ApiClient, type Loose } from './client.js';
 
 const unique = () => randomBytes(4).toString('hex');
@@ -68,52 +69,8 @@ export async function aDataset(client: ApiClient, teamId: string, overrides: Loo
   return data.createDataset as { id: string; name: string };
 }
 
-export const SMALL_CNN_LAYERS = [
-  {
-    name: 'conv1',
-    type: 'Conv2D',
-    outputShape: [-1, 26, 26, 16],
-    params: 160,
-    weightBearing: true,
-    weightIndex: 0,
-    trainable: true,
-  },
-  {
-    name: 'pool1',
-    type: 'MaxPooling2D',
-    outputShape: [-1, 13, 13, 16],
-    params: 0,
-    weightBearing: false,
-    trainable: true,
-  },
-  {
-    name: 'conv2',
-    type: 'Conv2D',
-    outputShape: [-1, 11, 11, 32],
-    params: 4640,
-    weightBearing: true,
-    weightIndex: 1,
-    trainable: true,
-  },
-  {
-    name: 'dense1',
-    type: 'Dense',
-    outputShape: [-1, 64],
-    params: 51264,
-    weightBearing: true,
-    weightIndex: 2,
-    trainable: true,
-  },
-  {
-    name: 'head',
-    type: 'Dense',
-    outputShape: [-1, 5],
-    params: 325,
-    weightBearing: true,
-    weightIndex: 3,
-    trainable: true,
-  },
-];
+/** small-cnn with a 5-class head (digits 5–9), every layer trainable. */
+export const SMALL_CNN_LAYERS = smallCnnLayers(5).map((layer) => ({ ...layer, trainable: true }));
 
 /** A `CreateModelInput` for a small-cnn source model of `teamId`, with a unique name. */
 export function sourceModelInput(teamId: string, overrides: Loose = {}): Loose {

@@ -1,3 +1,4 @@
+import { MAX_MODEL_LAYERS } from '@finetrack/shared';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -383,7 +384,10 @@ describe('a model record claiming absurd sizes', () => {
       'a layer of 10^12 parameters',
       { layers: [{ ...SMALL_CNN_LAYERS[0], params: 1e12 }, ...SMALL_CNN_LAYERS.slice(1)] },
     ],
-    ['10,001 layers', { layers: Array.from({ length: 10_001 }, () => SMALL_CNN_LAYERS[1]) }],
+    [
+      `${MAX_MODEL_LAYERS + 1} layers`,
+      { layers: Array.from({ length: MAX_MODEL_LAYERS + 1 }, () => SMALL_CNN_LAYERS[1]) },
+    ],
     [
       'a 9-dimensional layer output',
       { layers: [{ ...SMALL_CNN_LAYERS[0], outputShape: [1, 1, 1, 1, 1, 1, 1, 1, 1] }] },

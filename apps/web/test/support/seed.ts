@@ -1,55 +1,8 @@
 import { createHash } from 'node:crypto';
+import { smallCnnLayers } from '@finetrack/shared/testing';
 import type { ApiClient } from './api-client';
 
-export const SOURCE_LAYERS = [
-  {
-    name: 'conv1',
-    type: 'Conv2D',
-    outputShape: [-1, 26, 26, 16],
-    params: 160,
-    weightBearing: true,
-    weightIndex: 0,
-  },
-  {
-    name: 'pool1',
-    type: 'MaxPooling2D',
-    outputShape: [-1, 13, 13, 16],
-    params: 0,
-    weightBearing: false,
-  },
-  {
-    name: 'conv2',
-    type: 'Conv2D',
-    outputShape: [-1, 11, 11, 32],
-    params: 4640,
-    weightBearing: true,
-    weightIndex: 1,
-  },
-  {
-    name: 'pool2',
-    type: 'MaxPooling2D',
-    outputShape: [-1, 5, 5, 32],
-    params: 0,
-    weightBearing: false,
-  },
-  { name: 'flatten', type: 'Flatten', outputShape: [-1, 800], params: 0, weightBearing: false },
-  {
-    name: 'dense1',
-    type: 'Dense',
-    outputShape: [-1, 64],
-    params: 51264,
-    weightBearing: true,
-    weightIndex: 2,
-  },
-  {
-    name: 'head',
-    type: 'Dense',
-    outputShape: [-1, 10],
-    params: 650,
-    weightBearing: true,
-    weightIndex: 3,
-  },
-];
+export const SOURCE_LAYERS = smallCnnLayers(10);
 const WEIGHT_LAYERS = SOURCE_LAYERS.filter((layer) => layer.weightBearing).map(
   (layer) => layer.name,
 );

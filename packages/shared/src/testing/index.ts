@@ -2,3 +2,4 @@
 // `@finetrack/shared/testing` (never from the root entry point, which the browser bundle imports).
 export { freePort } from './free-port.js';
 export { GraphQLTestClient, type GraphQLResponse, type Loose } from './graphql-test-client.js';
+export { smallCnnLayers, type LayerFixture } from './small-cnn-layers.js';
