@@ -6,11 +6,11 @@ import {
   type ClaimedRun,
   type GraphQLDocument,
 } from '@finetrack/shared';
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
+import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Loose } from './factories/client.js';
 import { aQueuedExperiment, claim } from './factories/worker.js';
+import { aWsClient, type SocketCredentials } from './factories/ws.js';
 import { startTestServer, type TestServer } from './harness.js';
 
 let t: TestServer;
@@ -24,22 +24,8 @@ afterAll(async () => {
   await t?.stop();
 });
 
-function wsClient(options: { token?: string; cookie?: string; origin?: string }): Client {
-  const headers: Record<string, string> = {};
-  if (options.cookie) headers.cookie = options.cookie;
-  if (options.origin) headers.origin = options.origin;
-  class CookieWebSocket extends WebSocket {
-    constructor(address: string, protocols?: string | string[]) {
-      super(address, protocols, { headers });
-    }
-  }
-  const client = createClient({
-    url: `${t.url.replace(/^http/, 'ws')}/graphql`,
-    webSocketImpl: CookieWebSocket,
-    connectionParams: options.token ? { authorization: `Bearer ${options.token}` } : undefined,
-    retryAttempts: 0,
-    lazy: true,
-  });
+function wsClient(options: SocketCredentials): Client {
+  const client = aWsClient(t.url, options);
   clients.push(client);
   return client;
 }

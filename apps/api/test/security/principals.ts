@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { CLAIM_RUN, type ClaimedRun } from '@finetrack/shared';
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { addMember, aTeam, anExperiment, aUser, runIds } from '../factories/builders.js';
 import { ApiClient, type Loose } from '../factories/client.js';
 import { aWorkerToken, CAPABILITIES } from '../factories/worker.js';
+import { aWsClient } from '../factories/ws.js';
 
 /** Everyone the authorisation matrix asks: four roles in team A, and five who are not in it. */
 export const PRINCIPALS = [
@@ -131,20 +130,7 @@ export async function subscriptionOutcome(
   variables: Loose,
   trigger: () => Promise<unknown>,
 ): Promise<string> {
-  const headers: Record<string, string> = {};
-  if (client.cookie) headers.cookie = client.cookie;
-  class HeaderWebSocket extends WebSocket {
-    constructor(address: string, protocols?: string | string[]) {
-      super(address, protocols, { headers });
-    }
-  }
-  const ws = createClient({
-    url: `${url.replace(/^http/, 'ws')}/graphql`,
-    webSocketImpl: HeaderWebSocket,
-    connectionParams: client.token ? { authorization: `Bearer ${client.token}` } : undefined,
-    retryAttempts: 0,
-    lazy: true,
-  });
+  const ws = aWsClient(url, { cookie: client.cookie, token: client.token });
   let outcome: string | undefined;
   const codeOf = (errors: unknown): string => {
     if (Array.isArray(errors))

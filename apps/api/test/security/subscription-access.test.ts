@@ -1,10 +1,10 @@
 import { LOG_METRICS, METRICS_APPENDED, RUN_UPDATED } from '@finetrack/shared';
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
+import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMember, aUser } from '../factories/builders.js';
 import type { ApiClient, Loose } from '../factories/client.js';
 import { aQueuedExperiment, claim } from '../factories/worker.js';
+import { aWsClient } from '../factories/ws.js';
 import { startTestServer, type TestServer } from '../harness.js';
 
 let t: TestServer;
@@ -20,22 +20,9 @@ afterAll(async () => {
 
 /** A graphql-ws client that records every event, error and close of one subscription. */
 function watch(credentials: { token?: string; cookie?: string }, experimentId: string) {
-  const headers: Record<string, string> = credentials.cookie ? { cookie: credentials.cookie } : {};
-  class CookieWebSocket extends WebSocket {
-    constructor(address: string, protocols?: string | string[]) {
-      super(address, protocols, { headers });
-    }
-  }
   const seen = { events: [] as Loose[], errors: [] as string[], closes: [] as number[] };
-  const client = createClient({
-    url: `${t.url.replace(/^http/, 'ws')}/graphql`,
-    webSocketImpl: CookieWebSocket,
-    connectionParams: credentials.token
-      ? { authorization: `Bearer ${credentials.token}` }
-      : undefined,
-    retryAttempts: 0,
-    lazy: true,
-    on: { closed: (event) => seen.closes.push((event as { code: number }).code) },
+  const client = aWsClient(t.url, credentials, {
+    closed: (event) => seen.closes.push((event as { code: number }).code),
   });
   clients.push(client);
   const subscribe = () =>
@@ -155,13 +142,7 @@ describe('metricsAppended never drops an event', () => {
     const setup = await aQueuedExperiment(t.url);
     const run = await claim(setup.worker);
     const received: { keys: string[]; count: number; maxStep: number }[] = [];
-    const client = createClient({
-      url: `${t.url.replace(/^http/, 'ws')}/graphql`,
-      webSocketImpl: WebSocket,
-      connectionParams: { authorization: `Bearer ${await aUserToken(setup.owner)}` },
-      retryAttempts: 0,
-      lazy: true,
-    });
+    const client = aWsClient(t.url, { token: await aUserToken(setup.owner) });
     clients.push(client);
     client.subscribe(
       { query: String(METRICS_APPENDED), variables: { runId: run!.runId } },
