@@ -27,7 +27,32 @@ export type DatasetSpec =
       validationFraction?: number;
       trainSamples?: number;
       seed?: number;
+    }
+  | {
+      kind: 'archive';
+      /**
+       * An uploaded image archive (`<class>/<image>.{png,jpg,jpeg}` inside a zip, tar or tar.gz),
+       * stored once by the API under its content hash. Workers fetch it with
+       * `GET /datasets/<datasetId>/archive` and cache it keyed by `sha256`.
+       */
+      sha256: string;
+      byteSize: number;
+      format: ArchiveFormat;
+      /** Image size the loader resizes to, [height, width, channels]. */
+      inputShape?: [number, number, number];
+      validationFraction?: number;
+      trainSamples?: number;
+      seed?: number;
     };
 
+/** The archive formats an uploaded dataset may come in, detected from the bytes at upload. */
+export type ArchiveFormat = 'zip' | 'tar' | 'tar.gz';
+export const ARCHIVE_FORMATS: readonly ArchiveFormat[] = ['zip', 'tar', 'tar.gz'];
+
 export type DatasetKind = DatasetSpec['kind'];
-export const DATASET_KINDS: readonly DatasetKind[] = ['mnist', 'fashion-mnist', 'folder'];
+export const DATASET_KINDS: readonly DatasetKind[] = [
+  'mnist',
+  'fashion-mnist',
+  'folder',
+  'archive',
+];

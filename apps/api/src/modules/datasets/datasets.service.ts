@@ -37,6 +37,10 @@ export function parseDatasetSpec(spec: Record<string, unknown>): DatasetSpec {
   const kind = spec.kind;
   if (typeof kind !== 'string' || !(DATASET_KINDS as readonly string[]).includes(kind))
     throw badInput(`spec.kind must be one of ${DATASET_KINDS.join(', ')}`, { field: 'spec.kind' });
+  if (kind === 'archive')
+    throw badInput('an archive dataset is made by uploading its archive, not by naming one', {
+      field: 'spec.kind',
+    });
   if (kind === 'folder') {
     if (!isSafeRelativePath(spec.path))
       throw badInput(
