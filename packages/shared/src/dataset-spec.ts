@@ -33,7 +33,7 @@ export type DatasetSpec =
       /**
        * An uploaded image archive (`<class>/<image>.{png,jpg,jpeg}` inside a zip, tar or tar.gz),
        * stored once by the API under its content hash. Workers fetch it with
-       * `GET /datasets/<datasetId>/archive` and cache it keyed by `sha256`.
+       * `GET /dataset-files/<datasetId>/archive` and cache it keyed by `sha256`.
        */
       sha256: string;
       byteSize: number;

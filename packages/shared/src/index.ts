@@ -4,6 +4,7 @@ export * from './run.js';
 export * from './sweep.js';
 export * from './dataset-spec.js';
 export * from './model.js';
+export * from './preprocessing.js';
 export * from './metric-limits.js';
 export * from './worker-protocol.js';
 export * from './http-limits.js';
