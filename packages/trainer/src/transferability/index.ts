@@ -1,0 +1,4 @@
+export { leep } from './leep.js';
+export { argmaxRows, nce } from './nce.js';
+export { logMe, logMeEvidence, type LogMeClass, type LogMeResult } from './logme.js';
+export { rowMatrix, type RowMatrix } from './label-matrix.js';

@@ -1,0 +1,175 @@
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { checkLabels, type RowMatrix } from './label-matrix.js';
+
+/** Stop the fixed-point iteration once α/β moves by less than this fraction. */
+const TOLERANCE = 1e-6;
+const MAX_ITERATIONS = 200;
+/** Eigenvalues below this fraction of the largest are treated as zero (rank deficiency). */
+const RANK_EPSILON = 1e-10;
+
+/** Per-class results: the evidence-maximising prior and noise precisions and the evidence. */
+export interface LogMeClass {
+  alpha: number;
+  beta: number;
+  /** log p(y_c | F, α, β) / n at the optimum. */
+  evidence: number;
+  iterations: number;
+}
+
+export interface LogMeResult {
+  /** Mean over classes of the per-sample log evidence: higher predicts better transfer. */
+  score: number;
+  classes: LogMeClass[];
+}
+
+/**
+ * The spectrum of FᵀF and, for a target vector y, its coordinates in the left singular basis:
+ * with F = U Σ Vᵀ, `s` holds σ_i² and `project(y)` returns p = Uᵀ y. Whichever of FᵀF (D × D) and
+ * F Fᵀ (n × n) is smaller is decomposed; both have the same non-zero eigenvalues.
+ */
+interface Spectrum {
+  s: Float64Array;
+  project(labelOf: ArrayLike<number>, target: number): Float64Array;
+}
+
+function spectrum(features: RowMatrix): Spectrum {
+  const { rows: n, columns: d, values } = features;
+  const f = new Matrix(n, d);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) f.set(i, j, values[i * d + j]!);
+  const gram = d <= n ? f.transpose().mmul(f) : f.mmul(f.transpose());
+  const eig = new EigenvalueDecomposition(gram, { assumeSymmetric: true });
+  const s = Float64Array.from(eig.realEigenvalues, (value) => Math.max(value, 0));
+  const largest = s.reduce((a, b) => Math.max(a, b), 0);
+  const vectors = eig.eigenvectorMatrix;
+  const r = s.length;
+  return {
+    s,
+    project(labelOf, target) {
+      const p = new Float64Array(r);
+      if (d <= n) {
+        // Fᵀy sums the feature rows of the target class; p_i = v_iᵀ Fᵀ y / σ_i.
+        const fty = new Float64Array(d);
+        for (let i = 0; i < n; i++)
+          if (labelOf[i] === target) for (let j = 0; j < d; j++) fty[j]! += values[i * d + j]!;
+        for (let k = 0; k < r; k++) {
+          if (s[k]! <= RANK_EPSILON * largest) continue;
+          let dot = 0;
+          for (let j = 0; j < d; j++) dot += vectors.get(j, k) * fty[j]!;
+          p[k] = dot / Math.sqrt(s[k]!);
+        }
+      } else {
+        // The eigenvectors of F Fᵀ are U itself: p_k = u_kᵀ y sums u_k over the class's rows.
+        for (let k = 0; k < r; k++) {
+          if (s[k]! <= RANK_EPSILON * largest) continue;
+          let dot = 0;
+          for (let i = 0; i < n; i++) if (labelOf[i] === target) dot += vectors.get(i, k);
+          p[k] = dot;
+        }
+      }
+      return p;
+    },
+  };
+}
+
+/**
+ * The log evidence of Bayesian linear regression y = F w + ε, w ~ N(0, α⁻¹ I), ε ~ N(0, β⁻¹ I),
+ * in the spectral form of You et al. ("LogME", ICML 2021, Eq. 2 with A = αI + β FᵀF,
+ * m = β A⁻¹ Fᵀ y):
+ *
+ *   L = n/2 log β + D/2 log α − n/2 log 2π − β/2 ‖F m − y‖² − α/2 ‖m‖² − 1/2 log |A|
+ *
+ * where, with p = Uᵀ y and σ_i² = s_i, ‖m‖² = Σ β² s_i p_i² / (α + β s_i)², the residual is
+ * ‖F m − y‖² = Σ p_i² (α / (α + β s_i))² + (‖y‖² − ‖p‖²), and log |A| = Σ log(α + β s_i) over
+ * all D eigenvalues (the D − r beyond the rank contribute log α each). Writing the residual this
+ * way keeps it non-negative and exact where ‖y‖² − 2 mᵀFᵀy + mᵀFᵀF m would cancel digits.
+ */
+function evidenceTerms(
+  s: Float64Array,
+  p: Float64Array,
+  yNorm2: number,
+  n: number,
+  d: number,
+  alpha: number,
+  beta: number,
+) {
+  let gamma = 0;
+  let m2 = 0;
+  let residual = yNorm2;
+  let logDet = (d - s.length) * Math.log(alpha);
+  for (let i = 0; i < s.length; i++) {
+    const denominator = alpha + beta * s[i]!;
+    const pi2 = p[i]! * p[i]!;
+    gamma += (beta * s[i]!) / denominator;
+    m2 += (beta * beta * s[i]! * pi2) / (denominator * denominator);
+    residual += pi2 * ((alpha * alpha) / (denominator * denominator) - 1);
+    logDet += Math.log(denominator);
+  }
+  residual = Math.max(residual, 0);
+  const evidence =
+    (n / 2) * Math.log(beta) +
+    (d / 2) * Math.log(alpha) -
+    (n / 2) * Math.log(2 * Math.PI) -
+    (beta / 2) * residual -
+    (alpha / 2) * m2 -
+    logDet / 2;
+  return { gamma, m2, residual, evidence };
+}
+
+/**
+ * The log evidence / n for the one-hot column of class `target` at given α and β (what the
+ * fixed point below maximises); exposed so that it can be checked against the explicit formula.
+ */
+export function logMeEvidence(
+  features: RowMatrix,
+  labels: ArrayLike<number>,
+  target: number,
+  alpha: number,
+  beta: number,
+): number {
+  const { s, project } = spectrum(features);
+  let yNorm2 = 0;
+  for (let i = 0; i < features.rows; i++) if (labels[i] === target) yNorm2 += 1;
+  const p = project(labels, target);
+  return (
+    evidenceTerms(s, p, yNorm2, features.rows, features.columns, alpha, beta).evidence /
+    features.rows
+  );
+}
+
+/**
+ * LogME (You, Liu, Wang and Long, ICML 2021): for each target class c, the maximum over α, β of
+ * the log evidence of regressing the class's one-hot column y_c on the frozen features F, found
+ * by MacKay's fixed point (the paper's Algorithm 1): γ = Σ β s_i / (α + β s_i),
+ * α ← γ / ‖m‖², β ← (n − γ) / ‖F m − y‖². The score is the mean over classes of L / n.
+ */
+export function logMe(
+  features: RowMatrix,
+  labels: ArrayLike<number>,
+  classes: number,
+): LogMeResult {
+  const { rows: n, columns: d } = features;
+  checkLabels(labels, n, classes);
+  if (d === 0) throw new RangeError('LogME needs at least one feature');
+  const { s, project } = spectrum(features);
+  const results: LogMeClass[] = [];
+  for (let c = 0; c < classes; c++) {
+    const p = project(labels, c);
+    let yNorm2 = 0;
+    for (let i = 0; i < n; i++) if (labels[i] === c) yNorm2 += 1;
+    let alpha = 1;
+    let beta = 1;
+    let iterations = 0;
+    for (; iterations < MAX_ITERATIONS; iterations++) {
+      const { gamma, m2, residual } = evidenceTerms(s, p, yNorm2, n, d, alpha, beta);
+      const nextAlpha = gamma / Math.max(m2, Number.MIN_VALUE);
+      const nextBeta = (n - gamma) / Math.max(residual, Number.MIN_VALUE);
+      const before = alpha / beta;
+      alpha = Math.min(Math.max(nextAlpha, 1e-12), 1e12);
+      beta = Math.min(Math.max(nextBeta, 1e-12), 1e12);
+      if (Math.abs(alpha / beta - before) / before < TOLERANCE) break;
+    }
+    const { evidence } = evidenceTerms(s, p, yNorm2, n, d, alpha, beta);
+    results.push({ alpha, beta, evidence: evidence / n, iterations: iterations + 1 });
+  }
+  return { score: results.reduce((sum, r) => sum + r.evidence, 0) / classes, classes: results };
+}
