@@ -101,6 +101,25 @@ const ROWS: Row[] = [
     () => client.request(CREATE_PROJECT, { input: { teamId } }),
   ],
   [
+    'a training-set size larger than the dataset',
+    'BAD_USER_INPUT',
+    () => client.request(CREATE_EXPERIMENT, sweep({ trainSamples: [100, 2000] })),
+  ],
+  [
+    'a training-set size of 0',
+    'BAD_USER_INPUT',
+    () => client.request(CREATE_EXPERIMENT, sweep({ trainSamples: [0] })),
+  ],
+  [
+    'more training-set sizes than a size axis takes',
+    'BAD_USER_INPUT',
+    () =>
+      client.request(
+        CREATE_EXPERIMENT,
+        sweep({ trainSamples: Array.from({ length: 13 }, (_, i) => i + 1) }),
+      ),
+  ],
+  [
     'learning rate 0',
     'BAD_USER_INPUT',
     () => client.request(CREATE_EXPERIMENT, sweep({ learningRates: [0] })),

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { buildSchema, isNonNullType, type GraphQLObjectType } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { printedSchema, SCHEMA_FILE } from '../src/graphql/print-schema.js';
 
@@ -8,20 +9,32 @@ describe('schema.graphql', () => {
   });
 
   it('keeps the contract names the web app and scripts rely on', async () => {
-    const schema = await readFile(SCHEMA_FILE, 'utf8');
-    for (const line of [
-      'signUp(input: SignUpInput!): User!',
-      'logIn(input: LogInInput!): User!',
-      'logOut: Boolean!',
-      'me: User!',
-      'createApiToken(input: CreateApiTokenInput!): CreatedApiToken!',
-      'createTeam(input: CreateTeamInput!): Team!',
-      'addTeamMember(input: AddTeamMemberInput!): Membership!',
-      'createProject(input: CreateProjectInput!): Project!',
-      'project(id: ID!): Project!',
-      'experiment(id: ID!): Experiment!',
-      'grid(metric: String!, summary: GridSummary!): Grid!',
-    ])
-      expect(schema).toContain(line);
+    const schema = buildSchema(await readFile(SCHEMA_FILE, 'utf8'));
+    // Type, field, the arguments callers send, the result. New arguments may only be optional.
+    const contract: [string, string, Record<string, string>, string][] = [
+      ['Mutation', 'signUp', { input: 'SignUpInput!' }, 'User!'],
+      ['Mutation', 'logIn', { input: 'LogInInput!' }, 'User!'],
+      ['Mutation', 'logOut', {}, 'Boolean!'],
+      ['Query', 'me', {}, 'User!'],
+      ['Mutation', 'createApiToken', { input: 'CreateApiTokenInput!' }, 'CreatedApiToken!'],
+      ['Mutation', 'createTeam', { input: 'CreateTeamInput!' }, 'Team!'],
+      ['Mutation', 'addTeamMember', { input: 'AddTeamMemberInput!' }, 'Membership!'],
+      ['Mutation', 'createProject', { input: 'CreateProjectInput!' }, 'Project!'],
+      ['Query', 'project', { id: 'ID!' }, 'Project!'],
+      ['Query', 'experiment', { id: 'ID!' }, 'Experiment!'],
+      ['Experiment', 'grid', { metric: 'String!', summary: 'GridSummary!' }, 'Grid!'],
+    ];
+    for (const [typeName, fieldName, args, result] of contract) {
+      const field = (schema.getType(typeName) as GraphQLObjectType).getFields()[fieldName];
+      expect(field, `${typeName}.${fieldName}`).toBeDefined();
+      expect(String(field!.type)).toBe(result);
+      for (const [name, type] of Object.entries(args))
+        expect(String(field!.args.find((arg) => arg.name === name)?.type)).toBe(type);
+      for (const arg of field!.args.filter((a) => !(a.name in args)))
+        expect(
+          isNonNullType(arg.type) && arg.defaultValue === undefined,
+          `${typeName}.${fieldName}(${arg.name}) must be optional`,
+        ).toBe(false);
+    }
   });
 });

@@ -57,6 +57,8 @@ export interface RunHyperparameters {
   optimizer: Optimizer;
   seed: number;
   initialization: Initialization;
+  /** Training samples used (a nested subset of the split); absent or null: the whole split. */
+  trainSamples?: number | null;
 }
 
 /** What a finished (or running) run reports about itself. Accuracies are fractions in [0, 1]. */

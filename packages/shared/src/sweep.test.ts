@@ -22,16 +22,39 @@ describe('expandSweep', () => {
           nil: undefined,
         }),
         fc.boolean(),
-        (frozenLayers, learningRates, seeds, includeScratchBaseline) => {
-          const sweep = { ...base, frozenLayers, learningRates, seeds, includeScratchBaseline };
+        fc.option(fc.array(fc.integer({ min: 1, max: 5000 }), { minLength: 1, maxLength: 3 }), {
+          nil: undefined,
+        }),
+        (frozenLayers, learningRates, seeds, includeScratchBaseline, trainSamples) => {
+          const sweep = {
+            ...base,
+            frozenLayers,
+            learningRates,
+            seeds,
+            includeScratchBaseline,
+            trainSamples,
+          };
           const runs = expandSweep(sweep);
           expect(runs).toHaveLength(countSweepRuns(sweep));
           const keys = runs.map(
-            (r) => `${r.initialization}|${r.frozenLayers}|${r.learningRate}|${r.seed}`,
+            (r) =>
+              `${r.initialization}|${r.frozenLayers}|${r.learningRate}|${r.seed}|${r.trainSamples}`,
           );
           expect(new Set(keys).size).toBe(keys.length);
         },
       ),
     );
+  });
+
+  it('repeats the grid and the baseline once per training-set size, smallest first', () => {
+    const runs = expandSweep({ ...base, trainSamples: [1000, 100, 1000] });
+    expect(runs).toHaveLength(2 * (3 * 2 * 2 + 2));
+    expect(runs.slice(0, 14).every((run) => run.trainSamples === 100)).toBe(true);
+    expect(runs.slice(14).every((run) => run.trainSamples === 1000)).toBe(true);
+    expect(runs.filter((run) => run.initialization === 'scratch')).toHaveLength(4);
+  });
+
+  it('leaves runs without a size when the sweep gives none', () => {
+    expect(expandSweep(base).every((run) => !('trainSamples' in run))).toBe(true);
   });
 });

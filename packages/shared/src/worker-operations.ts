@@ -29,6 +29,7 @@ export const CLAIM_RUN = graphql(`
         optimizer
         seed
         initialization
+        trainSamples
       }
       architecture
       dataset {

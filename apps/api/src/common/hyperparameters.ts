@@ -7,6 +7,7 @@ import {
   learningRateProblem,
   seedListProblem,
   seedProblem,
+  trainSamplesListProblem,
   type RuleProblem,
 } from '@finetrack/shared';
 import { ValidateBy } from 'class-validator';
@@ -47,6 +48,11 @@ export const IsFrozenLayersList = () =>
   );
 /** One to MAX_SWEEP_RUNS seeds, each within SEED. */
 export const IsSeedList = () => FollowsRule('isSeedList', seedListProblem);
+/** Absent, or one to MAX_SWEEP_RUNS training-set sizes within TRAIN_SAMPLES; the service checks the dataset's size. */
+export const IsTrainSamplesList = () =>
+  FollowsRule('isTrainSamplesList', (value, field) =>
+    trainSamplesListProblem(value, undefined, field),
+  );
 
 /** Throws BAD_USER_INPUT for the first broken rule, naming its field as the services always have. */
 export function rejectProblems(problems: readonly RuleProblem[]): void {

@@ -5,6 +5,7 @@ import {
   MAX_SHAPE_DIMENSIONS,
   MAX_SWEEP_RUNS,
   MAX_TEAMS_PER_USER,
+  MAX_TRAIN_SAMPLE_SIZES,
 } from '@finetrack/shared';
 
 /** The largest page a `first` argument is priced at (connections clamp lower). */
@@ -32,6 +33,8 @@ export const LIST_PRICES: Readonly<Record<string, number>> = {
   'Run.artifacts': MAX_ARTIFACTS_PER_OWNER,
   'User.teams': MAX_TEAMS_PER_USER,
   'Grid.cells': MAX_SWEEP_RUNS,
+  'Experiment.trainSampleSizes': MAX_TRAIN_SAMPLE_SIZES,
+  'Experiment.depthBySize': MAX_TRAIN_SAMPLE_SIZES,
   'ClaimedModel.artifacts': MAX_ARTIFACTS_PER_OWNER,
   'ClaimedModel.inputShape': MAX_SHAPE_DIMENSIONS,
   'ClaimedDataset.classNames': MAX_DATASET_CLASSES,

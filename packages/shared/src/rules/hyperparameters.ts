@@ -22,6 +22,8 @@ export const EPOCHS: IntegerRange = { min: 1, max: 1000 };
 export const BATCH_SIZE: IntegerRange = { min: 1, max: 4096 };
 /** Seeds fit the database's 32-bit integer column and are never negative. */
 export const SEED: IntegerRange = { min: 0, max: 2_147_483_647 };
+/** A run's training-set size when a sweep varies it (a nested subset of the training split). */
+export const TRAIN_SAMPLES: IntegerRange = { min: 1, max: 10_000_000 };
 /** Frozen weight-bearing layers start at 0 (all train); the model sets the upper bound. */
 export const MIN_FROZEN_LAYERS = 0;
 
@@ -45,6 +47,7 @@ export const RULE_DESCRIPTIONS = {
   batchSize: `An integer from ${BATCH_SIZE.min} to ${BATCH_SIZE.max}.`,
   seed: `An integer from ${SEED.min} to ${SEED.max}.`,
   frozenLayers: 'Weight-bearing layers frozen, counted from the input: an integer ≥ 0.',
+  trainSamples: `Training samples used, a nested seeded subset of the training split: an integer from ${TRAIN_SAMPLES.min} to ${TRAIN_SAMPLES.max}, at most the dataset's.`,
 } as const;
 
 function inRange(value: unknown, range: IntegerRange): boolean {
@@ -74,6 +77,25 @@ export function batchSizeProblem(value: unknown, field = 'batchSize'): RuleProbl
 
 export function seedProblem(value: unknown, field = 'seed'): RuleProblem | null {
   return rangeProblem(value, SEED, field);
+}
+
+/**
+ * A training-set size is an integer in TRAIN_SAMPLES and, when the dataset's size is known, at
+ * most its training samples (a subset cannot be larger than the set).
+ */
+export function trainSamplesProblem(
+  value: unknown,
+  datasetTrainSamples?: number | null,
+  field = 'trainSamples',
+): RuleProblem | null {
+  const problem = rangeProblem(value, TRAIN_SAMPLES, field);
+  if (problem) return problem;
+  if (typeof datasetTrainSamples === 'number' && (value as number) > datasetTrainSamples)
+    return {
+      field,
+      message: `${field} must not exceed the dataset's ${datasetTrainSamples} training samples`,
+    };
+  return null;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SweepSpec } from '../sweep.js';
 import { countSweepRuns } from '../sweep.js';
-import { MAX_SWEEP_RUNS, sweepProblems } from './sweep.js';
+import { MAX_SWEEP_RUNS, MAX_TRAIN_SAMPLE_SIZES, sweepProblems } from './sweep.js';
 import { A_SWEEP as base } from '../testing/sweep-fixture.js';
 
 describe('sweepProblems', () => {
@@ -18,6 +18,24 @@ describe('sweepProblems', () => {
     ['zero scratch rate', { scratchLearningRate: 0 }, 'scratchLearningRate'],
     ['a fractional seed', { seeds: [0.5] }, 'seeds'],
     ['a negative seed', { seeds: [-1] }, 'seeds'],
+    ['empty trainSamples', { trainSamples: [] }, 'trainSamples'],
+    [
+      'more sizes than a size axis takes',
+      { trainSamples: Array.from({ length: MAX_TRAIN_SAMPLE_SIZES + 1 }, (_, i) => i + 1) },
+      'trainSamples',
+    ],
+    ['a training-set size of 0', { trainSamples: [100, 0] }, 'trainSamples'],
+    ['a fractional training-set size', { trainSamples: [10.5] }, 'trainSamples'],
+    [
+      'sizes that multiply past the run limit (510 runs each, three sizes)',
+      {
+        frozenLayers: [...Array(10).keys()],
+        learningRates: [1e-1, 1e-2, 1e-3, 1e-4, 1e-5],
+        seeds: [...Array(10).keys()],
+        trainSamples: [1, 2, 3],
+      },
+      'sweep',
+    ],
     ['zero epochs', { epochs: 0 }, 'epochs'],
     ['1,001 epochs', { epochs: 1001 }, 'epochs'],
     ['zero batch size', { batchSize: 0 }, 'batchSize'],
@@ -39,6 +57,20 @@ describe('sweepProblems', () => {
   ])('rejects %s', (_name, patch, field) => {
     const problems = sweepProblems({ ...base, ...patch } as SweepSpec);
     expect(problems.map((problem) => problem.field)).toEqual([field]);
+  });
+
+  it('refuses a training-set size larger than the dataset’s training split', () => {
+    expect(
+      sweepProblems({ ...base, trainSamples: [100, 600] }, { datasetTrainSamples: 500 }),
+    ).toEqual([
+      {
+        field: 'trainSamples',
+        message: "trainSamples must not exceed the dataset's 500 training samples, got 600",
+      },
+    ]);
+    expect(sweepProblems({ ...base, trainSamples: [500] }, { datasetTrainSamples: 500 })).toEqual(
+      [],
+    );
   });
 
   it('accepts the limits themselves', () => {

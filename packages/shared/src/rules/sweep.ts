@@ -5,11 +5,18 @@ import {
   frozenLayersProblem,
   learningRateProblem,
   seedProblem,
+  trainSamplesProblem,
   type RuleProblem,
 } from './hyperparameters.js';
 
 /** Largest number of runs one experiment may create (and so the longest list a sweep may give). */
 export const MAX_SWEEP_RUNS = 1000;
+
+/**
+ * Most training-set sizes one sweep may give: a data-size axis is a handful of sizes (100, 1,000,
+ * 10,000), and the API answers a grid per size when it compares them.
+ */
+export const MAX_TRAIN_SAMPLE_SIZES = 12;
 
 /** The first broken rule among a list's entries, with the entry in the message. */
 function firstInList(
@@ -59,9 +66,25 @@ export function seedListProblem(values: unknown, field = 'seeds'): RuleProblem |
   return listProblem(values, field, 'seed', (seed) => seedProblem(seed, field));
 }
 
+/** Training-set sizes of a sweep: absent (the whole split) or one or more, each in range. */
+export function trainSamplesListProblem(
+  values: unknown,
+  datasetTrainSamples?: number | null,
+  field = 'trainSamples',
+): RuleProblem | null {
+  if (values === undefined || values === null) return null;
+  if (Array.isArray(values) && new Set(values).size > MAX_TRAIN_SAMPLE_SIZES)
+    return { field, message: `${field} must list at most ${MAX_TRAIN_SAMPLE_SIZES} sizes` };
+  return listProblem(values, field, 'size', (size) =>
+    trainSamplesProblem(size, datasetTrainSamples, field),
+  );
+}
+
 export interface SweepRuleOptions {
   /** The source model's weight-bearing layers, the largest valid frozen depth. */
   maxFrozenLayers?: number;
+  /** The target dataset's training samples, the largest valid training-set size. */
+  datasetTrainSamples?: number | null;
   /** Prefix for field paths, e.g. `sweep` gives `sweep.learningRates`. */
   path?: string;
 }
@@ -76,6 +99,7 @@ export function sweepProblems(sweep: SweepSpec, options: SweepRuleOptions = {}):
     frozenLayersListProblem(sweep.frozenLayers, options.maxFrozenLayers, at('frozenLayers')),
     learningRateListProblem(sweep.learningRates, at('learningRates')),
     seedListProblem(sweep.seeds, at('seeds')),
+    trainSamplesListProblem(sweep.trainSamples, options.datasetTrainSamples, at('trainSamples')),
     sweep.scratchLearningRate === undefined || sweep.scratchLearningRate === null
       ? null
       : learningRateProblem(sweep.scratchLearningRate, at('scratchLearningRate')),

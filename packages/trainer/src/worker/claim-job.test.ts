@@ -14,6 +14,7 @@ const hyperparameters = {
   optimizer: 'adam',
   seed: 7,
   initialization: 'pretrained',
+  trainSamples: null,
 } as const;
 const dataset = { inputShape: [28, 28, 1] } as unknown as LoadedDataset;
 const spec = {
@@ -59,6 +60,27 @@ describe('jobSpecFromClaim', () => {
       training: { epochs: 3, batchSize: 16, learningRate: 0.0001, optimizer: 'adam', seed: 7 },
       save: { directory: '/runs/1/model', metrics: 'validation' },
     });
+  });
+
+  it('trains a run of a size sweep on the first trainSamples samples of the split', () => {
+    const full = {
+      name: 'digits',
+      inputShape: [2, 2, 1],
+      classNames: ['a', 'b'],
+      train: { images: new Float32Array(40), labels: new Int32Array(10), count: 10 },
+      validation: { images: new Float32Array(8), labels: new Int32Array(2), count: 2 },
+      hash: 'h',
+      warnings: [],
+    } satisfies LoadedDataset as LoadedDataset;
+    const claim = aClaim({ hyperparameters: { ...hyperparameters, trainSamples: 4 } });
+    const sut = jobSpecFromClaim(
+      claim,
+      { source: tf.sequential(), dataset: full },
+      { modelDir: 'm' },
+    );
+    expect(sut.dataset.train.count).toBe(4);
+    expect(sut.dataset.train.images).toHaveLength(16);
+    expect(sut.dataset.validation).toBe(full.validation);
   });
 
   it('turns a PRETRAIN claim into a pretrain job of its architecture', () => {

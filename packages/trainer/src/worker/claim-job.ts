@@ -7,6 +7,7 @@ import {
 } from '@finetrack/shared';
 import type { BackendName } from '../backend/select-backend.js';
 import type { JobResult, TrainingJobSpec } from '../job/job-spec.js';
+import { firstTrainSamples } from '../data/train-subset.js';
 import type { RunInputs } from './run-inputs.js';
 import type { ClaimedJob } from './worker-api.js';
 
@@ -21,7 +22,11 @@ export function jobSpecFromClaim(
 ): TrainingJobSpec {
   const hyper = claim.hyperparameters;
   const common = {
-    dataset: inputs.dataset,
+    // A sweep over training-set sizes: the run trains on a nested prefix of the shuffled split.
+    dataset:
+      hyper.trainSamples === null || hyper.trainSamples === undefined
+        ? inputs.dataset
+        : firstTrainSamples(inputs.dataset, hyper.trainSamples),
     datasetSpec: claim.dataset.spec,
     training: {
       epochs: hyper.epochs,

@@ -100,6 +100,7 @@ describe('toClaimedJob', () => {
       optimizer: 'MOMENTUM',
       seed: 7,
       initialization: 'SCRATCH',
+      trainSamples: null,
     },
     architecture: null,
     dataset: {
@@ -124,6 +125,7 @@ describe('toClaimedJob', () => {
       optimizer: 'momentum',
       seed: 7,
       initialization: 'scratch',
+      trainSamples: null,
     });
     expect(job.dataset.spec).toEqual({ kind: 'mnist', classes: [5, 6] });
     expect(job.targetModelName).toBe('target');

@@ -99,6 +99,11 @@ export class DatasetsService {
   }
 
   /** Whether the dataset exists in the team (false for a malformed id). */
+  /** The team's dataset of this id, or null (another team's is null too). */
+  findInTeam(id: string, teamId: string): Promise<Dataset | null> {
+    return isUuid(id) ? this.repository.findOneBy({ id, teamId }) : Promise.resolve(null);
+  }
+
   async existsInTeam(id: string, teamId: string): Promise<boolean> {
     if (!isUuid(id)) return false;
     const found: unknown[] = await this.dataSource.query(

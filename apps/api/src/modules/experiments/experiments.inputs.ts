@@ -9,6 +9,7 @@ import {
   IsLearningRate,
   IsLearningRateList,
   IsSeedList,
+  IsTrainSamplesList,
 } from '../../common/hyperparameters.js';
 import { IsName } from '../../common/validation.js';
 import { ExperimentStatus } from './experiment.entity.js';
@@ -39,6 +40,14 @@ export class SweepInput {
   @IsOptional()
   @IsSeedList()
   seeds?: number[];
+
+  @Field(() => [Int], {
+    nullable: true,
+    description: `Training-set sizes: the grid and the baseline run once per size, on nested subsets of the target's training split (the smaller inside the larger). Default: the whole split. Each: ${RULE_DESCRIPTIONS.trainSamples} ${LIST_RULE}`,
+  })
+  @IsOptional()
+  @IsTrainSamplesList()
+  trainSamples?: number[];
 
   @Field(() => Int, { defaultValue: 5, description: RULE_DESCRIPTIONS.epochs })
   @IsEpochs()

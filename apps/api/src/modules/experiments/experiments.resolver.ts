@@ -1,4 +1,15 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Ctx,
+  FieldResolver,
+  Float,
+  ID,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import type { GraphQLContext } from '../../graphql/context.js';
 import { ListOrder } from '../../common/pagination.js';
 import { Dataset } from '../datasets/dataset.entity.js';
@@ -12,7 +23,8 @@ import {
   ExperimentFilter,
   UpdateExperimentInput,
 } from './experiments.inputs.js';
-import { Grid, GridSummary } from './grid.types.js';
+import { trainSampleSizes } from './experiments.service.js';
+import { DepthForSize, Grid, GridSummary } from './grid.types.js';
 
 @Resolver(() => Experiment)
 export class ExperimentsResolver {
@@ -86,8 +98,44 @@ export class ExperimentsResolver {
     @Arg('metric', () => String) metric: string,
     @Arg('summary', () => GridSummary) summary: GridSummary,
     @Ctx() context: GraphQLContext,
+    @Arg('trainSamples', () => Int, {
+      nullable: true,
+      description:
+        'For sweeps over training-set sizes: which size to show (one of trainSampleSizes); default the largest.',
+    })
+    trainSamples?: number | null,
   ) {
-    return context.services.experiments.grid(experiment, metric, summary);
+    return context.services.experiments.grid(experiment, metric, summary, trainSamples);
+  }
+
+  @FieldResolver(() => [Int], {
+    description: 'The training-set sizes the sweep varies, ascending; empty when it varies none.',
+  })
+  trainSampleSizes(@Root() experiment: Experiment) {
+    return trainSampleSizes(experiment);
+  }
+
+  @FieldResolver(() => [DepthForSize], {
+    description:
+      'Per training-set size, the best measured frozen depth beside the advised one (empty when the sweep varies no size).',
+  })
+  depthBySize(
+    @Root() experiment: Experiment,
+    @Arg('metric', () => String) metric: string,
+    @Arg('summary', () => GridSummary) summary: GridSummary,
+    @Ctx() context: GraphQLContext,
+    @Arg('learningRate', () => Float, {
+      nullable: true,
+      description: 'Compare depths at this rate only; default: the best cell over every rate.',
+    })
+    learningRate?: number | null,
+  ) {
+    return context.services.experiments.depthBySize(
+      experiment,
+      metric,
+      summary,
+      learningRate ?? null,
+    );
   }
 
   @FieldResolver(() => Project)

@@ -24,13 +24,15 @@ import type {
   SweepInput,
   UpdateExperimentInput,
 } from './experiments.inputs.js';
-import { GridSummary, type Grid, type GridStats } from './grid.types.js';
+import { depthForSize } from './depth-by-size.js';
+import { GridSummary, type DepthForSize, type Grid, type GridStats } from './grid.types.js';
 
 export function toSweepSpec(input: SweepInput): SweepSpec {
   return {
     frozenLayers: input.frozenLayers,
     learningRates: input.learningRates,
     ...(input.seeds ? { seeds: input.seeds } : {}),
+    ...(input.trainSamples ? { trainSamples: input.trainSamples } : {}),
     epochs: input.epochs,
     batchSize: input.batchSize,
     optimizer: input.optimizer,
@@ -42,6 +44,12 @@ export function toSweepSpec(input: SweepInput): SweepSpec {
 }
 
 export const isLowerBetter = (metric: string) => /loss/i.test(metric);
+
+/** The training-set sizes an experiment's sweep gave, ascending; empty when it gave none. */
+export function trainSampleSizes(experiment: Experiment): number[] {
+  const sizes = experiment.sweep?.trainSamples;
+  return Array.isArray(sizes) ? [...new Set(sizes)].sort((a, b) => a - b) : [];
+}
 
 interface GridRow {
   initialization: string;
@@ -97,13 +105,19 @@ export class ExperimentsService {
     if (!source) throw notFound('source model');
     if (source.kind !== ModelKindEnum.SOURCE)
       throw badInput('sourceModelId must name a source model', { field: 'sourceModelId' });
-    if (!(await this.datasets.existsInTeam(input.targetDatasetId, teamId)))
-      throw notFound('target dataset');
+    const target = await this.datasets.findInTeam(input.targetDatasetId, teamId);
+    if (!target) throw notFound('target dataset');
 
     const sweep = toSweepSpec(input.sweep);
     const weightBearing = source.layers.filter((layer) => layer.weightBearing).length;
     const maxFrozenLayers = weightBearing > 0 ? weightBearing : undefined;
-    rejectProblems(sweepProblems(sweep, { maxFrozenLayers, path: 'sweep' }));
+    rejectProblems(
+      sweepProblems(sweep, {
+        maxFrozenLayers,
+        datasetTrainSamples: target.trainSamples > 0 ? target.trainSamples : null,
+        path: 'sweep',
+      }),
+    );
     const runs = expandSweep(sweep);
     const { created, runIds } = await this.dataSource.transaction(async (manager) => {
       const experiment = await manager.save(
@@ -180,12 +194,59 @@ export class ExperimentsService {
   }
 
   /**
+   * depthForSize for every size the sweep varies, one grid query per size. `experiment` was read
+   * through an access check (it is a field of it).
+   */
+  async depthBySize(
+    experiment: Experiment,
+    metric: string,
+    summary: GridSummary,
+    learningRate: number | null,
+  ): Promise<DepthForSize[]> {
+    const sizes = trainSampleSizes(experiment);
+    if (sizes.length === 0) return [];
+    const source = experiment.sourceModelId
+      ? await this.dataSource
+          .getRepository(Model)
+          .findOneBy({ id: experiment.sourceModelId, teamId: experiment.teamId })
+      : null;
+    const weightBearing = source?.layers.filter((layer) => layer.weightBearing).length ?? 0;
+    const result: DepthForSize[] = [];
+    for (const size of sizes)
+      result.push(
+        depthForSize(
+          experiment,
+          await this.grid(experiment, metric, summary, size),
+          weightBearing,
+          learningRate,
+        ),
+      );
+    return result;
+  }
+
+  /**
    * The frozenLayers × learningRate table: each run is summarised by the best or last value of
    * `metric`, then each cell aggregates its runs (seeds). Scratch runs form the baseline.
    */
-  async grid(experiment: Experiment, metric: string, summary: GridSummary): Promise<Grid> {
+  async grid(
+    experiment: Experiment,
+    metric: string,
+    summary: GridSummary,
+    trainSamples?: number | null,
+  ): Promise<Grid> {
     if (metric.length === 0 || metric.length > 200)
       throw badInput('metric must be 1–200 characters');
+    const sizes = trainSampleSizes(experiment);
+    if (trainSamples !== undefined && trainSamples !== null && !sizes.includes(trainSamples))
+      throw badInput(
+        sizes.length === 0
+          ? 'this experiment does not vary the training-set size'
+          : `trainSamples must be one of the sweep's sizes: ${sizes.join(', ')}`,
+        { field: 'trainSamples' },
+      );
+    // A sweep over sizes answers one size at a time (the largest unless asked): mixing sizes in a
+    // cell would average runs that saw different data.
+    const size = trainSamples ?? (sizes.length > 0 ? sizes[sizes.length - 1]! : null);
     const lowerIsBetter = isLowerBetter(metric);
     const pick = summary === GridSummary.LAST ? 'last_v' : lowerIsBetter ? 'min_v' : 'max_v';
     const best = lowerIsBetter ? 'min' : 'max';
@@ -202,7 +263,7 @@ export class ExperimentsService {
                     (SELECT p.value FROM metric_points p
                       WHERE p.run_id = r.id AND p.key = $2 ORDER BY p.step DESC LIMIT 1) AS last_v
            ) s
-          WHERE r.experiment_id = $1
+          WHERE r.experiment_id = $1 AND r.train_samples IS NOT DISTINCT FROM $3::int
        )
        SELECT initialization,
               CASE WHEN initialization = 'scratch' THEN 0 ELSE frozen_layers END AS frozen_layers,
@@ -212,7 +273,7 @@ export class ExperimentsService {
          FROM per_run
         GROUP BY 1, 2, 3
         ORDER BY 2, 3`,
-      [experiment.id, metric],
+      [experiment.id, metric, size],
     );
     const scratch = stats(rows.find((row) => row.initialization === 'scratch'));
     const cells = rows
@@ -232,6 +293,6 @@ export class ExperimentsService {
           gainOverScratch: gain,
         };
       });
-    return { metric, summary, lowerIsBetter, cells, scratch };
+    return { metric, summary, lowerIsBetter, trainSamples: size, cells, scratch };
   }
 }

@@ -57,6 +57,13 @@ export class Grid {
   @Field({ description: 'True for loss-like metrics (the key contains "loss").' })
   lowerIsBetter: boolean;
 
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'The training-set size this grid shows, for sweeps that vary it (the largest unless asked); null otherwise.',
+  })
+  trainSamples: number | null;
+
   @Field(() => [GridCell], {
     description: 'One per (frozenLayers, learningRate) with pretrained runs.',
   })
@@ -64,4 +71,40 @@ export class Grid {
 
   @Field(() => GridStats, { nullable: true, description: 'The from-scratch baseline runs.' })
   scratch: GridStats | null;
+}
+
+@ObjectType({
+  description:
+    'For one training-set size: the frozen depth that measured best, beside the depth the suggestion engine advises for that size.',
+})
+export class DepthForSize {
+  @Field(() => Int)
+  trainSamples: number;
+
+  @Field(() => Int, { nullable: true, description: 'Null until a cell of this size has values.' })
+  bestFrozenLayers: number | null;
+
+  @Field(() => Float, { nullable: true })
+  bestLearningRate: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'The best cell’s mean over its seeds.' })
+  bestMean: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'The scratch baseline’s mean at this size.' })
+  scratchMean: number | null;
+
+  @Field(() => Int, {
+    description:
+      'The advised depth (suggestFineTuning for this size), snapped to the nearest depth the sweep ran.',
+  })
+  suggestedFrozenLayers: number;
+
+  @Field()
+  suggestionReason: string;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'Whether measurement and advice pick the same depth; null until measured.',
+  })
+  agrees: boolean | null;
 }

@@ -24,4 +24,11 @@ export class ClaimedHyperparameters implements RunHyperparameters {
 
   @Field(() => Initialization)
   initialization: Initialization;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'Train on the first this many samples of the (shuffled) training split; null: all of it.',
+  })
+  trainSamples: number | null;
 }

@@ -211,6 +211,7 @@ export class RunClaimsService {
         optimizer: run.optimizer,
         seed: run.seed,
         initialization: run.initialization,
+        trainSamples: run.trainSamples,
       },
       architecture,
       dataset: {

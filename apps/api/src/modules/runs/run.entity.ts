@@ -1,4 +1,5 @@
 import { Field, Float, Int, ObjectType } from 'type-graphql';
+import { RULE_DESCRIPTIONS } from '@finetrack/shared';
 import { Column, Entity } from 'typeorm';
 import {
   CreatedAtColumn,
@@ -71,6 +72,13 @@ export class Run {
   @Field(() => Float)
   @Column('double precision', { name: 'learning_rate' })
   learningRate: number;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: `${RULE_DESCRIPTIONS.trainSamples} Null: the whole training split.`,
+  })
+  @Column('integer', { name: 'train_samples', nullable: true })
+  trainSamples: number | null;
 
   @Field(() => Int)
   @Column('integer')

@@ -18,6 +18,7 @@ export enum RunOrderField {
   CREATED_AT = 'created_at',
   STATUS = 'status',
   FROZEN_LAYERS = 'frozen_layers',
+  TRAIN_SAMPLES = 'train_samples',
   LEARNING_RATE = 'learning_rate',
   EPOCHS = 'epochs',
   BATCH_SIZE = 'batch_size',
@@ -50,6 +51,9 @@ export class RunFilter {
 
   @Field(() => [Int], { nullable: true })
   frozenLayers?: number[];
+
+  @Field(() => [Int], { nullable: true, description: 'Training-set sizes (sweeps that vary it).' })
+  trainSamples?: number[];
 
   @Field(() => Float, { nullable: true, description: 'Inclusive lower bound.' })
   learningRateMin?: number;

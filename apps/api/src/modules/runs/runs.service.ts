@@ -120,6 +120,8 @@ export class RunsService {
     if (filter?.status?.length) where.push(`r.status = ANY(${param(filter.status)}::text[])`);
     if (filter?.frozenLayers?.length)
       where.push(`r.frozen_layers = ANY(${param(filter.frozenLayers)}::int[])`);
+    if (filter?.trainSamples?.length)
+      where.push(`r.train_samples = ANY(${param(filter.trainSamples)}::int[])`);
     if (filter?.learningRateMin !== undefined && filter.learningRateMin !== null)
       where.push(`r.learning_rate >= ${param(filter.learningRateMin)}::float8`);
     if (filter?.learningRateMax !== undefined && filter.learningRateMax !== null)
@@ -178,11 +180,12 @@ export class RunsService {
   ): Promise<Run[]> {
     const rows: Record<string, unknown>[] = await manager.query(
       `INSERT INTO runs (team_id, experiment_id, frozen_layers, learning_rate, epochs, batch_size,
-                         optimizer, seed, initialization, created_at)
-       SELECT $1, $2, f, l, e, b, o, s, i,
+                         optimizer, seed, initialization, train_samples, created_at)
+       SELECT $1, $2, f, l, e, b, o, s, i, ts,
               date_trunc('milliseconds', now()) + (n - 1) * interval '1 millisecond'
-         FROM unnest($3::int[], $4::float8[], $5::int[], $6::int[], $7::text[], $8::int[], $9::text[])
-              WITH ORDINALITY AS t(f, l, e, b, o, s, i, n)
+         FROM unnest($3::int[], $4::float8[], $5::int[], $6::int[], $7::text[], $8::int[], $9::text[],
+                     $10::int[])
+              WITH ORDINALITY AS t(f, l, e, b, o, s, i, ts, n)
        RETURNING ${this.rows.columns()}`,
       [
         teamId,
@@ -194,6 +197,7 @@ export class RunsService {
         runs.map((r) => r.optimizer),
         runs.map((r) => r.seed),
         runs.map((r) => r.initialization),
+        runs.map((r) => r.trainSamples ?? null),
       ],
     );
     return rows.map((row) => this.rows.from(row));
