@@ -11,6 +11,7 @@ export function buildRun(overrides: Partial<RunRow> = {}): RunRow {
     status: 'SUCCEEDED',
     initialization: 'PRETRAINED',
     frozenLayers: 0,
+    trainSamples: null,
     learningRate: 0.001,
     seed: 0,
     epochs: 5,

@@ -103,6 +103,23 @@ function mockClient(role = 'MEMBER') {
     }),
     Experiment: () => ({ experiment }),
     ExperimentGrid: () => ({ experiment: { __typename: 'Experiment', id: 'e1', grid } }),
+    DepthBySize: () => ({
+      experiment: {
+        __typename: 'Experiment',
+        id: 'e1',
+        depthBySize: [100, 1000].map((trainSamples) => ({
+          __typename: 'DepthForSize',
+          trainSamples,
+          bestFrozenLayers: trainSamples === 100 ? 2 : 0,
+          bestLearningRate: 0.001,
+          bestMean: 0.9,
+          scratchMean: 0.8,
+          suggestedFrozenLayers: trainSamples === 100 ? 2 : 1,
+          suggestionReason: 'advice',
+          agrees: trainSamples === 100,
+        })),
+      },
+    }),
     Metrics: (variables) => ({
       metrics: (variables.runIds as string[]).flatMap((runId) =>
         (variables.keys as string[]).map((key) => ({
@@ -155,6 +172,32 @@ beforeEach(() => {
 });
 
 describe('ExperimentPage', () => {
+  it('shows one training-set size at a time and the best depth per size beside the advice', async () => {
+    const plainSweep = experiment.sweep;
+    experiment.sweep = { ...plainSweep, trainSamples: [1000, 100] } as typeof plainSweep;
+    try {
+      navigation.search = 'size=100';
+      const requests = renderPage();
+      const table = await screen.findByTestId('depth-by-size');
+      expect(requests.find((r) => r.name === 'ExperimentGrid')?.variables.trainSamples).toBe(100);
+      const select = screen.getByLabelText('Training samples') as HTMLSelectElement;
+      expect(select.value).toBe('100');
+      expect([...select.options].map((option) => option.value)).toEqual(['100', '1000']);
+      const rows = table.querySelectorAll('tbody tr');
+      expect(rows[0]!.textContent).toContain('yes');
+      expect(rows[1]!.textContent).toContain('no: measurement and advice differ');
+    } finally {
+      experiment.sweep = plainSweep;
+    }
+  });
+
+  it('shows no size picker for a sweep without sizes', async () => {
+    const requests = renderPage();
+    await screen.findByTestId('run-grid');
+    expect(screen.queryByLabelText('Training samples')).toBeNull();
+    expect(requests.some((r) => r.name === 'DepthBySize')).toBe(false);
+  });
+
   it('shows the grid from the API, the baseline and every run', async () => {
     renderPage();
     await screen.findByTestId('run-grid');
@@ -215,6 +258,7 @@ describe('ExperimentPage', () => {
       id: 'e1',
       metric: 'val_loss',
       summary: 'LAST',
+      trainSamples: null,
     });
     cleanup();
     navigation.search = 'metric=bestEpoch';

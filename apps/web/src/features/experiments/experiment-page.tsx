@@ -6,6 +6,7 @@ import { useSession } from '../session/session-context';
 import { QueryState } from '../ui/states';
 import { CurvesSection, DriftSection } from './curves-section';
 import { ExperimentHeader } from './experiment-header';
+import { DepthBySizeSection } from './depth-by-size-section';
 import { GridSection, SelectionBar } from './grid-section';
 import { metricById } from './metric-options';
 import { useRunSelection } from './run-selection';
@@ -20,6 +21,7 @@ import {
 } from './use-experiment-data';
 import { useExperimentView } from './use-experiment-view';
 import { useRunActions } from './use-run-actions';
+import { activeSize, runsOfSize, sweepSizes } from './size-axis-model';
 
 export { selectedRunIds } from './run-selection';
 
@@ -29,7 +31,10 @@ export function ExperimentPage({ id }: { id: string }) {
   const { result, experiment, runs, runsById, weightLayers, refresh } = useExperiment(id);
   const { roleIn } = useSession();
   const metric = metricById(view.metric);
-  const grid = useGrid(id, metric, runs, view.target);
+  const sizes = useMemo(() => sweepSizes(experiment?.sweep), [experiment?.sweep]);
+  const size = activeSize(sizes, view.size);
+  const runsShown = useMemo(() => runsOfSize(runs, size), [runs, size]);
+  const grid = useGrid(id, metric, runsShown, view.target, size);
   const selection = useRunSelection(runs, runsById, view, setView);
   const curveRunIds = useMemo(
     () => curveRunIdsOf(runs, selection.selected),
@@ -69,7 +74,12 @@ export function ExperimentPage({ id }: { id: string }) {
               sweep={experiment.sweep}
               weightLayers={weightLayers}
               selection={selection}
+              sizes={sizes}
+              size={size}
             />
+            {sizes.length > 0 ? (
+              <DepthBySizeSection experimentId={experiment.id} metric={metric} />
+            ) : null}
             <SelectionBar count={selection.selected.size} onClear={selection.clear} />
             <div className="panels">
               <CurvesSection

@@ -6,6 +6,7 @@ export const RunFieldsFragment = graphql(`
     status
     initialization
     frozenLayers
+    trainSamples
     learningRate
     seed
     epochs
@@ -99,10 +100,10 @@ export const RunGridFragment = graphql(`
 `);
 
 export const GridQuery = graphql(`
-  query ExperimentGrid($id: ID!, $metric: String!, $summary: GridSummary!) {
+  query ExperimentGrid($id: ID!, $metric: String!, $summary: GridSummary!, $trainSamples: Int) {
     experiment(id: $id) {
       id
-      grid(metric: $metric, summary: $summary) {
+      grid(metric: $metric, summary: $summary, trainSamples: $trainSamples) {
         ...RunGridFields
       }
     }
@@ -206,6 +207,24 @@ export const CreateExperimentMutation = graphql(`
     createExperiment(input: $input) {
       id
       name
+    }
+  }
+`);
+
+export const DepthBySizeQuery = graphql(`
+  query DepthBySize($id: ID!, $metric: String!, $summary: GridSummary!) {
+    experiment(id: $id) {
+      id
+      depthBySize(metric: $metric, summary: $summary) {
+        trainSamples
+        bestFrozenLayers
+        bestLearningRate
+        bestMean
+        scratchMean
+        suggestedFrozenLayers
+        suggestionReason
+        agrees
+      }
     }
   }
 `);

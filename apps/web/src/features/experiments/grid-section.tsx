@@ -16,6 +16,8 @@ export function GridSection({
   sweep,
   weightLayers,
   selection,
+  sizes = [],
+  size = null,
 }: {
   data: Pick<ReturnType<typeof useGrid>, 'grid' | 'error' | 'retry'>;
   metric: MetricOption;
@@ -24,6 +26,9 @@ export function GridSection({
   sweep: Record<string, unknown> | undefined;
   weightLayers: readonly string[];
   selection: Pick<ReturnType<typeof useRunSelection>, 'selectedCells' | 'toggleCell'>;
+  /** The sweep's training-set sizes (empty when it varies none) and the one shown. */
+  sizes?: readonly number[];
+  size?: number | null;
 }) {
   const depthLabel = useCallback(
     (frozen: number) =>
@@ -52,6 +57,22 @@ export function GridSection({
             ))}
           </select>
         </label>
+        {sizes.length > 0 ? (
+          <label>
+            Training samples
+            <select
+              name="size"
+              value={size ?? ''}
+              onChange={(e) => setView({ size: Number(e.target.value) })}
+            >
+              {sizes.map((option) => (
+                <option key={option} value={option}>
+                  {option.toLocaleString('en')}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
         {metric.source === 'target' ? (
           <label>
             Target

@@ -97,6 +97,16 @@ describe('the form asks the shared rule book', () => {
     ['a zero rate', { learningRates: [0] }, 'learning rates must be positive numbers'],
     ['a fractional seed', { seeds: [1.5] }, 'seeds must be whole numbers ≥ 0'],
     ['a negative seed', { seeds: [-1] }, 'seeds must be whole numbers ≥ 0'],
+    [
+      'an unreadable training-set size',
+      { trainSamples: null },
+      'training-set sizes must be whole numbers ≥ 1, none above the dataset’s',
+    ],
+    [
+      'a training-set size above the dataset’s',
+      { trainSamples: [100, 600] },
+      'training-set sizes must be whole numbers ≥ 1, none above the dataset’s',
+    ],
     ['1,001 epochs', { epochs: 1001 }, 'epochs must be an integer from 1 to 1000'],
     ['a batch of 4,097', { batchSize: 4097 }, 'batchSize must be an integer from 1 to 4096'],
     [
@@ -105,7 +115,7 @@ describe('the form asks the shared rule book', () => {
       'at most 1000 runs per experiment',
     ],
   ])('%s', (_name, patch, message) => {
-    expect(sweepFormProblems({ ...values, ...patch }, 3)).toEqual([message]);
+    expect(sweepFormProblems({ ...values, ...patch }, 3, 500)).toEqual([message]);
   });
 
   it('accepts an empty seed list (the default seed)', () => {
@@ -215,5 +225,23 @@ describe('NewExperimentForm', () => {
         scratchLearningRate: 0.001,
       },
     });
+  });
+
+  it('submits training-set sizes, ascending, and counts a grid per size', () => {
+    const onSubmit = renderForm();
+    fireEvent.change(screen.getByLabelText(/Training-set sizes/), {
+      target: { value: '500, 100' },
+    });
+    // 1 depth × 1 rate × 3 seeds + 3 scratch, twice.
+    fireEvent.click(screen.getByRole('button', { name: 'Create 12 runs' }));
+    expect(onSubmit.mock.calls[0]![0].sweep).toMatchObject({ trainSamples: [100, 500] });
+  });
+
+  it('refuses a training-set size larger than the dataset', () => {
+    const onSubmit = renderForm();
+    fireEvent.change(screen.getByLabelText(/Training-set sizes/), { target: { value: '1000' } });
+    fireEvent.submit(screen.getByLabelText(/Training-set sizes/).closest('form')!);
+    expect(onSubmit).not.toHaveBeenCalled();
+    expect(screen.getByText(/none above the dataset’s/)).toBeTruthy();
   });
 });

@@ -61,6 +61,7 @@ export function NewExperimentForm({
   const [scratchRate, setScratchRate] = useState('0.001');
   const [ratesText, setRatesText] = useState('0.0001');
   const [seedsText, setSeedsText] = useState('0, 1, 2');
+  const [sizesText, setSizesText] = useState('');
   const [epochs, setEpochs] = useState(5);
   const [batchSize, setBatchSize] = useState(32);
   const [optimizer, setOptimizer] = useState<Optimizer>('ADAM');
@@ -73,6 +74,8 @@ export function NewExperimentForm({
   );
   const rates = parseNumberList(ratesText);
   const seeds = parseNumberList(seedsText);
+  const sizes = parseNumberList(sizesText);
+  const dataset = datasets.find((candidate) => candidate.id === datasetId);
   const scratch = Number(scratchRate);
   const scratchValid = learningRateProblem(scratch) === null;
   const suggestion = scratchValid ? suggestedFineTuneRate(scratch) : null;
@@ -81,11 +84,13 @@ export function NewExperimentForm({
       frozenLayers: [...frozen],
       learningRates: rates,
       seeds,
+      trainSamples: sizes,
       epochs,
       batchSize,
       includeScratchBaseline: scratchBaseline,
     },
     weightLayers.length,
+    dataset?.trainSamples ? dataset.trainSamples : undefined,
   );
   const ratesValid = rates !== null && learningRateListProblem(rates) === null;
   const seedsValid = seeds !== null && (seeds.length === 0 || seedListProblem(seeds) === null);
@@ -93,6 +98,7 @@ export function NewExperimentForm({
     frozenLayers: [...frozen],
     learningRates: ratesValid ? rates : [],
     seeds: seedsValid ? seeds : [],
+    trainSamples: sizes ?? [],
     includeScratchBaseline: scratchBaseline,
   });
   const problems = [
@@ -102,7 +108,7 @@ export function NewExperimentForm({
   ].filter((problem): problem is string => typeof problem === 'string');
   const advice = fineTuningAdvice({
     scratchLearningRate: scratch,
-    trainSamples: datasets.find((candidate) => candidate.id === datasetId)?.trainSamples,
+    trainSamples: dataset?.trainSamples,
     weightBearingLayers: weightLayers.length,
   });
 
@@ -115,7 +121,7 @@ export function NewExperimentForm({
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    if (problems.length > 0 || !rates || !seeds) return;
+    if (problems.length > 0 || !rates || !seeds || !sizes) return;
     onSubmit({
       projectId,
       sourceModelId: modelId,
@@ -125,6 +131,7 @@ export function NewExperimentForm({
         frozenLayers: [...frozen].sort((a, b) => a - b),
         learningRates: [...new Set(rates)],
         seeds: seeds.length > 0 ? [...new Set(seeds)] : undefined,
+        trainSamples: sizes.length > 0 ? [...new Set(sizes)].sort((a, b) => a - b) : undefined,
         epochs,
         batchSize,
         optimizer,
@@ -245,6 +252,15 @@ export function NewExperimentForm({
       <label>
         Seeds (comma-separated)
         <input name="seeds" value={seedsText} onChange={(e) => setSeedsText(e.target.value)} />
+      </label>
+      <label>
+        Training-set sizes (optional, comma-separated: one grid per size, nested subsets)
+        <input
+          name="trainSamples"
+          value={sizesText}
+          placeholder={dataset ? `all ${dataset.trainSamples}` : 'all'}
+          onChange={(e) => setSizesText(e.target.value)}
+        />
       </label>
       <label>
         Epochs

@@ -24,6 +24,8 @@ export interface ExperimentView {
   diff: boolean;
   /** Target validation accuracy for the epochs-to-target metric. */
   target: number;
+  /** The training-set size the grid shows, for sweeps over sizes; null: the largest. */
+  size: number | null;
 }
 
 const list = (value: string | null) => (value ? value.split(',').filter(Boolean) : []);
@@ -34,6 +36,11 @@ const DEFAULT_TARGET = 0.9;
 function parseTarget(value: string | null): number {
   const target = Number(value);
   return value !== null && Number.isFinite(target) && target > 0 ? target : DEFAULT_TARGET;
+}
+
+function parseSize(value: string | null): number | null {
+  const size = Number(value);
+  return value !== null && Number.isInteger(size) && size > 0 ? size : null;
 }
 
 export function parseView(params: URLSearchParams): ExperimentView {
@@ -47,6 +54,7 @@ export function parseView(params: URLSearchParams): ExperimentView {
     curve: oneOf(CURVE_KEYS, params.get('curve'), 'val_accuracy'),
     diff: params.get('diff') === '1',
     target: parseTarget(params.get('target')),
+    size: parseSize(params.get('size')),
   };
 }
 
@@ -62,5 +70,6 @@ export function serializeView(view: ExperimentView): string {
   if (view.curve !== 'val_accuracy') params.set('curve', view.curve);
   if (view.diff) params.set('diff', '1');
   if (view.target !== DEFAULT_TARGET) params.set('target', String(view.target));
+  if (view.size !== null) params.set('size', String(view.size));
   return params.toString();
 }

@@ -32,6 +32,7 @@ export const RUN_COLUMNS: RunColumn[] = [
   col('frozenLayers', 'Frozen layers', { numeric: true, hyperparameter: true }),
   col('learningRate', 'LR', { numeric: true, hyperparameter: true, format: (v) => String(v) }),
   col('seed', 'Seed', { numeric: true, hyperparameter: true }),
+  col('trainSamples', 'Train samples', { numeric: true, hyperparameter: true }),
   col('epochs', 'Epochs', { numeric: true, hyperparameter: true }),
   col('batchSize', 'Batch', { numeric: true, hyperparameter: true }),
   col('optimizer', 'Optimizer', { hyperparameter: true }),

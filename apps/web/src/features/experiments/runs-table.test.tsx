@@ -124,7 +124,7 @@ describe('RunsTable', () => {
     const lines = (await blobs[0].text()).trim().split('\r\n');
     expect(lines).toHaveLength(3);
     expect(lines[0]).toBe(
-      'status,initialization,frozenLayers,learningRate,seed,epochs,batchSize,optimizer,bestValAccuracy,lastValAccuracy,bestValLoss,lastValLoss,bestEpoch,wallSeconds',
+      'status,initialization,frozenLayers,learningRate,seed,trainSamples,epochs,batchSize,optimizer,bestValAccuracy,lastValAccuracy,bestValLoss,lastValLoss,bestEpoch,wallSeconds',
     );
     expect(lines[1].startsWith('SUCCEEDED,PRETRAINED,0,0.01,0,')).toBe(true);
     click.mockRestore();

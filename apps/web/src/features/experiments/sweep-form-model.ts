@@ -22,6 +22,8 @@ export interface SweepDraft {
   frozenLayers: number[];
   learningRates: number[];
   seeds: number[];
+  /** Training-set sizes; empty: the whole split. */
+  trainSamples?: number[];
   includeScratchBaseline: boolean;
 }
 
@@ -32,6 +34,7 @@ export function countRuns(draft: SweepDraft): number {
     frozenLayers: draft.frozenLayers,
     learningRates: draft.learningRates,
     seeds: draft.seeds.length > 0 ? draft.seeds : undefined,
+    trainSamples: draft.trainSamples?.length ? draft.trainSamples : undefined,
     includeScratchBaseline: draft.includeScratchBaseline,
     epochs: 1,
     batchSize: 1,
@@ -49,6 +52,8 @@ export interface SweepFormValues {
   frozenLayers: number[];
   learningRates: number[] | null;
   seeds: number[] | null;
+  /** Null when an entry is not a number; empty: the whole split. */
+  trainSamples?: number[] | null;
   epochs: number;
   batchSize: number;
   includeScratchBaseline: boolean;
@@ -59,6 +64,7 @@ const FORM_MESSAGES: Record<string, string> = {
   frozenLayers: 'choose at least one frozen depth',
   learningRates: 'learning rates must be positive numbers',
   seeds: 'seeds must be whole numbers ≥ 0',
+  trainSamples: 'training-set sizes must be whole numbers ≥ 1, none above the dataset’s',
   sweep: `at most ${MAX_SWEEP_RUNS} runs per experiment`,
 };
 
@@ -66,7 +72,11 @@ const FORM_MESSAGES: Record<string, string> = {
  * What the shared rule book (the one createExperiment applies) says about the sweep, worded for
  * the form. `weightBearingLayers` bounds the frozen depths.
  */
-export function sweepFormProblems(values: SweepFormValues, weightBearingLayers: number): string[] {
+export function sweepFormProblems(
+  values: SweepFormValues,
+  weightBearingLayers: number,
+  datasetTrainSamples?: number,
+): string[] {
   const problems = sweepProblems(
     {
       frozenLayers: values.frozenLayers,
@@ -74,12 +84,18 @@ export function sweepFormProblems(values: SweepFormValues, weightBearingLayers: 
       // An empty seed list means the default seed, as the form submits it.
       seeds:
         values.seeds === null ? [Number.NaN] : values.seeds.length > 0 ? values.seeds : undefined,
+      trainSamples:
+        values.trainSamples === null
+          ? [Number.NaN]
+          : values.trainSamples?.length
+            ? values.trainSamples
+            : undefined,
       epochs: values.epochs,
       batchSize: values.batchSize,
       optimizer: 'adam',
       includeScratchBaseline: values.includeScratchBaseline,
     },
-    { maxFrozenLayers: weightBearingLayers },
+    { maxFrozenLayers: weightBearingLayers, datasetTrainSamples },
   );
   return problems.map((problem) => FORM_MESSAGES[problem.field] ?? problem.message);
 }

@@ -40,13 +40,21 @@ export function useExperiment(id: string) {
  * The grid for the chosen metric: from the API for curve metrics, aggregated here from run
  * summaries, or from every run's curve for epochs to a target accuracy (the API has no such summary).
  */
-export function useGrid(id: string, metric: MetricOption, runs: readonly RunRow[], target: number) {
+export function useGrid(
+  id: string,
+  metric: MetricOption,
+  runs: readonly RunRow[],
+  target: number,
+  /** For sweeps over training-set sizes, the size shown; `runs` are that size's already. */
+  trainSamples: number | null = null,
+) {
   const [gridResult, reexecuteGrid] = useQuery({
     query: GridQuery,
     variables: {
       id,
       metric: metric.source === 'curve' ? metric.key : 'val_accuracy',
       summary: metric.source === 'curve' ? metric.summary : 'BEST',
+      trainSamples,
     },
     pause: metric.source !== 'curve',
   });
