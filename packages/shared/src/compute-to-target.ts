@@ -13,8 +13,8 @@ export interface CostPoint {
   valAccuracy: number;
   /** Training samples seen since the run started, this epoch included. */
   samples: number;
-  /** Training wall-clock seconds since the run started, this epoch included. */
-  seconds: number;
+  /** Training wall-clock seconds since the run started, this epoch included (null: unknown). */
+  seconds: number | null;
   /** Estimated training FLOPs since the run started, this epoch included (null when unknown). */
   flops: number | null;
 }
@@ -22,7 +22,7 @@ export interface CostPoint {
 export interface ComputeToTarget {
   epochs: number;
   samples: number;
-  seconds: number;
+  seconds: number | null;
   flops: number | null;
 }
 

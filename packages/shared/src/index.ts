@@ -8,6 +8,7 @@ export * from './preprocessing.js';
 export * from './rank-correlation.js';
 export * from './compute-to-target.js';
 export * from './confusion-matrix.js';
+export * from './training-flops.js';
 export * from './metric-limits.js';
 export * from './worker-protocol.js';
 export * from './http-limits.js';

@@ -104,8 +104,14 @@ export class ExperimentsResolver {
         'For sweeps over training-set sizes: which size to show (one of trainSampleSizes); default the largest.',
     })
     trainSamples?: number | null,
+    @Arg('target', () => Float, {
+      nullable: true,
+      description:
+        'Validation accuracy for compute-to-target; default 95 % of the best a scratch run of this size reached.',
+    })
+    target?: number | null,
   ) {
-    return context.services.experiments.grid(experiment, metric, summary, trainSamples);
+    return context.services.experiments.grid(experiment, metric, summary, trainSamples, target);
   }
 
   @FieldResolver(() => [Int], {

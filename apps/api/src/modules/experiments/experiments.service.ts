@@ -25,6 +25,7 @@ import type {
   UpdateExperimentInput,
 } from './experiments.inputs.js';
 import { depthForSize } from './depth-by-size.js';
+import { cellKey, gridCompute } from './grid-compute.js';
 import { GridSummary, type DepthForSize, type Grid, type GridStats } from './grid.types.js';
 
 export function toSweepSpec(input: SweepInput): SweepSpec {
@@ -233,6 +234,7 @@ export class ExperimentsService {
     metric: string,
     summary: GridSummary,
     trainSamples?: number | null,
+    target?: number | null,
   ): Promise<Grid> {
     if (metric.length === 0 || metric.length > 200)
       throw badInput('metric must be 1–200 characters');
@@ -275,6 +277,13 @@ export class ExperimentsService {
         ORDER BY 2, 3`,
       [experiment.id, metric, size],
     );
+    if (
+      target !== undefined &&
+      target !== null &&
+      !(Number.isFinite(target) && target > 0 && target <= 1)
+    )
+      throw badInput('target must be a validation accuracy in (0, 1]', { field: 'target' });
+    const compute = await this.computeToTarget(experiment, size, target);
     const scratch = stats(rows.find((row) => row.initialization === 'scratch'));
     const cells = rows
       .filter((row) => row.initialization !== 'scratch')
@@ -291,8 +300,53 @@ export class ExperimentsService {
           frozenLayers: row.frozen_layers,
           learningRate: row.learning_rate,
           gainOverScratch: gain,
+          computeToTarget:
+            compute.cells.get(cellKey(row.frozen_layers, row.learning_rate))?.stats ?? null,
+          speedupOverScratch:
+            compute.target === null
+              ? null
+              : (compute.cells.get(cellKey(row.frozen_layers, row.learning_rate))?.speedup ?? {
+                  epochs: null,
+                  samples: null,
+                  seconds: null,
+                  flops: null,
+                }),
         };
       });
-    return { metric, summary, lowerIsBetter, trainSamples: size, cells, scratch };
+    return {
+      metric,
+      summary,
+      lowerIsBetter,
+      trainSamples: size,
+      cells,
+      scratch,
+      computeTarget: compute.target,
+      scratchComputeToTarget: compute.scratch,
+    };
+  }
+
+  /** gridCompute with the experiment's dataset size and source model layers. */
+  private async computeToTarget(
+    experiment: Experiment,
+    trainSamples: number | null,
+    target: number | null | undefined,
+  ) {
+    const [dataset, source] = await Promise.all([
+      experiment.targetDatasetId
+        ? this.datasets.findInTeam(experiment.targetDatasetId, experiment.teamId)
+        : null,
+      experiment.sourceModelId
+        ? this.dataSource
+            .getRepository(Model)
+            .findOneBy({ id: experiment.sourceModelId, teamId: experiment.teamId })
+        : null,
+    ]);
+    return gridCompute(this.dataSource, {
+      experimentId: experiment.id,
+      trainSamples,
+      datasetTrainSamples: dataset?.trainSamples ?? 0,
+      layers: source?.layers ?? [],
+      target,
+    });
   }
 }

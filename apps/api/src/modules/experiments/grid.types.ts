@@ -30,6 +30,52 @@ export class GridStats {
   best: number | null;
 }
 
+@ObjectType({
+  description:
+    'What a cell’s runs needed to first reach the grid’s target validation accuracy: means over the runs that reached it.',
+})
+export class ComputeToTargetStats {
+  @Field(() => Float, { description: 'Epochs (the first epoch at or above the target).' })
+  epochs: number;
+
+  @Field(() => Float, { description: 'Training samples seen by then.' })
+  samples: number;
+
+  @Field(() => Float, { nullable: true, description: 'Wall seconds since the run started.' })
+  seconds: number | null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      'Estimated training FLOPs (frozen layers forward, trainable forward + backward, a cached frozen prefix once).',
+  })
+  flops: number | null;
+
+  @Field(() => Int, { description: 'Runs that reached the target.' })
+  reachedRuns: number;
+
+  @Field(() => Int, { description: 'Runs in the cell; the rest never reached the target.' })
+  totalRuns: number;
+}
+
+@ObjectType({
+  description:
+    'Scratch’s compute to the target over the cell’s, per unit (2: the cell needed half); null where either never reached it.',
+})
+export class SpeedupOverScratch {
+  @Field(() => Float, { nullable: true })
+  epochs: number | null;
+
+  @Field(() => Float, { nullable: true })
+  samples: number | null;
+
+  @Field(() => Float, { nullable: true })
+  seconds: number | null;
+
+  @Field(() => Float, { nullable: true })
+  flops: number | null;
+}
+
 @ObjectType()
 export class GridCell extends GridStats {
   @Field(() => Int)
@@ -44,6 +90,19 @@ export class GridCell extends GridStats {
       'mean − scratch mean (scratch − mean for lower-is-better metrics): positive is better.',
   })
   gainOverScratch: number | null;
+
+  @Field(() => ComputeToTargetStats, {
+    nullable: true,
+    description:
+      'Compute to first reach Grid.computeTarget; null when no run of the cell reached it (or there is no target).',
+  })
+  computeToTarget: ComputeToTargetStats | null;
+
+  @Field(() => SpeedupOverScratch, {
+    nullable: true,
+    description: 'Null when the grid has no target.',
+  })
+  speedupOverScratch: SpeedupOverScratch | null;
 }
 
 @ObjectType()
@@ -71,6 +130,20 @@ export class Grid {
 
   @Field(() => GridStats, { nullable: true, description: 'The from-scratch baseline runs.' })
   scratch: GridStats | null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      'The validation accuracy compute-to-target is measured against: the grid’s `target` argument, else 95 % of the best accuracy a scratch run of this size reached; null without either.',
+  })
+  computeTarget: number | null;
+
+  @Field(() => ComputeToTargetStats, {
+    nullable: true,
+    description:
+      'The scratch baseline’s compute to the target; null when no scratch run reached it.',
+  })
+  scratchComputeToTarget: ComputeToTargetStats | null;
 }
 
 @ObjectType({

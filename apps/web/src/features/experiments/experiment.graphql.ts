@@ -90,6 +90,7 @@ export const ExperimentQuery = graphql(`
 export const RunGridFragment = graphql(`
   fragment RunGridFields on Grid {
     lowerIsBetter
+    computeTarget
     cells {
       ...GridCellFields
     }

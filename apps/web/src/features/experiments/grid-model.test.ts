@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { buildRun } from '@/test-utils/run-factory';
 import {
   aggregateRuns,
+  computeLine,
   gain,
   layoutGrid,
   meanStd,
@@ -134,5 +135,50 @@ describe('colour scale and keys', () => {
   it('round-trips cell keys', () => {
     expect(parseCellKey(cellKey(3, 0.0001))).toEqual({ frozenLayers: 3, learningRate: 0.0001 });
     expect(parseCellKey('x_y')).toBeNull();
+  });
+});
+
+describe('computeLine', () => {
+  const cell = {
+    frozenLayers: 2,
+    learningRate: 0.001,
+    runCount: 2,
+    totalRuns: 2,
+    mean: 0.8,
+    std: 0,
+    best: 0.8,
+    gainOverScratch: 0.1,
+  };
+
+  it('says how many times less compute than scratch the cell needed', () => {
+    expect(
+      computeLine(
+        {
+          ...cell,
+          computeToTarget: { epochs: 1, flops: 1e9, reachedRuns: 2 },
+          speedupOverScratch: { epochs: 4, flops: 6.25 },
+        },
+        0.76,
+      ),
+    ).toBe('to 76.0 %: 4.0× fewer epochs, 6.3× fewer FLOPs');
+  });
+
+  it('says never reached, and says nothing without a target', () => {
+    expect(computeLine({ ...cell, computeToTarget: null }, 0.76)).toBe('never reached 76.0 %');
+    expect(computeLine({ ...cell, computeToTarget: null }, null)).toBeNull();
+    expect(computeLine(cell, 0.76)).toBeNull();
+  });
+
+  it('reports a cell that got there when scratch never did', () => {
+    expect(
+      computeLine(
+        {
+          ...cell,
+          computeToTarget: { epochs: 3, flops: null, reachedRuns: 1 },
+          speedupOverScratch: { epochs: null, flops: null },
+        },
+        0.9,
+      ),
+    ).toBe('reached 90.0 % in 3.0 epochs (scratch never did)');
   });
 });

@@ -12,6 +12,34 @@ export interface CellStats {
   std: number | null;
   best: number | null;
   gainOverScratch: number | null;
+  /** From the API's grid: compute to first reach the grid's target; null: never reached. */
+  computeToTarget?: { epochs: number; flops: number | null; reachedRuns: number } | null;
+  speedupOverScratch?: { epochs: number | null; flops: number | null } | null;
+}
+
+/**
+ * The cell's line about compute to the target accuracy, as a reviewer reads it: how many times
+ * fewer epochs and FLOPs than scratch it needed, or that it never got there. Null when the grid
+ * has no target (no scratch baseline reached anything, or the grid is computed in the browser).
+ */
+export function computeLine(
+  cell: CellStats,
+  computeTarget: number | null | undefined,
+): string | null {
+  if (computeTarget === null || computeTarget === undefined || cell.computeToTarget === undefined)
+    return null;
+  const target = `${(computeTarget * 100).toFixed(1)} %`;
+  if (cell.computeToTarget === null) return `never reached ${target}`;
+  const times = (ratio: number | null | undefined) =>
+    ratio === null || ratio === undefined ? null : `${ratio.toPrecision(2)}×`;
+  const epochs = times(cell.speedupOverScratch?.epochs);
+  const flops = times(cell.speedupOverScratch?.flops);
+  const parts = [epochs && `${epochs} fewer epochs`, flops && `${flops} fewer FLOPs`].filter(
+    Boolean,
+  );
+  return parts.length > 0
+    ? `to ${target}: ${parts.join(', ')}`
+    : `reached ${target} in ${cell.computeToTarget.epochs.toPrecision(2)} epochs (scratch never did)`;
 }
 
 export interface BaselineStats {
@@ -27,6 +55,8 @@ export interface GridData {
   /** The grid draws no best value for the baseline, so the API's grid need not send one. */
   scratch: Omit<BaselineStats, 'best'> | null;
   lowerIsBetter: boolean;
+  /** The API grid's compute-to-target accuracy (absent for grids computed in the browser). */
+  computeTarget?: number | null;
 }
 
 export const cellKey = (frozenLayers: number, learningRate: number) =>

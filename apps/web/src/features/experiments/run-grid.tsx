@@ -4,6 +4,7 @@ import { useEffect, type KeyboardEvent } from 'react';
 import { formatNumber, formatRate } from '../ui/format';
 import {
   cellKey,
+  computeLine,
   layoutGrid,
   scalePosition,
   textColourOn,
@@ -162,6 +163,11 @@ export function RunGrid({
                       {cell.gainOverScratch !== null ? (
                         <div className="gain">
                           {signed(cell.gainOverScratch, decimalsFor(cell.mean))} vs scratch
+                        </div>
+                      ) : null}
+                      {computeLine(cell, grid.computeTarget) ? (
+                        <div className="compute" data-testid="grid-compute">
+                          {computeLine(cell, grid.computeTarget)}
                         </div>
                       ) : null}
                       <div className="count">
