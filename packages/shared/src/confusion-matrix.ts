@@ -7,6 +7,37 @@ export interface ConfusionMatrix {
   counts: number[][];
 }
 
+/**
+ * Most classes a stored confusion matrix has (40,000 cells); a run on more classes stores none,
+ * only its accuracies. One definition for the worker, the API's check and its cost model.
+ */
+export const MAX_CONFUSION_MATRIX_CLASSES = 200;
+/** Largest count one cell may hold: more validation samples than any dataset Finetrack takes. */
+const MAX_CELL_COUNT = 1_000_000_000;
+
+/**
+ * What is wrong with a confusion matrix a worker sends, or null: one row and one column per class
+ * of the run's dataset (`classCount`), counts whole and non-negative.
+ */
+export function confusionMatrixProblem(
+  matrix: { classNames: readonly string[]; counts: readonly (readonly number[])[] },
+  classCount: number,
+): string | null {
+  const k = matrix.classNames.length;
+  if (k > MAX_CONFUSION_MATRIX_CLASSES)
+    return `a confusion matrix has at most ${MAX_CONFUSION_MATRIX_CLASSES} classes`;
+  if (k !== classCount) return `the matrix has ${k} classes but the dataset has ${classCount}`;
+  if (matrix.counts.length !== k || matrix.counts.some((row) => row.length !== k))
+    return `counts must be ${k} rows of ${k} counts`;
+  if (
+    matrix.counts.some((row) =>
+      row.some((count) => !(Number.isInteger(count) && count >= 0 && count <= MAX_CELL_COUNT)),
+    )
+  )
+    return 'counts must be whole numbers ≥ 0';
+  return null;
+}
+
 /** Counts each (actual, predicted) pair; labels and predictions are class indices. */
 export function confusionMatrix(
   classNames: readonly string[],

@@ -1,5 +1,6 @@
 import {
   MAX_ARTIFACTS_PER_OWNER,
+  MAX_CONFUSION_MATRIX_CLASSES,
   MAX_DATASET_CLASSES,
   MAX_MODEL_LAYERS,
   MAX_SHAPE_DIMENSIONS,
@@ -34,6 +35,10 @@ export const LIST_PRICES: Readonly<Record<string, number>> = {
   'User.teams': MAX_TEAMS_PER_USER,
   'Grid.cells': MAX_SWEEP_RUNS,
   'Experiment.trainSampleSizes': MAX_TRAIN_SAMPLE_SIZES,
+  'ConfusionMatrix.classNames': MAX_CONFUSION_MATRIX_CLASSES,
+  // Rows × columns: a matrix is priced as the cells it can hold.
+  'ConfusionMatrix.counts': MAX_CONFUSION_MATRIX_CLASSES ** 2,
+  'ConfusionMatrix.perClassAccuracy': MAX_CONFUSION_MATRIX_CLASSES,
   'Experiment.depthBySize': MAX_TRAIN_SAMPLE_SIZES,
   'ClaimedModel.artifacts': MAX_ARTIFACTS_PER_OWNER,
   'ClaimedModel.inputShape': MAX_SHAPE_DIMENSIONS,

@@ -1,3 +1,4 @@
+import type { ConfusionMatrix } from '@finetrack/shared';
 import type * as tf from '@tensorflow/tfjs';
 import type {
   Architecture,
@@ -95,4 +96,6 @@ export interface JobResult {
   model: TrainedModelDescription;
   /** finetrack.json as written, when the spec asked for a save. */
   saved?: FinetrackModelMetadata;
+  /** The trained model's confusion matrix on the validation split (null: none to compute). */
+  confusionMatrix: ConfusionMatrix | null;
 }

@@ -1,5 +1,6 @@
 import { saveModel } from '../io/save-model.js';
 import { finetune } from '../train/finetune.js';
+import { validationConfusion } from '../train/confusion.js';
 import { pretrain } from '../train/pretrain.js';
 import type { EpochRecord } from '../train/types.js';
 import type { JobResult, JobSinks, TrainingJobSpec } from './job-spec.js';
@@ -46,6 +47,7 @@ export async function runTrainingJob(
       history: trained.history,
       model: describeTrainedModel(spec, trained),
       saved,
+      confusionMatrix: validationConfusion(trained.model, spec.dataset),
     };
   } finally {
     trained.model.dispose();

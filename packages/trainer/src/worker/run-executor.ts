@@ -128,6 +128,7 @@ export async function executeRun(
       leaseToken,
       summary: runSummary(result.summary, result.history, backend),
       model: completedModel(claim, result, artifactIds),
+      confusionMatrix: result.confusionMatrix,
     });
     await context.spool.remove(runId);
     const accuracy = Number.isFinite(result.summary.valAccuracy)

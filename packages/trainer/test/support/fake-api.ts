@@ -228,6 +228,7 @@ export class FakeApi {
             ...run.hyperparameters,
             optimizer: toGraphQLEnum(Optimizer, run.hyperparameters.optimizer),
             initialization: toGraphQLEnum(Initialization, run.hyperparameters.initialization),
+            trainSamples: run.hyperparameters.trainSamples ?? null,
           },
           architecture: run.architecture,
           dataset: { id: 'dataset', name: 'dataset', spec: { ...run.dataset }, classNames: [] },

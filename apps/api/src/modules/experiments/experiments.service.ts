@@ -61,6 +61,7 @@ interface GridRow {
   mean: number | null;
   std: number | null;
   best: number | null;
+  worst_class: number | null;
 }
 
 const stats = (row: GridRow | undefined): GridStats | null =>
@@ -254,7 +255,8 @@ export class ExperimentsService {
     const best = lowerIsBetter ? 'min' : 'max';
     const rows: GridRow[] = await this.dataSource.query(
       `WITH per_run AS (
-         SELECT r.initialization, r.frozen_layers, r.learning_rate, s.${pick} AS v
+         SELECT r.initialization, r.frozen_layers, r.learning_rate, s.${pick} AS v,
+                r.worst_class_accuracy AS w
            FROM runs r
            CROSS JOIN LATERAL (
              -- Extremes from the chunk roll-up, the last value by index: no full curve scans.
@@ -271,7 +273,8 @@ export class ExperimentsService {
               CASE WHEN initialization = 'scratch' THEN 0 ELSE frozen_layers END AS frozen_layers,
               CASE WHEN initialization = 'scratch' THEN 0 ELSE learning_rate END AS learning_rate,
               count(*)::int AS total_runs, count(v)::int AS run_count,
-              avg(v) AS mean, stddev_samp(v) AS std, ${best}(v) AS best
+              avg(v) AS mean, stddev_samp(v) AS std, ${best}(v) AS best,
+              avg(w) AS worst_class
          FROM per_run
         GROUP BY 1, 2, 3
         ORDER BY 2, 3`,
@@ -300,6 +303,7 @@ export class ExperimentsService {
           frozenLayers: row.frozen_layers,
           learningRate: row.learning_rate,
           gainOverScratch: gain,
+          worstClassAccuracy: row.worst_class,
           computeToTarget:
             compute.cells.get(cellKey(row.frozen_layers, row.learning_rate))?.stats ?? null,
           speedupOverScratch:

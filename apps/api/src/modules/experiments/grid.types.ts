@@ -91,6 +91,13 @@ export class GridCell extends GridStats {
   })
   gainOverScratch: number | null;
 
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      'Mean over the cell’s runs of their lowest per-class validation accuracy (runs with a confusion matrix).',
+  })
+  worstClassAccuracy: number | null;
+
   @Field(() => ComputeToTargetStats, {
     nullable: true,
     description:

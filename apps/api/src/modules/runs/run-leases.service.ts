@@ -1,3 +1,4 @@
+import { confusionMatrixProblem, worstClass } from '@finetrack/shared';
 import type { DataSource } from 'typeorm';
 import type { Actor } from '../../common/actor.js';
 import { EntityRows } from '../../common/entity-rows.js';
@@ -43,6 +44,20 @@ export class RunLeasesService {
   }
 
   /** The run of the worker's team (NOT_FOUND otherwise), locked when `tx` is given. */
+  /** Classes of the dataset the run trained on (the experiment's target, or a pretraining's source). */
+  private async classCountOf(tx: Transaction, runId: string): Promise<number | null> {
+    const [row] = await tx.query(
+      `SELECT coalesce(array_length(d.class_names, 1), 0) AS n
+         FROM runs r
+         LEFT JOIN experiments e ON e.id = r.experiment_id
+         LEFT JOIN models m ON m.id = r.model_id
+         JOIN datasets d ON d.id = coalesce(e.target_dataset_id, m.dataset_id)
+        WHERE r.id = $1`,
+      [runId],
+    );
+    return row ? Number(row.n) : null;
+  }
+
   private async findRun(actor: Actor, runId: string, tx?: Transaction): Promise<Run> {
     const viewer = requireWorker(actor);
     if (!isUuid(runId)) throw notFound('run');
@@ -116,6 +131,14 @@ export class RunLeasesService {
       for (const [key, value] of Object.entries(input.summary))
         if (typeof value === 'number' && !Number.isFinite(value))
           throw badInput(`summary.${key} must be finite`, { field: `summary.${key}` });
+      const classCount = input.confusionMatrix ? await this.classCountOf(tx, run.id) : null;
+      // A run whose dataset is gone (deleted meanwhile) keeps no matrix: nothing to check it by.
+      const confusion = classCount === null ? null : input.confusionMatrix!;
+      if (confusion) {
+        const problem = confusionMatrixProblem(confusion, classCount!);
+        if (problem) throw badInput(problem, { field: 'confusionMatrix' });
+      }
+      const worst = confusion ? worstClass(confusion) : null;
       if (input.model.trainableParams > input.model.totalParams)
         throw badInput('trainableParams cannot exceed totalParams', { field: 'trainableParams' });
       const artifactIds = await this.runArtifacts.requireStored(
@@ -131,7 +154,8 @@ export class RunLeasesService {
                 result_model_id = $2, best_val_accuracy = $3, last_val_accuracy = $4,
                 best_val_loss = $5, last_val_loss = $6, best_epoch = $7, wall_seconds = $8,
                 samples_per_second = $9, backend = coalesce($10, backend),
-                device = coalesce($11, device)
+                device = coalesce($11, device), confusion_matrix = $12::jsonb,
+                worst_class_accuracy = $13, worst_class = $14
           WHERE id = $1 RETURNING ${this.rows.columns()}`,
         [
           run.id,
@@ -145,6 +169,11 @@ export class RunLeasesService {
           summary.samplesPerSecond ?? null,
           summary.backend ?? null,
           summary.device ?? null,
+          confusion
+            ? JSON.stringify({ classNames: confusion.classNames, counts: confusion.counts })
+            : null,
+          worst?.accuracy ?? null,
+          worst?.className ?? null,
         ],
       );
       await this.scheduler.endJob(tx, run, 'complete');

@@ -9,6 +9,7 @@ import {
   UpdatedAtColumn,
 } from '../../common/columns.js';
 import { Connection } from '../../common/pagination.js';
+import { ConfusionMatrix } from './confusion-matrix.types.js';
 import { Initialization, Optimizer, RunKind, RunStatus } from '../../common/enums.js';
 
 /** The names the API's modules know these shared enums by. */
@@ -79,6 +80,33 @@ export class Run {
   })
   @Column('integer', { name: 'train_samples', nullable: true })
   trainSamples: number | null;
+
+  @Field(() => ConfusionMatrix, {
+    nullable: true,
+    description:
+      'The final model’s confusion matrix on the validation set (runs a worker finished).',
+  })
+  @Column('jsonb', {
+    name: 'confusion_matrix',
+    nullable: true,
+    transformer: {
+      to: (value: ConfusionMatrix | null | undefined) => value ?? null,
+      from: (value: { classNames: string[]; counts: number[][] } | null) =>
+        value === null ? null : Object.assign(new ConfusionMatrix(), value),
+    },
+  })
+  confusionMatrix: ConfusionMatrix | null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description: 'The lowest per-class accuracy of the confusion matrix.',
+  })
+  @Column('double precision', { name: 'worst_class_accuracy', nullable: true })
+  worstClassAccuracy: number | null;
+
+  @Field(() => String, { nullable: true, description: 'The class with that accuracy.' })
+  @Column('text', { name: 'worst_class', nullable: true })
+  worstClass: string | null;
 
   @Field(() => Int)
   @Column('integer')

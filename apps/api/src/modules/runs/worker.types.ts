@@ -20,6 +20,7 @@ import { Model } from '../models/model.entity.js';
 import { ModelDescriptionInput, SurgeryInput } from '../models/models.inputs.js';
 import { ClaimedHyperparameters } from './claimed-hyperparameters.type.js';
 import { Run } from './run.entity.js';
+import { ConfusionMatrixInput } from './confusion-matrix.types.js';
 
 @InputType()
 export class WorkerCapabilitiesInput {
@@ -325,6 +326,9 @@ export class CompleteRunInput {
   @Field(() => CompletedModelInput)
   @ValidateNested()
   model: CompletedModelInput;
+
+  @Field(() => ConfusionMatrixInput, { nullable: true })
+  confusionMatrix?: ConfusionMatrixInput | null;
 }
 
 @ObjectType()

@@ -17,6 +17,7 @@ import { canWrite } from '../session/roles';
 import { useSession } from '../session/session-context';
 import { Empty, ErrorState, Loading, QueryState } from '../ui/states';
 import { formatDate, formatDuration, formatNumber } from '../ui/format';
+import { ConfusionMatrixView } from './confusion-matrix-view';
 import { RunArtifacts } from './run-artifacts';
 import { RunExperimentQuery, RunQuery } from './run.graphql';
 
@@ -246,6 +247,7 @@ export function RunPage({ id }: { id: string }) {
                 testId="run-drift"
               />
             )}
+            {run.confusionMatrix ? <ConfusionMatrixView matrix={run.confusionMatrix} /> : null}
             <RunArtifacts artifacts={run.artifacts} />
           </>
         ) : null}

@@ -12,6 +12,13 @@ export const RunQuery = graphql(`
       heartbeatAt
       workerId
       updatedAt
+      worstClass
+      worstClassAccuracy
+      confusionMatrix {
+        classNames
+        counts
+        perClassAccuracy
+      }
       artifacts {
         id
         kind
