@@ -25,7 +25,7 @@ import type {
   UpdateExperimentInput,
 } from './experiments.inputs.js';
 import { depthForSize } from './depth-by-size.js';
-import { cellKey, gridCompute } from './grid-compute.js';
+import { cellKey, gridCompute, speedups } from './grid-compute.js';
 import { GridSummary, type DepthForSize, type Grid, type GridStats } from './grid.types.js';
 
 export function toSweepSpec(input: SweepInput): SweepSpec {
@@ -292,6 +292,7 @@ export class ExperimentsService {
       .filter((row) => row.initialization !== 'scratch')
       .map((row) => {
         const cell = stats(row)!;
+        const measured = compute.cells.get(cellKey(row.frozen_layers, row.learning_rate));
         const gain =
           cell.mean === null || scratch?.mean === null || scratch?.mean === undefined
             ? null
@@ -304,17 +305,8 @@ export class ExperimentsService {
           learningRate: row.learning_rate,
           gainOverScratch: gain,
           worstClassAccuracy: row.worst_class,
-          computeToTarget:
-            compute.cells.get(cellKey(row.frozen_layers, row.learning_rate))?.stats ?? null,
-          speedupOverScratch:
-            compute.target === null
-              ? null
-              : (compute.cells.get(cellKey(row.frozen_layers, row.learning_rate))?.speedup ?? {
-                  epochs: null,
-                  samples: null,
-                  seconds: null,
-                  flops: null,
-                }),
+          computeToTarget: measured?.stats ?? null,
+          ...speedups(compute.target, measured),
         };
       });
     return {

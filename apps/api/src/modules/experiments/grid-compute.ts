@@ -130,3 +130,18 @@ export async function gridCompute(
   }
   return { target, cells, scratch };
 }
+
+const NO_SPEEDUP: SpeedupOverScratch = { epochs: null, samples: null, seconds: null, flops: null };
+
+/**
+ * A cell's speed-up fields: every unit, and the headline one (wall seconds, or samples seen where
+ * seconds are unknown); all null when the grid has no target.
+ */
+export function speedups(
+  target: number | null,
+  cell: { speedup: SpeedupOverScratch } | undefined,
+): { speedupOverScratch: number | null; speedupsOverScratch: SpeedupOverScratch | null } {
+  if (target === null) return { speedupOverScratch: null, speedupsOverScratch: null };
+  const units = cell?.speedup ?? NO_SPEEDUP;
+  return { speedupOverScratch: units.seconds ?? units.samples, speedupsOverScratch: units };
+}

@@ -105,11 +105,18 @@ export class GridCell extends GridStats {
   })
   computeToTarget: ComputeToTargetStats | null;
 
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      'Scratch’s wall seconds to the target over the cell’s (2: twice as fast); samples seen where seconds are unknown. Null when either never reached the target.',
+  })
+  speedupOverScratch: number | null;
+
   @Field(() => SpeedupOverScratch, {
     nullable: true,
-    description: 'Null when the grid has no target.',
+    description: 'The speed-up in each unit; null when the grid has no target.',
   })
-  speedupOverScratch: SpeedupOverScratch | null;
+  speedupsOverScratch: SpeedupOverScratch | null;
 }
 
 @ObjectType()

@@ -156,7 +156,7 @@ describe('computeLine', () => {
         {
           ...cell,
           computeToTarget: { epochs: 1, flops: 1e9, reachedRuns: 2 },
-          speedupOverScratch: { epochs: 4, flops: 6.25 },
+          speedupsOverScratch: { epochs: 4, flops: 6.25 },
         },
         0.76,
       ),
@@ -175,7 +175,7 @@ describe('computeLine', () => {
         {
           ...cell,
           computeToTarget: { epochs: 3, flops: null, reachedRuns: 1 },
-          speedupOverScratch: { epochs: null, flops: null },
+          speedupsOverScratch: { epochs: null, flops: null },
         },
         0.9,
       ),

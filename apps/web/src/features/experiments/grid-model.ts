@@ -14,7 +14,7 @@ export interface CellStats {
   gainOverScratch: number | null;
   /** From the API's grid: compute to first reach the grid's target; null: never reached. */
   computeToTarget?: { epochs: number; flops: number | null; reachedRuns: number } | null;
-  speedupOverScratch?: { epochs: number | null; flops: number | null } | null;
+  speedupsOverScratch?: { epochs: number | null; flops: number | null } | null;
 }
 
 /**
@@ -32,8 +32,8 @@ export function computeLine(
   if (cell.computeToTarget === null) return `never reached ${target}`;
   const times = (ratio: number | null | undefined) =>
     ratio === null || ratio === undefined ? null : `${ratio.toPrecision(2)}×`;
-  const epochs = times(cell.speedupOverScratch?.epochs);
-  const flops = times(cell.speedupOverScratch?.flops);
+  const epochs = times(cell.speedupsOverScratch?.epochs);
+  const flops = times(cell.speedupsOverScratch?.flops);
   const parts = [epochs && `${epochs} fewer epochs`, flops && `${flops} fewer FLOPs`].filter(
     Boolean,
   );
