@@ -203,8 +203,9 @@ export class ModelsService {
       teamId: string;
       name: string;
       datasetId: string | null;
-      parentModelId: string;
-      surgery: SurgeryRecord;
+      /** Null for a scratch baseline's model, which nothing was derived from. */
+      parentModelId: string | null;
+      surgery: SurgeryRecord | null;
     },
   ): Promise<Model> {
     const [row] = await tx.query(
@@ -223,7 +224,7 @@ export class ModelsService {
         input.trainableParams,
         input.datasetId,
         input.parentModelId,
-        JSON.stringify({ ...input.surgery }),
+        input.surgery === null ? null : JSON.stringify({ ...input.surgery }),
         input.weightsSha256 ?? null,
       ],
     );

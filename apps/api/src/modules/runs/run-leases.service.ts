@@ -8,7 +8,7 @@ import type { Config } from '../../config.js';
 import { badInput, notFound } from '../../graphql/errors.js';
 import type { RunArtifactsService } from '../artifacts/run-artifacts.service.js';
 import type { ExperimentsService } from '../experiments/experiments.service.js';
-import { ModelKindEnum, type Model } from '../models/model.entity.js';
+import { InitializationEnum, ModelKindEnum, type Model } from '../models/model.entity.js';
 import type { ModelsService } from '../models/models.service.js';
 import { inTransaction, type Transaction } from '../queue/run-queue.js';
 import type { RunSchedulerService } from './run-scheduler.service.js';
@@ -184,7 +184,8 @@ export class RunLeasesService {
 
   /**
    * The model the run trained: a pretraining run readies its pending source model, a
-   * fine-tuning run registers a target model of its experiment's source model.
+   * fine-tuning run registers a target model of its experiment's source model (a scratch
+   * baseline's, a target model with no parent).
    */
   private async registerModel(
     tx: Transaction,
@@ -206,14 +207,18 @@ export class RunLeasesService {
       throw badInput('parentModelId must be the experiment’s source model', {
         field: 'model.parentModelId',
       });
-    if (!trained.surgery) throw badInput('a target model needs its surgery record');
+    // A scratch baseline trains the target architecture from random weights: nothing of the
+    // source model is in it, so it is recorded as trained from scratch on the target, not as a
+    // model derived from the source by surgery.
+    const scratch = run.initialization === InitializationEnum.SCRATCH;
+    if (!scratch && !trained.surgery) throw badInput('a target model needs its surgery record');
     return this.models.createTarget(tx, {
       ...trained,
       teamId: run.teamId,
       name: trained.name.trim(),
       datasetId: experiment.targetDatasetId,
-      parentModelId,
-      surgery: trained.surgery,
+      parentModelId: scratch ? null : parentModelId,
+      surgery: scratch ? null : trained.surgery!,
     });
   }
 

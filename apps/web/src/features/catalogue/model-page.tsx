@@ -51,6 +51,15 @@ export function ModelPage({ id }: { id: string }) {
                   </dd>
                 </>
               ) : null}
+              {model.kind === 'TARGET' && !model.parent && !model.surgery ? (
+                <>
+                  <dt>Initialisation</dt>
+                  <dd>
+                    trained from scratch on the target (a baseline: random weights, nothing taken
+                    from a source model)
+                  </dd>
+                </>
+              ) : null}
               {model.surgery ? (
                 <>
                   <dt>Surgery</dt>

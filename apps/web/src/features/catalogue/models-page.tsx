@@ -25,6 +25,7 @@ function Lineage({ model, children }: { model: ModelNode; children: Map<string, 
         {model.kind.toLowerCase()} · {model.architecture} · {model.totalParams.toLocaleString('en')}{' '}
         params
         {model.dataset ? ` · trained on ${model.dataset.name}` : ''}
+        {model.kind === 'TARGET' && !model.surgery ? ' · from scratch (a baseline)' : ''}
       </span>
       {targets.length > 0 ? (
         <ul>

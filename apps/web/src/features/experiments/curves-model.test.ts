@@ -101,6 +101,19 @@ describe('buildDriftChart', () => {
     expect(chart.lines.map((line) => line.label)).toEqual(['conv1', 'dense']);
     expect(chart.lines[1].values.map((v) => Number(v!.toFixed(6)))).toEqual([0.3, 0.5]);
   });
+
+  it('plots epochs, as its axis says, though drift is logged at each epoch’s last global step', () => {
+    // Two epochs of 19 steps: drift arrives at global steps 19 and 38.
+    const chart = buildDriftChart(
+      [
+        { runId: 'r1', key: 'drift/dense', steps: [19, 38], values: [0.1, 0.2] },
+        { runId: 'r2', key: 'drift/dense', steps: [25, 50], values: [0.3, 0.4] },
+      ],
+      ['dense'],
+    );
+    expect(chart.xs).toEqual([1, 2]);
+    expect(chart.lines[0].values.map((v) => Number(v!.toFixed(6)))).toEqual([0.2, 0.3]);
+  });
 });
 
 describe('epochsToTarget', () => {

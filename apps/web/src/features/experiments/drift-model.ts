@@ -2,7 +2,11 @@ import { alignSeries, PALETTE, type ChartModel, type MetricSeriesData } from './
 
 export const DRIFT_PREFIX = 'drift/';
 
-/** One line per layer: its drift from the source weights, averaged over the given runs. */
+/**
+ * One line per layer: its drift from the source weights, averaged over the given runs, against
+ * the epoch. The trainer logs drift once per epoch, at that epoch's last global step, so a
+ * series' k-th point (in step order) is epoch k; runs with different steps per epoch line up.
+ */
 export function buildDriftChart(
   series: readonly MetricSeriesData[],
   layerOrder: readonly string[],
@@ -15,7 +19,9 @@ export function buildDriftChart(
       layerOrder.indexOf(b.slice(DRIFT_PREFIX.length)),
   );
   const flat = keys.flatMap((key) => byKey.get(key)!);
-  const { xs, columns } = alignSeries(flat.map((item) => ({ xs: item.steps, ys: item.values })));
+  const { xs, columns } = alignSeries(
+    flat.map((item) => ({ xs: item.steps.map((_, index) => index + 1), ys: item.values })),
+  );
   let offset = 0;
   const lines = keys.map((key, index) => {
     const members = byKey.get(key)!.length;
