@@ -18,7 +18,7 @@ interface HitRow {
   learning_rate: number;
   train_samples: number | null;
   /** First epoch at or above the target, or null (never reached). */
-  step: number | null;
+  epoch: number | null;
   seconds: number | null;
 }
 
@@ -56,8 +56,9 @@ function aggregate(hits: ComputeToTarget[], totalRuns: number): ComputeToTargetS
  * Compute to reach a target validation accuracy for every run of one grid (one training-set
  * size), aggregated per cell, with the speed-up over the scratch baseline in each unit. The
  * target is `target` when given, else DEFAULT_TARGET_FRACTION_OF_SCRATCH of the best accuracy
- * any scratch run of this size reached. Epochs come from the curve's steps (workers log the
- * validation metrics once per epoch, at step = epoch), samples from the run's training-set size
+ * any scratch run of this size reached. The validation metric is logged once per epoch (workers
+ * at the epoch's last global step, scripts usually at step = epoch), so the epoch of a point is
+ * its rank in the curve; samples come from the run's training-set size
  * (or the dataset's), FLOPs from the source model's layer table (training-flops.ts), assuming the
  * frozen prefix is cached, as the trainer does for every fine-tuning run with frozen layers.
  */
@@ -88,7 +89,10 @@ export async function gridCompute(
   }
   if (target === null) return { target, cells: new Map(), scratch: null };
   const rows: HitRow[] = await dataSource.query(
-    `SELECT r.initialization, r.frozen_layers, r.learning_rate, r.train_samples, hit.step,
+    `SELECT r.initialization, r.frozen_layers, r.learning_rate, r.train_samples,
+            CASE WHEN hit.step IS NOT NULL THEN
+              (SELECT count(*)::int FROM metric_points q
+                WHERE q.run_id = r.id AND q.key = $4 AND q.step <= hit.step) END AS epoch,
             hit.wall_time - extract(epoch FROM r.started_at) AS seconds
        FROM runs r
        LEFT JOIN LATERAL (
@@ -106,18 +110,18 @@ export async function gridCompute(
     const group = groups.get(key) ?? { hits: [], total: 0 };
     groups.set(key, group);
     group.total += 1;
-    if (row.step === null) continue;
+    if (row.epoch === null) continue;
     const samplesPerEpoch = row.train_samples ?? options.datasetTrainSamples;
     const frozen = scratch ? 0 : row.frozen_layers;
     const perSample = trainingFlopsPerSample(options.layers, frozen);
     group.hits.push({
-      epochs: row.step,
-      samples: row.step * samplesPerEpoch,
+      epochs: row.epoch,
+      samples: row.epoch * samplesPerEpoch,
       seconds: row.seconds === null ? null : Math.max(0, Number(row.seconds)),
       flops:
         options.layers.length === 0
           ? null
-          : cumulativeTrainingFlops(perSample, samplesPerEpoch, row.step, frozen > 0),
+          : cumulativeTrainingFlops(perSample, samplesPerEpoch, row.epoch, frozen > 0),
     });
   }
   const scratchGroup = groups.get('scratch');

@@ -103,4 +103,16 @@ export function metricById(id: string | null | undefined): MetricOption {
   return METRIC_OPTIONS.find((option) => option.id === id) ?? DEFAULT_METRIC;
 }
 
-export const CURVE_KEYS = ['val_accuracy', 'val_loss', 'accuracy', 'loss'] as const;
+/**
+ * Curves a reviewer can draw: the per-epoch metrics, and the training loss and accuracy workers
+ * log every few steps (at global steps, like the epoch metrics), which show convergence within an
+ * epoch.
+ */
+export const CURVE_KEYS = [
+  'val_accuracy',
+  'val_loss',
+  'accuracy',
+  'loss',
+  'batch_accuracy',
+  'batch_loss',
+] as const;
