@@ -220,7 +220,8 @@ export function performSurgery(source: tf.LayersModel, options: SurgeryOptions):
   };
 }
 
-function defaultCut(outputNode: GraphNode): string {
+/** The layer feeding the output layer: where surgery cuts when no cutLayer is named. */
+export function defaultCut(outputNode: GraphNode): string {
   if (outputNode.inputs.length !== 1) {
     throw new SurgeryError(
       SurgeryErrorCode.InvalidCut,

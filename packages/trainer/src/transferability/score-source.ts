@@ -1,0 +1,88 @@
+import * as tf from '@tensorflow/tfjs';
+import type { LoadedDataset } from '../data/dataset.js';
+import { executeGraph, modelGraph } from '../model/graph.js';
+import { defaultCut } from '../model/surgery.js';
+import { EVALUATION_BATCH } from '../train/evaluation.js';
+import type { RowMatrix } from './label-matrix.js';
+import { leep } from './leep.js';
+import { logMe } from './logme.js';
+import { argmaxRows, nce } from './nce.js';
+
+/** How well a source model is predicted to transfer to a target dataset, before any training. */
+export interface SourceModelScore {
+  /** LogME of the frozen features at the cut (higher is better). */
+  logMe: number;
+  /** LEEP of the source head's predictions (≤ 0; closer to 0 is better). */
+  leep: number;
+  /** NCE of the source head's hard predictions (≤ 0; closer to 0 is better). */
+  nce: number;
+  /** Where the features were taken and how many per sample. */
+  cutLayer: string;
+  featureDimensions: number;
+  samples: number;
+  seconds: number;
+}
+
+/**
+ * Scores `source` for the target `dataset`'s training split (its first `samples` samples, as a
+ * size sweep's subset would see them) with one forward pass in inference mode, in bounded
+ * batches: the features at `cutLayer` (default: below the classifier, where surgery cuts) for
+ * LogME, and the source head's softmax for LEEP and NCE.
+ */
+export function scoreSourceModel(
+  source: tf.LayersModel,
+  dataset: LoadedDataset,
+  options: { cutLayer?: string; samples?: number } = {},
+): SourceModelScore {
+  const started = performance.now();
+  const graph = modelGraph(source);
+  const output = graph[graph.length - 1]!;
+  const cutLayer = options.cutLayer ?? defaultCut(output);
+  const { train, inputShape, classNames } = dataset;
+  const count = Math.min(options.samples ?? train.count, train.count);
+  if (count < 2) throw new RangeError('scoring needs at least two target samples');
+  const sampleSize = inputShape[0] * inputShape[1] * inputShape[2];
+  let features: Float64Array | undefined;
+  let probabilities: Float64Array | undefined;
+  let dimensions = 0;
+  let sourceClasses = 0;
+  for (let start = 0; start < count; start += EVALUATION_BATCH) {
+    const size = Math.min(EVALUATION_BATCH, count - start);
+    const [cut, head] = tf.tidy(() => {
+      const x = tf.tensor4d(
+        train.images.subarray(start * sampleSize, (start + size) * sampleSize),
+        [size, ...inputShape],
+      );
+      const [f, p] = executeGraph(graph, x, [cutLayer, output.layer.name], {
+        trainingLayers: new Set(),
+        dropoutSeed: 0,
+      });
+      return [f!.reshape([size, -1]).arraySync() as number[][], p!.arraySync() as number[][]];
+    });
+    if (!features) {
+      dimensions = cut[0]!.length;
+      sourceClasses = head[0]!.length;
+      features = new Float64Array(count * dimensions);
+      probabilities = new Float64Array(count * sourceClasses);
+    }
+    cut.forEach((row, i) => features!.set(row, (start + i) * dimensions));
+    head.forEach((row, i) => probabilities!.set(row, (start + i) * sourceClasses));
+  }
+  const labels = train.labels.subarray(0, count);
+  const featureMatrix: RowMatrix = { rows: count, columns: dimensions, values: features! };
+  const headMatrix: RowMatrix = { rows: count, columns: sourceClasses, values: probabilities! };
+  return {
+    logMe: logMe(featureMatrix, labels, classNames.length).score,
+    leep: leep(headMatrix, labels, classNames.length),
+    nce: nce(
+      argmaxRows(headMatrix.values, count, sourceClasses),
+      labels,
+      classNames.length,
+      sourceClasses,
+    ),
+    cutLayer,
+    featureDimensions: dimensions,
+    samples: count,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
