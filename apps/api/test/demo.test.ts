@@ -38,7 +38,7 @@ describe('demo seed', () => {
     const first = await seed();
     expect(first).toMatchObject({ created: true, email: 'demo@example.test' });
     expect(first.password).toBeTruthy();
-    expect(await counts()).toEqual({ users: 1, teams: 1, pretrain: 1, finetune: 10, tokens: 1 });
+    expect(await counts()).toEqual({ users: 1, teams: 1, pretrain: 1, finetune: 21, tokens: 1 });
     const tokenFile = path.join(config.finetrackHome, LOCAL_WORKER_TOKEN_FILE);
     expect((await stat(tokenFile)).mode & 0o777).toBe(0o600);
     const token = (await readFile(tokenFile, 'utf8')).trim();
@@ -60,7 +60,7 @@ describe('demo seed', () => {
       teamId: first.teamId,
       experimentId: first.experimentId,
     });
-    expect(await counts()).toEqual({ users: 1, teams: 1, pretrain: 1, finetune: 10, tokens: 1 });
+    expect(await counts()).toEqual({ users: 1, teams: 1, pretrain: 1, finetune: 21, tokens: 1 });
     expect((await readFile(tokenFile, 'utf8')).trim()).toBe(token);
 
     // A lost token file is replaced, nothing else.
