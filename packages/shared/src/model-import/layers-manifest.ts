@@ -26,6 +26,9 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Files a model folder may hold beside its shards; finetrack.json (a download's record) is ignored. */
+export const FOLDER_EXTRAS: ReadonlySet<string> = new Set(['model.json', 'finetrack.json']);
+
 const bad = (message: string, field = 'model.json') => new ModelImportError(message, field);
 
 /**
@@ -125,7 +128,7 @@ export function checkLayersManifest(
       );
   }
   for (const file of fileSizes.keys())
-    if (file !== 'model.json' && !shardOrder.includes(file))
+    if (!FOLDER_EXTRAS.has(file) && !shardOrder.includes(file))
       throw bad(`${file} is not a weight shard of model.json's manifest`, file);
   const totalBytes = shardOrder.reduce((sum, file) => sum + fileSizes.get(file)!, 0);
   return { weights, shardOrder, totalBytes, parameterCount };

@@ -147,6 +147,8 @@ export class ModelImportService {
       // Files become visible under their keys only now; a failure rolls the rows back and the
       // caller discards (or the deletion sweep removes) what was committed.
       for (const file of ordered) await file.staged.commit();
+      // What the folder held beside them (a downloaded finetrack.json) is not kept.
+      for (const file of request.files) if (!ordered.includes(file)) await file.staged.discard();
       return model;
     });
   }
