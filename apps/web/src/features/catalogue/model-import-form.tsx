@@ -74,13 +74,13 @@ export function ModelImportForm({
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState<string | null>(null);
+  const [files, setFiles] = useState<File[]>([]);
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = event.currentTarget;
     const data = new FormData(form);
     const name = String(data.get('name') ?? '').trim();
-    const files = data.getAll('files').filter((f): f is File => f instanceof File && f.name !== '');
     setError(null);
     setDone(null);
     if (!name) return setError('Give the model a name.');
@@ -96,6 +96,7 @@ export function ModelImportForm({
       });
       setDone(`Imported ${name}.`);
       form.reset();
+      setFiles([]);
       onImported(id);
     } catch (failure) {
       setError((failure as Error).message);
@@ -131,7 +132,14 @@ export function ModelImportForm({
         </select>
       </label>
       <label>
-        Files <input name="files" type="file" multiple accept=".json,.bin,application/json" />
+        Files{' '}
+        <input
+          name="files"
+          type="file"
+          multiple
+          accept=".json,.bin,application/json"
+          onChange={(event) => setFiles([...(event.currentTarget.files ?? [])])}
+        />
       </label>
       <button type="submit" disabled={busy}>
         {busy ? 'Importing…' : 'Import'}
