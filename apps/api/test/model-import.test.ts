@@ -4,7 +4,7 @@ import path from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMember, aUser, aTeam } from './factories/builders.js';
-import type { ApiClient } from './factories/client.js';
+import type { ApiClient, Loose } from './factories/client.js';
 import {
   aLayersModel,
   LAYERS_MODEL_PARAMS,
@@ -48,7 +48,7 @@ async function importFolder(
     headers: client.cookie ? { cookie: client.cookie } : {},
     body: form,
   });
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
+  return { status: response.status, body: (await response.json()) as Loose };
 }
 
 async function storedFiles(): Promise<number> {
@@ -197,9 +197,9 @@ type Case = [
 ];
 
 const tiny = () => aLayersModel({ shards: 2 });
-const lie = (change: (json: any) => void): Map<string, Buffer> => {
+const lie = (change: (json: Loose) => void): Map<string, Buffer> => {
   const folder = tiny();
-  const json = structuredClone(folder.modelJson) as any;
+  const json = structuredClone(folder.modelJson) as Loose;
   change(json);
   return withModelJson(folder, json).files;
 };
