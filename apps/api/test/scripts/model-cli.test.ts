@@ -43,7 +43,14 @@ describe('finetrack model import / download', () => {
     const model = aLayersModel({ shards: 3 });
     const source = await writeFolder('source', model.files);
     const imported = await finetrack([
-      'model', 'import', source, '--team', user.team.id, '--name', 'ResNet50 chairs', '--json',
+      'model',
+      'import',
+      source,
+      '--team',
+      user.team.id,
+      '--name',
+      'ResNet50 chairs',
+      '--json',
     ]);
     expect(imported.code, imported.stderr).toBe(0);
     const { id, preprocessing } = lastJson(imported.stdout);
@@ -56,9 +63,23 @@ describe('finetrack model import / download', () => {
     for (const [file, bytes] of model.files)
       expect((await readFile(join(out, file))).equals(bytes)).toBe(true);
     const metadata = JSON.parse(await readFile(join(out, 'finetrack.json'), 'utf8'));
-    expect(metadata).toMatchObject({ id, name: 'ResNet50 chairs', kind: 'source', preprocessing: 'caffe' });
+    expect(metadata).toMatchObject({
+      id,
+      name: 'ResNet50 chairs',
+      kind: 'source',
+      preprocessing: 'caffe',
+    });
     // A downloaded folder imports again (its finetrack.json is left out).
-    const again = await finetrack(['model', 'import', out, '--team', user.team.id, '--name', 'again', '--json']);
+    const again = await finetrack([
+      'model',
+      'import',
+      out,
+      '--team',
+      user.team.id,
+      '--name',
+      'again',
+      '--json',
+    ]);
     expect(again.code, again.stderr).toBe(0);
   });
 
@@ -68,7 +89,15 @@ describe('finetrack model import / download', () => {
     files.set('group1-shard2of2.bin', Buffer.alloc(3));
     const bad = await writeFolder('bad', files);
     const before = await t.sql('SELECT count(*)::int AS n FROM models');
-    const result = await finetrack(['model', 'import', bad, '--team', user.team.id, '--name', 'bad']);
+    const result = await finetrack([
+      'model',
+      'import',
+      bad,
+      '--team',
+      user.team.id,
+      '--name',
+      'bad',
+    ]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('manifest');
     expect(await t.sql('SELECT count(*)::int AS n FROM models')).toEqual(before);
@@ -77,7 +106,13 @@ describe('finetrack model import / download', () => {
   it('answers NOT_FOUND for another team’s id', async () => {
     const source = await writeFolder('other', aLayersModel().files);
     const result = await finetrack([
-      'model', 'import', source, '--team', '00000000-0000-4000-8000-000000000000', '--name', 'x',
+      'model',
+      'import',
+      source,
+      '--team',
+      '00000000-0000-4000-8000-000000000000',
+      '--name',
+      'x',
     ]);
     expect(result.stderr).toContain('NOT_FOUND');
   });
