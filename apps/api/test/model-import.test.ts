@@ -158,6 +158,37 @@ describe('importing a Layers model', () => {
     expect((await owner.gql(MODEL, { id: plain.body.id })).model.preprocessing).toBe('UNIT');
   });
 
+  it('passes its preprocessing on to the target models made from it', async () => {
+    const { body } = await importFolder(aLayersModel().files, {
+      name: 'src',
+      preprocessing: 'caffe',
+    });
+    const { createModel } = await owner.gql(
+      `mutation($input: CreateModelInput!) { createModel(input: $input) { preprocessing } }`,
+      {
+        input: {
+          teamId,
+          name: 'target',
+          kind: 'TARGET',
+          architecture: 'imported',
+          inputShape: [8, 8, 3],
+          layers: [],
+          totalParams: 10,
+          trainableParams: 10,
+          parentModelId: body.id,
+          surgery: {
+            cutLayer: 'pool',
+            headUnits: 2,
+            frozenLayers: 1,
+            frozenLayerNames: ['conv'],
+            learningRate: 0.001,
+          },
+        },
+      },
+    );
+    expect(createModel.preprocessing).toBe('CAFFE');
+  });
+
   it('imports uint8-quantized weights (one byte per parameter)', async () => {
     const { status, body } = await importFolder(aLayersModel({ quantized: true, shards: 1 }).files);
     expect(status).toBe(201);
