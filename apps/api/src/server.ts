@@ -34,6 +34,7 @@ import { workerGuardPlugin } from './graphql/worker-guard.js';
 import { createLogger } from './logger.js';
 import type { ArtifactStore } from './modules/artifacts/artifact-store.js';
 import { artifactRoutes } from './modules/artifacts/artifacts.routes.js';
+import { modelFileRoutes } from './modules/models/model-files.routes.js';
 import { SessionCookie } from './modules/users/session-cookie.js';
 import { createServices, type Services } from './services.js';
 
@@ -291,6 +292,7 @@ export async function createServer(
     handler,
   });
   await app.register(artifactRoutes, { services, store: services.store, config });
+  await app.register(modelFileRoutes, { services, store: services.store, config });
   const subscriptions = attachSubscriptions(app, schema, services, logger, origins, {
     maxDepth: config.maxQueryDepth,
     maxCost: config.maxQueryCost,

@@ -11,6 +11,8 @@ import { EventsService } from './modules/events/events.service.js';
 import { ExperimentsService } from './modules/experiments/experiments.service.js';
 import { MetricCurvesService } from './modules/metrics/metric-curves.service.js';
 import { MetricIngestService } from './modules/metrics/metric-ingest.service.js';
+import { ModelDownloadService } from './modules/models/model-download.service.js';
+import { ModelImportService } from './modules/models/model-import.service.js';
 import { ModelsService } from './modules/models/models.service.js';
 import { PretrainingService } from './modules/models/pretraining.service.js';
 import { ProjectsService } from './modules/projects/projects.service.js';
@@ -60,6 +62,8 @@ export function createServices(
     projects: new ProjectsService(dataSource, access),
     datasets,
     models,
+    modelImport: new ModelImportService(dataSource, access),
+    modelDownload: new ModelDownloadService(models, datasets, artifacts, store),
     pretraining: new PretrainingService(dataSource, access, models, runs, datasets, scheduler),
     runs,
     runControl: new RunsControlService(dataSource, access, scheduler),

@@ -1,4 +1,11 @@
-import { Initialization, ModelKind, Optimizer, RunKind, RunStatus } from '@finetrack/shared';
+import {
+  Initialization,
+  ModelKind,
+  Optimizer,
+  RunKind,
+  RunStatus,
+  type Preprocessing,
+} from '@finetrack/shared';
 import { registerEnumType } from 'type-graphql';
 
 // @finetrack/shared holds the one definition of these enums (keys are the GraphQL values, values
@@ -15,6 +22,19 @@ registerEnumType(ModelKind, {
   name: 'ModelKind',
   description:
     'source: trained from scratch on a source task; target: derived from a source model by surgery',
+});
+
+/** Preprocessing modes as a GraphQL enum: keys the GraphQL names, values the stored ones. */
+export const PreprocessingMode = {
+  UNIT: 'unit',
+  SYMMETRIC: 'symmetric',
+  CAFFE: 'caffe',
+  TORCH: 'torch',
+} as const satisfies Record<string, Preprocessing>;
+registerEnumType(PreprocessingMode, {
+  name: 'Preprocessing',
+  description:
+    'How input pixels (0–255 RGB) are scaled: unit x/255; symmetric x/127.5-1; caffe BGR minus ImageNet means; torch ImageNet mean/std',
 });
 
 export { Initialization, ModelKind, Optimizer, RunKind, RunStatus };

@@ -70,9 +70,19 @@ async function readBodyWithin(request: Request, limit: number): Promise<ArrayBuf
   return body.buffer;
 }
 
-export async function proxyToApi(request: Request, path: string): Promise<Response> {
-  let body: ArrayBuffer | undefined;
-  if (request.method !== 'GET' && request.method !== 'HEAD') {
+/**
+ * `stream`: pass the body through as it arrives, unbuffered and without this proxy's limit, for
+ * routes that stream uploads themselves under their own limits (a model import).
+ */
+export async function proxyToApi(
+  request: Request,
+  path: string,
+  options: { stream?: boolean } = {},
+): Promise<Response> {
+  let body: ArrayBuffer | ReadableStream<Uint8Array> | undefined;
+  if (options.stream && request.body) {
+    body = request.body;
+  } else if (request.method !== 'GET' && request.method !== 'HEAD') {
     const limit = bodyLimitBytes();
     const read = await readBodyWithin(request, limit);
     if (!read)
@@ -93,7 +103,9 @@ export async function proxyToApi(request: Request, path: string): Promise<Respon
       body,
       redirect: 'manual',
       cache: 'no-store',
-    });
+      // Needed by Node's fetch to send a streamed body.
+      ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
+    } as RequestInit);
   } catch {
     return errorResponse(502, 'The API could not be reached', 'INTERNAL_SERVER_ERROR');
   }

@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
+import { unzipSync } from 'fflate';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../support/api-client';
 import { launchChromium, screenshot, SCREENSHOTS } from '../support/browser';
+import { layersModelFolder } from '../support/model-folder';
 import { seedCatalogue, seedExperiment } from '../support/seed';
 import { startStack, type Stack } from '../support/stack';
 
@@ -212,6 +214,35 @@ describe('Finetrack in a browser', () => {
     await page.getByRole('button', { name: 'Cancel run' }).click();
     await page.locator('h1 .badge', { hasText: 'cancelled' }).waitFor();
     await expect(page.getByRole('button', { name: 'Retry run' }).count()).resolves.toBe(1);
+  });
+
+  // After the experiment steps: a newer source model would change the new-experiment form's default.
+  it('imports a model folder on the Models page and downloads it as a zip', async () => {
+    const folder = layersModelFolder();
+    await page.goto(`${stack.webUrl}/models`);
+    const form = page.getByTestId('model-import');
+    await form.locator('input[name="name"]').fill('Imported dense');
+    await form.locator('select[name="preprocessing"]').selectOption('torch');
+    await form.locator('input[type="file"]').setInputFiles(folder);
+    await form.getByRole('button', { name: 'Import' }).click();
+    // The list is fetched again: the model appears without a reload.
+    await page.getByRole('link', { name: 'Imported dense' }).click();
+    await page.getByRole('cell', { name: 'hidden', exact: true }).waitFor();
+    await page.getByText('torch', { exact: true }).waitFor();
+    await screenshot(page, '06b-imported-model');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('model-download').click(),
+    ]);
+    const entries = unzipSync(new Uint8Array(await readFile((await download.path())!)));
+    for (const file of folder)
+      expect(Buffer.from(entries[`Imported-dense/${file.name}`]!).equals(file.buffer)).toBe(true);
+    const metadata = JSON.parse(Buffer.from(entries['Imported-dense/finetrack.json']!).toString());
+    expect(metadata).toMatchObject({
+      name: 'Imported dense',
+      preprocessing: 'torch',
+      inputShape: [4],
+    });
   });
 
   it('creates an API token shown once, then revokes it', async () => {

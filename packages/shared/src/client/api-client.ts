@@ -175,6 +175,25 @@ export class ApiClient {
   }
 
   /**
+   * POSTs a multipart form to `path` (e.g. `/models/import?…`) once and returns its JSON answer.
+   * Not retried: an import that reached the server may have been stored.
+   */
+  async postForm<TResult>(
+    path: string,
+    form: FormData,
+    options: RequestOptions = {},
+  ): Promise<TResult> {
+    const response = await this.send(
+      `${this.baseUrl}${path}`,
+      { method: 'POST', headers: this.headers(), body: form },
+      options.timeoutMs ?? this.transferTimeoutMs,
+      options.signal,
+    );
+    if (!response.ok) throw await this.httpError(response, `POST ${path.split('?')[0]}`);
+    return (await response.json()) as TResult;
+  }
+
+  /**
    * Sends one GraphQL operation and returns its `data`. Throws ApiError when the answer has
    * errors (with `details.data` holding any partial data) or never came. A generated document
    * types the variables and the result; a plain string leaves them to the caller.

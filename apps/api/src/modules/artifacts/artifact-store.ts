@@ -9,6 +9,8 @@ import { pipeline } from 'node:stream/promises';
 export interface StagedObject {
   byteSize: number;
   sha256: string;
+  /** The staged bytes again (an import hashes its shards in manifest order before committing). */
+  read(): Readable;
   commit(): Promise<void>;
   discard(): Promise<void>;
 }
@@ -153,6 +155,7 @@ export class LocalDiskStore implements ArtifactStore {
     return {
       byteSize,
       sha256: hash.digest('hex'),
+      read: () => createReadStream(temporary),
       commit: async () => {
         await mkdir(path.dirname(target), { recursive: true });
         await rename(temporary, target);

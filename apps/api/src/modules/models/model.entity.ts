@@ -1,8 +1,8 @@
-import type { LayerInfo, SurgeryRecord } from '@finetrack/shared';
+import type { LayerInfo, Preprocessing, SurgeryRecord } from '@finetrack/shared';
 import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity } from 'typeorm';
 import { ReferenceColumn } from '../../common/columns.js';
-import { Initialization, ModelKind } from '../../common/enums.js';
+import { Initialization, ModelKind, PreprocessingMode } from '../../common/enums.js';
 import { Connection } from '../../common/pagination.js';
 import { TeamResource } from '../../common/team-resource.js';
 
@@ -117,6 +117,12 @@ export class Model extends TeamResource {
   @Field(() => ModelStatusEnum)
   @Column('text', { default: ModelStatusEnum.READY })
   status: ModelStatusEnum;
+
+  @Field(() => PreprocessingMode, {
+    description: 'Set at import (or from the architecture); target models inherit their source’s.',
+  })
+  @Column('text', { default: 'unit' })
+  preprocessing: Preprocessing;
 
   @Field(() => String, { nullable: true })
   @Column('text', { name: 'weights_sha256', nullable: true })

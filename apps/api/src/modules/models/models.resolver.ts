@@ -1,3 +1,4 @@
+import { GraphQLJSONObject } from 'graphql-scalars';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { GraphQLContext } from '../../graphql/context.js';
 import { ListOrder } from '../../common/pagination.js';
@@ -78,6 +79,14 @@ export class ModelsResolver {
   dataset(@Root() model: Model, @Ctx() context: GraphQLContext) {
     if (!model.datasetId) return null;
     return context.services.datasets.get(context.actor, model.datasetId).catch(() => null);
+  }
+
+  @FieldResolver(() => GraphQLJSONObject, {
+    description:
+      'finetrack.json of the model’s download folder (GET /models/:id/download zips it with the files).',
+  })
+  async finetrackJson(@Root() model: Model, @Ctx() context: GraphQLContext) {
+    return (await context.services.modelDownload.folder(context.actor, model.id)).metadata;
   }
 
   @FieldResolver(() => [Artifact], {

@@ -1,4 +1,9 @@
-import { hyperparameterProblems, type LayerInfo, type SurgeryRecord } from '@finetrack/shared';
+import {
+  defaultPreprocessing,
+  hyperparameterProblems,
+  type LayerInfo,
+  type SurgeryRecord,
+} from '@finetrack/shared';
 import type { DataSource } from 'typeorm';
 import type { Actor } from '../../common/actor.js';
 import { rejectProblems } from '../../common/hyperparameters.js';
@@ -65,12 +70,13 @@ export class ModelsService {
       throw badInput('trainableParams cannot exceed totalParams', { field: 'trainableParams' });
     if (input.datasetId)
       await this.assertSameTeam('datasets', input.datasetId, input.teamId, 'dataset');
+    let parent: Model | null = null;
     if (input.kind === ModelKindEnum.TARGET) {
       if (!input.parentModelId || !input.surgery)
         throw badInput('a target model needs parentModelId and surgery', {
           field: 'parentModelId',
         });
-      const parent = await this.repository.findOneBy({
+      parent = await this.repository.findOneBy({
         id: isUuid(input.parentModelId)
           ? input.parentModelId
           : '00000000-0000-0000-0000-000000000000',
@@ -98,6 +104,8 @@ export class ModelsService {
       parentModelId: input.parentModelId ?? null,
       surgery: input.surgery ? { ...input.surgery } : null,
       weightsSha256: input.weightsSha256 ?? null,
+      // A target model scales its inputs as its source did; a source as its name suggests.
+      preprocessing: parent?.preprocessing ?? defaultPreprocessing(input.name, input.architecture),
     });
   }
 
@@ -211,8 +219,9 @@ export class ModelsService {
     const [row] = await tx.query(
       `INSERT INTO models (team_id, name, kind, architecture, input_shape, layers, total_params,
                            trainable_params, dataset_id, parent_model_id, surgery,
-                           weights_sha256, status)
-       VALUES ($1, $2, 'target', $3, $4, $5, $6, $7, $8, $9, $10, $11, 'ready')
+                           weights_sha256, status, preprocessing)
+       VALUES ($1, $2, 'target', $3, $4, $5, $6, $7, $8, $9, $10, $11, 'ready',
+               (SELECT preprocessing FROM models WHERE id = $9))
        RETURNING ${this.rows.columns()}`,
       [
         input.teamId,

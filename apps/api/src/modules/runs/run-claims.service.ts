@@ -225,6 +225,7 @@ export class RunClaimsService {
         name: sourceModel.name,
         architecture: sourceModel.architecture,
         inputShape: sourceModel.inputShape,
+        preprocessing: sourceModel.preprocessing,
         artifacts: sourceFiles.map(toArtifactRef),
       },
       resume,

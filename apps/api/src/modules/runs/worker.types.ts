@@ -11,8 +11,8 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
-import { RULE_DESCRIPTIONS } from '@finetrack/shared';
-import { Optimizer, RunKind } from '../../common/enums.js';
+import { RULE_DESCRIPTIONS, type Preprocessing } from '@finetrack/shared';
+import { Optimizer, PreprocessingMode, RunKind } from '../../common/enums.js';
 import { IsBatchSize, IsEpochs, IsLearningRate, IsSeed } from '../../common/hyperparameters.js';
 import { IsName } from '../../common/validation.js';
 import { Artifact } from '../artifacts/artifact.entity.js';
@@ -111,7 +111,12 @@ export class ClaimedModel {
   @Field(() => [Int])
   inputShape: number[];
 
-  @Field(() => [ArtifactRef], { description: 'model-json, weights, model-metadata.' })
+  @Field(() => PreprocessingMode, { description: 'How to scale input pixels for this model.' })
+  preprocessing: Preprocessing;
+
+  @Field(() => [ArtifactRef], {
+    description: 'model-json, weights (one or more shards), model-metadata.',
+  })
   artifacts: ArtifactRef[];
 }
 

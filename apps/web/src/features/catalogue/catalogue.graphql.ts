@@ -61,6 +61,7 @@ export const ModelQuery = graphql(`
       kind
       architecture
       inputShape
+      preprocessing
       totalParams
       trainableParams
       weightsSha256

@@ -27,6 +27,11 @@ export function ModelPage({ id }: { id: string }) {
               /
             </p>
             <h1>{model.name}</h1>
+            <p>
+              <a data-testid="model-download" href={`/models/${model.id}/download`} download>
+                Download (model.json, weights, finetrack.json as a zip)
+              </a>
+            </p>
             <dl className="facts">
               <dt>Kind</dt>
               <dd>{model.kind.toLowerCase()}</dd>
@@ -34,6 +39,8 @@ export function ModelPage({ id }: { id: string }) {
               <dd>{model.architecture}</dd>
               <dt>Input shape</dt>
               <dd>{model.inputShape.join(' × ')}</dd>
+              <dt>Preprocessing</dt>
+              <dd>{model.preprocessing.toLowerCase()}</dd>
               <dt>Parameters</dt>
               <dd>
                 {model.totalParams.toLocaleString('en')} total,{' '}

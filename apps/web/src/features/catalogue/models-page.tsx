@@ -6,6 +6,7 @@ import type { ModelsQuery as ModelsResult } from '@/gql/graphql';
 import { useSession } from '../session/session-context';
 import { Empty, Loading, QueryState } from '../ui/states';
 import { ModelsQuery } from './catalogue.graphql';
+import { ModelImportForm } from './model-import-form';
 
 type ModelNode = ModelsResult['models']['nodes'][number];
 
@@ -64,6 +65,11 @@ function TeamModels({ teamId }: { teamId: string }) {
   return (
     <main>
       <h1>Models and lineage</h1>
+      {/* A new model shows up in the list below without a reload: the list is fetched again. */}
+      <ModelImportForm
+        teamId={teamId}
+        onImported={() => reexecute({ requestPolicy: 'network-only' })}
+      />
       <QueryState
         fetching={result.fetching}
         error={result.error}
@@ -71,9 +77,7 @@ function TeamModels({ teamId }: { teamId: string }) {
         retry={() => reexecute({ requestPolicy: 'network-only' })}
       >
         {models?.length === 0 ? (
-          <Empty>
-            No models in this team yet. The trainer registers source models after pre-training.
-          </Empty>
+          <Empty>No models in this team yet. Import one above, or pretrain one.</Empty>
         ) : (
           <ul className="lineage" aria-label="Model lineage">
             {roots.map((model) => (

@@ -4,6 +4,8 @@ import { grid } from './grid.js';
 import { log } from './log.js';
 import { login } from './login.js';
 import { logout } from './logout.js';
+import { modelDownload } from './model-download.js';
+import { modelImport } from './model-import.js';
 import { projects } from './projects.js';
 import { runCreate } from './run-create.js';
 import { runFinish } from './run-finish.js';
@@ -22,4 +24,6 @@ export const COMMANDS: readonly Command[] = [
   runFinish,
   runShow,
   log,
+  modelImport,
+  modelDownload,
 ];
