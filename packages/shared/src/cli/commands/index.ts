@@ -4,6 +4,7 @@ import { grid } from './grid.js';
 import { log } from './log.js';
 import { login } from './login.js';
 import { logout } from './logout.js';
+import { pretrain } from './pretrain.js';
 import { projects } from './projects.js';
 import { runCreate } from './run-create.js';
 import { runFinish } from './run-finish.js';
@@ -22,4 +23,5 @@ export const COMMANDS: readonly Command[] = [
   runFinish,
   runShow,
   log,
+  pretrain,
 ];
