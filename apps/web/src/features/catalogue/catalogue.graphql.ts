@@ -105,3 +105,22 @@ export const ModelQuery = graphql(`
     }
   }
 `);
+
+export const CreateDatasetMutation = graphql(`
+  mutation CreateDataset($input: CreateDatasetInput!) {
+    createDataset(input: $input) {
+      id
+      name
+    }
+  }
+`);
+
+export const PretrainModelMutation = graphql(`
+  mutation PretrainModel($input: PretrainModelInput!) {
+    pretrainModel(input: $input) {
+      id
+      modelId
+      status
+    }
+  }
+`);

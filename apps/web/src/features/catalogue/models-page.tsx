@@ -63,6 +63,11 @@ function TeamModels({ teamId }: { teamId: string }) {
   return (
     <main>
       <h1>Models and lineage</h1>
+      <p>
+        <Link prefetch={false} href="/models/pretrain">
+          Pretrain a source model
+        </Link>
+      </p>
       <QueryState
         fetching={result.fetching}
         error={result.error}
@@ -70,9 +75,7 @@ function TeamModels({ teamId }: { teamId: string }) {
         retry={() => reexecute({ requestPolicy: 'network-only' })}
       >
         {models?.length === 0 ? (
-          <Empty>
-            No models in this team yet. The trainer registers source models after pre-training.
-          </Empty>
+          <Empty>No models in this team yet. Pretrain a source model to start one.</Empty>
         ) : (
           <ul className="lineage" aria-label="Model lineage">
             {roots.map((model) => (
