@@ -1,7 +1,7 @@
 'use client';
 
 import Link from 'next/link';
-import { useMutation, useQuery } from 'urql';
+import { useClient, useMutation, useQuery } from 'urql';
 import { errorMessage } from '@/lib/errors';
 import { canWrite } from '../session/roles';
 import { useSession } from '../session/session-context';
@@ -9,6 +9,8 @@ import { DataTable } from '../ui/data-table';
 import { ListState, Loading } from '../ui/states';
 import { BuiltInDatasetForm } from './built-in-dataset-form';
 import { CreateDatasetMutation, DatasetsQuery } from './catalogue.graphql';
+import { DatasetUploadForm } from './dataset-upload-form';
+import { CreateDatasetFromUploadMutation } from './dataset-uploads.documents';
 
 export function DatasetsPage() {
   const { team } = useSession();
@@ -20,6 +22,7 @@ function TeamDatasets({ teamId }: { teamId: string }) {
   const [result, reexecute] = useQuery({ query: DatasetsQuery, variables: { teamId } });
   const [created, createDataset] = useMutation(CreateDatasetMutation);
   const { roleIn } = useSession();
+  const client = useClient();
   const datasets = result.data?.datasets.nodes;
   // The list may hold no Dataset yet for the cache to invalidate: ask again after each addition.
   const refetch = () => reexecute({ requestPolicy: 'network-only' });
@@ -67,6 +70,28 @@ function TeamDatasets({ teamId }: { teamId: string }) {
           </DataTable>
         )}
       </ListState>
+      {canWrite(roleIn(teamId)) ? (
+        <section aria-label="Upload images">
+          <h2>Upload images</h2>
+          <p className="muted">
+            One folder per class, images inside (<code>cat/1.png</code>, <code>dog/7.jpg</code>): as
+            a .zip, .tar or .tar.gz archive, or pick the folder. Large uploads go in chunks and
+            continue where they stopped if the connection drops. Uploading under an existing name
+            makes a new version of that dataset.
+          </p>
+          <DatasetUploadForm
+            teamId={teamId}
+            onCreate={async (input) => {
+              const done = await client
+                .mutation(CreateDatasetFromUploadMutation, { input })
+                .toPromise();
+              if (done.error) return errorMessage(done.error);
+              refetch();
+              return undefined;
+            }}
+          />
+        </section>
+      ) : null}
       {canWrite(roleIn(teamId)) ? (
         <section aria-label="Add a built-in dataset">
           <h2>Add a built-in dataset</h2>

@@ -1,0 +1,163 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient } from '../support/api-client';
+import { launchChromium, screenshot } from '../support/browser';
+import { PlayedWorker } from '../support/play-worker';
+import { startStack, type Stack } from '../support/stack';
+
+// A new team's own data, by hand in the browser: a built-in dataset from the form, a source model
+// pretrained from the web and followed live on its run page. Screenshots feed the README's
+// "Your own data" walkthrough (own-data-*.png).
+
+const PASSWORD = 'correct horse battery';
+const EMAIL = `newcomer-${Date.now()}@example.test`;
+
+let stack: Stack;
+let browser: Browser;
+let page: Page;
+const browserErrors: string[] = [];
+const state: { teamId?: string; runId?: string; modelId?: string } = {};
+
+/** Set before an action and read after it: still there, so the page did not reload. */
+const markPage = () => page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+const stillSamePage = () =>
+  page.evaluate(() => (window as unknown as { marker?: number }).marker === 42);
+
+beforeAll(async () => {
+  stack = await startStack();
+  browser = await launchChromium();
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  page = await context.newPage();
+  page.on('pageerror', (error) => browserErrors.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !/status of 40[01]/.test(message.text()))
+      browserErrors.push(`console: ${message.text()}`);
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+describe('a new team’s own data in the browser', () => {
+  it('signs up and creates a team', async () => {
+    await page.goto(`${stack.webUrl}/signup`);
+    await page.fill('input[name="name"]', 'Nora Newcomer');
+    await page.fill('input[name="email"]', EMAIL);
+    await page.fill('input[name="password"]', PASSWORD);
+    await page.click('button[type="submit"]');
+    await page.waitForURL(/\/projects$/);
+    await page.getByLabel('Team name').fill('Chairs lab');
+    await page.getByRole('button', { name: 'Create team' }).click();
+    await page.getByRole('heading', { name: 'Projects of Chairs lab' }).waitFor();
+  });
+
+  it('opens an empty Datasets page with the upload and built-in forms', async () => {
+    await page.locator('nav').getByRole('link', { name: 'Datasets', exact: true }).click();
+    await page.getByRole('heading', { name: 'Datasets' }).waitFor();
+    await page.getByText('No datasets in this team yet').waitFor();
+    const upload = page.getByTestId('dataset-upload');
+    await expect(upload.locator('input[name="name"]').count()).resolves.toBe(1);
+    await expect(upload.locator('input[type="file"]').getAttribute('accept')).resolves.toBe(
+      '.zip,.tar,.tar.gz,.tgz',
+    );
+    await screenshot(page, 'own-data-01-datasets');
+  });
+
+  it('creates a built-in Fashion-MNIST subset that joins the list without a reload', async () => {
+    await markPage();
+    const form = page.getByTestId('built-in-dataset');
+    await form.locator('select[name="kind"]').selectOption('fashion-mnist');
+    // Keep T-shirt/top, Trouser and Pullover: untick Dress and Coat (ticked by default).
+    await form.getByLabel('3 — Dress').uncheck();
+    await form.getByLabel('4 — Coat').uncheck();
+    await form.locator('input[name="trainSamples"]').fill('600');
+    await form.locator('input[name="validationSamples"]').fill('150');
+    await form.locator('input[name="seed"]').fill('3');
+    await expect(page.getByTestId('built-in-counts').textContent()).resolves.toBe(
+      '600 training and 150 validation images',
+    );
+    await screenshot(page, 'own-data-02-built-in-dataset');
+    await form.getByRole('button', { name: 'Create dataset' }).click();
+    const row = page
+      .getByTestId('dataset-row')
+      .filter({ hasText: 'Fashion-MNIST T-shirt/top, Trouser, Pullover' });
+    await row.waitFor();
+    await expect(row.textContent()).resolves.toContain('fashion-mnist');
+    expect(await stillSamePage()).toBe(true);
+  });
+
+  it('refuses an empty class choice in the form, before anything is sent', async () => {
+    const form = page.getByTestId('built-in-dataset');
+    for (const label of ['0 — T-shirt/top', '1 — Trouser', '2 — Pullover'])
+      await form.getByLabel(label).uncheck();
+    await form.getByText('choose at least two classes').waitFor();
+    await expect(form.getByRole('button', { name: 'Create dataset' }).isDisabled()).resolves.toBe(
+      true,
+    );
+    await expect(page.getByTestId('dataset-row').count()).resolves.toBe(1);
+  });
+
+  it('pretrains a source model from the web and follows the run live', async () => {
+    await page.locator('nav').getByRole('link', { name: 'Models', exact: true }).click();
+    await page.getByRole('link', { name: 'Pretrain a source model' }).click();
+    const form = page.getByTestId('pretrain');
+    await form.waitFor();
+    await form.locator('select[name="architecture"]').selectOption('small-cnn');
+    await form.locator('input[name="epochs"]').fill('2');
+    await form.locator('input[name="learningRate"]').fill('0.002');
+    await form.locator('input[name="batchSize"]').fill('32');
+    await form.locator('input[name="seed"]').fill('5');
+    await screenshot(page, 'own-data-04-pretrain-form');
+    await form.getByRole('button', { name: 'Start pretraining' }).click();
+    await page.waitForURL(/\/runs\/[0-9a-f-]+$/);
+    state.runId = page.url().split('/').at(-1);
+    await page.getByRole('heading', { name: /Pretraining run/ }).waitFor();
+    await page.locator('.badge', { hasText: 'queued' }).waitFor();
+    const facts = page.getByTestId('run-hyperparameters');
+    await expect(facts.textContent()).resolves.toContain('0.002');
+    await markPage();
+
+    // A worker of the team takes the run; the page follows without a reload.
+    const owner = new ApiClient(stack.apiUrl);
+    await owner.logIn(EMAIL, PASSWORD);
+    const teams = await owner.gql<{ me: { teams: { id: string }[] } }>('{ me { teams { id } } }');
+    state.teamId = teams.me.teams[0].id;
+    const token = await owner.gql<{ createApiToken: { token: string } }>(
+      'mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { token } }',
+      { input: { name: 'e2e worker', teamId: state.teamId, role: 'WORKER' } },
+    );
+    const worker = new PlayedWorker(stack.apiUrl, token.createApiToken.token);
+    const run = await worker.claim();
+    expect(run).toMatchObject({ runId: state.runId, kind: 'PRETRAIN', architecture: 'small-cnn' });
+    expect(run.hyperparameters).toMatchObject({
+      epochs: 2,
+      learningRate: 0.002,
+      batchSize: 32,
+      seed: 5,
+    });
+    await page.locator('.badge', { hasText: 'running' }).waitFor({ timeout: 15_000 });
+    await screenshot(page, 'own-data-05-pretrain-run');
+    state.modelId = await worker.completePretraining(run);
+    await page.locator('.badge', { hasText: 'succeeded' }).waitFor({ timeout: 15_000 });
+    expect(await stillSamePage()).toBe(true);
+  });
+
+  it('lists the pretrained model in the catalogue', async () => {
+    await page.getByRole('link', { name: 'the source model this run pretrains' }).click();
+    await page.waitForURL(new RegExp(`/models/${state.modelId}$`));
+    await page
+      .getByRole('heading', { name: 'small-cnn on Fashion-MNIST T-shirt/top, Trouser, Pullover' })
+      .waitFor();
+    await page.locator('nav').getByRole('link', { name: 'Models', exact: true }).click();
+    await page
+      .getByRole('link', { name: 'small-cnn on Fashion-MNIST T-shirt/top, Trouser, Pullover' })
+      .waitFor();
+    await screenshot(page, 'own-data-06-models');
+  });
+
+  it('logged no browser errors', () => {
+    expect(browserErrors).toEqual([]);
+  });
+});
