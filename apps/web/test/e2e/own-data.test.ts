@@ -138,6 +138,11 @@ describe('a new team’s own data in the browser', () => {
       seed: 5,
     });
     await page.locator('.badge', { hasText: 'running' }).waitFor({ timeout: 15_000 });
+    // Its epochs' metrics draw the curves as they arrive.
+    await worker.logEpoch(run, 1, 0.62, 0.9);
+    await worker.logEpoch(run, 2, 0.81, 0.5);
+    await page.getByTestId('run-accuracy').waitFor({ timeout: 15_000 });
+    await page.getByTestId('run-loss').waitFor();
     await screenshot(page, 'own-data-05-pretrain-run');
     state.modelId = await worker.completePretraining(run);
     await page.locator('.badge', { hasText: 'succeeded' }).waitFor({ timeout: 15_000 });

@@ -6,6 +6,7 @@ import {
   CLAIM_RUN,
   COMPLETE_RUN,
   CREATE_ARTIFACT,
+  LOG_METRICS,
   WORKER_PROTOCOL_VERSION,
   type ClaimedRun,
 } from '@finetrack/shared';
@@ -44,6 +45,18 @@ export class PlayedWorker {
       if (Date.now() > deadline) throw new Error('no run to claim');
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
+  }
+
+  /** Logs one epoch's validation accuracy and loss, as a training worker does after each epoch. */
+  async logEpoch(run: ClaimedRun, step: number, accuracy: number, loss: number): Promise<void> {
+    await this.client.request(LOG_METRICS, {
+      runId: run.runId,
+      leaseToken: run.leaseToken,
+      points: [
+        { key: 'val_accuracy', step, value: accuracy },
+        { key: 'val_loss', step, value: loss },
+      ],
+    });
   }
 
   /** Uploads a (stand-in) model.json and weights and completes a pretraining run with them. */
