@@ -1,4 +1,4 @@
-import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { unzipSync } from 'fflate';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { UploadArchiveOptions } from './dataset-upload';
@@ -102,6 +102,27 @@ describe('DatasetUploadForm', () => {
     expect(Object.keys(zip).sort()).toEqual(['cat/1.png', 'cat/2.png', 'dog/1.png']);
     expect(new TextDecoder().decode(zip['cat/2.png'])).toBe('cat two');
     expect(sent[0].options.filename).toBe('pets.zip');
+  });
+
+  it('shows the upload’s progress while the bytes go', async () => {
+    let finish = (_id: string) => undefined as void;
+    const upload = vi.fn(
+      (_file: File, options: UploadArchiveOptions) =>
+        new Promise<string>((resolve) => {
+          options.onProgress?.(300, 1000);
+          finish = resolve;
+        }),
+    );
+    const onCreate = renderForm(upload);
+    fireEvent.change(field('archive'), { target: { files: [new File([bytes('x')], 'a.zip')] } });
+    fireEvent.click(submit());
+    const bar = await screen.findByTestId('upload-progress');
+    expect(bar.getAttribute('value')).toBe('30');
+    expect(screen.getByText(/Uploading 30 %/)).toBeTruthy();
+    expect(submit().disabled).toBe(true);
+    act(() => finish('u-1'));
+    await waitFor(() => expect(onCreate).toHaveBeenCalled());
+    await waitFor(() => expect(screen.queryByTestId('upload-progress')).toBeNull());
   });
 
   it('shows the server’s refusal and keeps the form filled', async () => {
