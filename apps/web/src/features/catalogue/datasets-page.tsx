@@ -1,7 +1,7 @@
 'use client';
 
 import Link from 'next/link';
-import { useClient, useMutation, useQuery } from 'urql';
+import { useMutation, useQuery } from 'urql';
 import { errorMessage } from '@/lib/errors';
 import { canWrite } from '../session/roles';
 import { useSession } from '../session/session-context';
@@ -22,7 +22,7 @@ function TeamDatasets({ teamId }: { teamId: string }) {
   const [result, reexecute] = useQuery({ query: DatasetsQuery, variables: { teamId } });
   const [created, createDataset] = useMutation(CreateDatasetMutation);
   const { roleIn } = useSession();
-  const client = useClient();
+  const [, createDatasetFromUpload] = useMutation(CreateDatasetFromUploadMutation);
   const datasets = result.data?.datasets.nodes;
   // The list may hold no Dataset yet for the cache to invalidate: ask again after each addition.
   const refetch = () => reexecute({ requestPolicy: 'network-only' });
@@ -82,9 +82,7 @@ function TeamDatasets({ teamId }: { teamId: string }) {
           <DatasetUploadForm
             teamId={teamId}
             onCreate={async (input) => {
-              const done = await client
-                .mutation(CreateDatasetFromUploadMutation, { input })
-                .toPromise();
+              const done = await createDatasetFromUpload({ input });
               if (done.error) return errorMessage(done.error);
               refetch();
               return undefined;
