@@ -14,3 +14,4 @@ export * from './http-limits.js';
 export * from './list-limits.js';
 export * from './worker-operations.js';
 export * from './rules/index.js';
+export * from './dataset-limits.js';
