@@ -48,6 +48,8 @@ export interface Config {
    * limit); the other archive limits are the shared defaults.
    */
   datasetMaxArchiveBytes: number;
+  /** Largest total an archive may unpack to (DATASET_MAX_UNCOMPRESSED_BYTES, shared default). */
+  datasetMaxUncompressedBytes: number;
   /** Seed the demo team, user, worker token and runs on first start (FINETRACK_DEMO=0 disables). */
   demo: boolean;
   demoEmail: string;
@@ -169,6 +171,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       env,
       'DATASET_MAX_ARCHIVE_BYTES',
       DEFAULT_DATASET_ARCHIVE_LIMITS.maxArchiveBytes,
+      1,
+      1024 ** 4,
+    ),
+    datasetMaxUncompressedBytes: integer(
+      env,
+      'DATASET_MAX_UNCOMPRESSED_BYTES',
+      DEFAULT_DATASET_ARCHIVE_LIMITS.maxUncompressedBytes,
       1,
       1024 ** 4,
     ),

@@ -1,3 +1,4 @@
+import { DEFAULT_DATASET_ARCHIVE_LIMITS } from '@finetrack/shared';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { Config } from './config.js';
@@ -43,7 +44,11 @@ export function createServices(
   const artifactDeletions = new ArtifactDeletions(dataSource, store, logger);
   const datasetArchives = new DatasetArchivesService(dataSource, store);
   const datasets = new DatasetsService(dataSource, access, datasetArchives);
-  const datasetUploads = new DatasetUploadsService(dataSource, access, datasetArchives);
+  const datasetUploads = new DatasetUploadsService(dataSource, access, datasetArchives, {
+    ...DEFAULT_DATASET_ARCHIVE_LIMITS,
+    maxArchiveBytes: config.datasetMaxArchiveBytes,
+    maxUncompressedBytes: config.datasetMaxUncompressedBytes,
+  });
   const models = new ModelsService(dataSource, access);
   const runs = new RunsService(dataSource, access);
   const scheduler = new RunSchedulerService(

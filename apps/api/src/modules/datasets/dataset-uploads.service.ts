@@ -1,4 +1,8 @@
-import { DEFAULT_DATASET_VALIDATION_FRACTION, type DatasetSpec } from '@finetrack/shared';
+import {
+  DEFAULT_DATASET_VALIDATION_FRACTION,
+  type DatasetArchiveLimits,
+  type DatasetSpec,
+} from '@finetrack/shared';
 import { ImageArchiveError } from '@finetrack/shared/node';
 import type { DataSource } from 'typeorm';
 import type { Actor } from '../../common/actor.js';
@@ -30,6 +34,7 @@ export class DatasetUploadsService {
     private readonly dataSource: DataSource,
     private readonly access: AccessService,
     private readonly archives: DatasetArchivesService,
+    private readonly limits: DatasetArchiveLimits,
   ) {}
 
   async createFromUpload(actor: Actor, input: CreateFromUpload): Promise<Dataset> {
@@ -51,6 +56,7 @@ export class DatasetUploadsService {
         this.archives.localPath(input.teamId, upload.sha256),
         upload.format,
         validationFraction,
+        this.limits,
       );
     } catch (error) {
       if (!(error instanceof ImageArchiveError)) throw error;
