@@ -1,13 +1,7 @@
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  datasetEntries,
-  makeTar,
-  makeZip,
-  pngBytes,
-  type FixtureEntry,
-} from '@finetrack/shared/testing';
+import { datasetEntries, makeTar, makeZip, pngBytes } from '@finetrack/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMember, aTeam, aUser } from '../factories/builders.js';
 import type { ApiClient } from '../factories/client.js';
@@ -53,7 +47,11 @@ async function snapshot() {
   const datasets = await t.sql('SELECT count(*)::int AS n FROM datasets');
   const archives = await t.sql('SELECT count(*)::int AS n FROM dataset_archives');
   const files = await readdir(path.join(artifactDir, teamId)).catch(() => [] as string[]);
-  return { datasets: datasets[0].n, archives: archives[0].n, files: files.sort() };
+  return {
+    datasets: datasets[0].n as number,
+    archives: archives[0].n as number,
+    files: files.sort(),
+  };
 }
 
 const good = datasetEntries(['cat', 'dog'], 3);
