@@ -146,3 +146,21 @@ export const LogMetricsDocument = graphql(`
     }
   }
 `);
+
+export const CreateDatasetFromUploadDocument = graphql(`
+  mutation CreateDatasetFromUpload($input: CreateDatasetFromUploadInput!) {
+    createDatasetFromUpload(input: $input) {
+      id
+      name
+      version
+      classNames
+      trainSamples
+      validationSamples
+      classCounts {
+        className
+        train
+        validation
+      }
+    }
+  }
+`);
