@@ -34,6 +34,8 @@ import { workerGuardPlugin } from './graphql/worker-guard.js';
 import { createLogger } from './logger.js';
 import type { ArtifactStore } from './modules/artifacts/artifact-store.js';
 import { artifactRoutes } from './modules/artifacts/artifacts.routes.js';
+import { datasetFileRoutes } from './modules/datasets/dataset-files.routes.js';
+import { datasetUploadRoutes } from './modules/datasets/dataset-uploads.routes.js';
 import { SessionCookie } from './modules/users/session-cookie.js';
 import { createServices, type Services } from './services.js';
 
@@ -291,6 +293,8 @@ export async function createServer(
     handler,
   });
   await app.register(artifactRoutes, { services, store: services.store, config });
+  await app.register(datasetUploadRoutes, { services, config });
+  await app.register(datasetFileRoutes, { services });
   const subscriptions = attachSubscriptions(app, schema, services, logger, origins, {
     maxDepth: config.maxQueryDepth,
     maxCost: config.maxQueryCost,

@@ -15,3 +15,4 @@ export * from './list-limits.js';
 export * from './worker-operations.js';
 export * from './rules/index.js';
 export * from './built-in-datasets.js';
+export * from './dataset-limits.js';

@@ -1,4 +1,4 @@
-import { DEFAULT_BODY_LIMIT_BYTES } from '@finetrack/shared';
+import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_DATASET_ARCHIVE_LIMITS } from '@finetrack/shared';
 
 // Forwards a browser request to the API so the browser only ever talks to this origin (the API's
 // session cookie stays first-party). Read at request time, so API_URL can change without a rebuild.
@@ -31,6 +31,17 @@ export function apiBaseUrl(): string {
 function bodyLimitBytes(): number {
   const value = Number(process.env.BODY_LIMIT_BYTES);
   return Number.isSafeInteger(value) && value > 0 ? value : DEFAULT_BODY_LIMIT_BYTES;
+}
+
+/**
+ * The API's largest dataset archive (same variable, same default): no one upload request through
+ * this proxy may carry more.
+ */
+export function archiveLimitBytes(): number {
+  const value = Number(process.env.DATASET_MAX_ARCHIVE_BYTES);
+  return Number.isSafeInteger(value) && value > 0
+    ? value
+    : DEFAULT_DATASET_ARCHIVE_LIMITS.maxArchiveBytes;
 }
 
 const errorResponse = (status: number, message: string, code: string) =>

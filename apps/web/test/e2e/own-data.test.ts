@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../support/api-client';
+import { imageArchive } from '../support/image-archive';
 import { launchChromium, screenshot } from '../support/browser';
 import { PlayedWorker } from '../support/play-worker';
 import { startStack, type Stack } from '../support/stack';
@@ -97,6 +98,68 @@ describe('a new team’s own data in the browser', () => {
       true,
     );
     await expect(page.getByTestId('dataset-row').count()).resolves.toBe(1);
+  });
+
+  it('uploads a generated image archive that joins the list and shows its classes', async () => {
+    await page.locator('nav').getByRole('link', { name: 'Datasets', exact: true }).click();
+    const form = page.getByTestId('dataset-upload');
+    await form.waitFor();
+    await markPage();
+    await form.locator('input[name="name"]').fill('shapes');
+    await form.locator('input[type="file"]').setInputFiles({
+      name: 'shapes.zip',
+      mimeType: 'application/zip',
+      buffer: await imageArchive({ red: 6, blue: 5 }),
+    });
+    await form.locator('input[name="validationFraction"]').fill('0.4');
+    await screenshot(page, 'own-data-03-upload');
+    await form.getByRole('button', { name: 'Upload' }).click();
+    const row = page.getByTestId('dataset-row').filter({ hasText: 'shapes' });
+    await row.waitFor({ timeout: 60_000 });
+    expect(await stillSamePage()).toBe(true);
+    await row.getByRole('link', { name: 'shapes' }).click();
+    await page.getByRole('heading', { name: /shapes/ }).waitFor();
+    const bars = page.getByTestId('class-bar');
+    await expect(
+      bars.evaluateAll((all) => all.map((bar) => bar.getAttribute('data-class'))),
+    ).resolves.toEqual(['blue', 'red']);
+    await expect(bars.first().locator('title').textContent()).resolves.toBe(
+      'blue: 3 train, 2 validation',
+    );
+    const thumbnails = page.getByTestId('thumbnail-class');
+    await expect(thumbnails.count()).resolves.toBe(2);
+    await expect(thumbnails.nth(1).locator('img').count()).resolves.toBe(4);
+    // The thumbnails load through the web app's /dataset-files proxy.
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('[data-testid="thumbnails"] img')].every(
+        (image) =>
+          (image as HTMLImageElement).complete && (image as HTMLImageElement).naturalWidth > 0,
+      ),
+    );
+    const versions = page.getByTestId('dataset-version');
+    await expect(versions.count()).resolves.toBe(1);
+    await expect(versions.first().locator('td').first().textContent()).resolves.toBe('v1');
+    // No experiment has used it yet: the per-version experiments cell answers with a dash.
+    await versions.first().locator('td').last().filter({ hasText: /^—$/ }).waitFor();
+    await screenshot(page, 'own-data-07-dataset-page');
+  });
+
+  it('shows the API’s refusal of an archive with one class', async () => {
+    await page.locator('nav').getByRole('link', { name: 'Datasets', exact: true }).click();
+    const form = page.getByTestId('dataset-upload');
+    await form.locator('input[name="name"]').fill('only red');
+    await form.locator('input[type="file"]').setInputFiles({
+      name: 'red.zip',
+      mimeType: 'application/zip',
+      buffer: await imageArchive({ red: 3 }),
+    });
+    await form.getByRole('button', { name: 'Upload' }).click();
+    await expect(form.getByRole('alert').textContent({ timeout: 60_000 })).resolves.toContain(
+      'only one class folder (red)',
+    );
+    await expect(
+      page.getByTestId('dataset-row').filter({ hasText: 'only red' }).count(),
+    ).resolves.toBe(0);
   });
 
   it('pretrains a source model from the web and follows the run live', async () => {

@@ -187,3 +187,21 @@ export const DatasetNameDocument = graphql(`
     }
   }
 `);
+
+export const CreateDatasetFromUploadDocument = graphql(`
+  mutation CreateDatasetFromUpload($input: CreateDatasetFromUploadInput!) {
+    createDatasetFromUpload(input: $input) {
+      id
+      name
+      version
+      classNames
+      trainSamples
+      validationSamples
+      classCounts {
+        className
+        train
+        validation
+      }
+    }
+  }
+`);

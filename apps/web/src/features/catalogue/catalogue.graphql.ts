@@ -124,3 +124,62 @@ export const PretrainModelMutation = graphql(`
     }
   }
 `);
+
+export const CreateDatasetFromUploadMutation = graphql(`
+  mutation CreateDatasetFromUpload($input: CreateDatasetFromUploadInput!) {
+    createDatasetFromUpload(input: $input) {
+      id
+      name
+      version
+    }
+  }
+`);
+
+export const DatasetPageQuery = graphql(`
+  query DatasetPage($id: ID!) {
+    dataset(id: $id) {
+      id
+      name
+      version
+      spec
+      classNames
+      trainSamples
+      validationSamples
+      contentHash
+      createdAt
+      classCounts {
+        className
+        train
+        validation
+      }
+      thumbnails {
+        className
+        url
+      }
+      versions {
+        id
+        version
+        createdAt
+        trainSamples
+        validationSamples
+        contentHash
+      }
+    }
+  }
+`);
+
+/**
+ * The experiments that used one version, asked per version: the API prices a list inside a list
+ * at a page of pages, more than one query may cost.
+ */
+export const DatasetExperimentsQuery = graphql(`
+  query DatasetExperiments($id: ID!) {
+    dataset(id: $id) {
+      id
+      experiments {
+        id
+        name
+      }
+    }
+  }
+`);

@@ -3,8 +3,8 @@
 import Link from 'next/link';
 import { useQuery } from 'urql';
 import { QueryState } from '../ui/states';
-import { DatasetPageQuery } from './dataset-uploads.documents';
-import { DatasetView } from './dataset-view';
+import { DatasetExperimentsQuery, DatasetPageQuery } from './catalogue.graphql';
+import { DatasetView, ExperimentLinks } from './dataset-view';
 
 export function DatasetPage({ id }: { id: string }) {
   const [result, reexecute] = useQuery({ query: DatasetPageQuery, variables: { id } });
@@ -23,8 +23,20 @@ export function DatasetPage({ id }: { id: string }) {
         hasData={!!dataset}
         retry={() => reexecute({ requestPolicy: 'network-only' })}
       >
-        {dataset ? <DatasetView dataset={dataset} /> : null}
+        {dataset ? (
+          <DatasetView
+            dataset={dataset}
+            experimentsOf={(versionId) => <VersionExperiments id={versionId} />}
+          />
+        ) : null}
       </QueryState>
     </main>
   );
+}
+
+function VersionExperiments({ id }: { id: string }) {
+  const [result] = useQuery({ query: DatasetExperimentsQuery, variables: { id } });
+  if (result.error) return <span className="muted">could not be read</span>;
+  const experiments = result.data?.dataset.experiments;
+  return experiments ? <ExperimentLinks experiments={experiments} /> : <>…</>;
 }

@@ -1,6 +1,7 @@
 'use client';
 
 import { useState, type FormEvent } from 'react';
+import { DEFAULT_DATASET_VALIDATION_FRACTION } from '@finetrack/shared';
 import { NameField } from '../ui/name-field';
 import { FormError } from '../ui/states';
 import {
@@ -55,7 +56,7 @@ export function DatasetUploadForm({
   const [name, setName] = useState('');
   const [archive, setArchive] = useState<File | null>(null);
   const [folder, setFolder] = useState<File[]>([]);
-  const [fractionText, setFractionText] = useState('0.2');
+  const [fractionText, setFractionText] = useState(String(DEFAULT_DATASET_VALIDATION_FRACTION));
   const [phase, setPhase] = useState<Phase>('idle');
   const [progress, setProgress] = useState({ done: 0, total: 0 });
   const [error, setError] = useState<string | undefined>();

@@ -1,6 +1,11 @@
 import { cleanup, render, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DatasetView, thumbnailsByClass, type DatasetViewData } from './dataset-view';
+import {
+  DatasetView,
+  ExperimentLinks,
+  thumbnailsByClass,
+  type DatasetViewData,
+} from './dataset-view';
 
 afterEach(cleanup);
 
@@ -8,6 +13,18 @@ const thumbnail = (className: string, index: number) => ({
   className,
   url: `/dataset-files/d2/thumbnails/${index}`,
 });
+
+/** The experiments of each version, as the page's per-version query finds them. */
+const EXPERIMENTS: Record<string, { id: string; name: string }[]> = {
+  d1: [
+    { id: 'e1', name: 'first sweep' },
+    { id: 'e2', name: 'second sweep' },
+  ],
+  d2: [],
+};
+const experimentsOf = (versionId: string) => (
+  <ExperimentLinks experiments={EXPERIMENTS[versionId]} />
+);
 
 const DATASET: DatasetViewData = {
   id: 'd2',
@@ -35,10 +52,6 @@ const DATASET: DatasetViewData = {
       trainSamples: 40,
       validationSamples: 10,
       contentHash: 'cd'.repeat(32),
-      experiments: [
-        { id: 'e1', name: 'first sweep' },
-        { id: 'e2', name: 'second sweep' },
-      ],
     },
     {
       id: 'd2',
@@ -47,14 +60,13 @@ const DATASET: DatasetViewData = {
       trainSamples: 90,
       validationSamples: 22,
       contentHash: 'ab'.repeat(32),
-      experiments: [],
     },
   ],
 };
 
 describe('DatasetView', () => {
   it('draws one stacked bar per class with its counts', () => {
-    render(<DatasetView dataset={DATASET} />);
+    render(<DatasetView dataset={DATASET} experimentsOf={experimentsOf} />);
     const bars = screen.getAllByTestId('class-bar');
     expect(bars.map((bar) => bar.getAttribute('data-class'))).toEqual(['armchair', 'stool']);
     expect(bars[0].querySelector('title')!.textContent).toBe('armchair: 60 train, 15 validation');
@@ -68,7 +80,7 @@ describe('DatasetView', () => {
   });
 
   it('shows at most four thumbnails per class', () => {
-    render(<DatasetView dataset={DATASET} />);
+    render(<DatasetView dataset={DATASET} experimentsOf={experimentsOf} />);
     const [armchair, stool] = screen.getAllByTestId('thumbnail-class');
     expect(within(armchair).getAllByRole('img')).toHaveLength(4);
     expect(within(stool).getByRole('img').getAttribute('src')).toBe(
@@ -77,7 +89,7 @@ describe('DatasetView', () => {
   });
 
   it('lists the versions, newest first, with the experiments that used each', () => {
-    render(<DatasetView dataset={DATASET} />);
+    render(<DatasetView dataset={DATASET} experimentsOf={experimentsOf} />);
     const [current, older] = screen.getAllByTestId('dataset-version');
     expect(within(current).getByText('v2')).toBeTruthy();
     expect(within(current).queryByRole('link')).toBeNull();
@@ -96,7 +108,12 @@ describe('DatasetView', () => {
   });
 
   it('says so when a built-in dataset has no thumbnails', () => {
-    render(<DatasetView dataset={{ ...DATASET, thumbnails: [], spec: { kind: 'mnist' } }} />);
+    render(
+      <DatasetView
+        dataset={{ ...DATASET, thumbnails: [], spec: { kind: 'mnist' } }}
+        experimentsOf={experimentsOf}
+      />,
+    );
     expect(screen.getByText(/No thumbnails for this dataset/)).toBeTruthy();
   });
 

@@ -1,12 +1,11 @@
 import Link from 'next/link';
+import type { ReactNode } from 'react';
+import { DATASET_THUMBNAILS_PER_CLASS } from '@finetrack/shared';
 import { DataTable } from '../ui/data-table';
 import { formatDate } from '../ui/format';
 import { Empty } from '../ui/states';
 import { ClassCountsChart } from './class-counts-chart';
 import type { ClassCount } from './class-counts-model';
-
-/** Thumbnails shown per class (the API keeps this many). */
-const THUMBNAILS_PER_CLASS = 4;
 
 export interface DatasetVersionView {
   id: string;
@@ -15,7 +14,6 @@ export interface DatasetVersionView {
   trainSamples: number;
   validationSamples: number;
   contentHash?: string | null;
-  experiments: { id: string; name: string }[];
 }
 
 export interface DatasetViewData {
@@ -33,7 +31,7 @@ export interface DatasetViewData {
   versions: DatasetVersionView[];
 }
 
-/** Up to THUMBNAILS_PER_CLASS thumbnails of each class, in the classes' order. */
+/** Up to DATASET_THUMBNAILS_PER_CLASS thumbnails of each class, in the classes' order. */
 export function thumbnailsByClass(
   classNames: readonly string[],
   thumbnails: readonly { className: string; url: string }[],
@@ -42,13 +40,39 @@ export function thumbnailsByClass(
     className,
     urls: thumbnails
       .filter((thumbnail) => thumbnail.className === className)
-      .slice(0, THUMBNAILS_PER_CLASS)
+      .slice(0, DATASET_THUMBNAILS_PER_CLASS)
       .map((thumbnail) => thumbnail.url),
   }));
 }
 
-/** One dataset version: its facts, class counts chart, sample thumbnails, versions and their experiments. */
-export function DatasetView({ dataset }: { dataset: DatasetViewData }) {
+/** Links to experiments, comma-separated, or a dash. */
+export function ExperimentLinks({ experiments }: { experiments: { id: string; name: string }[] }) {
+  if (experiments.length === 0) return <>—</>;
+  return (
+    <>
+      {experiments.map((experiment, index) => (
+        <span key={experiment.id}>
+          {index > 0 ? ', ' : ''}
+          <Link prefetch={false} href={`/experiments/${experiment.id}`}>
+            {experiment.name}
+          </Link>
+        </span>
+      ))}
+    </>
+  );
+}
+
+/**
+ * One dataset version: its facts, class counts chart, sample thumbnails, and its versions, each
+ * with what `experimentsOf` shows for it (the experiments that used it).
+ */
+export function DatasetView({
+  dataset,
+  experimentsOf,
+}: {
+  dataset: DatasetViewData;
+  experimentsOf(versionId: string): ReactNode;
+}) {
   const kind = typeof dataset.spec.kind === 'string' ? dataset.spec.kind : '—';
   const groups = thumbnailsByClass(dataset.classNames, dataset.thumbnails);
   const versions = [...dataset.versions].sort((a, b) => b.version - a.version);
@@ -78,7 +102,10 @@ export function DatasetView({ dataset }: { dataset: DatasetViewData }) {
       {dataset.classCounts.length > 0 ? (
         <ClassCountsChart counts={dataset.classCounts} />
       ) : (
-        <Empty>No per-class counts recorded for this dataset.</Empty>
+        <Empty>
+          Per-class counts are recorded for uploaded datasets; a built-in subset samples its caps
+          across the classes.
+        </Empty>
       )}
       <h2>Samples</h2>
       {dataset.thumbnails.length === 0 ? (
@@ -132,18 +159,7 @@ export function DatasetView({ dataset }: { dataset: DatasetViewData }) {
                 {version.contentHash?.slice(0, 12) ?? '—'}
               </code>
             </td>
-            <td>
-              {version.experiments.length === 0
-                ? '—'
-                : version.experiments.map((experiment, index) => (
-                    <span key={experiment.id}>
-                      {index > 0 ? ', ' : ''}
-                      <Link prefetch={false} href={`/experiments/${experiment.id}`}>
-                        {experiment.name}
-                      </Link>
-                    </span>
-                  ))}
-            </td>
+            <td>{experimentsOf(version.id)}</td>
           </tr>
         ))}
       </DataTable>

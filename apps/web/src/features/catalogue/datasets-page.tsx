@@ -8,9 +8,12 @@ import { useSession } from '../session/session-context';
 import { DataTable } from '../ui/data-table';
 import { ListState, Loading } from '../ui/states';
 import { BuiltInDatasetForm } from './built-in-dataset-form';
-import { CreateDatasetMutation, DatasetsQuery } from './catalogue.graphql';
+import {
+  CreateDatasetFromUploadMutation,
+  CreateDatasetMutation,
+  DatasetsQuery,
+} from './catalogue.graphql';
 import { DatasetUploadForm } from './dataset-upload-form';
-import { CreateDatasetFromUploadMutation } from './dataset-uploads.documents';
 
 export function DatasetsPage() {
   const { team } = useSession();

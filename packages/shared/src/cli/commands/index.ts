@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
+import { datasetUpload } from './dataset-upload.js';
 import { experiments } from './experiments.js';
 import { grid } from './grid.js';
 import { log } from './log.js';
@@ -24,4 +25,5 @@ export const COMMANDS: readonly Command[] = [
   runShow,
   log,
   pretrain,
+  datasetUpload,
 ];

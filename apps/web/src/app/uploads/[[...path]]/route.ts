@@ -1,5 +1,4 @@
-import { MAX_DATASET_ARCHIVE_BYTES } from '@finetrack/shared';
-import { streamToApi } from '@/lib/api-proxy';
+import { archiveLimitBytes, streamToApi } from '@/lib/api-proxy';
 
 export const dynamic = 'force-dynamic';
 
@@ -10,11 +9,7 @@ type Context = { params: Promise<{ path?: string[] }> };
 async function handle(request: Request, { params }: Context): Promise<Response> {
   const { path = [] } = await params;
   const suffix = path.map(encodeURIComponent).join('/');
-  return streamToApi(
-    request,
-    suffix ? `/uploads/${suffix}` : '/uploads',
-    MAX_DATASET_ARCHIVE_BYTES,
-  );
+  return streamToApi(request, suffix ? `/uploads/${suffix}` : '/uploads', archiveLimitBytes());
 }
 
 export { handle as POST, handle as PATCH, handle as HEAD, handle as OPTIONS, handle as DELETE };
