@@ -1,7 +1,8 @@
+import { rm } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../support/api-client';
-import { imageArchive } from '../support/image-archive';
+import { imageArchive, imageFolder } from '../support/image-archive';
 import { launchChromium, screenshot } from '../support/browser';
 import { PlayedWorker } from '../support/play-worker';
 import { startStack, type Stack } from '../support/stack';
@@ -144,9 +145,40 @@ describe('a new team’s own data in the browser', () => {
     await screenshot(page, 'own-data-07-dataset-page');
   });
 
+  it('packs a picked folder in the browser and uploads it as the next version', async () => {
+    const folder = await imageFolder({ blue: 4, green: 4, red: 4 });
+    try {
+      await page.locator('nav').getByRole('link', { name: 'Datasets', exact: true }).click();
+      const form = page.getByTestId('dataset-upload');
+      await form.getByRole('radio', { name: /A folder/ }).check();
+      await form.locator('input[name="folder"]').setInputFiles(folder);
+      await form.getByText('12 files').waitFor();
+      await form.locator('input[name="name"]').fill('shapes');
+      await form.getByRole('button', { name: 'Upload' }).click();
+      const row = page.getByTestId('dataset-row').filter({ hasText: 'blue, green, red' });
+      await row.waitFor({ timeout: 60_000 });
+      await expect(row.textContent()).resolves.toContain('v2');
+      await row.getByRole('link', { name: 'shapes' }).click();
+      await page.getByRole('heading', { name: /shapes v2/ }).waitFor();
+      await expect(
+        page
+          .getByTestId('class-bar')
+          .evaluateAll((all) => all.map((bar) => bar.getAttribute('data-class'))),
+      ).resolves.toEqual(['blue', 'green', 'red']);
+      const versions = page.getByTestId('dataset-version');
+      await expect(versions.locator('td:first-child').allTextContents()).resolves.toEqual([
+        'v2',
+        'v1',
+      ]);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
   it('shows the API’s refusal of an archive with one class', async () => {
     await page.locator('nav').getByRole('link', { name: 'Datasets', exact: true }).click();
     const form = page.getByTestId('dataset-upload');
+    await form.getByRole('radio', { name: /An archive/ }).check();
     await form.locator('input[name="name"]').fill('only red');
     await form.locator('input[type="file"]').setInputFiles({
       name: 'red.zip',

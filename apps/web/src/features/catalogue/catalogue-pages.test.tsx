@@ -24,6 +24,7 @@ const dataset = (id: string, name: string) => ({
   __typename: 'Dataset',
   id,
   name,
+  version: 1,
   classNames: ['0', '1'],
   trainSamples: 100,
   validationSamples: 20,

@@ -6,6 +6,7 @@ export const DatasetsQuery = graphql(`
       nodes {
         id
         name
+        version
         classNames
         trainSamples
         validationSamples

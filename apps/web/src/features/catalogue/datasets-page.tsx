@@ -42,6 +42,7 @@ function TeamDatasets({ teamId }: { teamId: string }) {
           <DataTable
             columns={[
               'Name',
+              { label: 'Version', className: 'num' },
               'Loader',
               'Classes',
               { label: 'Train', className: 'num' },
@@ -56,6 +57,7 @@ function TeamDatasets({ teamId }: { teamId: string }) {
                     {dataset.name}
                   </Link>
                 </td>
+                <td className="num">v{dataset.version}</td>
                 <td>{typeof dataset.spec.kind === 'string' ? dataset.spec.kind : '—'}</td>
                 <td title={dataset.classNames.join(', ')}>
                   {dataset.classNames.length}: {dataset.classNames.slice(0, 6).join(', ')}
