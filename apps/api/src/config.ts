@@ -1,5 +1,9 @@
 import path from 'node:path';
-import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_LEASE_SECONDS } from '@finetrack/shared';
+import {
+  DEFAULT_BODY_LIMIT_BYTES,
+  DEFAULT_DATASET_ARCHIVE_LIMITS,
+  DEFAULT_LEASE_SECONDS,
+} from '@finetrack/shared';
 
 export interface Config {
   port: number;
@@ -39,6 +43,13 @@ export interface Config {
   artifactDir: string;
   /** Largest artifact accepted (ARTIFACT_MAX_BYTES). */
   artifactMaxBytes: number;
+  /**
+   * Largest dataset archive an upload may announce (DATASET_MAX_ARCHIVE_BYTES, default the shared
+   * limit); the other archive limits are the shared defaults.
+   */
+  datasetMaxArchiveBytes: number;
+  /** Largest total an archive may unpack to (DATASET_MAX_UNCOMPRESSED_BYTES, shared default). */
+  datasetMaxUncompressedBytes: number;
   /** Seed the demo team, user, worker token and runs on first start (FINETRACK_DEMO=0 disables). */
   demo: boolean;
   demoEmail: string;
@@ -156,6 +167,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     claimPollSeconds: integer(env, 'CLAIM_POLL_SECONDS', 2, 1, 3600),
     artifactDir: path.resolve(env.ARTIFACT_DIR || path.join(finetrackHome, 'artifacts')),
     artifactMaxBytes: integer(env, 'ARTIFACT_MAX_BYTES', 2 * 1024 ** 3, 1, 1024 ** 4),
+    datasetMaxArchiveBytes: integer(
+      env,
+      'DATASET_MAX_ARCHIVE_BYTES',
+      DEFAULT_DATASET_ARCHIVE_LIMITS.maxArchiveBytes,
+      1,
+      1024 ** 4,
+    ),
+    datasetMaxUncompressedBytes: integer(
+      env,
+      'DATASET_MAX_UNCOMPRESSED_BYTES',
+      DEFAULT_DATASET_ARCHIVE_LIMITS.maxUncompressedBytes,
+      1,
+      1024 ** 4,
+    ),
     demo: demo === '1',
     demoEmail,
     demoPassword,

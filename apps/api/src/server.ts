@@ -35,6 +35,8 @@ import { createLogger } from './logger.js';
 import type { ArtifactStore } from './modules/artifacts/artifact-store.js';
 import { artifactRoutes } from './modules/artifacts/artifacts.routes.js';
 import { modelFileRoutes } from './modules/models/model-files.routes.js';
+import { datasetFileRoutes } from './modules/datasets/dataset-files.routes.js';
+import { datasetUploadRoutes } from './modules/datasets/dataset-uploads.routes.js';
 import { SessionCookie } from './modules/users/session-cookie.js';
 import { createServices, type Services } from './services.js';
 
@@ -293,6 +295,8 @@ export async function createServer(
   });
   await app.register(artifactRoutes, { services, store: services.store, config });
   await app.register(modelFileRoutes, { services, store: services.store, config });
+  await app.register(datasetUploadRoutes, { services, config });
+  await app.register(datasetFileRoutes, { services });
   const subscriptions = attachSubscriptions(app, schema, services, logger, origins, {
     maxDepth: config.maxQueryDepth,
     maxCost: config.maxQueryCost,

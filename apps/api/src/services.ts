@@ -1,3 +1,4 @@
+import { DEFAULT_DATASET_ARCHIVE_LIMITS } from '@finetrack/shared';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { Config } from './config.js';
@@ -5,6 +6,8 @@ import { LocalDiskStore, type ArtifactStore } from './modules/artifacts/artifact
 import { ArtifactDeletions } from './modules/artifacts/artifact-deletions.js';
 import { ArtifactsService } from './modules/artifacts/artifacts.service.js';
 import { RunArtifactsService } from './modules/artifacts/run-artifacts.service.js';
+import { DatasetArchivesService } from './modules/datasets/dataset-archives.service.js';
+import { DatasetUploadsService } from './modules/datasets/dataset-uploads.service.js';
 import { DatasetsService } from './modules/datasets/datasets.service.js';
 import { AccessChanges } from './modules/events/access-changes.js';
 import { EventsService } from './modules/events/events.service.js';
@@ -41,7 +44,13 @@ export function createServices(
   const artifacts = new ArtifactsService(dataSource, access, config);
   const runArtifacts = new RunArtifactsService(dataSource, store, logger);
   const artifactDeletions = new ArtifactDeletions(dataSource, store, logger);
-  const datasets = new DatasetsService(dataSource, access);
+  const datasetArchives = new DatasetArchivesService(dataSource, store);
+  const datasets = new DatasetsService(dataSource, access, datasetArchives);
+  const datasetUploads = new DatasetUploadsService(dataSource, access, datasetArchives, {
+    ...DEFAULT_DATASET_ARCHIVE_LIMITS,
+    maxArchiveBytes: config.datasetMaxArchiveBytes,
+    maxUncompressedBytes: config.datasetMaxUncompressedBytes,
+  });
   const models = new ModelsService(dataSource, access);
   const runs = new RunsService(dataSource, access);
   const scheduler = new RunSchedulerService(
@@ -61,6 +70,8 @@ export function createServices(
     tokens: new TokensService(dataSource, access, auth, accessChanges),
     projects: new ProjectsService(dataSource, access),
     datasets,
+    datasetArchives,
+    datasetUploads,
     models,
     modelImport: new ModelImportService(dataSource, access),
     modelDownload: new ModelDownloadService(models, datasets, artifacts, store),

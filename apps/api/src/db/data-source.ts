@@ -9,6 +9,7 @@ import { MetricChunksPacked1764300000000 } from './migrations/1764300000000-metr
 import { RunEventsTeam1764310000000 } from './migrations/1764310000000-run-events-team.js';
 import { MetricChunksCovering1764320000000 } from './migrations/1764320000000-metric-chunks-covering.js';
 import { ArtifactDeletions1764330000000 } from './migrations/1764330000000-artifact-deletions.js';
+import { DatasetArchives1764400000000 } from './migrations/1764400000000-dataset-archives.js';
 import { ModelPreprocessing1764420000000 } from './migrations/1764420000000-model-preprocessing.js';
 import { RunTrainSamples1764450000000 } from './migrations/1764450000000-run-train-samples.js';
 import { RunConfusionMatrix1764460000000 } from './migrations/1764460000000-run-confusion-matrix.js';
@@ -21,6 +22,7 @@ export const MIGRATIONS = [
   RunEventsTeam1764310000000,
   MetricChunksCovering1764320000000,
   ArtifactDeletions1764330000000,
+  DatasetArchives1764400000000,
   ModelPreprocessing1764420000000,
   RunTrainSamples1764450000000,
   RunConfusionMatrix1764460000000,

@@ -1,4 +1,6 @@
 import {
+  DATASET_THUMBNAILS_PER_CLASS,
+  DEFAULT_DATASET_ARCHIVE_LIMITS,
   MAX_ARTIFACTS_PER_OWNER,
   MAX_CONFUSION_MATRIX_CLASSES,
   MAX_DATASET_CLASSES,
@@ -31,6 +33,11 @@ export const LIST_PRICES: Readonly<Record<string, number>> = {
   'Layer.outputShape': MAX_SHAPE_DIMENSIONS,
   'Surgery.frozenLayerNames': MAX_MODEL_LAYERS,
   'Dataset.classNames': MAX_DATASET_CLASSES,
+  'Dataset.classCounts': DEFAULT_DATASET_ARCHIVE_LIMITS.maxClasses,
+  'Dataset.thumbnails': DEFAULT_DATASET_ARCHIVE_LIMITS.maxClasses * DATASET_THUMBNAILS_PER_CLASS,
+  // Versions of one name and the experiments of one dataset are not capped; priced at a page.
+  'Dataset.versions': MAX_LIST_MULTIPLIER,
+  'Dataset.experiments': MAX_LIST_MULTIPLIER,
   'Run.artifacts': MAX_ARTIFACTS_PER_OWNER,
   'User.teams': MAX_TEAMS_PER_USER,
   'Grid.cells': MAX_SWEEP_RUNS,

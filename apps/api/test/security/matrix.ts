@@ -19,6 +19,8 @@ import {
 import { ApiClient, type Loose } from '../factories/client.js';
 import { aCompletion, CAPABILITIES } from '../factories/worker.js';
 import { claimWith, unique, type Fixtures, type Principal } from './principals.js';
+import { tusClient } from '../factories/tus.js';
+import { datasetEntries, makeZip } from '@finetrack/shared/testing';
 
 export type Outcome = 'ok' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND';
 export type Expected = Record<Principal, Outcome>;
@@ -366,6 +368,23 @@ export const MATRIX: MatrixRow[] = [
         `mutation($t: ID!) { createDataset(input: { teamId: $t, name: "cell", classNames: ["a"], trainSamples: 1, validationSamples: 1, spec: { kind: "mnist", classes: [1] } }) { id } }`,
         { t: f.teamId },
       ),
+  },
+  {
+    operation: 'createDatasetFromUpload',
+    expected: team('member'),
+    // Each allowed principal makes its own upload (an upload belongs to whoever sent it).
+    build: async (f, who) => {
+      let uploadId = 'no-such-upload';
+      if (['member', 'admin', 'owner'].includes(who))
+        uploadId = await tusClient(f.url, f.clients[who]).upload(
+          makeZip(datasetEntries(['a', 'b'], 2)),
+          { teamId: f.teamId },
+        );
+      return q(
+        `mutation($input: CreateDatasetFromUploadInput!) { createDatasetFromUpload(input: $input) { id } }`,
+        { input: { teamId: f.teamId, name: `upload-${who}`, uploadId } },
+      );
+    },
   },
   {
     operation: 'updateDataset',

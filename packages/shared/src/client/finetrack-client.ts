@@ -4,6 +4,8 @@ import type {
   ExperimentsQuery,
   GridSummary,
   MeQuery,
+  PretrainModelInput,
+  PretrainRunFieldsFragment,
   ProjectsQuery,
   RunFieldsFragment,
   RunsQuery,
@@ -18,6 +20,8 @@ import {
   ExperimentsDocument,
   LogMetricsDocument,
   MeDocument,
+  PretrainModelDocument,
+  PretrainRunDocument,
   ProjectsDocument,
   RunDocument,
   RunsDocument,
@@ -30,6 +34,7 @@ export type Experiment = ExperimentsQuery['experiments']['nodes'][number];
 export type ExperimentGrid = ExperimentGridQuery['experiment'];
 export type Grid = ExperimentGrid['grid'];
 export type Run = RunFieldsFragment;
+export type PretrainRun = PretrainRunFieldsFragment;
 export type TerminalRunStatus = 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 
 /** Variables of a document: none to pass when the operation declares none. */
@@ -142,6 +147,15 @@ export class FinetrackClient {
   }
 
   /** Status and summary; for an external run the API fills unset summary fields from its metrics. */
+  /** Queues a PRETRAIN run that trains a new source model from scratch. */
+  async pretrainModel(input: PretrainModelInput): Promise<PretrainRun> {
+    return (await this.execute(PretrainModelDocument, { input })).pretrainModel;
+  }
+
+  async pretrainRun(id: string): Promise<PretrainRun> {
+    return (await this.execute(PretrainRunDocument, { id })).run;
+  }
+
   async updateRun(input: UpdateRunInput): Promise<Run> {
     return (await this.execute(UpdateRunDocument, { input })).updateRun;
   }

@@ -146,3 +146,62 @@ export const LogMetricsDocument = graphql(`
     }
   }
 `);
+
+export const PretrainModelDocument = graphql(`
+  mutation PretrainModel($input: PretrainModelInput!) {
+    pretrainModel(input: $input) {
+      ...PretrainRunFields
+    }
+  }
+`);
+
+export const PretrainRunDocument = graphql(`
+  query PretrainRun($id: ID!) {
+    run(id: $id) {
+      ...PretrainRunFields
+    }
+  }
+`);
+
+export const PretrainRunFieldsFragment = graphql(`
+  fragment PretrainRunFields on Run {
+    id
+    kind
+    status
+    modelId
+    resultModelId
+    epochs
+    learningRate
+    batchSize
+    seed
+    bestValAccuracy
+    errorMessage
+  }
+`);
+
+export const DatasetNameDocument = graphql(`
+  query DatasetName($id: ID!) {
+    dataset(id: $id) {
+      id
+      name
+    }
+  }
+`);
+
+export const CreateDatasetFromUploadDocument = graphql(`
+  mutation CreateDatasetFromUpload($input: CreateDatasetFromUploadInput!) {
+    createDatasetFromUpload(input: $input) {
+      id
+      name
+      version
+      classNames
+      trainSamples
+      validationSamples
+      classCounts {
+        className
+        train
+        validation
+      }
+    }
+  }
+`);

@@ -60,9 +60,19 @@ export interface ArtifactStore {
   /** The stored object's bytes, or null when there is none. */
   open(key: string): Promise<{ stream: Readable; byteSize: number } | null>;
   remove(key: string): Promise<void>;
+  /**
+   * Moves a finished file (on the store's own disk) in under `key`, replacing what is there:
+   * callers adopt only content-addressed files, so a replaced file held the same bytes.
+   */
+  adopt(key: string, file: string): Promise<void>;
+  /** Whether an object is stored under `key`. */
+  has(key: string): Promise<boolean>;
+  /** The object's file on this machine's disk (archives are read with random access). */
+  localPath(key: string): string;
 }
 
-const SAFE_KEY = /^[0-9a-f-]{36}\/[0-9a-f-]{36}$/;
+// `<team>/<artifact id>`, or `<team>/dataset-<sha256>` for an uploaded dataset archive.
+const SAFE_KEY = /^[0-9a-f-]{36}\/([0-9a-f-]{36}|dataset-[0-9a-f]{64})$/;
 
 /** A `.part` file untouched this long belongs to an upload whose process died (kill -9, power). */
 export const STALE_UPLOAD_MS = 15 * 60_000;
@@ -176,5 +186,22 @@ export class LocalDiskStore implements ArtifactStore {
 
   async remove(key: string): Promise<void> {
     await rm(this.file(key), { force: true });
+  }
+
+  async adopt(key: string, file: string): Promise<void> {
+    const target = this.file(key);
+    await mkdir(path.dirname(target), { recursive: true });
+    await rename(file, target);
+  }
+
+  async has(key: string): Promise<boolean> {
+    return stat(this.file(key)).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  localPath(key: string): string {
+    return this.file(key);
   }
 }

@@ -9,7 +9,7 @@ import {
 } from 'class-validator';
 import { MAX_DATASET_CLASSES } from '@finetrack/shared';
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Field, ID, InputType, Int } from 'type-graphql';
+import { Field, Float, ID, InputType, Int } from 'type-graphql';
 import { IsName } from '../../common/validation.js';
 
 @InputType()
@@ -74,4 +74,36 @@ export class DatasetFilter {
 
   @Field({ nullable: true, description: 'Loader kind: mnist, fashion-mnist or folder.' })
   kind?: string;
+}
+
+@InputType()
+export class CreateDatasetFromUploadInput {
+  @Field(() => ID)
+  teamId: string;
+
+  @Field()
+  @IsName()
+  name: string;
+
+  @Field({ description: 'The id tus gave the finished upload (the last part of its URL).' })
+  @MaxLength(200)
+  uploadId: string;
+
+  @Field(() => Float, { nullable: true })
+  @IsOptional()
+  @Min(0)
+  @Max(0.9)
+  validationFraction?: number;
+
+  @Field(() => Int, { nullable: true })
+  @IsOptional()
+  @Min(0)
+  @Max(2_147_483_647)
+  seed?: number;
+
+  @Field(() => [Int], { nullable: true })
+  @IsOptional()
+  @ArrayMinSize(3)
+  @ArrayMaxSize(3)
+  inputShape?: number[];
 }

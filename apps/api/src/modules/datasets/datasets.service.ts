@@ -1,5 +1,5 @@
 import { DATASET_KINDS, type DatasetSpec } from '@finetrack/shared';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { Actor } from '../../common/actor.js';
 import { likePattern } from '../../common/like-pattern.js';
 import { badInput, notFound } from '../../graphql/errors.js';
@@ -12,6 +12,9 @@ import {
 } from '../../common/pagination.js';
 import type { AccessService } from '../teams/access.service.js';
 import { TeamRole } from '../teams/team-role.js';
+import { MAX_LIST_MULTIPLIER } from '../../graphql/list-prices.js';
+import { Experiment } from '../experiments/experiment.entity.js';
+import type { DatasetArchivesService } from './dataset-archives.service.js';
 import { Dataset } from './dataset.entity.js';
 import type { CreateDatasetInput, DatasetFilter, UpdateDatasetInput } from './datasets.inputs.js';
 
@@ -62,10 +65,28 @@ export function parseDatasetSpec(spec: Record<string, unknown>): DatasetSpec {
   return spec as unknown as DatasetSpec;
 }
 
+/**
+ * The next version number of a dataset name in a team (1 for a new name). Takes a transaction
+ * lock on the name first, so two datasets made at once under one name get 1 and 2, never 1 twice.
+ */
+export async function nextVersion(
+  manager: EntityManager,
+  teamId: string,
+  name: string,
+): Promise<number> {
+  await manager.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [teamId, name]);
+  const [{ next }]: { next: number }[] = await manager.query(
+    'SELECT (COALESCE(MAX(version), 0) + 1)::int AS next FROM datasets WHERE team_id = $1 AND name = $2',
+    [teamId, name],
+  );
+  return next;
+}
+
 export class DatasetsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly access: AccessService,
+    private readonly archives?: DatasetArchivesService,
   ) {}
 
   private get repository() {
@@ -75,14 +96,19 @@ export class DatasetsService {
   async create(actor: Actor, input: CreateDatasetInput): Promise<Dataset> {
     await this.access.require(actor, input.teamId, TeamRole.MEMBER);
     const spec = parseDatasetSpec(input.spec);
-    return this.repository.save({
-      teamId: input.teamId,
-      name: input.name.trim(),
-      classNames: input.classNames,
-      trainSamples: input.trainSamples,
-      validationSamples: input.validationSamples,
-      contentHash: input.contentHash ?? null,
-      spec,
+    const name = input.name.trim();
+    return this.dataSource.transaction(async (manager) => {
+      const version = await nextVersion(manager, input.teamId, name);
+      return manager.getRepository(Dataset).save({
+        teamId: input.teamId,
+        name,
+        version,
+        classNames: input.classNames,
+        trainSamples: input.trainSamples,
+        validationSamples: input.validationSamples,
+        contentHash: input.contentHash ?? null,
+        spec,
+      });
     });
   }
 
@@ -141,7 +167,50 @@ export class DatasetsService {
 
   async delete(actor: Actor, id: string): Promise<boolean> {
     await this.access.requireOwned(actor, 'datasets', id, TeamRole.MEMBER, 'dataset');
+    const dataset = await this.repository.findOneBy({ id });
     await this.repository.delete({ id });
+    // After the delete committed: the bytes go when no other dataset of the team uses them.
+    if (dataset?.spec.kind === 'archive')
+      await this.archives?.removeIfUnreferenced(dataset.teamId, dataset.spec.sha256);
     return true;
+  }
+
+  /** All versions of a dataset's name in its team, newest first. */
+  versions(dataset: Dataset): Promise<Dataset[]> {
+    return this.repository.find({
+      where: { teamId: dataset.teamId, name: dataset.name },
+      order: { version: 'DESC' },
+    });
+  }
+
+  async thumbnails(datasetId: string): Promise<{ index: number; className: string }[]> {
+    const rows: { index: number; class_name: string }[] = await this.dataSource.query(
+      'SELECT index, class_name FROM dataset_thumbnails WHERE dataset_id = $1 ORDER BY index',
+      [datasetId],
+    );
+    return rows.map((row) => ({ index: row.index, className: row.class_name }));
+  }
+
+  async thumbnail(datasetId: string, index: number) {
+    if (!Number.isInteger(index) || index < 0) return null;
+    const rows: { content_type: string; bytes: Buffer }[] = await this.dataSource.query(
+      'SELECT content_type, bytes FROM dataset_thumbnails WHERE dataset_id = $1 AND index = $2',
+      [datasetId, index],
+    );
+    return rows[0] ? { contentType: rows[0].content_type, bytes: rows[0].bytes } : null;
+  }
+
+  /** Experiments that fine-tune on this dataset or start from a model trained on it. */
+  experiments(datasetId: string): Promise<Experiment[]> {
+    return this.dataSource
+      .getRepository(Experiment)
+      .createQueryBuilder('experiment')
+      .leftJoin('models', 'model', 'model.id = experiment.source_model_id')
+      .where('experiment.target_dataset_id = :datasetId OR model.dataset_id = :datasetId', {
+        datasetId,
+      })
+      .orderBy('experiment.created_at', 'DESC')
+      .limit(MAX_LIST_MULTIPLIER)
+      .getMany();
   }
 }

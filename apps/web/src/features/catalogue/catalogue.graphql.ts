@@ -6,6 +6,7 @@ export const DatasetsQuery = graphql(`
       nodes {
         id
         name
+        version
         classNames
         trainSamples
         validationSamples
@@ -102,6 +103,84 @@ export const ModelQuery = graphql(`
             learningRate
           }
         }
+      }
+    }
+  }
+`);
+
+export const CreateDatasetMutation = graphql(`
+  mutation CreateDataset($input: CreateDatasetInput!) {
+    createDataset(input: $input) {
+      id
+      name
+    }
+  }
+`);
+
+export const PretrainModelMutation = graphql(`
+  mutation PretrainModel($input: PretrainModelInput!) {
+    pretrainModel(input: $input) {
+      id
+      modelId
+      status
+    }
+  }
+`);
+
+export const CreateDatasetFromUploadMutation = graphql(`
+  mutation CreateDatasetFromUpload($input: CreateDatasetFromUploadInput!) {
+    createDatasetFromUpload(input: $input) {
+      id
+      name
+      version
+    }
+  }
+`);
+
+export const DatasetPageQuery = graphql(`
+  query DatasetPage($id: ID!) {
+    dataset(id: $id) {
+      id
+      name
+      version
+      spec
+      classNames
+      trainSamples
+      validationSamples
+      contentHash
+      createdAt
+      classCounts {
+        className
+        train
+        validation
+      }
+      thumbnails {
+        className
+        url
+      }
+      versions {
+        id
+        version
+        createdAt
+        trainSamples
+        validationSamples
+        contentHash
+      }
+    }
+  }
+`);
+
+/**
+ * The experiments that used one version, asked per version: the API prices a list inside a list
+ * at a page of pages, more than one query may cost.
+ */
+export const DatasetExperimentsQuery = graphql(`
+  query DatasetExperiments($id: ID!) {
+    dataset(id: $id) {
+      id
+      experiments {
+        id
+        name
       }
     }
   }

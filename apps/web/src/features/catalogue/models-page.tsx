@@ -65,6 +65,11 @@ function TeamModels({ teamId }: { teamId: string }) {
   return (
     <main>
       <h1>Models and lineage</h1>
+      <p>
+        <Link prefetch={false} href="/models/pretrain">
+          Pretrain a source model
+        </Link>
+      </p>
       {/* A new model shows up in the list below without a reload: the list is fetched again. */}
       <ModelImportForm
         teamId={teamId}
@@ -77,7 +82,7 @@ function TeamModels({ teamId }: { teamId: string }) {
         retry={() => reexecute({ requestPolicy: 'network-only' })}
       >
         {models?.length === 0 ? (
-          <Empty>No models in this team yet. Import one above, or pretrain one.</Empty>
+          <Empty>No models in this team yet. Import one above, or pretrain a source model.</Empty>
         ) : (
           <ul className="lineage" aria-label="Model lineage">
             {roots.map((model) => (

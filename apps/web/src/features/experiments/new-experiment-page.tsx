@@ -64,7 +64,21 @@ function NewExperiment({ projectId, teamId }: { projectId: string; teamId: strin
         ) : project && project.teamId !== teamId ? (
           <Empty>Switch to this project&apos;s team to create an experiment in it.</Empty>
         ) : models.length === 0 || datasets.length === 0 ? (
-          <Empty>This team needs at least one source model and one dataset first.</Empty>
+          <Empty>
+            This team needs at least one source model and one dataset first:{' '}
+            <Link prefetch={false} href="/datasets">
+              add a dataset
+            </Link>
+            {models.length === 0 ? (
+              <>
+                , then{' '}
+                <Link prefetch={false} href="/models/pretrain">
+                  pretrain a source model
+                </Link>
+              </>
+            ) : null}
+            .
+          </Empty>
         ) : (
           <NewExperimentForm
             projectId={projectId}

@@ -9,6 +9,7 @@ import { buildRun } from '@/test-utils/run-factory';
 import { SessionProvider } from '../session/session-context';
 import { formatBytes } from '../ui/format';
 import { RunPage } from './run-page';
+import { LIVE_RUN_POLL_MS } from './use-live-run';
 
 // uPlot needs a real canvas; the charts are not what this test is about.
 vi.mock('../experiments/line-chart', () => ({
@@ -41,7 +42,7 @@ const operationName = (query: DocumentNode) =>
   (query.definitions.find((d) => d.kind === 'OperationDefinition') as OperationDefinitionNode).name
     ?.value;
 
-function renderPage(artifacts: Artifacts) {
+function renderPage(artifacts: Artifacts, overrides: Record<string, unknown> = {}) {
   const run = buildRun();
   const results: Record<string, unknown> = {
     Me: {
@@ -58,6 +59,9 @@ function renderPage(artifacts: Artifacts) {
         __typename: 'Run',
         ...run,
         experimentId: 'e1',
+        kind: 'FINETUNE',
+        modelId: null,
+        resultModelId: null,
         teamId: 't1',
         errorMessage: null,
         queuedAt: run.createdAt,
@@ -65,6 +69,7 @@ function renderPage(artifacts: Artifacts) {
         workerId: null,
         updatedAt: run.finishedAt,
         artifacts,
+        ...overrides,
       },
     },
     RunExperiment: { experiment: null },
@@ -85,6 +90,7 @@ function renderPage(artifacts: Artifacts) {
     </Provider>
   );
   render(<RunPage id={run.id} />, { wrapper });
+  return client;
 }
 
 afterEach(cleanup);
@@ -118,6 +124,42 @@ describe('RunPage artifacts', () => {
     const section = await screen.findByRole('region', { name: 'Artifacts' });
     expect(within(section).getByText('No artifacts stored for this run yet.')).toBeTruthy();
     expect(within(section).queryByRole('table')).toBeNull();
+  });
+});
+
+describe('a pretraining run', () => {
+  const runQueries = (client: ReturnType<typeof renderPage>) =>
+    client.executeQuery.mock.calls.filter(([operation]) => operationName(operation.query) === 'Run')
+      .length;
+
+  it('links to the source model it trains and asks again while it runs', async () => {
+    const client = renderPage([], {
+      kind: 'PRETRAIN',
+      experimentId: null,
+      modelId: 'm1',
+      status: 'RUNNING',
+      finishedAt: null,
+    });
+    expect(await screen.findByRole('heading', { name: /Pretraining run/ })).toBeTruthy();
+    const link = screen.getByRole('link', { name: 'the source model this run pretrains' });
+    expect(link.getAttribute('href')).toBe('/models/m1');
+    // No experiment to ask for.
+    expect(
+      client.executeQuery.mock.calls.some(
+        ([operation]) => operationName(operation.query) === 'RunExperiment',
+      ),
+    ).toBe(false);
+    const before = runQueries(client);
+    await new Promise((resolve) => setTimeout(resolve, LIVE_RUN_POLL_MS + 500));
+    expect(runQueries(client)).toBeGreaterThan(before);
+  });
+
+  it('stops asking once the run is over', async () => {
+    const client = renderPage([], { kind: 'PRETRAIN', experimentId: null, modelId: 'm1' });
+    await screen.findByRole('heading', { name: /Pretraining run/ });
+    const before = runQueries(client);
+    await new Promise((resolve) => setTimeout(resolve, LIVE_RUN_POLL_MS + 500));
+    expect(runQueries(client)).toBe(before);
   });
 });
 

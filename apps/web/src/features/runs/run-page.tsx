@@ -1,7 +1,7 @@
 'use client';
 
 import Link from 'next/link';
-import { useMemo, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { errorMessage } from '@/lib/errors';
 import { buildChart, type MetricSeriesData } from '../experiments/curves-model';
@@ -20,6 +20,7 @@ import { formatDate, formatDuration, formatNumber } from '../ui/format';
 import { ConfusionMatrixView } from './confusion-matrix-view';
 import { RunArtifacts } from './run-artifacts';
 import { RunExperimentQuery, RunQuery } from './run.graphql';
+import { useLiveRun } from './use-live-run';
 
 export function RunPage({ id }: { id: string }) {
   const [result, reexecute] = useQuery({ query: RunQuery, variables: { id } });
@@ -27,7 +28,8 @@ export function RunPage({ id }: { id: string }) {
   const [experimentResult] = useQuery({
     query: RunExperimentQuery,
     variables: { id: run?.experimentId ?? '' },
-    pause: !run,
+    // A pretraining run belongs to no experiment.
+    pause: !run?.experimentId,
   });
   const experiment = experimentResult.data?.experiment;
   const { roleIn } = useSession();
@@ -38,10 +40,15 @@ export function RunPage({ id }: { id: string }) {
   const [logY, setLogY] = useState(false);
 
   const runs = useMemo(() => new Map(run ? [[run.id, run]] : []), [run]);
-  const [curvesResult] = useQuery({
+  const [curvesResult, refetchCurves] = useQuery({
     query: MetricsQuery,
     variables: { runIds: [id], keys: [...CURVE_KEYS], maxPoints: 1000 },
   });
+  const refresh = useCallback(() => {
+    reexecute({ requestPolicy: 'network-only' });
+    refetchCurves({ requestPolicy: 'network-only' });
+  }, [reexecute, refetchCurves]);
+  useLiveRun(run?.status, refresh);
   const curveModels = useMemo(() => {
     const series = curvesResult.data?.metrics ?? [];
     // One run: each line is one metric key, labelled by it.
@@ -105,14 +112,25 @@ export function RunPage({ id }: { id: string }) {
                   </Link>{' '}
                   /
                 </>
-              ) : (
+              ) : run.kind === 'PRETRAIN' && run.modelId ? (
+                <>
+                  <Link prefetch={false} href="/models">
+                    Models
+                  </Link>{' '}
+                  /{' '}
+                  <Link prefetch={false} href={`/models/${run.modelId}`}>
+                    the source model this run pretrains
+                  </Link>{' '}
+                  /
+                </>
+              ) : run.experimentId ? (
                 <Link prefetch={false} href={`/experiments/${run.experimentId}`}>
                   Experiment
                 </Link>
-              )}
+              ) : null}
             </p>
             <h1>
-              Run {run.id.slice(0, 8)}{' '}
+              {run.kind === 'PRETRAIN' ? 'Pretraining run' : 'Run'} {run.id.slice(0, 8)}{' '}
               <span className={`badge ${run.status}`}>{run.status.toLowerCase()}</span>
             </h1>
             {writable ? (

@@ -5,6 +5,9 @@ export const RunQuery = graphql(`
     run(id: $id) {
       ...RunFields
       experimentId
+      kind
+      modelId
+      resultModelId
       teamId
       optimizer
       errorMessage

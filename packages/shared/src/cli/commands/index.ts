@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
+import { datasetUpload } from './dataset-upload.js';
 import { experiments } from './experiments.js';
 import { grid } from './grid.js';
 import { log } from './log.js';
@@ -6,6 +7,7 @@ import { login } from './login.js';
 import { logout } from './logout.js';
 import { modelDownload } from './model-download.js';
 import { modelImport } from './model-import.js';
+import { pretrain } from './pretrain.js';
 import { projects } from './projects.js';
 import { runCreate } from './run-create.js';
 import { runFinish } from './run-finish.js';
@@ -26,4 +28,6 @@ export const COMMANDS: readonly Command[] = [
   log,
   modelImport,
   modelDownload,
+  pretrain,
+  datasetUpload,
 ];
