@@ -16,9 +16,11 @@ import {
   SERIES_SQL,
 } from '../modules/metrics/metric-curves.sql.js';
 import { agent, graphql, must, request, seed } from '../soak/stack.js';
+import { measureUploadThroughput } from './upload-throughput.js';
 
 // `npm run bench -w @finetrack/api [-- --json] [-- --both]`: ingest vs COPY, down-sampled reads,
-// and a trivial query against a bare node:http handler, on loopback. The API and the bare handler
+// a trivial query against a bare node:http handler, and a dataset upload (tus) against cp of the
+// same file (BENCH_UPLOAD_BYTES, default 1 GiB), on loopback. The API and the bare handler
 // run in one child process (bench-server.ts); this process is only the client. It measures the
 // embedded PostgreSQL, or the server at DATABASE_URL when set; --both measures the embedded one
 // and then DATABASE_URL's (the server users deploy), printing each.
@@ -93,8 +95,14 @@ async function measure(server: Server, databaseUrl: string) {
   const benchUrl = new URL(databaseUrl);
   benchUrl.pathname = `/${database}`;
 
+  // The artifact folder and the upload row's test file share one temporary disk, as cp's do.
+  const benchFolder = await mkdtemp(path.join(tmpdir(), 'finetrack-bench-'));
   const child = fork(fileURLToPath(new URL('./bench-server.js', import.meta.url)), {
-    env: { ...process.env, BENCH_DATABASE_URL: benchUrl.toString() },
+    env: {
+      ...process.env,
+      BENCH_DATABASE_URL: benchUrl.toString(),
+      ARTIFACT_DIR: path.join(benchFolder, 'artifacts'),
+    },
     // e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof" to profile the server side alone.
     execArgv: process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
   });
@@ -115,7 +123,7 @@ async function measure(server: Server, databaseUrl: string) {
   const readPool = new pg.Pool({ connectionString: benchUrl.toString(), max: 1 });
   try {
     // --- fixtures: a user, a token, 100 runs -----------------------------------------------
-    const { auth, runIds } = await seed(url, 10, 10, { includeScratchBaseline: false });
+    const { auth, runIds, teamId } = await seed(url, 10, 10, { includeScratchBaseline: false });
 
     // --- ingest through logMetrics vs COPY --------------------------------------------------
     const LOG =
@@ -258,6 +266,9 @@ async function measure(server: Server, databaseUrl: string) {
       }
     const [apiRps, httpRps, anonymousRps] = sides.map((side) => side.total / rounds);
 
+    // --- dataset upload through tus (hashing and storing included) vs cp ------------------
+    const upload = await measureUploadThroughput(url, auth, teamId, benchFolder);
+
     const result = {
       ingestPointsPerSecond: Math.round(ingest10k),
       ingest1kPointsPerSecond: Math.round(ingest1k),
@@ -272,7 +283,13 @@ async function measure(server: Server, databaseUrl: string) {
       trivialQueryAnonymousPerSecond: Math.round(anonymousRps),
       plainHttpPerSecond: Math.round(httpRps),
       trivialQueryRatioVsHttp: Number((apiRps / httpRps).toFixed(3)),
-      goals: { ingestRatioVsCopy: 0.4, curves200Ms: 500, trivialQueryRatioVsHttp: 0.35 },
+      ...upload,
+      goals: {
+        ingestRatioVsCopy: 0.4,
+        curves200Ms: 500,
+        trivialQueryRatioVsHttp: 0.35,
+        uploadThroughputRatioVsCp: 0.4,
+      },
       node: process.version,
       server,
       postgres: (await direct.query<{ server_version: string }>('SHOW server_version')).rows[0]
@@ -289,6 +306,7 @@ async function measure(server: Server, databaseUrl: string) {
     await readPool.end();
     await stopChild();
     agent.destroy();
+    await rm(benchFolder, { recursive: true, force: true });
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
     await admin.end();
   }
@@ -318,6 +336,13 @@ function print(result: Result) {
     `${(result.trivialQueryRatioVsHttp * 100).toFixed(1)} %`,
     '≥ 35 %',
   );
+  row(
+    `dataset upload (tus), ${(result.uploadBytes / 2 ** 20).toFixed(0)} MiB`,
+    `${result.uploadMiBPerSecond} MiB/s`,
+    '',
+  );
+  row('cp of the same file', `${result.cpMiBPerSecond} MiB/s`, '');
+  row('upload / cp', `${(result.uploadThroughputRatioVsCp * 100).toFixed(1)} %`, '≥ 40 %');
   log(`(load average ${result.loadAverage.join(' ')} on ${os.cpus().length} cores)`);
 }
 
