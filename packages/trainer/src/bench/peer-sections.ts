@@ -1,0 +1,103 @@
+import type { BackendChoice } from '../backend/select-backend.js';
+import { measureMobileNetV2, type MobileNetMode, type MobileNetRow } from './mobilenet-v2-rows.js';
+import { formatMemory, type PeakMemory } from './peak-memory.js';
+import { runTorch, torchAvailability, type TorchResult } from './torch-peer.js';
+
+type Log = (line: string) => void;
+
+export interface ModeNumbers {
+  linearProbeCached: number | null;
+  blockFineTune: number | null;
+  fullFineTune: number | null;
+}
+
+const MODES: [MobileNetMode, keyof ModeNumbers, string][] = [
+  ['linear', 'linearProbeCached', 'linear probe, cached'],
+  ['block', 'blockFineTune', 'from block_13'],
+  ['full', 'fullFineTune', 'full fine-tune'],
+];
+const BATCH = 32;
+
+/** Is PyTorch there? Says so once when it is not; the peer fields are then null. */
+export async function torchPeerAvailable(log: Log): Promise<boolean> {
+  const { available, reason } = await torchAvailability();
+  if (!available) {
+    log(`PyTorch peer: not installed (${reason ?? 'import failed'}); its fields are null`);
+  }
+  return available;
+}
+
+/** CPU time ≈ wall time shows the peer really ran on one thread (and was not starved much). */
+export function describeTorch(result: TorchResult): string {
+  return (
+    `${result.stepMilliseconds.toFixed(1)} ms/step (${result.stepCpuMilliseconds.toFixed(1)} ms CPU, ` +
+    `${result.threads} thread), peak RSS ${(result.peakRssBytes / 2 ** 20).toFixed(0)} MiB`
+  );
+}
+
+/**
+ * The MobileNetV2 rows: linear probe through the feature cache, fine-tuning from block_13 on,
+ * full fine-tuning; wasm (ours) and PyTorch at the same batch size, one thread each.
+ */
+export async function mobileNetV2Section(
+  backendChoice: BackendChoice,
+  torch: boolean,
+  log: Log,
+): Promise<Record<string, unknown>> {
+  const ours: ModeNumbers = { linearProbeCached: null, blockFineTune: null, fullFineTune: null };
+  const theirs: ModeNumbers = { linearProbeCached: null, blockFineTune: null, fullFineTune: null };
+  const memory: Record<string, { wasm: PeakMemory; torchPeakRssBytes: number | null }> = {};
+  const rows: MobileNetRow[] = [];
+  let firstEpoch: { ours: number | null; torch: number | null } = { ours: null, torch: null };
+  for (const [mode, key, label] of MODES) {
+    // Few batches: a full fine-tuning step of batch 32 takes seconds on one thread. The probe
+    // gets one batch per epoch because the trainer builds its cache 256 images at a time, and
+    // 128 images of 224×224 through MobileNetV2 at once exhaust the 4 GiB wasm heap ("memory
+    // access out of bounds" in the next kernel; that is the crash a user reported).
+    const row = await measureMobileNetV2(backendChoice, mode, BATCH, mode === 'linear' ? 1 : 3);
+    rows.push(row);
+    ours[key] = row.imagesPerSecond;
+    const peer = torch
+      ? await runTorch({ model: 'mobilenet-v2', mode, batchSize: BATCH, steps: 3 })
+      : null;
+    theirs[key] = peer?.imagesPerSecond ?? null;
+    memory[key] = { wasm: row.memory, torchPeakRssBytes: peer?.peakRssBytes ?? null };
+    if (mode === 'linear') {
+      firstEpoch = {
+        ours: row.firstEpochImagesPerSecond,
+        torch: peer?.firstEpochImagesPerSecond ?? null,
+      };
+      log(
+        `MobileNetV2 ${label}: first epoch ${row.firstEpochImagesPerSecond!.toFixed(1)} images/s` +
+          (peer === null ? '' : ` (PyTorch ${peer.firstEpochImagesPerSecond!.toFixed(1)})`),
+      );
+    }
+    const ratio =
+      peer === null ? '' : ` → ${(row.imagesPerSecond / peer.imagesPerSecond).toFixed(2)}× PyTorch`;
+    log(
+      `MobileNetV2 ${label} (K=${row.frozenLayers}, batch ${BATCH}): ours ${row.imagesPerSecond.toFixed(1)} images/s, ` +
+        `${row.stepMilliseconds.toFixed(0)} ms/step (${row.stepCpuMilliseconds.toFixed(0)} ms CPU)` +
+        (peer === null
+          ? ''
+          : `; PyTorch ${peer.imagesPerSecond.toFixed(1)} images/s, ${describeTorch(peer)}`) +
+        ratio,
+    );
+    log(`  peak memory: ${formatMemory(row.memory)}`);
+  }
+  const divide = (a: number | null, b: number | null) => (a === null || b === null ? null : a / b);
+  const blockRatio = divide(ours.blockFineTune, theirs.blockFineTune);
+  const cacheSpeedup = divide(ours.linearProbeCached, ours.blockFineTune);
+  log(
+    `MobileNetV2 goals: block fine-tune vs PyTorch ${blockRatio?.toFixed(2) ?? '-'} (goal ≥ 0.5), ` +
+      `cached probe vs block fine-tune ${cacheSpeedup?.toFixed(1) ?? '-'}× (goal ≥ 20)`,
+  );
+  return {
+    mobilenetV2ImagesPerSecond: ours,
+    mobilenetV2TorchImagesPerSecond: theirs,
+    mobilenetV2FirstEpochImagesPerSecond: firstEpoch,
+    mobilenetV2BlockFineTuneRatioVsTorch: blockRatio,
+    mobilenetV2CacheSpeedup: cacheSpeedup,
+    mobilenetV2PeakMemory: memory,
+    mobilenetV2Rows: rows,
+  };
+}
