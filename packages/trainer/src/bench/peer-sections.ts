@@ -1,5 +1,8 @@
-import type { BackendChoice } from '../backend/select-backend.js';
-import { measureMobileNetV2, type MobileNetMode, type MobileNetRow } from './mobilenet-v2-rows.js';
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { MobileNetMode, MobileNetRow } from './mobilenet-v2-rows.js';
 import { formatMemory, type PeakMemory } from './peak-memory.js';
 import { runTorch, torchAvailability, type TorchResult } from './torch-peer.js';
 
@@ -17,6 +20,28 @@ const MODES: [MobileNetMode, keyof ModeNumbers, string][] = [
   ['full', 'fullFineTune', 'full fine-tune'],
 ];
 const BATCH = 32;
+const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'mobilenet-v2-child.js');
+
+/** Runs one configuration in a fresh process (see mobilenet-v2-child.ts); a crash is an error row. */
+async function inChildProcess(
+  mode: MobileNetMode,
+  batchSize: number,
+  batches: number,
+): Promise<MobileNetRow | { error: string }> {
+  try {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [CHILD, mode, String(batchSize), String(batches)],
+      { maxBuffer: 1 << 20 },
+    );
+    const lines = stdout.trim().split('\n');
+    return JSON.parse(lines[lines.length - 1]) as MobileNetRow;
+  } catch (error) {
+    const text = String((error as { stderr?: string }).stderr ?? error);
+    const reason = text.split('\n').find((line) => /Error/u.test(line)) ?? text.slice(0, 200);
+    return { error: reason.trim() };
+  }
+}
 
 /** Is PyTorch there? Says so once when it is not; the peer fields are then null. */
 export async function torchPeerAvailable(log: Log): Promise<boolean> {
@@ -40,13 +65,12 @@ export function describeTorch(result: TorchResult): string {
  * full fine-tuning; wasm (ours) and PyTorch at the same batch size, one thread each.
  */
 export async function mobileNetV2Section(
-  backendChoice: BackendChoice,
   torch: boolean,
   log: Log,
 ): Promise<Record<string, unknown>> {
   const ours: ModeNumbers = { linearProbeCached: null, blockFineTune: null, fullFineTune: null };
   const theirs: ModeNumbers = { linearProbeCached: null, blockFineTune: null, fullFineTune: null };
-  const memory: Record<string, { wasm: PeakMemory; torchPeakRssBytes: number | null }> = {};
+  const memory: Record<string, { wasm: PeakMemory | null; torchPeakRssBytes: number | null }> = {};
   const rows: MobileNetRow[] = [];
   let firstEpoch: { ours: number | null; torch: number | null } = { ours: null, torch: null };
   for (const [mode, key, label] of MODES) {
@@ -54,13 +78,18 @@ export async function mobileNetV2Section(
     // gets one batch per epoch because the trainer builds its cache 256 images at a time, and
     // 128 images of 224×224 through MobileNetV2 at once exhaust the 4 GiB wasm heap ("memory
     // access out of bounds" in the next kernel; that is the crash a user reported).
-    const row = await measureMobileNetV2(backendChoice, mode, BATCH, mode === 'linear' ? 1 : 3);
-    rows.push(row);
-    ours[key] = row.imagesPerSecond;
+    const row = await inChildProcess(mode, BATCH, mode === 'linear' ? 1 : 3);
     const peer = torch
       ? await runTorch({ model: 'mobilenet-v2', mode, batchSize: BATCH, steps: 3 })
       : null;
     theirs[key] = peer?.imagesPerSecond ?? null;
+    if ('error' in row) {
+      log(`MobileNetV2 ${label} (batch ${BATCH}): FAILED on wasm: ${row.error}`);
+      memory[key] = { wasm: null, torchPeakRssBytes: peer?.peakRssBytes ?? null };
+      continue;
+    }
+    rows.push(row);
+    ours[key] = row.imagesPerSecond;
     memory[key] = { wasm: row.memory, torchPeakRssBytes: peer?.peakRssBytes ?? null };
     if (mode === 'linear') {
       firstEpoch = {

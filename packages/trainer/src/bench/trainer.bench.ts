@@ -328,7 +328,7 @@ async function main(): Promise<void> {
     }
     source.dispose();
   }
-  const mobileNetV2 = await mobileNetV2Section(await selectBackend('wasm'), torch, log);
+  const mobileNetV2 = await mobileNetV2Section(torch, log);
 
   const pick = (backend: string, batchSize: number, label: string) =>
     configurations.find(
