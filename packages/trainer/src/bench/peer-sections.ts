@@ -20,6 +20,7 @@ const MODES: [MobileNetMode, keyof ModeNumbers, string][] = [
   ['full', 'fullFineTune', 'full fine-tune'],
 ];
 const BATCH = 32;
+const FALLBACK_BATCH = 8;
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'mobilenet-v2-child.js');
 
 /** Runs one configuration in a fresh process (see mobilenet-v2-child.ts); a crash is an error row. */
@@ -72,19 +73,30 @@ export async function mobileNetV2Section(
   const theirs: ModeNumbers = { linearProbeCached: null, blockFineTune: null, fullFineTune: null };
   const memory: Record<string, { wasm: PeakMemory | null; torchPeakRssBytes: number | null }> = {};
   const rows: MobileNetRow[] = [];
+  const failures: Partial<Record<keyof ModeNumbers, string>> = {};
+  const batches: Partial<Record<keyof ModeNumbers, number>> = {};
   let firstEpoch: { ours: number | null; torch: number | null } = { ours: null, torch: null };
   for (const [mode, key, label] of MODES) {
     // Few batches: a full fine-tuning step of batch 32 takes seconds on one thread. The probe
     // gets one batch per epoch because the trainer builds its cache 256 images at a time, and
     // 128 images of 224×224 through MobileNetV2 at once exhaust the 4 GiB wasm heap ("memory
     // access out of bounds" in the next kernel; that is the crash a user reported).
-    const row = await inChildProcess(mode, BATCH, mode === 'linear' ? 1 : 3);
+    let row = await inChildProcess(mode, BATCH, mode === 'linear' ? 1 : 3);
+    let batch = BATCH;
+    if ('error' in row) {
+      // Reported, then measured at a batch that fits so that the row still compares speed.
+      log(`MobileNetV2 ${label} (batch ${BATCH}): FAILED on wasm: ${row.error}`);
+      failures[key] = row.error;
+      batch = FALLBACK_BATCH;
+      row = await inChildProcess(mode, batch, 3);
+    }
     const peer = torch
-      ? await runTorch({ model: 'mobilenet-v2', mode, batchSize: BATCH, steps: 3 })
+      ? await runTorch({ model: 'mobilenet-v2', mode, batchSize: batch, steps: 3 })
       : null;
     theirs[key] = peer?.imagesPerSecond ?? null;
+    batches[key] = batch;
     if ('error' in row) {
-      log(`MobileNetV2 ${label} (batch ${BATCH}): FAILED on wasm: ${row.error}`);
+      log(`MobileNetV2 ${label} (batch ${batch}): FAILED on wasm too: ${row.error}`);
       memory[key] = { wasm: null, torchPeakRssBytes: peer?.peakRssBytes ?? null };
       continue;
     }
@@ -104,7 +116,7 @@ export async function mobileNetV2Section(
     const ratio =
       peer === null ? '' : ` → ${(row.imagesPerSecond / peer.imagesPerSecond).toFixed(2)}× PyTorch`;
     log(
-      `MobileNetV2 ${label} (K=${row.frozenLayers}, batch ${BATCH}): ours ${row.imagesPerSecond.toFixed(1)} images/s, ` +
+      `MobileNetV2 ${label} (K=${row.frozenLayers}, batch ${batch}): ours ${row.imagesPerSecond.toFixed(1)} images/s, ` +
         `${row.stepMilliseconds.toFixed(0)} ms/step (${row.stepCpuMilliseconds.toFixed(0)} ms CPU)` +
         (peer === null
           ? ''
@@ -127,6 +139,8 @@ export async function mobileNetV2Section(
     mobilenetV2BlockFineTuneRatioVsTorch: blockRatio,
     mobilenetV2CacheSpeedup: cacheSpeedup,
     mobilenetV2PeakMemory: memory,
+    mobilenetV2BatchSize: batches,
+    mobilenetV2FailuresAtBatch32: failures,
     mobilenetV2Rows: rows,
   };
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { TensorInfo } from '@tensorflow/tfjs';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import { heapBuffers } from './heap-buffers.js';
 import type { KernelArguments } from './kernel-composition.js';
 
@@ -7,11 +7,12 @@ import type { KernelArguments } from './kernel-composition.js';
  * Depthwise 2-D convolution and both of its gradients on wasm, as loops over Float32Array views
  * of the wasm heap (NHWC; filter [kH, kW, channels, multiplier]; output channel c·M + m).
  *
- * Why our own forward kernel: tfjs-backend-wasm 4.22's DepthwiseConv2dNative (XNNPACK) returns
- * wrong values for 1×N and N×1 filters with stride 2 and 'same' padding on even-sized inputs
- * (tensorflow/tfjs#6629; reproduced in depthwise-conv2d.test.ts), and a user's MobileNetV2 probe
- * crashed inside it with "memory access out of bounds". The gradients are missing on wasm.
- * Depthwise layers are ~3 % of MobileNetV2's arithmetic, so plain loops cost little.
+ * Why a forward kernel of our own: tfjs-backend-wasm 4.22's DepthwiseConv2dNative (XNNPACK)
+ * returns wrong values for 1×N and N×1 filters with stride 2 and 'same' padding on even-sized
+ * inputs (tensorflow/tfjs#6629; reproduced in depthwise-conv2d.test.ts). It is several times
+ * faster than these loops, so it keeps the square filters it gets right. (The "memory access out
+ * of bounds" a user's MobileNetV2 probe hit in it was the 4 GiB wasm heap running out, not this
+ * kernel: see the benchmark's MobileNetV2 rows.) The gradients are missing on wasm.
  * All three share one walk over (image, output row, output column, filter tap) with the
  * channels innermost, where memory is contiguous for input, output and filter alike.
  */
@@ -115,6 +116,20 @@ function forwardSingle(
       }
     }
   }
+}
+
+/** The backend's kernel for square filters (correct there), ours for the shapes of tfjs#6629. */
+export function depthwiseForwardAvoidingTfjs6629(
+  args: KernelArguments,
+  original: KernelConfig,
+): TensorInfo {
+  const { filter } = args.inputs as { filter: TensorInfo };
+  const strides = (args.attrs ?? {}).strides as number | [number, number];
+  const strided = typeof strides === 'number' ? strides !== 1 : strides.some((s) => s !== 1);
+  if (filter.shape[0] === filter.shape[1] || !strided) {
+    return original.kernelFunc(args) as TensorInfo;
+  }
+  return depthwiseConv2dForward(args);
 }
 
 /** DepthwiseConv2dNative: inputs x, filter. */

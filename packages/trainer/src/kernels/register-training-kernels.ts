@@ -6,7 +6,7 @@ import { conv2dBackpropInputAsForwardConv } from './conv2d-backprop-input.js';
 import {
   depthwiseConv2dBackpropFilter,
   depthwiseConv2dBackpropInput,
-  depthwiseConv2dForward,
+  depthwiseForwardAvoidingTfjs6629,
 } from './depthwise-conv2d.js';
 import type { KernelArguments } from './kernel-composition.js';
 import { maxPoolGradInOnePass } from './max-pool-grad.js';
@@ -59,7 +59,9 @@ const REPLACEMENTS: {
   {
     kernelName: 'DepthwiseConv2dNative',
     backends: ['wasm'],
-    make: () => (args) => depthwiseConv2dForward(args as KernelArguments),
+    wrapsOriginal: true,
+    make: (_backendName, original) => (args) =>
+      depthwiseForwardAvoidingTfjs6629(args as KernelArguments, original!),
   },
   {
     kernelName: 'DepthwiseConv2dNativeBackpropFilter',
