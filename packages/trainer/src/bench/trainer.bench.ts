@@ -1,7 +1,9 @@
 /**
  * Trainer benchmark: small-cnn samples/s on wasm and cpu for batch 32/64 and K = 0, 2, all;
  * the wasm goals (K=0 step ≤ 4× K=all step uncached; K=0 ≥ 30 % of wasm matMul GFLOP/s; cached
- * K=all epochs ≥ 10× faster). Prints a table; with --json the last line is one JSON object.
+ * K=all epochs ≥ 10× faster), each wasm row next to its PyTorch peer (bench/peer_torch.py: same
+ * layers, optimizer, batch, one thread); then MobileNetV2 at 224×224 (peer-sections.ts). Peak
+ * memory per configuration. Prints a table; with --json the last line is one JSON object.
  * Results are also written to bench-results/ (gitignored).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -13,6 +15,9 @@ import { isWeightBearing, modelGraph } from '../model/graph.js';
 import { performSurgery } from '../model/surgery.js';
 import { makeSyntheticDataset } from '../train/synthetic-dataset.js';
 import { runTrainingLoop } from '../train/training-loop.js';
+import { describeTorch, mobileNetV2Section, torchPeerAvailable } from './peer-sections.js';
+import { formatMemory, PeakMemoryTracker, type PeakMemory } from './peak-memory.js';
+import { runTorch, type TorchResult } from './torch-peer.js';
 
 const INPUT: [number, number, number] = [28, 28, 1];
 const CLASSES = 10;
@@ -39,6 +44,9 @@ interface Configuration {
   /** Multiply-adds ×2 per training sample for this K (forward + the gradients actually needed). */
   flopsPerSample: number;
   gflops: number;
+  memory: PeakMemory;
+  /** The PyTorch peer's step with the same layers, optimizer and batch (wasm rows only). */
+  torch: TorchResult | null;
 }
 
 function cpuMilliseconds(): number {
@@ -107,6 +115,7 @@ interface Measurement {
   /** Wall seconds of every epoch's training (the loop's own timing; no validation split here). */
   epochWall: number[];
   flopsPerSample: number;
+  memory: PeakMemory;
 }
 
 function median(values: number[]): number {
@@ -146,7 +155,9 @@ async function measure(
     stepCpu: [],
     epochWall: [],
     flopsPerSample: 0,
+    memory: { rssBytes: 0, heapUsedBytes: 0, tensorBytes: 0, wasmHeapBytes: null },
   };
+  const tracker = new PeakMemoryTracker();
   let last: { wall: number; cpu: number; epoch: number } | undefined;
   const { history } = await runTrainingLoop({
     model,
@@ -163,6 +174,7 @@ async function measure(
       if (points[0]?.key !== 'batch_loss') {
         return;
       }
+      tracker.sample();
       const now = { wall: performance.now(), cpu: cpuMilliseconds(), epoch: points[0].epoch };
       if (last !== undefined && last.epoch === now.epoch && now.epoch > 1) {
         measurement.stepWall.push(now.wall - last.wall);
@@ -173,12 +185,14 @@ async function measure(
   });
   measurement.epochWall = history.map((record) => dataset.train.count / record.samplesPerSecond);
   measurement.flopsPerSample = trainingFlopsPerSample(model);
+  measurement.memory = tracker.result();
   model.dispose();
   return measurement;
 }
 
 async function main(): Promise<void> {
   const configurations: Configuration[] = [];
+  const torch = await torchPeerAvailable(log);
   const backends: { name: 'wasm' | 'cpu'; batches: number }[] = [
     { name: 'wasm', batches: 6 },
     // The cpu backend's forward convolutions are naive loops: keep it to a few batches.
@@ -218,7 +232,10 @@ async function main(): Promise<void> {
     // Interleaved repetitions, best of each: the machine is shared, so single runs are noisy.
     const repetitions = name === 'wasm' ? 5 : 1;
     for (const batchSize of [32, 64]) {
-      const best = new Map<number, { wall: number; cpu: number; flopsPerSample: number }>();
+      const best = new Map<
+        number,
+        { wall: number; cpu: number; flopsPerSample: number; memory: PeakMemory }
+      >();
       for (let repetition = 0; repetition < repetitions; repetition += 1) {
         for (const [frozenLayers] of ks) {
           // Two epochs; steps of the second are timed (the first warms kernels and allocations).
@@ -236,11 +253,17 @@ async function main(): Promise<void> {
             wall: Math.min(previous?.wall ?? Number.POSITIVE_INFINITY, median(result.stepWall)),
             cpu: Math.min(previous?.cpu ?? Number.POSITIVE_INFINITY, median(result.stepCpu)),
             flopsPerSample: result.flopsPerSample,
+            memory: result.memory,
           });
         }
       }
       for (const [frozenLayers, label] of ks) {
-        const { wall, cpu, flopsPerSample } = best.get(frozenLayers)!;
+        const { wall, cpu, flopsPerSample, memory } = best.get(frozenLayers)!;
+        // The peer: same layers, optimizer, batch, one thread (small-cnn's K = all is its 3).
+        const peer =
+          torch && name === 'wasm'
+            ? await runTorch({ model: 'small-cnn', batchSize, frozen: frozenLayers, steps: 8 })
+            : null;
         const samplesPerSecond = (1000 * batchSize) / wall;
         const configuration: Configuration = {
           backend: name,
@@ -253,12 +276,20 @@ async function main(): Promise<void> {
           stepCpuMilliseconds: cpu,
           flopsPerSample,
           gflops: (flopsPerSample * samplesPerSecond) / 1e9,
+          memory,
+          torch: peer,
         };
         configurations.push(configuration);
         log(
           `${name} batch ${batchSize} ${label}: ${samplesPerSecond.toFixed(0)} samples/s, ` +
             `${wall.toFixed(1)} ms/step (${cpu.toFixed(1)} ms CPU), ${configuration.gflops.toFixed(2)} GFLOP/s`,
         );
+        log(`  peak memory: ${formatMemory(memory)}`);
+        if (peer !== null) {
+          log(
+            `  PyTorch: ${describeTorch(peer)} → ours ${(wall / peer.stepMilliseconds).toFixed(2)}× its step time`,
+          );
+        }
       }
     }
     if (name === 'wasm') {
@@ -287,6 +318,8 @@ async function main(): Promise<void> {
         stepCpuMilliseconds: median(cached.stepCpu),
         flopsPerSample: Number.NaN,
         gflops: Number.NaN,
+        memory: cached.memory,
+        torch: null,
       });
       log(
         `wasm K=all cache: first epoch ${cached.epochWall[0].toFixed(2)} s, later ${cachedEpochSeconds.toFixed(3)} s ` +
@@ -295,6 +328,7 @@ async function main(): Promise<void> {
     }
     source.dispose();
   }
+  const mobileNetV2 = await mobileNetV2Section(torch, log);
 
   const pick = (backend: string, batchSize: number, label: string) =>
     configurations.find(
@@ -310,6 +344,11 @@ async function main(): Promise<void> {
   const full = pick('wasm', 64, 'K=0');
   const fullGflopsRatioVsMatMulCpu =
     (full.flopsPerSample * 64) / (full.stepCpuMilliseconds / 1000) / 1e9 / wasmMatMulCpu;
+  const torchStep = (batchSize: number, label: string) => {
+    const row = pick('wasm', batchSize, label);
+    return row.torch === null ? null : row.stepMilliseconds / row.torch.stepMilliseconds;
+  };
+  const smallCnnFullStepRatioVsTorch = torchStep(64, 'K=0');
   const goals = {
     fullVsHeadStepRatio: { value: fullVsHeadStepRatio, goal: '≤ 4', met: fullVsHeadStepRatio <= 4 },
     fullGflopsRatioVsMatMul: {
@@ -342,6 +381,9 @@ async function main(): Promise<void> {
       `cacheSpeedup ${cacheSpeedupCpu.toFixed(1)}`,
   );
   log(`matMul GFLOP/s: wasm ${wasmMatMul.toFixed(1)}, cpu ${cpuMatMul.toFixed(2)}`);
+  log(
+    `smallCnnFullStepRatioVsTorch (K=0, batch 64): ${smallCnnFullStepRatioVsTorch?.toFixed(2) ?? '- (no PyTorch)'} (goal ≤ 1.3)`,
+  );
   for (const [name, goal] of Object.entries(goals)) {
     log(`${name}: ${goal.value.toFixed(3)} (goal ${goal.goal}) ${goal.met ? 'met' : 'MISSED'}`);
   }
@@ -369,6 +411,16 @@ async function main(): Promise<void> {
         c.samplesPerSecond,
       ]),
     ),
+    smallCnnFullStepRatioVsTorch,
+    smallCnnStepRatioVsTorch: Object.fromEntries(
+      [32, 64].flatMap((batchSize) =>
+        ['K=0', 'K=2', 'K=all'].map((label) => [
+          `batch${batchSize}/${label}`,
+          torchStep(batchSize, label),
+        ]),
+      ),
+    ),
+    ...mobileNetV2,
     configurations,
   };
   const directory = join(process.cwd(), 'bench-results');

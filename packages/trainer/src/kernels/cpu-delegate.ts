@@ -14,13 +14,26 @@ interface WasmOutputBackend extends KernelBackend {
   ): TensorInfo;
 }
 
+const delegated = new Set<string>();
+
+/** Names of the kernels computed through `delegateToCpu` since the last `clearCpuDelegations`. */
+export function cpuDelegations(): string[] {
+  return [...delegated].sort();
+}
+
+export function clearCpuDelegations(): void {
+  delegated.clear();
+}
+
 /**
  * A kernel for a backend that lacks it (wasm), computed by the cpu backend's kernel on copies
  * of the inputs. For rarely used gradients only (e.g. depthwise convolutions, which MobileNet
- * sources need when their depthwise layers train): correct, not fast.
+ * sources needed before they had kernels of their own): correct, not fast. Every delegation is
+ * recorded so that tests can assert which kernels a network's training leaves to the cpu.
  */
 export function delegateToCpu(kernelName: string): KernelFunc {
   return (rawArguments) => {
+    delegated.add(kernelName);
     const args = rawArguments as KernelArguments;
     const cpu = tf.engine().findBackend('cpu') as ValueBackend | null;
     const kernel = tf.getKernel(kernelName, 'cpu');

@@ -3,7 +3,11 @@ import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
 import { batchMatMulWithExplicitTransposes } from './batch-mat-mul.js';
 import { conv2dBackpropFilterAsForwardConv } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputAsForwardConv } from './conv2d-backprop-input.js';
-import { delegateToCpu } from './cpu-delegate.js';
+import {
+  depthwiseConv2dBackpropFilter,
+  depthwiseConv2dBackpropInput,
+  depthwiseForwardAvoidingTfjs6629,
+} from './depthwise-conv2d.js';
 import type { KernelArguments } from './kernel-composition.js';
 import { maxPoolGradInOnePass } from './max-pool-grad.js';
 import { sumLeadingAxes } from './sum-leading-axes.js';
@@ -50,14 +54,25 @@ const REPLACEMENTS: {
     wrapsOriginal: true,
     make: (_backendName, original) => (args) => sumLeadingAxes(args as KernelArguments, original!),
   },
-  // Missing on wasm; only needed when depthwise layers (MobileNet sources) train.
-  ...['DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput'].map(
-    (kernelName) => ({
-      kernelName,
-      backends: ['wasm'],
-      make: () => delegateToCpu(kernelName),
-    }),
-  ),
+  // Ours on wasm: the backend's forward kernel is wrong for some shapes and its gradients are
+  // missing (see depthwise-conv2d.ts).
+  {
+    kernelName: 'DepthwiseConv2dNative',
+    backends: ['wasm'],
+    wrapsOriginal: true,
+    make: (_backendName, original) => (args) =>
+      depthwiseForwardAvoidingTfjs6629(args as KernelArguments, original!),
+  },
+  {
+    kernelName: 'DepthwiseConv2dNativeBackpropFilter',
+    backends: ['wasm'],
+    make: () => (args) => depthwiseConv2dBackpropFilter(args as KernelArguments),
+  },
+  {
+    kernelName: 'DepthwiseConv2dNativeBackpropInput',
+    backends: ['wasm'],
+    make: () => (args) => depthwiseConv2dBackpropInput(args as KernelArguments),
+  },
 ];
 
 /** `${kernelName}/${backendName}` → the kernel we replaced (undefined when there was none). */

@@ -1,35 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../backend/select-backend.js';
+import { onBoth, relativeError } from './compare-backends.js';
 import { originalKernel } from './register-training-kernels.js';
 
 /**
  * The wasm replacements (conv input gradient, transposed matMul, max-pool gradient) against the
  * cpu backend, whose kernels for these ops are tfjs's reference implementations.
  */
-function relativeError(actual: Float32Array, expected: Float32Array): number {
-  let difference = 0;
-  let norm = 0;
-  expected.forEach((value, index) => {
-    difference += (actual[index] - value) ** 2;
-    norm += value ** 2;
-  });
-  return Math.sqrt(difference) / Math.max(Math.sqrt(norm), 1e-12);
-}
-
-async function onBoth(
-  compute: () => tf.Tensor,
-): Promise<{ wasm: Float32Array; cpu: Float32Array }> {
-  const run = async (backend: string) => {
-    await tf.setBackend(backend);
-    const result = tf.tidy(compute);
-    const values = (await result.data()) as Float32Array;
-    result.dispose();
-    return values;
-  };
-  return { cpu: await run('cpu'), wasm: await run('wasm') };
-}
-
 describe('wasm training kernels', () => {
   beforeAll(async () => {
     await selectBackend('wasm');
@@ -163,30 +141,4 @@ describe('MaxPoolGrad ties on wasm', () => {
     });
     expect(relativeError(wasm, cpu)).toBeLessThanOrEqual(1e-6);
   });
-});
-
-describe('depthwise convolution gradients on wasm (delegated to the cpu kernels)', () => {
-  it.each([
-    { shape: [2, 6, 6, 3], filter: [3, 3, 3, 2], stride: 1, padding: 'same' },
-    { shape: [2, 7, 7, 4], filter: [3, 3, 4, 1], stride: 2, padding: 'valid' },
-  ] as const)(
-    'input and filter gradients for $shape * $filter',
-    async ({ shape, filter, stride, padding }) => {
-      await selectBackend('wasm');
-      const gradients = () => {
-        const x = tf.randomUniform([...shape], -1, 1, 'float32', 8) as tf.Tensor4D;
-        const w = tf.randomUniform([...filter], -1, 1, 'float32', 9) as tf.Tensor4D;
-        const [dx, dw] = tf.grads((input: tf.Tensor, weights: tf.Tensor) =>
-          tf.sum(
-            tf.square(
-              tf.depthwiseConv2d(input as tf.Tensor4D, weights as tf.Tensor4D, stride, padding),
-            ),
-          ),
-        )([x, w]);
-        return tf.concat([dx.flatten(), dw.flatten()]);
-      };
-      const { wasm, cpu } = await onBoth(gradients);
-      expect(relativeError(wasm, cpu)).toBeLessThanOrEqual(1e-5);
-    },
-  );
 });
