@@ -5,11 +5,12 @@ import {
   type ConfusionMatrix,
 } from '@finetrack/shared';
 import type { LoadedDataset } from '../data/dataset.js';
-import { EVALUATION_BATCH } from './evaluation.js';
+import { modelGraph } from '../model/graph.js';
+import { inferenceBatchSize } from './evaluation.js';
 
 /**
  * The trained model's confusion matrix on the validation split, predicted in bounded batches
- * (EVALUATION_BATCH samples at a time, never the whole split as one tensor). Null when there is
+ * (inferenceBatchSize samples at a time, never the whole split as one tensor). Null when there is
  * no validation split, or more classes than a stored matrix may have.
  */
 export function validationConfusion(
@@ -20,8 +21,9 @@ export function validationConfusion(
   if (validation.count === 0 || classNames.length > MAX_CONFUSION_MATRIX_CLASSES) return null;
   const sampleSize = inputShape[0] * inputShape[1] * inputShape[2];
   const predicted = new Int32Array(validation.count);
-  for (let start = 0; start < validation.count; start += EVALUATION_BATCH) {
-    const size = Math.min(EVALUATION_BATCH, validation.count - start);
+  const batchSize = inferenceBatchSize(modelGraph(model));
+  for (let start = 0; start < validation.count; start += batchSize) {
+    const size = Math.min(batchSize, validation.count - start);
     const batch = tf.tidy(() => {
       const x = tf.tensor4d(
         validation.images.subarray(start * sampleSize, (start + size) * sampleSize),

@@ -2,8 +2,39 @@ import * as tf from '@tensorflow/tfjs';
 import type { DatasetSplit, LoadedDataset } from '../data/dataset.js';
 import { executeGraph, type GraphNode } from '../model/graph.js';
 
-/** Samples per forward pass when nothing is trained (evaluation, building the feature cache). */
+/** Most samples per forward pass when nothing is trained (evaluation, the feature cache, scoring). */
 export const EVALUATION_BATCH = 256;
+/**
+ * Bytes of activations one inference batch may hold. A 224×224 MobileNetV2 keeps about 5 MB per
+ * image in its largest layer; 256 of them at once exhausted the 4 GiB wasm heap and corrupted it
+ * ("memory access out of bounds" in whichever kernel ran next).
+ */
+export const INFERENCE_ACTIVATION_BUDGET_BYTES = 256 * 1024 * 1024;
+/** Tensors alive at once in a forward pass: a layer's input, its output and an intermediate. */
+const LIVE_ACTIVATIONS = 3;
+
+/**
+ * Samples per inference batch for `graph`: EVALUATION_BATCH, or fewer when its largest layer
+ * output times the live tensors would pass INFERENCE_ACTIVATION_BUDGET_BYTES (at least one).
+ */
+export function inferenceBatchSize(graph: readonly GraphNode[]): number {
+  let largest = 0;
+  for (const node of graph) {
+    const shapes = (
+      Array.isArray(node.layer.outputShape[0]) ? node.layer.outputShape : [node.layer.outputShape]
+    ) as (number | null)[][];
+    for (const shape of shapes) {
+      const elements = shape.slice(1).reduce<number>((product, size) => product * (size ?? 1), 1);
+      largest = Math.max(largest, elements);
+    }
+  }
+  const perSample = largest * 4 * LIVE_ACTIVATIONS;
+  if (perSample === 0) return EVALUATION_BATCH;
+  return Math.max(
+    1,
+    Math.min(EVALUATION_BATCH, Math.floor(INFERENCE_ACTIVATION_BUDGET_BYTES / perSample)),
+  );
+}
 /** Keeps log(p) finite, as Keras does. */
 const EPSILON = 1e-7;
 
@@ -56,8 +87,9 @@ export function evaluate(
   }
   let lossSum = 0;
   let correct = 0;
-  for (let start = 0; start < count; start += EVALUATION_BATCH) {
-    const size = Math.min(EVALUATION_BATCH, count - start);
+  const batch = inferenceBatchSize(graph);
+  for (let start = 0; start < count; start += batch) {
+    const size = Math.min(batch, count - start);
     const [loss, hits] = tf.tidy(() => {
       const given = cached
         ? new Map([...cached].map(([name, tensor]) => [name, tensor.slice(start, size)]))

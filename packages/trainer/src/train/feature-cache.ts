@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { LoadedDataset } from '../data/dataset.js';
 import type { FrozenPrefix } from '../model/frozen-prefix.js';
 import { executeGraph, type GraphNode } from '../model/graph.js';
-import { EVALUATION_BATCH } from './evaluation.js';
+import { inferenceBatchSize } from './evaluation.js';
 
 /** Feature caches larger than this (train + validation, bytes) are not built in 'auto' mode. */
 export const FEATURE_CACHE_LIMIT_BYTES = 384 * 1024 * 1024;
@@ -85,8 +85,9 @@ function buildFeatures(
 ): void {
   const count = images.shape[0];
   const parts = boundary.map(() => [] as tf.Tensor[]);
-  for (let start = 0; start < count; start += EVALUATION_BATCH) {
-    const size = Math.min(EVALUATION_BATCH, count - start);
+  const batch = inferenceBatchSize(graph);
+  for (let start = 0; start < count; start += batch) {
+    const size = Math.min(batch, count - start);
     const outputs = tf.tidy(() =>
       executeGraph(graph, images.slice(start, size), boundary, {
         trainingLayers: new Set(),

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { LoadedDataset } from '../data/dataset.js';
 import { executeGraph, modelGraph } from '../model/graph.js';
 import { defaultCut } from '../model/surgery.js';
-import { EVALUATION_BATCH } from '../train/evaluation.js';
+import { inferenceBatchSize } from '../train/evaluation.js';
 import type { RowMatrix } from './label-matrix.js';
 import { leep } from './leep.js';
 import { logMe } from './logme.js';
@@ -46,8 +46,9 @@ export function scoreSourceModel(
   let probabilities: Float64Array | undefined;
   let dimensions = 0;
   let sourceClasses = 0;
-  for (let start = 0; start < count; start += EVALUATION_BATCH) {
-    const size = Math.min(EVALUATION_BATCH, count - start);
+  const batch = inferenceBatchSize(graph);
+  for (let start = 0; start < count; start += batch) {
+    const size = Math.min(batch, count - start);
     const [cut, head] = tf.tidy(() => {
       const x = tf.tensor4d(
         train.images.subarray(start * sampleSize, (start + size) * sampleSize),
