@@ -1,5 +1,10 @@
 import path from 'node:path';
-import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_LEASE_SECONDS } from '@finetrack/shared';
+import {
+  DEFAULT_BODY_LIMIT_BYTES,
+  DEFAULT_LEASE_SECONDS,
+  INVITATIONS_PER_INVITER_PER_HOUR,
+  INVITATIONS_PER_TEAM_PER_HOUR,
+} from '@finetrack/shared';
 
 export interface Config {
   port: number;
@@ -16,6 +21,10 @@ export interface Config {
   teamMaxConcurrentWrites: number;
   /** Batches of one team that may wait; past them logMetrics answers RATE_LIMITED. */
   teamMaxQueuedWrites: number;
+  /** Invitations one team may send per rolling hour (INVITATIONS_PER_TEAM_PER_HOUR). */
+  invitationsPerTeamPerHour: number;
+  /** Invitations one person may send per rolling hour (INVITATIONS_PER_INVITER_PER_HOUR). */
+  invitationsPerInviterPerHour: number;
   /** Largest GraphQL answer sent; a larger one is replaced by a BAD_USER_INPUT error. */
   responseLimitBytes: number;
   /** Largest WebSocket message accepted; a larger one closes the socket (1009). */
@@ -139,6 +148,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ),
     teamMaxConcurrentWrites: integer(env, 'TEAM_MAX_CONCURRENT_WRITES', 3, 1, 1000),
     teamMaxQueuedWrites: integer(env, 'TEAM_MAX_QUEUED_WRITES', 200, 0, 100_000),
+    invitationsPerTeamPerHour: integer(
+      env,
+      'INVITATIONS_PER_TEAM_PER_HOUR',
+      INVITATIONS_PER_TEAM_PER_HOUR,
+      1,
+      1_000_000,
+    ),
+    invitationsPerInviterPerHour: integer(
+      env,
+      'INVITATIONS_PER_INVITER_PER_HOUR',
+      INVITATIONS_PER_INVITER_PER_HOUR,
+      1,
+      1_000_000,
+    ),
     responseLimitBytes: integer(
       env,
       'RESPONSE_LIMIT_BYTES',

@@ -12,5 +12,6 @@ export * from './metric-limits.js';
 export * from './worker-protocol.js';
 export * from './http-limits.js';
 export * from './list-limits.js';
+export * from './invitation-limits.js';
 export * from './worker-operations.js';
 export * from './rules/index.js';

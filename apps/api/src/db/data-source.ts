@@ -9,6 +9,7 @@ import { MetricChunksPacked1764300000000 } from './migrations/1764300000000-metr
 import { RunEventsTeam1764310000000 } from './migrations/1764310000000-run-events-team.js';
 import { MetricChunksCovering1764320000000 } from './migrations/1764320000000-metric-chunks-covering.js';
 import { ArtifactDeletions1764330000000 } from './migrations/1764330000000-artifact-deletions.js';
+import { TeamInvitations1764430000000 } from './migrations/1764430000000-team-invitations.js';
 
 export const MIGRATIONS = [
   InitialSchema1764270000000,
@@ -18,6 +19,7 @@ export const MIGRATIONS = [
   RunEventsTeam1764310000000,
   MetricChunksCovering1764320000000,
   ArtifactDeletions1764330000000,
+  TeamInvitations1764430000000,
 ];
 
 /**

@@ -1,7 +1,9 @@
 import {
   MAX_ARTIFACTS_PER_OWNER,
   MAX_DATASET_CLASSES,
+  MAX_INVITATIONS_LISTED,
   MAX_MODEL_LAYERS,
+  MAX_PENDING_INVITATIONS_PER_TEAM,
   MAX_SHAPE_DIMENSIONS,
   MAX_SWEEP_RUNS,
   MAX_TEAMS_PER_USER,
@@ -31,6 +33,8 @@ export const LIST_PRICES: Readonly<Record<string, number>> = {
   'Dataset.classNames': MAX_DATASET_CLASSES,
   'Run.artifacts': MAX_ARTIFACTS_PER_OWNER,
   'User.teams': MAX_TEAMS_PER_USER,
+  'User.invitations': MAX_INVITATIONS_LISTED,
+  'Team.invitations': MAX_PENDING_INVITATIONS_PER_TEAM,
   'Grid.cells': MAX_SWEEP_RUNS,
   'ClaimedModel.artifacts': MAX_ARTIFACTS_PER_OWNER,
   'ClaimedModel.inputShape': MAX_SHAPE_DIMENSIONS,

@@ -63,7 +63,7 @@ const cancel = (owner: ApiClient, runId: string) =>
 async function aWatchedExperiment() {
   const setup = await aQueuedExperiment(t.url, { learningRates: [0.01, 0.001] });
   const member = await aUser(t.url);
-  await addMember(setup.owner, setup.team.id, member.user.email, 'VIEWER');
+  await addMember(setup.owner, setup.team.id, member, 'VIEWER');
   return { ...setup, member };
 }
 
