@@ -62,7 +62,16 @@ afterAll(async () => {
 
 /** Every row the victim team owns, to prove nothing changed. */
 async function snapshot() {
-  const tables = ['teams', 'memberships', 'team_invitations', 'projects', 'datasets', 'models', 'experiments', 'runs'];
+  const tables = [
+    'teams',
+    'memberships',
+    'team_invitations',
+    'projects',
+    'datasets',
+    'models',
+    'experiments',
+    'runs',
+  ];
   const out: Record<string, unknown> = {};
   for (const table of tables)
     out[table] = await t.sql(

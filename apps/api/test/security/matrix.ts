@@ -281,12 +281,26 @@ export const MATRIX: MatrixRow[] = [
   {
     // Only the invited account may answer: everyone else's answer is NOT_FOUND.
     operation: 'acceptInvitation',
-    expected: { ...team('owner'), viewer: 'NOT_FOUND', member: 'NOT_FOUND', admin: 'NOT_FOUND', owner: 'NOT_FOUND', outsider: 'ok' },
+    expected: {
+      ...team('owner'),
+      viewer: 'NOT_FOUND',
+      member: 'NOT_FOUND',
+      admin: 'NOT_FOUND',
+      owner: 'NOT_FOUND',
+      outsider: 'ok',
+    },
     build: async (f, who) => q(ACCEPT_INVITATION, { id: await fresh.invitationFor(f, who) }),
   },
   {
     operation: 'declineInvitation',
-    expected: { ...team('owner'), viewer: 'NOT_FOUND', member: 'NOT_FOUND', admin: 'NOT_FOUND', owner: 'NOT_FOUND', outsider: 'ok' },
+    expected: {
+      ...team('owner'),
+      viewer: 'NOT_FOUND',
+      member: 'NOT_FOUND',
+      admin: 'NOT_FOUND',
+      owner: 'NOT_FOUND',
+      outsider: 'ok',
+    },
     build: async (f, who) =>
       q(`mutation($id: ID!) { declineInvitation(id: $id) }`, {
         id: await fresh.invitationFor(f, who),

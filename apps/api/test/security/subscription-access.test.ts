@@ -85,6 +85,22 @@ describe('subscriptions are authorised again', () => {
     expect(['NOT_FOUND', 'FORBIDDEN']).toContain(watcher.seen.errors[0]);
   });
 
+  it('stop delivering once the member leaves the team', async () => {
+    const setup = await aWatchedExperiment();
+    const watcher = watch({ cookie: setup.member.client.cookie }, setup.experiment.id);
+    watcher.subscribe();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await cancel(setup.owner, setup.runIds[0]);
+    await until(() => watcher.seen.events.length > 0);
+    await setup.member.client.gql(`mutation($id: ID!) { leaveTeam(teamId: $id) }`, {
+      id: setup.team.id,
+    });
+    await cancel(setup.owner, setup.runIds[1]);
+    await until(() => watcher.seen.errors.length > 0);
+    expect(watcher.seen.events).toHaveLength(1);
+    expect(['NOT_FOUND', 'FORBIDDEN']).toContain(watcher.seen.errors[0]);
+  });
+
   it.each([
     [
       'a token that is revoked',

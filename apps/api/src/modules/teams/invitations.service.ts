@@ -81,23 +81,27 @@ export class InvitationsService {
   /** The team's open invitations, newest first (admins only). */
   async forTeam(actor: Actor, teamId: string): Promise<Invitation[]> {
     await this.access.require(actor, teamId, TeamRole.ADMIN);
-    return this.dataSource.query(
-      `${SELECT_VIEW} WHERE i.team_id = $1 AND i.status = 'pending' AND i.expires_at > now()
+    return this.dataSource
+      .query(
+        `${SELECT_VIEW} WHERE i.team_id = $1 AND i.status = 'pending' AND i.expires_at > now()
         ORDER BY i.created_at DESC, i.id LIMIT $2`,
-      [teamId, MAX_PENDING_INVITATIONS_PER_TEAM],
-    ).then(toViews);
+        [teamId, MAX_PENDING_INVITATIONS_PER_TEAM],
+      )
+      .then(toViews);
   }
 
   /** Open invitations to the caller's email, newest first; none through a team-limited token. */
   async mine(actor: Actor): Promise<Invitation[]> {
     const viewer = this.access.viewer(actor);
     if (viewer.tokenTeamId) return [];
-    return this.dataSource.query(
-      `${SELECT_VIEW} JOIN users me ON me.id = $1 AND lower(me.email) = i.email
+    return this.dataSource
+      .query(
+        `${SELECT_VIEW} JOIN users me ON me.id = $1 AND lower(me.email) = i.email
         WHERE i.status = 'pending' AND i.expires_at > now()
         ORDER BY i.created_at DESC, i.id LIMIT $2`,
-      [viewer.userId, MAX_INVITATIONS_LISTED],
-    ).then(toViews);
+        [viewer.userId, MAX_INVITATIONS_LISTED],
+      )
+      .then(toViews);
   }
 
   async revoke(actor: Actor, id: string): Promise<boolean> {
@@ -192,8 +196,7 @@ export class InvitationsService {
       'SELECT email FROM users WHERE id = $1',
       [userId],
     );
-    if (!user || user.email.trim().toLowerCase() !== invitation.email)
-      throw notFound('invitation');
+    if (!user || user.email.trim().toLowerCase() !== invitation.email) throw notFound('invitation');
   }
 
   private assertPending(invitation: Invitation): void {
@@ -235,7 +238,10 @@ export class InvitationsService {
     const { invitationsPerTeamPerHour: perTeam, invitationsPerInviterPerHour: perInviter } =
       this.limits;
     if (counts.team >= perTeam)
-      throw rateLimited(`a team may send ${perTeam} invitations an hour; try again later`, retryAfter);
+      throw rateLimited(
+        `a team may send ${perTeam} invitations an hour; try again later`,
+        retryAfter,
+      );
     if (counts.inviter >= perInviter)
       throw rateLimited(
         `one person may send ${perInviter} invitations an hour; try again later`,
