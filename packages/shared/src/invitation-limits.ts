@@ -1,6 +1,7 @@
 /**
  * Team invitations: how long one stays open and how many may be sent. The API enforces these and
- * the web app shows them, so each is the one definition of its rule.
+ * the web app shows them, so each is the one definition of its rule. The hourly numbers are the
+ * API's defaults for INVITATIONS_PER_TEAM_PER_HOUR / INVITATIONS_PER_INVITER_PER_HOUR.
  */
 
 /** Days an invitation can be accepted after it was sent. */
