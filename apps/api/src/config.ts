@@ -3,6 +3,8 @@ import {
   DEFAULT_BODY_LIMIT_BYTES,
   DEFAULT_DATASET_ARCHIVE_LIMITS,
   DEFAULT_LEASE_SECONDS,
+  INVITATIONS_PER_INVITER_PER_HOUR,
+  INVITATIONS_PER_TEAM_PER_HOUR,
 } from '@finetrack/shared';
 
 export interface Config {
@@ -20,6 +22,10 @@ export interface Config {
   teamMaxConcurrentWrites: number;
   /** Batches of one team that may wait; past them logMetrics answers RATE_LIMITED. */
   teamMaxQueuedWrites: number;
+  /** Invitations one team may send per rolling hour (INVITATIONS_PER_TEAM_PER_HOUR). */
+  invitationsPerTeamPerHour: number;
+  /** Invitations one person may send per rolling hour (INVITATIONS_PER_INVITER_PER_HOUR). */
+  invitationsPerInviterPerHour: number;
   /** Largest GraphQL answer sent; a larger one is replaced by a BAD_USER_INPUT error. */
   responseLimitBytes: number;
   /** Largest WebSocket message accepted; a larger one closes the socket (1009). */
@@ -150,6 +156,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ),
     teamMaxConcurrentWrites: integer(env, 'TEAM_MAX_CONCURRENT_WRITES', 3, 1, 1000),
     teamMaxQueuedWrites: integer(env, 'TEAM_MAX_QUEUED_WRITES', 200, 0, 100_000),
+    invitationsPerTeamPerHour: integer(
+      env,
+      'INVITATIONS_PER_TEAM_PER_HOUR',
+      INVITATIONS_PER_TEAM_PER_HOUR,
+      1,
+      1_000_000,
+    ),
+    invitationsPerInviterPerHour: integer(
+      env,
+      'INVITATIONS_PER_INVITER_PER_HOUR',
+      INVITATIONS_PER_INVITER_PER_HOUR,
+      1,
+      1_000_000,
+    ),
     responseLimitBytes: integer(
       env,
       'RESPONSE_LIMIT_BYTES',

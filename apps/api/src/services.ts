@@ -26,6 +26,7 @@ import { RunSchedulerService } from './modules/runs/run-scheduler.service.js';
 import { RunsControlService } from './modules/runs/runs-control.service.js';
 import { RunsService } from './modules/runs/runs.service.js';
 import { AccessService } from './modules/teams/access.service.js';
+import { InvitationsService } from './modules/teams/invitations.service.js';
 import { TeamsService } from './modules/teams/teams.service.js';
 import { TokensService } from './modules/tokens/tokens.service.js';
 import { AuthService } from './modules/users/auth.service.js';
@@ -67,6 +68,7 @@ export function createServices(
     access,
     auth,
     teams: new TeamsService(dataSource, access, auth, accessChanges),
+    invitations: new InvitationsService(dataSource, access, config),
     tokens: new TokensService(dataSource, access, auth, accessChanges),
     projects: new ProjectsService(dataSource, access),
     datasets,

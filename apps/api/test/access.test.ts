@@ -3,6 +3,7 @@ import { startTestServer, type TestServer } from './harness.js';
 import {
   aDataset,
   addMember,
+  INVITE_MEMBER,
   aProject,
   aSourceModel,
   aTeam,
@@ -42,6 +43,11 @@ beforeAll(async () => {
     experiment: made.experiment.id,
     run: runId,
     token: token.createApiToken.apiToken.id,
+    invitation: (
+      await owner.gql(INVITE_MEMBER, {
+        input: { teamId: team.id, email: 'invited@example.test', role: 'MEMBER' },
+      })
+    ).inviteTeamMember.id,
   });
   const attacker = await aUser(t.url);
   outsider = attacker.client;
@@ -56,7 +62,16 @@ afterAll(async () => {
 
 /** Every row the victim team owns, to prove nothing changed. */
 async function snapshot() {
-  const tables = ['teams', 'memberships', 'projects', 'datasets', 'models', 'experiments', 'runs'];
+  const tables = [
+    'teams',
+    'memberships',
+    'team_invitations',
+    'projects',
+    'datasets',
+    'models',
+    'experiments',
+    'runs',
+  ];
   const out: Record<string, unknown> = {};
   for (const table of tables)
     out[table] = await t.sql(
@@ -92,10 +107,31 @@ const CROSS_TEAM: [string, string, () => Loose][] = [
   ],
   ['deleteTeam', `mutation($id: ID!) { deleteTeam(id: $id) }`, () => ({ id: ids.team })],
   [
-    'addTeamMember',
-    `mutation($id: ID!, $email: String!) { addTeamMember(input: { teamId: $id, email: $email, role: OWNER }) { id } }`,
+    'inviteTeamMember',
+    `mutation($id: ID!, $email: String!) { inviteTeamMember(input: { teamId: $id, email: $email, role: OWNER }) { id } }`,
     () => ({ id: ids.team, email: 'x@example.test' }),
   ],
+  [
+    'team.invitations',
+    `query($id: ID!) { team(id: $id) { invitations { id email } } }`,
+    () => ({ id: ids.team }),
+  ],
+  [
+    'revokeInvitation',
+    `mutation($id: ID!) { revokeInvitation(id: $id) }`,
+    () => ({ id: ids.invitation }),
+  ],
+  [
+    'acceptInvitation of someone else',
+    `mutation($id: ID!) { acceptInvitation(id: $id) { id } }`,
+    () => ({ id: ids.invitation }),
+  ],
+  [
+    'declineInvitation of someone else',
+    `mutation($id: ID!) { declineInvitation(id: $id) }`,
+    () => ({ id: ids.invitation }),
+  ],
+  ['leaveTeam', `mutation($id: ID!) { leaveTeam(teamId: $id) }`, () => ({ id: ids.team })],
   [
     'updateTeamMember',
     `mutation($id: ID!, $user: ID!) { updateTeamMember(input: { teamId: $id, userId: $user, role: VIEWER }) { id } }`,
@@ -338,7 +374,7 @@ describe('roles', () => {
     teamId = (await aTeam(client, { name: 'roles' })).id;
     for (const role of ['ADMIN', 'MEMBER', 'VIEWER']) {
       const user = await aUser(t.url);
-      await addMember(client, teamId, user.user.email, role);
+      await addMember(client, teamId, user, role);
       members[role] = user.client;
       roleIds[role] = user.user.id;
     }
@@ -410,8 +446,8 @@ describe('roles', () => {
     ],
     [
       'MEMBER',
-      'adds a member',
-      `mutation($t: ID!, $e: String!) { addTeamMember(input: { teamId: $t, email: $e, role: VIEWER }) { id } }`,
+      'invites a member',
+      `mutation($t: ID!, $e: String!) { inviteTeamMember(input: { teamId: $t, email: $e, role: VIEWER }) { id } }`,
       async () => ({ t: teamId, e: await outsider() }),
       'FORBIDDEN',
     ],
@@ -445,15 +481,15 @@ describe('roles', () => {
     ],
     [
       'ADMIN',
-      'adds a member',
-      `mutation($t: ID!, $e: String!) { addTeamMember(input: { teamId: $t, email: $e, role: VIEWER }) { id } }`,
+      'invites a member',
+      `mutation($t: ID!, $e: String!) { inviteTeamMember(input: { teamId: $t, email: $e, role: VIEWER }) { id } }`,
       async () => ({ t: teamId, e: await outsider() }),
       'ok',
     ],
     [
       'ADMIN',
-      'adds an owner',
-      `mutation($t: ID!, $e: String!) { addTeamMember(input: { teamId: $t, email: $e, role: OWNER }) { id } }`,
+      'invites an owner',
+      `mutation($t: ID!, $e: String!) { inviteTeamMember(input: { teamId: $t, email: $e, role: OWNER }) { id } }`,
       async () => ({ t: teamId, e: await outsider() }),
       'FORBIDDEN',
     ],
@@ -550,8 +586,8 @@ describe('roles', () => {
     ],
     [
       'OWNER',
-      'adds an owner',
-      `mutation($t: ID!, $e: String!) { addTeamMember(input: { teamId: $t, email: $e, role: OWNER }) { id } }`,
+      'invites an owner',
+      `mutation($t: ID!, $e: String!) { inviteTeamMember(input: { teamId: $t, email: $e, role: OWNER }) { id } }`,
       async () => ({ t: teamId, e: await outsider() }),
       'ok',
     ],

@@ -81,6 +81,9 @@ export async function startTestServer(
     host: '127.0.0.1',
     // Every test signs its users up from 127.0.0.1; the limit has tests of its own.
     signUpMaxPerAddress: 1_000_000,
+    // Tests invite many members from one owner; the invitation limits have tests of their own.
+    invitationsPerTeamPerHour: 1_000_000,
+    invitationsPerInviterPerHour: 1_000_000,
     ...overrides,
     databaseUrl,
   };

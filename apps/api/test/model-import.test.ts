@@ -26,7 +26,7 @@ beforeAll(async () => {
   owner = (await aUser(t.url)).client;
   teamId = (await aTeam(owner)).id;
   const viewerUser = await aUser(t.url);
-  await addMember(owner, teamId, viewerUser.user.email, 'VIEWER');
+  await addMember(owner, teamId, viewerUser, 'VIEWER');
   viewer = viewerUser.client;
   stranger = (await aUser(t.url)).client;
 });

@@ -3,6 +3,7 @@ import { startTestServer, type TestServer } from './harness.js';
 import {
   aDataset,
   addMember,
+  INVITE_MEMBER,
   aProject,
   aSourceModel,
   aTeam,
@@ -64,8 +65,8 @@ describe('teams and members', () => {
     expect(renamed.updateTeam.name).toBe('A2');
 
     const other = await aUser(t.url);
-    const membership = await addMember(client, teams[0].id, other.user.email, 'MEMBER');
-    expect(membership.addTeamMember.role).toBe('MEMBER');
+    const membership = await addMember(client, teams[0].id, other, 'MEMBER');
+    expect(membership.role).toBe('MEMBER');
     const updated = await client.gql(
       `mutation($input: UpdateTeamMemberInput!) { updateTeamMember(input: $input) { role } }`,
       { input: { teamId: teams[0].id, userId: other.user.id, role: 'ADMIN' } },
@@ -105,22 +106,22 @@ describe('teams and members', () => {
     );
   });
 
-  it('rejects adding the same member twice and unknown emails', async () => {
+  it('refuses inviting a member again, or an email twice while the first is open', async () => {
     const { client } = await aUser(t.url);
     const team = await aTeam(client);
     const other = await aUser(t.url);
-    await addMember(client, team.id, other.user.email, 'VIEWER');
-    const add = `mutation($input: AddTeamMemberInput!) { addTeamMember(input: $input) { id } }`;
+    await addMember(client, team.id, other, 'VIEWER');
     expect(
-      await client.code(add, {
-        input: { teamId: team.id, email: other.user.email, role: 'VIEWER' },
+      await client.code(INVITE_MEMBER, {
+        input: { teamId: team.id, email: other.user.email.toUpperCase(), role: 'VIEWER' },
       }),
     ).toBe('CONFLICT');
-    expect(
-      await client.code(add, {
-        input: { teamId: team.id, email: 'nobody@example.test', role: 'VIEWER' },
-      }),
-    ).toBe('NOT_FOUND');
+    const input = { teamId: team.id, email: 'nobody@example.test', role: 'VIEWER' };
+    expect((await client.gql(INVITE_MEMBER, { input })).inviteTeamMember).toMatchObject({
+      email: 'nobody@example.test',
+      status: 'PENDING',
+    });
+    expect(await client.code(INVITE_MEMBER, { input })).toBe('CONFLICT');
   });
 });
 

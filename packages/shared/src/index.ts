@@ -13,6 +13,7 @@ export * from './metric-limits.js';
 export * from './worker-protocol.js';
 export * from './http-limits.js';
 export * from './list-limits.js';
+export * from './invitation-limits.js';
 export * from './worker-operations.js';
 export * from './rules/index.js';
 export * from './model-import/index.js';

@@ -11,6 +11,7 @@ import { MetricChunksCovering1764320000000 } from './migrations/1764320000000-me
 import { ArtifactDeletions1764330000000 } from './migrations/1764330000000-artifact-deletions.js';
 import { DatasetArchives1764400000000 } from './migrations/1764400000000-dataset-archives.js';
 import { ModelPreprocessing1764420000000 } from './migrations/1764420000000-model-preprocessing.js';
+import { TeamInvitations1764430000000 } from './migrations/1764430000000-team-invitations.js';
 import { RunTrainSamples1764450000000 } from './migrations/1764450000000-run-train-samples.js';
 import { RunConfusionMatrix1764460000000 } from './migrations/1764460000000-run-confusion-matrix.js';
 
@@ -24,6 +25,7 @@ export const MIGRATIONS = [
   ArtifactDeletions1764330000000,
   DatasetArchives1764400000000,
   ModelPreprocessing1764420000000,
+  TeamInvitations1764430000000,
   RunTrainSamples1764450000000,
   RunConfusionMatrix1764460000000,
 ];

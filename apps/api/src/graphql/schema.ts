@@ -9,6 +9,11 @@ import { ModelsResolver } from '../modules/models/models.resolver.js';
 import { ProjectsResolver } from '../modules/projects/projects.resolver.js';
 import { RunsResolver } from '../modules/runs/runs.resolver.js';
 import { WorkerResolver } from '../modules/runs/worker.resolver.js';
+import {
+  InvitationsResolver,
+  TeamInvitationsResolver,
+  UserInvitationsResolver,
+} from '../modules/teams/invitations.resolver.js';
 import { MembershipResolver, TeamsResolver } from '../modules/teams/teams.resolver.js';
 import { TokensResolver } from '../modules/tokens/tokens.resolver.js';
 import { AuthResolver } from '../modules/users/auth.resolver.js';
@@ -17,6 +22,9 @@ export const RESOLVERS = [
   AuthResolver,
   TeamsResolver,
   MembershipResolver,
+  InvitationsResolver,
+  TeamInvitationsResolver,
+  UserInvitationsResolver,
   TokensResolver,
   ProjectsResolver,
   DatasetsResolver,

@@ -34,11 +34,24 @@ export async function aTeam(client: ApiClient, overrides: Partial<{ name: string
   return data.createTeam as { id: string; name: string; role: string };
 }
 
-export async function addMember(client: ApiClient, teamId: string, email: string, role: string) {
-  return client.gql(
-    `mutation($input: AddTeamMemberInput!) { addTeamMember(input: $input) { id role userId } }`,
-    { input: { teamId, email, role } },
-  );
+export const INVITE_MEMBER = `mutation($input: InviteTeamMemberInput!) {
+  inviteTeamMember(input: $input) { id email role status expiresAt teamName }
+}`;
+export const ACCEPT_INVITATION = `mutation($id: ID!) { acceptInvitation(id: $id) { id role userId teamId } }`;
+
+/** `client` (an admin or owner of the team) invites the invitee, who accepts: a member now. */
+export async function addMember(
+  client: ApiClient,
+  teamId: string,
+  invitee: { client: ApiClient; user: { email: string } },
+  role: string,
+) {
+  const invited = await client.gql(INVITE_MEMBER, {
+    input: { teamId, email: invitee.user.email, role },
+  });
+  const id = (invited.inviteTeamMember as { id: string }).id;
+  const accepted = await invitee.client.gql(ACCEPT_INVITATION, { id });
+  return accepted.acceptInvitation as { id: string; role: string; userId: string; teamId: string };
 }
 
 export async function aProject(client: ApiClient, teamId: string, overrides: Loose = {}) {

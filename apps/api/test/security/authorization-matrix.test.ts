@@ -46,7 +46,16 @@ afterAll(async () => {
 
 /** Every row team A owns that an operation could touch (last_used_at moves on its own). */
 async function teamRows() {
-  const tables = ['teams', 'memberships', 'projects', 'datasets', 'models', 'experiments', 'runs'];
+  const tables = [
+    'teams',
+    'memberships',
+    'team_invitations',
+    'projects',
+    'datasets',
+    'models',
+    'experiments',
+    'runs',
+  ];
   const out: Record<string, unknown> = {};
   for (const table of tables)
     out[table] = await t.sql(

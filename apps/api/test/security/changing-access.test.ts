@@ -20,7 +20,7 @@ async function aTeamWithAnAdminsWorker() {
   const owner = await aUser(t.url);
   const admin = await aUser(t.url);
   const team = await aTeam(owner.client);
-  await addMember(owner.client, team.id, admin.user.email, 'ADMIN');
+  await addMember(owner.client, team.id, admin, 'ADMIN');
   await anExperiment(owner.client, team.id, {
     frozenLayers: [1],
     learningRates: [0.01],
@@ -86,7 +86,7 @@ describe('a team keeps an owner under concurrency', () => {
       const first = await aUser(t.url);
       const second = await aUser(t.url);
       const team = await aTeam(first.client);
-      await addMember(first.client, team.id, second.user.email, 'OWNER');
+      await addMember(first.client, team.id, second, 'OWNER');
       const [a, b] = await Promise.all([
         round % 2 === 0
           ? first.client.request(UPDATE_MEMBER, {

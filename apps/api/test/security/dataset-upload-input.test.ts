@@ -30,7 +30,7 @@ beforeAll(async () => {
   teamId = (await aTeam(owner)).id;
   const viewerUser = await aUser(t.url);
   viewer = viewerUser.client;
-  await addMember(owner, teamId, viewerUser.user.email, 'VIEWER');
+  await addMember(owner, teamId, viewerUser, 'VIEWER');
   stranger = (await aUser(t.url)).client;
   otherTeamId = (await aTeam(stranger)).id;
 });

@@ -11,7 +11,9 @@ import {
   type GraphQLDocument,
 } from '@finetrack/shared';
 import {
+  ACCEPT_INVITATION,
   CREATE_EXPERIMENT,
+  INVITE_MEMBER,
   LOG_METRICS,
   SIGN_UP,
   sourceModelInput,
@@ -22,7 +24,7 @@ import { claimWith, unique, type Fixtures, type Principal } from './principals.j
 import { tusClient } from '../factories/tus.js';
 import { datasetEntries, makeZip } from '@finetrack/shared/testing';
 
-export type Outcome = 'ok' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND';
+export type Outcome = 'ok' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT';
 export type Expected = Record<Principal, Outcome>;
 
 /** One request as a principal sends it; `client` replaces the principal's own (a fresh session). */
@@ -133,37 +135,40 @@ const fresh = {
   },
   async user(f: Fixtures) {
     const email = `extra-${unique()}@example.test`;
-    const data = await new ApiClient(f.url).gql(SIGN_UP, {
+    const client = new ApiClient(f.url);
+    const data = await client.gql(SIGN_UP, {
       input: { email, password: 'extra user password', name: 'Extra' },
     });
-    return { id: data.signUp.id as string, email };
+    return { id: data.signUp.id as string, email, client };
+  },
+  /** An open invitation of `teamId` (team A unless given) to `email` (a fresh address unless given). */
+  async invitation(f: Fixtures, email = `invited-${unique()}@example.test`, teamId = f.teamId) {
+    const data = await gql(f, INVITE_MEMBER, { input: { teamId, email, role: 'VIEWER' } });
+    return data.inviteTeamMember.id as string;
+  },
+  /** For an invitee's cell: the outsider's own invitation to a scratch team, else someone else's. */
+  async invitationFor(f: Fixtures, who: Principal) {
+    if (who !== 'outsider') return fresh.invitation(f);
+    const scratch = await gql(f, `mutation { createTeam(input: { name: "scratch" }) { id } }`);
+    return fresh.invitation(f, f.accounts.outsider!.email, scratch.createTeam.id as string);
   },
   /** A user who is a VIEWER of team A. */
   async teamViewer(f: Fixtures) {
     const user = await fresh.user(f);
-    await gql(
-      f,
-      `mutation($t: ID!, $e: String!) { addTeamMember(input: { teamId: $t, email: $e, role: VIEWER }) { id } }`,
-      { t: f.teamId, e: user.email },
-    );
+    const id = await fresh.invitation(f, user.email);
+    await user.client.gql(ACCEPT_INVITATION, { id });
     return user;
   },
   /** A team where the principals hold the same roles as in team A. */
   async team(f: Fixtures) {
     const data = await gql(f, `mutation { createTeam(input: { name: "scratch" }) { id } }`);
     const teamId = data.createTeam.id as string;
-    const roles = await gql(
-      f,
-      `query($t: ID!) { team(id: $t) { members(first: 100) { nodes { role user { email } } } } }`,
-      { t: f.teamId },
-    );
-    for (const member of roles.team.members.nodes as { role: string; user: { email: string } }[])
-      if (member.role !== 'OWNER')
-        await gql(
-          f,
-          `mutation($t: ID!, $e: String!, $r: TeamRole!) { addTeamMember(input: { teamId: $t, email: $e, role: $r }) { id } }`,
-          { t: teamId, e: member.user.email, r: member.role },
-        );
+    for (const role of ['admin', 'member', 'viewer'] as const) {
+      const invited = await gql(f, INVITE_MEMBER, {
+        input: { teamId, email: f.accounts[role]!.email, role: role.toUpperCase() },
+      });
+      await f.clients[role].gql(ACCEPT_INVITATION, { id: invited.inviteTeamMember.id });
+    }
     return teamId;
   },
   async token(f: Fixtures) {
@@ -262,13 +267,53 @@ export const MATRIX: MatrixRow[] = [
       q(`mutation($id: ID!) { deleteTeam(id: $id) }`, { id: await fresh.team(f) }),
   },
   {
-    operation: 'addTeamMember',
+    operation: 'inviteTeamMember',
     expected: team('admin'),
     build: async (f) =>
-      q(
-        `mutation($t: ID!, $e: String!) { addTeamMember(input: { teamId: $t, email: $e, role: VIEWER }) { id } }`,
-        { t: f.teamId, e: (await fresh.user(f)).email },
-      ),
+      q(INVITE_MEMBER, {
+        input: { teamId: f.teamId, email: `cell-${unique()}@example.test`, role: 'VIEWER' },
+      }),
+  },
+  {
+    operation: 'revokeInvitation',
+    expected: team('admin'),
+    build: async (f) =>
+      q(`mutation($id: ID!) { revokeInvitation(id: $id) }`, { id: await fresh.invitation(f) }),
+  },
+  {
+    // Only the invited account may answer: everyone else's answer is NOT_FOUND.
+    operation: 'acceptInvitation',
+    expected: {
+      ...team('owner'),
+      viewer: 'NOT_FOUND',
+      member: 'NOT_FOUND',
+      admin: 'NOT_FOUND',
+      owner: 'NOT_FOUND',
+      outsider: 'ok',
+    },
+    build: async (f, who) => q(ACCEPT_INVITATION, { id: await fresh.invitationFor(f, who) }),
+  },
+  {
+    operation: 'declineInvitation',
+    expected: {
+      ...team('owner'),
+      viewer: 'NOT_FOUND',
+      member: 'NOT_FOUND',
+      admin: 'NOT_FOUND',
+      owner: 'NOT_FOUND',
+      outsider: 'ok',
+    },
+    build: async (f, who) =>
+      q(`mutation($id: ID!) { declineInvitation(id: $id) }`, {
+        id: await fresh.invitationFor(f, who),
+      }),
+  },
+  {
+    // In a scratch team with the same roles: its only owner cannot leave.
+    operation: 'leaveTeam',
+    expected: team('viewer', { owner: 'CONFLICT' }),
+    build: async (f) =>
+      q(`mutation($id: ID!) { leaveTeam(teamId: $id) }`, { id: await fresh.team(f) }),
   },
   {
     operation: 'updateTeamMember',

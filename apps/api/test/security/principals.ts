@@ -59,7 +59,7 @@ export async function buildFixtures(url: string): Promise<Fixtures> {
   const roleClients: Partial<Record<Principal, ApiClient>> = {};
   for (const role of ['admin', 'member', 'viewer'] as const) {
     const user = await aUser(url);
-    await addMember(owner.client, team.id, user.user.email, role.toUpperCase());
+    await addMember(owner.client, team.id, user, role.toUpperCase());
     roleClients[role] = user.client;
     accounts[role] = { email: user.user.email, password: user.password };
   }

@@ -63,7 +63,7 @@ const cancel = (owner: ApiClient, runId: string) =>
 async function aWatchedExperiment() {
   const setup = await aQueuedExperiment(t.url, { learningRates: [0.01, 0.001] });
   const member = await aUser(t.url);
-  await addMember(setup.owner, setup.team.id, member.user.email, 'VIEWER');
+  await addMember(setup.owner, setup.team.id, member, 'VIEWER');
   return { ...setup, member };
 }
 
@@ -79,6 +79,22 @@ describe('subscriptions are authorised again', () => {
       `mutation($teamId: ID!, $userId: ID!) { removeTeamMember(teamId: $teamId, userId: $userId) }`,
       { teamId: setup.team.id, userId: setup.member.user.id },
     );
+    await cancel(setup.owner, setup.runIds[1]);
+    await until(() => watcher.seen.errors.length > 0);
+    expect(watcher.seen.events).toHaveLength(1);
+    expect(['NOT_FOUND', 'FORBIDDEN']).toContain(watcher.seen.errors[0]);
+  });
+
+  it('stop delivering once the member leaves the team', async () => {
+    const setup = await aWatchedExperiment();
+    const watcher = watch({ cookie: setup.member.client.cookie }, setup.experiment.id);
+    watcher.subscribe();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await cancel(setup.owner, setup.runIds[0]);
+    await until(() => watcher.seen.events.length > 0);
+    await setup.member.client.gql(`mutation($id: ID!) { leaveTeam(teamId: $id) }`, {
+      id: setup.team.id,
+    });
     await cancel(setup.owner, setup.runIds[1]);
     await until(() => watcher.seen.errors.length > 0);
     expect(watcher.seen.events).toHaveLength(1);

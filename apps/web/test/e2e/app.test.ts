@@ -264,12 +264,15 @@ describe('Finetrack in a browser', () => {
     );
   });
 
-  it('adds a viewer on the members page', async () => {
+  it('invites a viewer on the members page', async () => {
     await page.goto(`${stack.webUrl}/teams/${state.teamId}/members`);
-    await page.getByLabel('Member email').fill(VIEWER);
+    await page.getByLabel('Email to invite').fill(VIEWER);
     await page.locator('select[name="role"]').selectOption('VIEWER');
-    await page.getByRole('button', { name: 'Add member' }).click();
-    await page.getByRole('cell', { name: VIEWER, exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Send invitation' }).click();
+    // Pending until the viewer accepts: listed with a Revoke button, not among the members.
+    const pending = page.getByRole('region', { name: 'Pending invitations' });
+    await pending.getByRole('cell', { name: VIEWER, exact: true }).waitFor();
+    await pending.getByRole('button', { name: 'Revoke' }).waitFor();
     await screenshot(page, '13-members');
   });
 
@@ -291,6 +294,13 @@ describe('Finetrack in a browser', () => {
     await viewer.fill('input[name="password"]', PASSWORD);
     await viewer.click('button[type="submit"]');
     await viewer.waitForURL(/\/experiments\//);
+    // Not a member yet: the invitation waits on the teams page.
+    await viewer.goto(`${stack.webUrl}/teams`);
+    const invitations = viewer.getByRole('region', { name: 'Invitations' });
+    await invitations.getByRole('button', { name: 'Accept' }).click();
+    await invitations.waitFor({ state: 'detached' });
+    await viewer.getByRole('button', { name: 'Leave team' }).first().waitFor();
+    await viewer.goto(`${stack.webUrl}/experiments/${state.experimentId}`);
     await viewer.getByTestId('run-grid').waitFor();
     await viewer.getByTestId('run-row').nth(19).waitFor();
     await expect(viewer.getByTestId('run-row').count()).resolves.toBe(20);

@@ -214,6 +214,8 @@ export class ModelsService {
       /** Null for a scratch baseline's model, which nothing was derived from. */
       parentModelId: string | null;
       surgery: SurgeryRecord | null;
+      /** The model whose preprocessing it keeps: its source (a scratch baseline's too). */
+      preprocessingOf: string;
     },
   ): Promise<Model> {
     const [row] = await tx.query(
@@ -221,7 +223,7 @@ export class ModelsService {
                            trainable_params, dataset_id, parent_model_id, surgery,
                            weights_sha256, status, preprocessing)
        VALUES ($1, $2, 'target', $3, $4, $5, $6, $7, $8, $9, $10, $11, 'ready',
-               (SELECT preprocessing FROM models WHERE id = $9))
+               coalesce((SELECT preprocessing FROM models WHERE id = $12), 'unit'))
        RETURNING ${this.rows.columns()}`,
       [
         input.teamId,
@@ -235,6 +237,7 @@ export class ModelsService {
         input.parentModelId,
         input.surgery === null ? null : JSON.stringify({ ...input.surgery }),
         input.weightsSha256 ?? null,
+        input.preprocessingOf,
       ],
     );
     return this.rows.from(row);

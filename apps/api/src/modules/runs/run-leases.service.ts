@@ -219,6 +219,8 @@ export class RunLeasesService {
       datasetId: experiment.targetDatasetId,
       parentModelId: scratch ? null : parentModelId,
       surgery: scratch ? null : trained.surgery!,
+      // Trained on the same images, fed the same way as the source.
+      preprocessingOf: parentModelId,
     });
   }
 

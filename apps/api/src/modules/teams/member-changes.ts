@@ -2,7 +2,7 @@ import { MAX_TEAMS_PER_USER } from '@finetrack/shared';
 import type { EntityManager } from 'typeorm';
 import { conflict } from '../../graphql/errors.js';
 import { ApiTokenRole } from '../tokens/api-token.entity.js';
-import { atLeast, isTeamRole, WORKER_TOKEN_MINIMUM_ROLE, type TeamRole } from './team-role.js';
+import { atLeast, isTeamRole, TeamRole, WORKER_TOKEN_MINIMUM_ROLE } from './team-role.js';
 
 /**
  * Membership changes of one team run one at a time: each locks the team's row first, then reads
@@ -58,6 +58,27 @@ export async function revokeOutgrownTokens(
     [teamId, userId, role === null, ApiTokenRole.WORKER],
   );
   return rows.map((row) => row.token_hash);
+}
+
+/**
+ * Revokes the open invitations a member sent that their new standing no longer covers: all of
+ * them once they leave or drop below admin, those to be owner once they are no longer owner. An
+ * invitation never grants more than its sender could grant now.
+ */
+export async function revokeOutgrownInvitations(
+  manager: EntityManager,
+  teamId: string,
+  userId: string,
+  role: TeamRole | null,
+): Promise<void> {
+  if (role === TeamRole.OWNER) return;
+  const keepsSome = role !== null && atLeast(role, TeamRole.ADMIN);
+  await manager.query(
+    `UPDATE team_invitations SET status = 'revoked', answered_at = now()
+      WHERE team_id = $1 AND invited_by = $2 AND status = 'pending'
+        AND (NOT $3::boolean OR role = 'owner')`,
+    [teamId, userId, keepsSome],
+  );
 }
 
 /**

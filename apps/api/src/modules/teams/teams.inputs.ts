@@ -1,4 +1,4 @@
-import { IsEmail } from 'class-validator';
+import { IsEmail, MaxLength } from 'class-validator';
 import { Field, ID, InputType } from 'type-graphql';
 import { IsName } from '../../common/validation.js';
 import { TeamRole } from './team-role.js';
@@ -21,12 +21,13 @@ export class UpdateTeamInput {
 }
 
 @InputType()
-export class AddTeamMemberInput {
+export class InviteTeamMemberInput {
   @Field(() => ID)
   teamId: string;
 
   @Field()
-  @IsEmail()
+  @IsEmail({}, { message: 'email must be an email address' })
+  @MaxLength(254)
   email: string;
 
   @Field(() => TeamRole)

@@ -4,12 +4,7 @@ import { User } from '../users/user.entity.js';
 import { Membership, MembershipConnection } from './membership.entity.js';
 import { Team, TeamConnection } from './team.entity.js';
 import { TeamRole } from './team-role.js';
-import {
-  AddTeamMemberInput,
-  CreateTeamInput,
-  UpdateTeamInput,
-  UpdateTeamMemberInput,
-} from './teams.inputs.js';
+import { CreateTeamInput, UpdateTeamInput, UpdateTeamMemberInput } from './teams.inputs.js';
 
 @Resolver(() => Team)
 export class TeamsResolver {
@@ -42,9 +37,11 @@ export class TeamsResolver {
     return context.services.teams.delete(context.actor, id);
   }
 
-  @Mutation(() => Membership)
-  addTeamMember(@Arg('input') input: AddTeamMemberInput, @Ctx() context: GraphQLContext) {
-    return context.services.teams.addMember(context.actor, input);
+  @Mutation(() => Boolean, {
+    description: 'The caller leaves the team; CONFLICT for its last owner.',
+  })
+  leaveTeam(@Arg('teamId', () => ID) teamId: string, @Ctx() context: GraphQLContext) {
+    return context.services.teams.leave(context.actor, teamId);
   }
 
   @Mutation(() => Membership)

@@ -10,13 +10,14 @@ import {
   assertRoomForAnotherTeam,
   lockTeam,
   ownerCount,
+  revokeOutgrownInvitations,
   revokeOutgrownTokens,
   roleNow,
 } from './member-changes.js';
 import { Membership } from './membership.entity.js';
 import { Team } from './team.entity.js';
 import { atLeast, TeamRole } from './team-role.js';
-import type { AddTeamMemberInput, UpdateTeamInput, UpdateTeamMemberInput } from './teams.inputs.js';
+import type { UpdateTeamInput, UpdateTeamMemberInput } from './teams.inputs.js';
 
 interface PageArgs {
   first?: number | null;
@@ -107,28 +108,6 @@ export class TeamsService {
     return listPage(await qb.getMany(), limit);
   }
 
-  async addMember(actor: Actor, input: AddTeamMemberInput): Promise<Membership> {
-    const role = await this.access.require(actor, input.teamId, TeamRole.ADMIN);
-    if (input.role === TeamRole.OWNER && role !== TeamRole.OWNER)
-      throw forbidden('only an owner can add another owner');
-    const user = await this.dataSource
-      .getRepository(User)
-      .createQueryBuilder('user')
-      .where('lower(user.email) = lower(:email)', { email: input.email.trim() })
-      .getOne();
-    if (!user) throw notFound('user');
-    return this.dataSource.transaction(async (manager) => {
-      const existing = await manager
-        .getRepository(Membership)
-        .findOneBy({ teamId: input.teamId, userId: user.id });
-      if (existing) throw conflict('that user is already in the team');
-      await assertRoomForAnotherTeam(manager, user.id);
-      return manager
-        .getRepository(Membership)
-        .save({ teamId: input.teamId, userId: user.id, role: input.role });
-    });
-  }
-
   async updateMember(actor: Actor, input: UpdateTeamMemberInput): Promise<Membership> {
     await this.access.require(actor, input.teamId, TeamRole.ADMIN);
     const { membership, revoked } = await this.dataSource.transaction(async (manager) => {
@@ -143,6 +122,7 @@ export class TeamsService {
       membership.role = input.role;
       await manager.getRepository(Membership).update({ id: membership.id }, { role: input.role });
       const revoked = await revokeOutgrownTokens(manager, input.teamId, input.userId, input.role);
+      await revokeOutgrownInvitations(manager, input.teamId, input.userId, input.role);
       return { membership, revoked };
     });
     await this.accessChanged(input.userId, revoked);
@@ -161,6 +141,35 @@ export class TeamsService {
         await this.assertAnotherOwner(manager, teamId);
       }
       await manager.getRepository(Membership).delete({ id: membership.id });
+      await revokeOutgrownInvitations(manager, teamId, userId, null);
+      return revokeOutgrownTokens(manager, teamId, userId, null);
+    });
+    await this.accessChanged(userId, revoked);
+    actor.roles.delete(teamId);
+    return true;
+  }
+
+  /**
+   * The caller leaves the team, as if an admin removed them: their team-limited and worker
+   * tokens there are revoked and their sockets re-checked. The last owner cannot leave, or the
+   * team would have nobody to manage it.
+   */
+  async leave(actor: Actor, teamId: string): Promise<boolean> {
+    await this.access.require(actor, teamId, TeamRole.VIEWER);
+    const userId = this.access.viewer(actor).userId;
+    const revoked = await this.dataSource.transaction(async (manager) => {
+      await lockTeam(manager, teamId);
+      const role = await roleNow(manager, teamId, userId);
+      if (!role) throw notFound('team');
+      if (role === TeamRole.OWNER && (await ownerCount(manager, teamId)) < 2)
+        throw conflict(
+          'you are the last owner of this team: make another member owner first, or delete the team',
+        );
+      await manager.query('DELETE FROM memberships WHERE team_id = $1 AND user_id = $2', [
+        teamId,
+        userId,
+      ]);
+      await revokeOutgrownInvitations(manager, teamId, userId, null);
       return revokeOutgrownTokens(manager, teamId, userId, null);
     });
     await this.accessChanged(userId, revoked);

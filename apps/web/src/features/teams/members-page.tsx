@@ -8,8 +8,9 @@ import { useSession } from '../session/session-context';
 import { DataTable } from '../ui/data-table';
 import { InlineForm } from '../ui/inline-form';
 import { Empty, FormError, QueryState } from '../ui/states';
+import { PendingInvitations } from './pending-invitations';
 import {
-  AddTeamMemberMutation,
+  InviteTeamMemberMutation,
   RemoveTeamMemberMutation,
   TeamMembersQuery,
   UpdateTeamMemberMutation,
@@ -26,6 +27,7 @@ export function MembersPage({ teamId }: { teamId: string }) {
   const admin = canAdmin(team?.role);
   const refresh = () => reexecute({ requestPolicy: 'network-only' });
   const mutationError = updateState.error ?? removeState.error;
+  const [invited, setInvited] = useState(0);
 
   return (
     <main>
@@ -35,7 +37,8 @@ export function MembersPage({ teamId }: { teamId: string }) {
           <Empty>Only admins and owners manage members.</Empty>
         ) : (
           <>
-            <AddMemberForm teamId={teamId} onAdded={refresh} />
+            <InviteForm teamId={teamId} onInvited={() => setInvited((count) => count + 1)} />
+            <PendingInvitations teamId={teamId} version={invited} />
             <FormError error={mutationError} />
             <DataTable columns={['Name', 'Email', 'Role', 'Actions']}>
               {team?.members.nodes.map((membership) => (
@@ -95,23 +98,29 @@ export function MembersPage({ teamId }: { teamId: string }) {
   );
 }
 
-function AddMemberForm({ teamId, onAdded }: { teamId: string; onAdded(): void }) {
-  const [state, addMember] = useMutation(AddTeamMemberMutation);
+/** Invites an email: nobody joins until they accept, and the answer is the same for any address. */
+function InviteForm({ teamId, onInvited }: { teamId: string; onInvited(): void }) {
+  const [state, invite] = useMutation(InviteTeamMemberMutation);
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<TeamRole>('MEMBER');
 
   async function submit() {
-    const result = await addMember({ input: { teamId, email: email.trim(), role } });
+    const result = await invite({ input: { teamId, email: email.trim(), role } });
     if (!result.error) {
       setEmail('');
-      onAdded();
+      onInvited();
     }
   }
 
   return (
-    <InlineForm label="Add member" submitLabel="Add member" state={state} onSubmit={submit}>
+    <InlineForm
+      label="Invite someone"
+      submitLabel="Send invitation"
+      state={state}
+      onSubmit={submit}
+    >
       <label>
-        Member email
+        Email to invite
         <input
           name="memberEmail"
           type="email"

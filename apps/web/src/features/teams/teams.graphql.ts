@@ -36,12 +36,72 @@ export const TeamMembersQuery = graphql(`
   }
 `);
 
-export const AddTeamMemberMutation = graphql(`
-  mutation AddTeamMember($input: AddTeamMemberInput!) {
-    addTeamMember(input: $input) {
+export const InviteTeamMemberMutation = graphql(`
+  mutation InviteTeamMember($input: InviteTeamMemberInput!) {
+    inviteTeamMember(input: $input) {
       id
+      email
+      role
+      expiresAt
+    }
+  }
+`);
+
+export const TeamInvitationsQuery = graphql(`
+  query TeamInvitations($teamId: ID!) {
+    team(id: $teamId) {
+      id
+      invitations {
+        id
+        email
+        role
+        expiresAt
+        inviterName
+      }
+    }
+  }
+`);
+
+export const RevokeInvitationMutation = graphql(`
+  mutation RevokeInvitation($id: ID!) {
+    revokeInvitation(id: $id)
+  }
+`);
+
+export const MyInvitationsQuery = graphql(`
+  query MyInvitations {
+    me {
+      id
+      invitations {
+        id
+        teamName
+        role
+        inviterName
+        expiresAt
+      }
+    }
+  }
+`);
+
+export const AcceptInvitationMutation = graphql(`
+  mutation AcceptInvitation($id: ID!) {
+    acceptInvitation(id: $id) {
+      id
+      teamId
       role
     }
+  }
+`);
+
+export const DeclineInvitationMutation = graphql(`
+  mutation DeclineInvitation($id: ID!) {
+    declineInvitation(id: $id)
+  }
+`);
+
+export const LeaveTeamMutation = graphql(`
+  mutation LeaveTeam($teamId: ID!) {
+    leaveTeam(teamId: $teamId)
   }
 `);
 
