@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { findFrozenPrefix } from '../model/frozen-prefix.js';
-import { executeGraph, modelGraph, type GraphNode } from '../model/graph.js';
+import { executeGraph, isBatchNorm, modelGraph, type GraphNode } from '../model/graph.js';
 import { SeededRandom } from '../random/seeded-random.js';
 import {
   readCheckpoint,
@@ -118,7 +118,10 @@ export async function runTrainingLoop(options: TrainingLoopOptions): Promise<Tra
     graph,
     outputName: graph[graph.length - 1].layer.name,
     trainingLayers: new Set(
-      graph.map((node) => node.layer.name).filter((name) => !prefix.layers.has(name)),
+      graph
+        .filter((node) => !prefix.layers.has(node.layer.name))
+        .filter((node) => !(options.batchNormInference === true && isBatchNorm(node.layer)))
+        .map((node) => node.layer.name),
     ),
     variables,
     optimizer,
