@@ -141,4 +141,24 @@ describe('fine-tuning a functional Keras-style network (cpu backend)', () => {
       expect(record.loss).toBeCloseTo(uncached.history[index].loss, 5);
     });
   });
+
+  it('feeds grayscale data to the RGB network through its preprocessing', async () => {
+    const gray = makeSyntheticDataset({
+      trainCount: 32,
+      validationCount: 16,
+      classes: 3,
+      inputShape: [12, 12, 1],
+      seed: 22,
+    });
+    const source = mobileNetLike();
+    const run = (preprocessing?: 'symmetric' | 'unit') =>
+      finetune({ ...base(source), dataset: gray, epochs: 1, preprocessing });
+    const symmetric = await run('symmetric');
+    const unit = await run('unit');
+    expect(Number.isFinite(symmetric.history[0].loss)).toBe(true);
+    // The same images scaled differently give the network different inputs, so different losses.
+    expect(symmetric.history[0].loss).not.toBe(unit.history[0].loss);
+    // Without a preprocessing the 1-channel images do not fit the 3-channel input.
+    await expect(run()).rejects.toThrow();
+  });
 });

@@ -112,8 +112,12 @@ export async function runTrainingLoop(options: TrainingLoopOptions): Promise<Tra
   }
   const resumedFromEpoch = startEpoch - 1;
 
-  const train = splitTensors(dataset.train, dataset);
-  const validation = splitTensors(dataset.validation, dataset);
+  const input =
+    options.preprocessing === undefined
+      ? undefined
+      : { preprocessing: options.preprocessing, channels: model.inputs[0].shape[3] ?? 1 };
+  const train = splitTensors(dataset.train, dataset, input);
+  const validation = splitTensors(dataset.validation, dataset, input);
   const step: StepContext = {
     graph,
     outputName: graph[graph.length - 1].layer.name,
