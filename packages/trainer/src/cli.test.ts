@@ -167,6 +167,16 @@ describe('finetrack-train: bad input exits 2 with a message on stderr', () => {
     ],
     ['an unknown cut layer', () => finetune('--cut-layer', 'conv9'), /Unknown layer 'conv9'/],
     [
+      'an unknown preprocessing',
+      () => finetune('--preprocessing', 'zscore'),
+      /'--preprocessing <mode>' argument 'zscore' is invalid/,
+    ],
+    [
+      'an ImageNet preprocessing for a grayscale source',
+      () => finetune('--preprocessing', 'caffe'),
+      /'caffe' preprocessing needs 3-channel \(RGB\) input/,
+    ],
+    [
       'a folder outside the data root',
       () => ['finetune', '--source', untrainedSource, '--dataset', 'folder:../../etc'],
       /outside the data root/,

@@ -5,10 +5,17 @@ import {
   TORCH_RGB_STD,
   type Preprocessing,
 } from '@finetrack/shared';
+import { DatasetError, DatasetErrorCode } from './dataset-error.js';
 
-/** Thrown when images cannot be shaped into the model's input (wrong channel count). */
-export class PreprocessingError extends Error {
-  override readonly name = 'PreprocessingError';
+/**
+ * Thrown when images cannot be shaped into the model's input (wrong channel count): a dataset
+ * error (incompatible shape), so the CLI and the worker report it as bad input.
+ */
+export class PreprocessingError extends DatasetError {
+  constructor(message: string) {
+    super(DatasetErrorCode.IncompatibleShape, message);
+    this.name = 'PreprocessingError';
+  }
 }
 
 /**
