@@ -4,6 +4,7 @@ export * from './run.js';
 export * from './sweep.js';
 export * from './dataset-spec.js';
 export * from './model.js';
+export * from './model-blocks.js';
 export * from './preprocessing.js';
 export * from './rank-correlation.js';
 export * from './compute-to-target.js';

@@ -10,6 +10,8 @@ export interface LayerInfo {
   /** Index among weight-bearing layers counted from the input (0-based), null otherwise. */
   weightIndex: number | null;
   trainable: boolean;
+  /** Keras block the layer belongs to (`block_13`, `conv4_block2`), when its name follows one. */
+  block?: string | null;
 }
 
 export const ModelKind = { SOURCE: 'source', TARGET: 'target' } as const;

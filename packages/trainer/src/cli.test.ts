@@ -167,6 +167,16 @@ describe('finetrack-train: bad input exits 2 with a message on stderr', () => {
     ],
     ['an unknown cut layer', () => finetune('--cut-layer', 'conv9'), /Unknown layer 'conv9'/],
     [
+      'an unknown preprocessing',
+      () => finetune('--preprocessing', 'zscore'),
+      /'--preprocessing <mode>' argument 'zscore' is invalid/,
+    ],
+    [
+      'an ImageNet preprocessing for a grayscale source',
+      () => finetune('--preprocessing', 'caffe'),
+      /'caffe' preprocessing needs 3-channel \(RGB\) input/,
+    ],
+    [
       'a folder outside the data root',
       () => ['finetune', '--source', untrainedSource, '--dataset', 'folder:../../etc'],
       /outside the data root/,
@@ -231,6 +241,10 @@ describe('finetrack-train: progress and imported models', () => {
     const inspected = await run('inspect', converted);
     expect(inspected.code).toBe(0);
     expect(inspected.stdout).toMatch(/no finetrack\.json: imported model/);
+    // The classifier is replaced by fine-tuning, so it is not a frozen depth (the API agrees).
+    expect(inspected.stdout).toMatch(
+      /4 weight-bearing layers .*frozenLayers 0–3 \(below the classifier\)/,
+    );
     const tuned = await run('finetune', '--source', converted, ...quick, '--json');
     expect(tuned.code).toBe(0);
     expect(lastJsonLine(tuned.stdout).frozenLayerNames).toEqual(['conv1', 'conv2', 'dense1']);
@@ -382,8 +396,8 @@ describe('finetrack-train: a short real run', () => {
 
     const inspected = await run('inspect', target);
     expect(inspected.code).toBe(0);
-    expect(inspected.stdout).toMatch(/conv1\s+Conv2D\s+\[batch, 26, 26, 32\]\s+320\s+0\s+yes/);
-    expect(inspected.stdout).toMatch(/dense1\s+Dense\s+\[batch, 128\]\s+589952\s+2\s+no/);
+    expect(inspected.stdout).toMatch(/conv1\s+Conv2D\s+-\s+\[batch, 26, 26, 32\]\s+320\s+0\s+yes/);
+    expect(inspected.stdout).toMatch(/dense1\s+Dense\s+-\s+\[batch, 128\]\s+589952\s+2\s+no/);
     const asJson = lastJsonLine((await run('inspect', target, '--json')).stdout);
     expect(
       asJson.layers.filter((layer: { weightBearing: boolean }) => layer.weightBearing),

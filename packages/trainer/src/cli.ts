@@ -1,5 +1,5 @@
 import { pathToFileURL } from 'node:url';
-import { ARCHITECTURES, ExitCode } from '@finetrack/shared';
+import { ARCHITECTURES, ExitCode, PREPROCESSINGS } from '@finetrack/shared';
 import { Command, CommanderError, Option } from 'commander';
 import type { BackendName } from './backend/select-backend.js';
 import {
@@ -68,6 +68,12 @@ export function createProgram(streams: CliStreams): Command {
       new Option('--feature-cache <mode>', 'reuse frozen-prefix outputs')
         .choices(['auto', 'always', 'never'])
         .default('auto'),
+    )
+    .addOption(
+      new Option(
+        '--preprocessing <mode>',
+        'how the source expects pixels: unit [0,1], symmetric [-1,1], caffe, torch (default: as loaded, [0,1])',
+      ).choices([...PREPROCESSINGS]),
     )
     .action(async (options: FinetuneCliOptions) => runFinetune(options, streams));
 

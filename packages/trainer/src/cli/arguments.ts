@@ -1,4 +1,5 @@
 import {
+  type Preprocessing,
   batchSizeProblem,
   epochsProblem,
   learningRateProblem,
@@ -104,6 +105,7 @@ export interface FinetuneCliOptions extends SharedOptions {
   scratch?: boolean;
   cutLayer?: string;
   featureCache: 'auto' | 'always' | 'never';
+  preprocessing?: Preprocessing;
 }
 
 /** Adds the flags pretrain and finetune share. */

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import { freezableLayers, layerBlock } from '@finetrack/shared';
 import { selectBackend, type BackendName } from '../backend/select-backend.js';
 import { loadModelDirectory, type LoadedModel } from '../io/index.js';
 import { ModelGraphError } from '../model/graph.js';
@@ -25,6 +26,7 @@ function layerRows(model: tf.LayersModel) {
         weightBearing,
         weightIndex: weightBearing ? weightIndex++ : null,
         trainable: weightBearing && layer.trainable,
+        block: layerBlock(layer.name),
       };
     });
   }
@@ -47,6 +49,8 @@ export async function runInspect(
     inputShape: loaded.model.inputs[0].shape.slice(1),
     layers,
     weightBearingLayers: layers.filter((layer) => layer.weightBearing).length,
+    // The largest frozenLayers a fine-tune of this model accepts (the classifier is replaced).
+    maxFrozenLayers: freezableLayers(layers).length,
     ...counts,
     parameterCount: loaded.parameterCount,
     weightsSha256: loaded.weightsSha256,
@@ -80,11 +84,15 @@ export async function runInspect(
   write(
     `  input ${report.inputShape.join('×')}, ${report.trainableParams} trainable + ${report.nonTrainableParams} non-trainable parameters, weights sha256 ${report.weightsSha256.slice(0, 12)}`,
   );
-  const header = ['#', 'name', 'type', 'output shape', 'params', 'weight index', 'frozen'];
+  write(
+    `  ${report.weightBearingLayers} weight-bearing layers (batch norm counts as one); frozenLayers 0–${report.maxFrozenLayers} (below the classifier)`,
+  );
+  const header = ['#', 'name', 'type', 'block', 'output shape', 'params', 'weight index', 'frozen'];
   const rows = layers.map((layer, index) => [
     String(index),
     layer.name,
     layer.type,
+    layer.block ?? '-',
     `[${layer.outputShape.map((size) => (size === null ? 'batch' : size)).join(', ')}]`,
     String(layer.params),
     layer.weightIndex === null ? '-' : String(layer.weightIndex),

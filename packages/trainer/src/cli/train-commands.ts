@@ -206,6 +206,7 @@ export async function runFinetune(options: FinetuneCliOptions, streams: CliStrea
       initialization,
       cutLayer: options.cutLayer,
       featureCache: options.featureCache,
+      preprocessing: options.preprocessing,
       dataset,
       datasetSpec: spec,
       training: trainingSettings(options, learningRate),

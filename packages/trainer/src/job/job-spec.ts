@@ -1,4 +1,4 @@
-import type { ConfusionMatrix } from '@finetrack/shared';
+import type { ConfusionMatrix, Preprocessing } from '@finetrack/shared';
 import type * as tf from '@tensorflow/tfjs';
 import type {
   Architecture,
@@ -69,6 +69,8 @@ export interface FinetuneJobSpec extends JobSpecBase {
   initialization: Initialization;
   cutLayer?: string;
   featureCache?: FeatureCacheMode;
+  /** The source's pixel scaling (the API's ClaimedModel.preprocessing); absent: [0, 1] as loaded. */
+  preprocessing?: Preprocessing;
 }
 
 export type TrainingJobSpec = PretrainJobSpec | FinetuneJobSpec;

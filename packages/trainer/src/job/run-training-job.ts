@@ -20,6 +20,7 @@ async function train(
     initialization: spec.initialization,
     cutLayer: spec.cutLayer,
     featureCache: spec.featureCache,
+    preprocessing: spec.preprocessing,
   });
 }
 

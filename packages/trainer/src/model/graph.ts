@@ -70,6 +70,11 @@ export function isDropoutLayer(layer: tf.layers.Layer): boolean {
   return layer.getClassName() === 'Dropout';
 }
 
+/** True for batch-norm layers, whose training mode also rewrites their moving statistics. */
+export function isBatchNorm(layer: tf.layers.Layer): boolean {
+  return layer.getClassName() === 'BatchNormalization';
+}
+
 /** True for layers that own weights; these are what `frozenLayers` counts. */
 export function isWeightBearing(layer: tf.layers.Layer): boolean {
   return layer.weights.length > 0;

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   frozenLayersProblem,
+  layerBlock,
   type Initialization,
   type LayerInfo,
   type SurgeryRecord,
@@ -286,6 +287,7 @@ export function describeModel(model: tf.LayersModel): LayerInfo[] {
       weightBearing,
       weightIndex: weightBearing ? weightIndex++ : null,
       trainable: weightBearing && layer.trainable,
+      block: layerBlock(layer.name),
     };
   });
 }

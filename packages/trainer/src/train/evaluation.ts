@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
+import type { Preprocessing } from '@finetrack/shared';
 import type { DatasetSplit, LoadedDataset } from '../data/dataset.js';
+import { preprocessImages, unitToPixels } from '../data/preprocess.js';
 import { executeGraph, type GraphNode } from '../model/graph.js';
 
 /** Most samples per forward pass when nothing is trained (evaluation, the feature cache, scoring). */
@@ -45,14 +47,24 @@ export interface SplitTensors {
 }
 
 /** Images [count, h, w, c] and one-hot labels [count, classes] of a split. */
-export function splitTensors(split: DatasetSplit, dataset: LoadedDataset): SplitTensors {
+export function splitTensors(
+  split: DatasetSplit,
+  dataset: LoadedDataset,
+  input?: { preprocessing: Preprocessing; channels: number },
+): SplitTensors {
   const [height, width, channels] = dataset.inputShape;
-  return tf.tidy(() => ({
-    x: tf.tensor4d(split.images, [split.count, height, width, channels]),
-    y: tf
-      .oneHot(tf.tensor1d(split.labels, 'int32'), dataset.classNames.length)
-      .toFloat() as tf.Tensor2D,
-  }));
+  return tf.tidy(() => {
+    const images = tf.tensor4d(split.images, [split.count, height, width, channels]);
+    return {
+      x:
+        input === undefined
+          ? images
+          : preprocessImages(unitToPixels(images), input.preprocessing, input.channels),
+      y: tf
+        .oneHot(tf.tensor1d(split.labels, 'int32'), dataset.classNames.length)
+        .toFloat() as tf.Tensor2D,
+    };
+  });
 }
 
 /** Mean categorical cross-entropy (nats) of probabilities [batch, classes] against one-hot labels. */

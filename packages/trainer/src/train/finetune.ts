@@ -27,6 +27,7 @@ export async function finetune(
     ...options,
     model: surgery.model,
     backendChoice,
+    batchNormInference: options.initialization === 'pretrained',
   });
   const scratchLearningRate =
     options.scratchLearningRate ??

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { findFrozenPrefix } from '../model/frozen-prefix.js';
-import { executeGraph, modelGraph, type GraphNode } from '../model/graph.js';
+import { executeGraph, isBatchNorm, modelGraph, type GraphNode } from '../model/graph.js';
 import { SeededRandom } from '../random/seeded-random.js';
 import {
   readCheckpoint,
@@ -112,13 +112,20 @@ export async function runTrainingLoop(options: TrainingLoopOptions): Promise<Tra
   }
   const resumedFromEpoch = startEpoch - 1;
 
-  const train = splitTensors(dataset.train, dataset);
-  const validation = splitTensors(dataset.validation, dataset);
+  const input =
+    options.preprocessing === undefined
+      ? undefined
+      : { preprocessing: options.preprocessing, channels: model.inputs[0].shape[3] ?? 1 };
+  const train = splitTensors(dataset.train, dataset, input);
+  const validation = splitTensors(dataset.validation, dataset, input);
   const step: StepContext = {
     graph,
     outputName: graph[graph.length - 1].layer.name,
     trainingLayers: new Set(
-      graph.map((node) => node.layer.name).filter((name) => !prefix.layers.has(name)),
+      graph
+        .filter((node) => !prefix.layers.has(node.layer.name))
+        .filter((node) => !(options.batchNormInference === true && isBatchNorm(node.layer)))
+        .map((node) => node.layer.name),
     ),
     variables,
     optimizer,

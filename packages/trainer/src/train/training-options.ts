@@ -7,6 +7,13 @@ export interface TrainingLoopOptions extends CommonTrainOptions {
   model: tf.LayersModel;
   backendChoice: BackendChoice;
   featureCache?: 'auto' | 'always' | 'never';
+  /**
+   * Run every batch-norm layer in inference mode, trainable ones included: gamma and beta still
+   * learn but the moving statistics stay the source's. Fine-tuning pretrained weights does this,
+   * as the Keras transfer-learning guide recommends (small target batches would otherwise
+   * overwrite statistics learnt on the large source set); pretraining and scratch runs do not.
+   */
+  batchNormInference?: boolean;
 }
 
 export interface TrainingLoopResult {

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type {
+  Preprocessing,
   Architecture,
   FineTuningSuggestion,
   Initialization,
@@ -72,6 +73,11 @@ export interface CommonTrainOptions {
   resumeFrom?: TrainingCheckpoint | string;
   /** Stop after this many epochs of this call even if `epochs` is larger (to simulate a pre-empted run). */
   stopAfterEpoch?: number;
+  /**
+   * How the model expects its pixels: the dataset's [0, 1] images are rescaled to it (and
+   * grayscale repeated into RGB when the model's input has 3 channels). Absent: used as loaded.
+   */
+  preprocessing?: Preprocessing;
 }
 
 export interface PretrainOptions extends CommonTrainOptions {

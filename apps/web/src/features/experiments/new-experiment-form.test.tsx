@@ -21,6 +21,8 @@ const models = [
       { name: 'pool1', type: 'MaxPooling2D', weightBearing: false },
       { name: 'conv2', type: 'Conv2D', weightBearing: true },
       { name: 'dense1', type: 'Dense', weightBearing: true },
+      // The classifier: fine-tuning replaces it, so it is never offered as a frozen depth.
+      { name: 'output', type: 'Dense', weightBearing: true },
     ],
   },
 ];
@@ -168,6 +170,37 @@ describe('NewExperimentForm', () => {
     expect(screen.getByLabelText('2 — conv1, conv2')).toBeTruthy();
     expect(screen.getByLabelText('3 — conv1, conv2, dense1')).toBeTruthy();
     expect(screen.queryByLabelText(/^4 —/)).toBeNull();
+  });
+
+  it('offers block boundaries instead of every depth for a deep network', () => {
+    const layers = [1, 2, 3, 4, 5].flatMap((block) =>
+      [
+        'expand',
+        'expand_BN',
+        'depthwise',
+        'depthwise_BN',
+        'project',
+        'project_BN',
+        'extra',
+        'extra_BN',
+      ].map((part) => ({ name: `block_${block}_${part}`, type: 'Conv2D', weightBearing: true })),
+    );
+    layers.push({ name: 'predictions', type: 'Dense', weightBearing: true });
+    const deep = [{ ...models[0], id: 'model-deep', layers }];
+    render(
+      <NewExperimentForm
+        projectId="project-1"
+        models={deep}
+        datasets={datasets}
+        submitting={false}
+        onSubmit={() => {}}
+      />,
+    );
+    const depths = screen
+      .getAllByRole('checkbox', { name: /^\d+ —/ })
+      .map((box) => (box as HTMLInputElement).value);
+    expect(depths).toEqual(['0', '8', '16', '24', '32', '40']);
+    expect(screen.getByLabelText('16 — up to the end of block_2')).toBeTruthy();
   });
 
   it('shows the number of runs before submitting, as the choices change', () => {

@@ -4,6 +4,8 @@ import { useMemo, useState, type FormEvent } from 'react';
 import {
   BATCH_SIZE,
   EPOCHS,
+  freezableLayers,
+  frozenDepthChoices,
   learningRateListProblem,
   learningRateProblem,
   seedListProblem,
@@ -68,10 +70,9 @@ export function NewExperimentForm({
   const [scratchBaseline, setScratchBaseline] = useState(true);
 
   const model = models.find((candidate) => candidate.id === modelId);
-  const weightLayers = useMemo(
-    () => (model?.layers ?? []).filter((layer) => layer.weightBearing),
-    [model],
-  );
+  // Only the layers the trainer keeps below the classifier can be frozen.
+  const weightLayers = useMemo(() => freezableLayers(model?.layers ?? []), [model]);
+  const depthChoices = useMemo(() => frozenDepthChoices(model?.layers ?? []), [model]);
   const rates = parseNumberList(ratesText);
   const seeds = parseNumberList(seedsText);
   const sizes = parseNumberList(sizesText);
@@ -178,7 +179,7 @@ export function NewExperimentForm({
       </label>
       <fieldset>
         <legend>Frozen-layer depths (weight-bearing layers frozen from the input)</legend>
-        {[0, ...weightLayers.map((_, index) => index + 1)].map((depth) => (
+        {depthChoices.map(({ depth, label }) => (
           <label key={depth} className="checkbox">
             <input
               type="checkbox"
@@ -187,12 +188,7 @@ export function NewExperimentForm({
               checked={frozen.has(depth)}
               onChange={() => toggleDepth(depth)}
             />{' '}
-            {depth === 0
-              ? '0 — nothing frozen'
-              : `${depth} — ${weightLayers
-                  .slice(0, depth)
-                  .map((layer) => layer.name)
-                  .join(', ')}`}
+            {label}
           </label>
         ))}
       </fieldset>
