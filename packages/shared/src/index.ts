@@ -16,3 +16,4 @@ export * from './list-limits.js';
 export * from './worker-operations.js';
 export * from './rules/index.js';
 export * from './model-import/index.js';
+export * from './dataset-limits.js';

@@ -3,3 +3,10 @@
 export { freePort } from '../node/free-port.js';
 export { GraphQLTestClient, type GraphQLResponse, type Loose } from './graphql-test-client.js';
 export { smallCnnLayers, type LayerFixture } from './small-cnn-layers.js';
+export {
+  datasetEntries,
+  makeTar,
+  makeZip,
+  pngBytes,
+  type FixtureEntry,
+} from './archive-fixtures.js';
