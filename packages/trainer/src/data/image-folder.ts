@@ -66,7 +66,8 @@ async function listClasses(folder: string): Promise<{ name: string; files: strin
  */
 export async function decodeImage(
   file: string | Buffer,
-  [height, width, channels]: [number, number, number]) {
+  [height, width, channels]: [number, number, number],
+) {
   let pipeline = sharp(file, { failOn: 'warning' })
     .removeAlpha()
     .resize(width, height, { fit: 'fill' });
