@@ -113,6 +113,14 @@ export class ApiClient {
     this.token = token;
   }
 
+  /**
+   * A GET of `path` under the API with this client's token, answered as a raw Response for the
+   * caller to stream and check (the worker's dataset cache verifies size and sha256 itself).
+   */
+  openDownload(path: string, signal?: AbortSignal): Promise<Response> {
+    return fetch(`${this.baseUrl}${path}`, { headers: this.headers(), signal });
+  }
+
   private headers(extra: Record<string, string> = {}): Record<string, string> {
     const headers: Record<string, string> = { ...extra };
     if (this.token) headers.authorization = `Bearer ${this.token}`;

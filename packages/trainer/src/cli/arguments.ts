@@ -113,7 +113,7 @@ export function addTrainingOptions(command: Command, defaultEpochs: number): Com
   return command
     .requiredOption(
       '--dataset <dataset>',
-      'mnist, fashion-mnist or folder:PATH (PATH inside FINETRACK_DATA_ROOT)',
+      'mnist, fashion-mnist, folder:PATH (PATH inside FINETRACK_DATA_ROOT) or archive:FILE (zip/tar/tar.gz)',
     )
     .option(
       '--classes <list>',

@@ -7,6 +7,7 @@ import {
   type Optimizer,
 } from '@finetrack/shared';
 import { selectBackend } from '../backend/select-backend.js';
+import { ARCHIVE_ARGUMENT_PREFIX, archiveSpecFromFile } from '../data/archive-file-spec.js';
 import { datasetSpecFromArgument, loadDataset } from '../data/index.js';
 import { loadModelDirectory, type LoadedModel } from '../io/index.js';
 import {
@@ -29,14 +30,22 @@ async function loadDatasetFor(
   streams: CliStreams,
   reporter: ProgressReporter,
 ) {
-  const spec = datasetSpecFromArgument(options.dataset, {
-    classes: options.classes,
-    trainSamples: options.trainSamples,
-    validationSamples: options.validationSamples,
-    seed: options.seed,
+  const archiveFile = options.dataset.startsWith(ARCHIVE_ARGUMENT_PREFIX)
+    ? options.dataset.slice(ARCHIVE_ARGUMENT_PREFIX.length)
+    : undefined;
+  const spec = archiveFile
+    ? await archiveSpecFromFile(archiveFile, { ...options, inputShape })
+    : datasetSpecFromArgument(options.dataset, {
+        classes: options.classes,
+        trainSamples: options.trainSamples,
+        validationSamples: options.validationSamples,
+        seed: options.seed,
+        inputShape,
+      });
+  const dataset = await loadDataset(spec, {
     inputShape,
+    archive: archiveFile ? { file: archiveFile } : undefined,
   });
-  const dataset = await loadDataset(spec, { inputShape });
   for (const warning of dataset.warnings) streams.stderr.write(`warning: ${warning}\n`);
   if (dataset.validation.count === 0)
     throw new JobInputError(`${dataset.name} has no validation samples`);

@@ -32,7 +32,7 @@ export interface DatasetArgumentOptions {
 }
 
 /**
- * Turns `--dataset mnist | fashion-mnist | folder:PATH` plus the shared flags into a DatasetSpec.
+ * Turns `--dataset mnist | fashion-mnist | folder:PATH` (archive:PATH: see archive-file-spec.ts) plus the shared flags into a DatasetSpec.
  * MNIST-like datasets default to all ten classes; folders take their classes from sub-folders.
  */
 export function datasetSpecFromArgument(
@@ -62,6 +62,6 @@ export function datasetSpecFromArgument(
   }
   throw new DatasetError(
     DatasetErrorCode.InvalidSpec,
-    `unknown dataset "${argument}": use mnist, fashion-mnist or folder:PATH`,
+    `unknown dataset "${argument}": use mnist, fashion-mnist, folder:PATH or archive:PATH`,
   );
 }

@@ -64,7 +64,10 @@ async function listClasses(folder: string): Promise<{ name: string; files: strin
  * Decodes one image to uint8 NHWC at the target shape; throws on unreadable data. `failOn:
  * 'warning'` makes truncated files fail instead of decoding to a half-grey picture.
  */
-async function decodeImage(file: string, [height, width, channels]: [number, number, number]) {
+export async function decodeImage(
+  file: string | Buffer,
+  [height, width, channels]: [number, number, number],
+) {
   let pipeline = sharp(file, { failOn: 'warning' })
     .removeAlpha()
     .resize(width, height, { fit: 'fill' });
@@ -117,6 +120,53 @@ async function decodeSplit(
   };
 }
 
+export interface LabelledItem<T> {
+  item: T;
+  label: number;
+}
+
+/**
+ * The seeded split both folders and archives use: each class (its items sorted) is shuffled and
+ * validationFraction of it validates (at least one item when the class has two or more), then the
+ * training list is shuffled and capped at trainSamples. Labels are the classes' indices.
+ */
+export function splitClassItems<T>(
+  classes: T[][],
+  options: { validationFraction: number; trainSamples?: number; seed: number },
+): { train: LabelledItem<T>[]; validation: LabelledItem<T>[] } {
+  const random = SeededRandom.forDatasetSeed(options.seed);
+  const train: LabelledItem<T>[] = [];
+  const validation: LabelledItem<T>[] = [];
+  classes.forEach((items, label) => {
+    const shuffled = random.shuffleInPlace([...items]);
+    const validationCount =
+      shuffled.length < 2 || options.validationFraction <= 0
+        ? 0
+        : Math.max(1, Math.round(shuffled.length * options.validationFraction));
+    shuffled.forEach((item, index) =>
+      (index < validationCount ? validation : train).push({ item, label }),
+    );
+  });
+  random.shuffleInPlace(train);
+  return {
+    train: options.trainSamples === undefined ? train : train.slice(0, options.trainSamples),
+    validation,
+  };
+}
+
+/** Checks a [height, width, channels] target the folder and archive loaders resize to. */
+export function checkImageInputShape(inputShape: [number, number, number]): void {
+  const [height, width, channels] = inputShape;
+  if (
+    ![height, width].every((size) => Number.isInteger(size) && size >= 1 && size <= 4096) ||
+    ![1, 3].includes(channels)
+  )
+    throw new DatasetError(
+      DatasetErrorCode.InvalidSpec,
+      `inputShape must be [height, width, 1 or 3] with sizes 1–4096, got [${inputShape.join(', ')}]`,
+    );
+}
+
 /**
  * Loads `folder/<class>/*.{png,jpg,jpeg}` (folder already resolved inside `realRoot`).
  * Each class is split with a seeded shuffle (validationFraction of it validates, at least one
@@ -128,15 +178,7 @@ export async function loadImageFolder(
   realRoot: string,
   options: ImageFolderOptions,
 ): Promise<ImageFolderView> {
-  const [height, width, channels] = options.inputShape;
-  if (
-    ![height, width].every((size) => Number.isInteger(size) && size >= 1 && size <= 4096) ||
-    ![1, 3].includes(channels)
-  )
-    throw new DatasetError(
-      DatasetErrorCode.InvalidSpec,
-      `inputShape must be [height, width, 1 or 3] with sizes 1–4096, got [${options.inputShape.join(', ')}]`,
-    );
+  checkImageInputShape(options.inputShape);
   const classes = await listClasses(folder);
   if (classes.length < 2)
     throw new DatasetError(
@@ -149,22 +191,12 @@ export async function loadImageFolder(
       DatasetErrorCode.EmptyClass,
       `class folder(s) with no .png/.jpg/.jpeg images in ${folder}: ${empty.join(', ')}`,
     );
-  const random = SeededRandom.forDatasetSeed(options.seed);
-  const train: LabelledFile[] = [];
-  const validation: LabelledFile[] = [];
-  classes.forEach(({ files }, label) => {
-    const shuffled = random.shuffleInPlace([...files]);
-    const validationCount =
-      shuffled.length < 2 || options.validationFraction <= 0
-        ? 0
-        : Math.max(1, Math.round(shuffled.length * options.validationFraction));
-    shuffled.forEach((file, index) =>
-      (index < validationCount ? validation : train).push({ file, label }),
-    );
-  });
-  random.shuffleInPlace(train);
-  const cappedTrain =
-    options.trainSamples === undefined ? train : train.slice(0, options.trainSamples);
+  const split = splitClassItems(
+    classes.map((entry) => entry.files),
+    options,
+  );
+  const cappedTrain = split.train.map(({ item, label }) => ({ file: item, label }));
+  const validation = split.validation.map(({ item, label }) => ({ file: item, label }));
   const decodedTrain = await decodeSplit(cappedTrain, options.inputShape, realRoot);
   const decodedValidation = await decodeSplit(validation, options.inputShape, realRoot);
 

@@ -1,4 +1,9 @@
-import type { DatasetSpec } from '@finetrack/shared';
+import type { ArchiveFormat, DatasetSpec } from '@finetrack/shared';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { viewOfArchiveIndex } from './archive-dataset.js';
+import { indexArchive, indexFolderName, readArchiveIndex } from './archive-index.js';
 import type { LoadedDataset } from './dataset.js';
 import { DatasetError, DatasetErrorCode } from './dataset-error.js';
 import {
@@ -29,6 +34,12 @@ export interface LoadDatasetOptions {
    * it; MNIST and Fashion-MNIST are 28×28×1 and throw INCOMPATIBLE_SHAPE for anything else.
    */
   inputShape?: [number, number, number];
+  /**
+   * Where an `archive` spec's images come from: the folder of an index written by indexArchive
+   * (the worker's dataset cache gives one), or, when only a local archive file is at hand
+   * (`finetrack-train --dataset archive:PATH`), that file, indexed into a temporary folder.
+   */
+  archive?: { indexFolder: string } | { file: string };
 }
 
 const invalid = (message: string) => new DatasetError(DatasetErrorCode.InvalidSpec, message);
@@ -104,11 +115,28 @@ function viewOfPools(
   };
 }
 
+async function readIndexFor(
+  format: ArchiveFormat,
+  inputShape: [number, number, number],
+  archive: NonNullable<LoadDatasetOptions['archive']>,
+) {
+  if ('indexFolder' in archive) return readArchiveIndex(archive.indexFolder);
+  const scratch = await mkdtemp(path.join(tmpdir(), 'finetrack-archive-'));
+  try {
+    const folder = path.join(scratch, indexFolderName(inputShape));
+    await indexArchive(archive.file, format, inputShape, folder);
+    return await readArchiveIndex(folder);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
 /**
  * Loads the dataset view a DatasetSpec describes.
  * - `mnist`: the real 60,000 training images feed `train`, the 10,000 test images `validation`.
  * - `fashion-mnist`: per class, the first 6/7 train and the rest validate (see fashion-mnist.ts).
  * - `folder`: `<dataRoot>/<path>/<class>/*.{png,jpg,jpeg}`, split by `validationFraction` (0.2).
+ * - `archive`: an uploaded archive of the same layout, split the same way (options.archive).
  * Selected classes are relabelled 0..n-1 in the order given; caps apply after a seeded shuffle.
  * Images come back as NHWC float32 in [0, 1]. Throws DatasetError with a code for bad input.
  */
@@ -173,6 +201,29 @@ export async function loadDataset(
         train: view.train,
         validation: view.validation,
         hash: hashDatasetView({ kind: 'folder', ...view, inputShape }),
+        warnings: view.warnings,
+      };
+    }
+    case 'archive': {
+      const fraction = spec.validationFraction ?? DEFAULT_VALIDATION_FRACTION;
+      if (!(fraction >= 0 && fraction < 1))
+        throw invalid(`validationFraction must be in [0, 1), got ${fraction}`);
+      if (!options.archive)
+        throw invalid('an archive dataset needs its archive (the worker fetches it from the API)');
+      const inputShape = options.inputShape ?? spec.inputShape ?? DEFAULT_FOLDER_INPUT_SHAPE;
+      const { index, pixels } = await readIndexFor(spec.format, inputShape, options.archive);
+      const view = viewOfArchiveIndex(index, pixels, {
+        validationFraction: fraction,
+        trainSamples: spec.trainSamples,
+        seed: spec.seed ?? 0,
+      });
+      return {
+        name: `archive:${spec.sha256.slice(0, 12)}`,
+        classNames: view.classNames,
+        inputShape,
+        train: view.train,
+        validation: view.validation,
+        hash: hashDatasetView({ kind: 'archive', ...view, inputShape }),
         warnings: view.warnings,
       };
     }

@@ -8,6 +8,7 @@ import {
   WORKER_PROTOCOL_VERSION,
   type WorkerCapabilitiesInput,
 } from '@finetrack/shared';
+import { ArchiveCache, workerCacheBytes } from './dataset-cache/archive-cache.js';
 import {
   ApiClient,
   ApiError,
@@ -194,7 +195,14 @@ export class Worker {
       );
       const spool = new MetricSpool(join(slotDir, 'spool'));
       const replay = this.replaySpool(spool, api);
-      const datasets = new DatasetCache();
+      // One archive cache for every slot of the work folder, so concurrent slots share downloads
+      // on disk (entries are renamed into place whole, so slots never see half of one).
+      const datasets = new DatasetCache(
+        new ArchiveCache(join(options.workDir, 'cache', 'datasets'), workerCacheBytes(), (line) =>
+          this.log(line),
+        ),
+        api,
+      );
       const capabilities: WorkerCapabilitiesInput = {
         protocolVersion: WORKER_PROTOCOL_VERSION,
         backends: [backend.backend],
