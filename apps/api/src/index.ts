@@ -1,5 +1,6 @@
 import { loadConfig } from './config.js';
 import { startEmbeddedPostgres, type RunningPostgres } from './db/embedded-postgres.js';
+import { ensureLocalWorkerToken } from './demo/local-worker-token.js';
 import { demoBanner, seedDemo } from './demo/seed.js';
 import { createLogger } from './logger.js';
 import { createServer } from './server.js';
@@ -17,6 +18,8 @@ try {
   );
   const address = await server.listen();
   logger.info({ address, graphql: `${address}/graphql` }, 'Finetrack API listening');
+  // The local worker's token, demo or not: it serves every team (an instance worker).
+  await ensureLocalWorkerToken(server.dataSource, config, logger);
   if (config.demo) {
     const seed = await seedDemo(server.dataSource, server.services, config, logger);
     process.stdout.write(`${demoBanner(seed, config.webUrl)}\n`);

@@ -56,7 +56,7 @@ export function createServices(
     access,
     auth,
     teams: new TeamsService(dataSource, access, auth, accessChanges),
-    tokens: new TokensService(dataSource, access, auth, accessChanges),
+    tokens: new TokensService(dataSource, access, auth, accessChanges, config),
     projects: new ProjectsService(dataSource, access),
     datasets,
     models,

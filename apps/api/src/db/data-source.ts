@@ -10,6 +10,7 @@ import { RunEventsTeam1764310000000 } from './migrations/1764310000000-run-event
 import { MetricChunksCovering1764320000000 } from './migrations/1764320000000-metric-chunks-covering.js';
 import { ArtifactDeletions1764330000000 } from './migrations/1764330000000-artifact-deletions.js';
 import { RunTrainSamples1764450000000 } from './migrations/1764450000000-run-train-samples.js';
+import { InstanceWorkers1764410000000 } from './migrations/1764410000000-instance-workers.js';
 import { RunConfusionMatrix1764460000000 } from './migrations/1764460000000-run-confusion-matrix.js';
 
 export const MIGRATIONS = [
@@ -22,6 +23,7 @@ export const MIGRATIONS = [
   ArtifactDeletions1764330000000,
   RunTrainSamples1764450000000,
   RunConfusionMatrix1764460000000,
+  InstanceWorkers1764410000000,
 ];
 
 /**
