@@ -1,4 +1,4 @@
-import { HEARTBEAT_RUN, type ClaimedRun } from '@finetrack/shared';
+import { HEARTBEAT_RUN, LOG_METRICS, type ClaimedRun } from '@finetrack/shared';
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -59,9 +59,20 @@ describe('instance worker tokens', () => {
     const second = (await claim(pool, 'pool:2'))!;
     const claimed = [first.runId, second.runId].sort();
     expect(claimed).toEqual([a.runIds[0], b.runIds[0]].sort());
-    // Each run now belongs to the instance worker's lease: it heartbeats them both.
-    await heartbeat(token, first);
-    await heartbeat(token, second);
+    // Each run now belongs to the instance worker's lease: it heartbeats and logs to both.
+    for (const run of [first, second]) {
+      await heartbeat(token, run);
+      await pool.request(LOG_METRICS, {
+        runId: run.runId,
+        leaseToken: run.leaseToken,
+        points: [{ key: 'train/loss', step: 0, value: 1 }],
+      });
+    }
+    const logged = await t.sql(
+      'SELECT count(*)::int AS n FROM metric_points WHERE run_id = ANY($1)',
+      [claimed],
+    );
+    expect(logged[0].n).toBe(2);
     // A team worker still serves its own team only.
     const c = await aQueuedExperiment(t.url);
     expect(await claim(a.worker, 'team-a:1')).toBeNull();
