@@ -37,7 +37,7 @@ describe('the local instance worker', () => {
       await setUpTeam(api, source, 'first-team@example.test'),
       await setUpTeam(api, source, 'second-team@example.test'),
     ];
-    const experiments = [];
+    const experiments: { id: string; runIds: string[] }[] = [];
     for (const team of teams)
       experiments.push(await createExperiment(team, { frozenLayers: [2], learningRates: [0.003] }));
     worker = startWorker(
