@@ -59,6 +59,11 @@ export interface Config {
   /** Seed the demo team, user, worker token and runs on first start (FINETRACK_DEMO=0 disables). */
   demo: boolean;
   demoEmail: string;
+  /**
+   * Instance administrators (FINETRACK_ADMIN_EMAILS, comma-separated, lower-cased): they may
+   * create instance worker tokens, which serve every team of the install.
+   */
+  adminEmails: string[];
   /** Unset: a password is generated and printed once. */
   demoPassword: string | undefined;
   /** Web app address printed at start-up (WEB_URL). */
@@ -203,6 +208,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ),
     demo: demo === '1',
     demoEmail,
+    adminEmails: (env.FINETRACK_ADMIN_EMAILS ?? '')
+      .split(',')
+      .map((email) => email.trim().toLowerCase())
+      .filter(Boolean),
     demoPassword,
     webUrl: (env.WEB_URL || 'http://localhost:3000').replace(/\/$/, ''),
     trustProxy: trustProxy(env.TRUST_PROXY),

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from './logger.js';
+import { createLogger, logFormat } from './logger.js';
 
 function capture() {
   const lines: string[] = [];
@@ -41,5 +41,20 @@ describe('createLogger', () => {
     const { lines, sut } = capture();
     sut.info({ method: 'POST', url: '/graphql', status: 200 }, 'request');
     expect(JSON.parse(lines[0])).toMatchObject({ method: 'POST', url: '/graphql', status: 200 });
+  });
+});
+
+describe('logFormat', () => {
+  it.each([
+    [{}, true, 'pretty'],
+    [{}, false, 'json'],
+    [{ FINETRACK_LOG_FORMAT: 'json' }, true, 'json'],
+    [{ FINETRACK_LOG_FORMAT: 'PRETTY' }, false, 'pretty'],
+  ])('%o on a terminal %s: %s', (env, terminal, expected) => {
+    expect(logFormat(env, terminal)).toBe(expected);
+  });
+
+  it('refuses an unknown format instead of guessing', () => {
+    expect(() => logFormat({ FINETRACK_LOG_FORMAT: 'xml' }, true)).toThrow(/json or pretty/);
   });
 });

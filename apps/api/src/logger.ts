@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 /** Fields that must never reach a log line, wherever they appear. */
 const REDACT = [
@@ -28,10 +29,43 @@ const REDACT = [
   '*.variables',
 ];
 
-/** JSON lines to stdout (or `destination`), with secrets redacted wherever they appear. */
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+export type LogFormat = 'pretty' | 'json';
+
+/**
+ * How stdout's lines look: FINETRACK_LOG_FORMAT (`json` or `pretty`) when set, else pretty on a
+ * terminal (a person reads it) and JSON lines otherwise (a log collector reads it).
+ */
+export function logFormat(env: NodeJS.ProcessEnv, isTerminal: boolean): LogFormat {
+  const asked = env.FINETRACK_LOG_FORMAT?.trim().toLowerCase();
+  if (asked === 'json' || asked === 'pretty') return asked;
+  if (asked) throw new Error(`FINETRACK_LOG_FORMAT must be json or pretty, not ${asked}`);
+  return isTerminal ? 'pretty' : 'json';
+}
+
+/**
+ * Log lines to stdout (or `destination`), with secrets redacted wherever they appear: JSON lines,
+ * or with `format` pretty one readable line per event (pino-pretty, in-process and synchronous,
+ * so the last lines before an exit are not lost). Redaction runs before either.
+ */
+export function createLogger(
+  level: string,
+  destination?: DestinationStream,
+  format: LogFormat = 'json',
+): Logger {
   const options = { level, redact: { paths: REDACT, censor: '[redacted]' } };
-  return destination ? pino(options, destination) : pino(options);
+  if (destination) return pino(options, destination);
+  if (format === 'pretty')
+    return pino(
+      options,
+      pretty({
+        colorize: true,
+        singleLine: true,
+        sync: true,
+        translateTime: 'SYS:HH:MM:ss',
+        ignore: 'pid,hostname',
+      }),
+    );
+  return pino(options);
 }
 
 /**

@@ -154,8 +154,9 @@ export async function createServer(
       return reply.code(204).send();
     }
   });
+  // Request lines are for debugging (LOG_LEVEL=debug); a server error is worth a warning.
   app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
+    request.log[reply.statusCode >= 500 ? 'warn' : 'debug'](
       {
         method: request.method,
         // Without the query string: a GET /graphql carries its variables there.

@@ -69,7 +69,7 @@ export function createServices(
     auth,
     teams: new TeamsService(dataSource, access, auth, accessChanges),
     invitations: new InvitationsService(dataSource, access, config),
-    tokens: new TokensService(dataSource, access, auth, accessChanges),
+    tokens: new TokensService(dataSource, access, auth, accessChanges, config),
     projects: new ProjectsService(dataSource, access),
     datasets,
     datasetArchives,

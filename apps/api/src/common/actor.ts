@@ -13,6 +13,11 @@ export interface Viewer {
   tokenId?: string;
   /** A worker token: only the worker operations, only its team (tokenTeamId). */
   worker?: boolean;
+  /**
+   * An instance worker token (no team): claims runs of every team, and reaches a team's data
+   * only through a run it holds.
+   */
+  instanceWorker?: boolean;
 }
 
 /** A request's principal: the viewer (null when anonymous) and what was looked up for it. */

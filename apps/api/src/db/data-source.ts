@@ -10,6 +10,7 @@ import { RunEventsTeam1764310000000 } from './migrations/1764310000000-run-event
 import { MetricChunksCovering1764320000000 } from './migrations/1764320000000-metric-chunks-covering.js';
 import { ArtifactDeletions1764330000000 } from './migrations/1764330000000-artifact-deletions.js';
 import { DatasetArchives1764400000000 } from './migrations/1764400000000-dataset-archives.js';
+import { InstanceWorkers1764410000000 } from './migrations/1764410000000-instance-workers.js';
 import { ModelPreprocessing1764420000000 } from './migrations/1764420000000-model-preprocessing.js';
 import { TeamInvitations1764430000000 } from './migrations/1764430000000-team-invitations.js';
 import { RunTrainSamples1764450000000 } from './migrations/1764450000000-run-train-samples.js';
@@ -24,6 +25,7 @@ export const MIGRATIONS = [
   MetricChunksCovering1764320000000,
   ArtifactDeletions1764330000000,
   DatasetArchives1764400000000,
+  InstanceWorkers1764410000000,
   ModelPreprocessing1764420000000,
   TeamInvitations1764430000000,
   RunTrainSamples1764450000000,

@@ -1,14 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { access, chmod, mkdir, rename, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { hash } from '@node-rs/argon2';
-import { expandSweep, LOCAL_WORKER_TOKEN_FILE, type SweepSpec } from '@finetrack/shared';
+import { expandSweep, type SweepSpec } from '@finetrack/shared';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import { newSecret, sha256Hex } from '../common/secrets.js';
 import type { Config } from '../config.js';
 import { transactionOf } from '../modules/queue/run-queue.js';
-import { TOKEN_PREFIX } from '../common/credentials.js';
+import { ensureLocalWorkerToken } from './local-worker-token.js';
 import type { Services } from '../services.js';
 
 /** Weight-bearing layers of small-cnn below its default cut (conv1, conv2, dense1): "all". */
@@ -50,9 +47,8 @@ const LOCK = 'finetrack-demo-seed';
 
 /**
  * First start: a team and a user, MNIST 0–4 and 5–9 datasets, a pretraining run of small-cnn on
- * 0–4 and an experiment on 5–9 waiting for it, and a worker token for the local worker written
- * to `$FINETRACK_HOME/local-worker.token` (0600). Later starts find the user and seed nothing,
- * only writing a fresh worker token when the file is gone. An advisory lock keeps two API
+ * 0–4 and an experiment on 5–9 waiting for it. The local worker's (instance) token is made by
+ * ensureLocalWorkerToken, demo or not. Later starts find the user and seed nothing. An advisory lock keeps two API
  * processes starting together from seeding twice.
  */
 export async function seedDemo(
@@ -61,7 +57,6 @@ export async function seedDemo(
   config: Config,
   logger: Logger,
 ): Promise<DemoSeed> {
-  const tokenFile = path.join(config.finetrackHome, LOCAL_WORKER_TOKEN_FILE);
   const generated = config.demoPassword ? undefined : randomBytes(9).toString('base64url');
   const password = config.demoPassword ?? generated!;
   const passwordHash = await hash(password);
@@ -153,20 +148,7 @@ export async function seedDemo(
     return { created: true, userId: user.id, teamId: team.id, experimentId: experiment.id };
   });
 
-  if (result.created || !(await fileExists(tokenFile))) {
-    const token = newSecret(TOKEN_PREFIX);
-    await dataSource.query(
-      `INSERT INTO api_tokens (user_id, team_id, name, prefix, token_hash, role)
-       VALUES ($1, $2, 'local worker', $3, $4, 'worker')`,
-      [result.userId, result.teamId, token.slice(0, TOKEN_PREFIX.length + 6), sha256Hex(token)],
-    );
-    await mkdir(config.finetrackHome, { recursive: true });
-    const temporary = `${tokenFile}.${process.pid}.tmp`;
-    await writeFile(temporary, `${token}\n`, { mode: 0o600 });
-    await chmod(temporary, 0o600);
-    await rename(temporary, tokenFile);
-    logger.info({ tokenFile }, 'wrote the local worker token');
-  }
+  const tokenFile = await ensureLocalWorkerToken(dataSource, config, logger);
   return {
     created: result.created,
     email: config.demoEmail,
@@ -175,13 +157,6 @@ export async function seedDemo(
     experimentId: result.experimentId,
     tokenFile,
   };
-}
-
-function fileExists(file: string): Promise<boolean> {
-  return access(file).then(
-    () => true,
-    () => false,
-  );
 }
 
 /** The lines printed at start-up: where to go and how to log in. */

@@ -56,6 +56,12 @@ describe('Finetrack in a browser', () => {
     await screenshot(page, '01-login');
   });
 
+  it('sends / to log-in on the server, before any page renders', async () => {
+    const response = await fetch(`${stack.webUrl}/`, { redirect: 'manual' });
+    expect(response.status).toBe(307);
+    expect(new URL(response.headers.get('location')!, stack.webUrl).pathname).toBe('/login');
+  });
+
   it('answers with secure headers', async () => {
     const response = await fetch(`${stack.webUrl}/login`);
     expect(response.headers.get('x-frame-options')).toBe('DENY');
@@ -80,6 +86,13 @@ describe('Finetrack in a browser', () => {
     await page.getByRole('button', { name: 'Create project' }).click();
     await page.getByRole('link', { name: 'Digits transfer' }).waitFor();
     await screenshot(page, '03-projects');
+    // Signed in, / goes straight to the projects (decided on the server from the session).
+    const session = (await page.context().cookies()).find((c) => c.name === 'finetrack_session');
+    const home = await fetch(`${stack.webUrl}/`, {
+      redirect: 'manual',
+      headers: { cookie: `finetrack_session=${session!.value}` },
+    });
+    expect(new URL(home.headers.get('location')!, stack.webUrl).pathname).toBe('/projects');
   });
 
   it('shows the seeded catalogue: datasets, lineage and a model with frozen layers', async () => {

@@ -1,3 +1,4 @@
+import { workerRunScope } from '../runs/worker-viewer.js';
 import { ErrorCode, LEASE_LOST, MAX_ARTIFACTS_PER_OWNER } from '@finetrack/shared';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../../config.js';
@@ -86,8 +87,8 @@ export class ArtifactsService {
     if (!isUuid(runId)) throw notFound('run');
     const rows: { team_id: string; lease_token: string | null; status: string }[] =
       await this.dataSource.query(
-        'SELECT team_id, lease_token, status FROM runs WHERE id = $1 AND team_id = $2',
-        [runId, viewer.tokenTeamId],
+        `SELECT team_id, lease_token, status FROM runs WHERE id = $1 AND ${workerRunScope('$2', '$3')}`,
+        [runId, viewer.tokenTeamId, viewer.tokenId ?? null],
       );
     if (!rows[0]) throw notFound('run');
     if (!leaseToken || rows[0].lease_token !== leaseToken || rows[0].status !== 'running')
@@ -124,6 +125,16 @@ export class ArtifactsService {
             reason: LEASE_LOST,
           });
       } else if (mode === 'upload') throw forbidden('workers upload run artifacts only');
+      else if (viewer.instanceWorker) {
+        // An instance worker reads a team's files (source models) only while it holds one of
+        // that team's runs: it serves every team, but sees one only through its work.
+        const held: unknown[] = await this.dataSource.query(
+          `SELECT 1 FROM runs WHERE team_id = $1 AND worker_token_id = $2 AND status = 'running'
+            LIMIT 1`,
+          [artifact.teamId, viewer.tokenId],
+        );
+        if (held.length === 0) throw notFound('artifact');
+      }
     } else {
       const rows: { role: string }[] = await this.dataSource.query(
         'SELECT role FROM memberships WHERE team_id = $1 AND user_id = $2',

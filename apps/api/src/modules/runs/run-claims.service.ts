@@ -17,7 +17,7 @@ import type { ModelsService } from '../models/models.service.js';
 import { inTransaction, type JobKind, type RunQueue } from '../queue/run-queue.js';
 import type { RunSchedulerService } from './run-scheduler.service.js';
 import { Run, RunKindEnum } from './run.entity.js';
-import { requireWorker } from './worker-viewer.js';
+import { requireWorker, workerRunScope } from './worker-viewer.js';
 import { toArtifactRef, type ClaimedRun, type ClaimRunInput } from './worker.types.js';
 
 /** A row the run points at, which cascading deletes keep from going missing. */
@@ -69,7 +69,7 @@ export class RunClaimsService {
     // token (worker ids are visible to every viewer, so the id alone proves nothing).
     const held: Record<string, unknown>[] = await this.dataSource.query(
       `SELECT ${this.rows.columns()} FROM runs
-        WHERE team_id = $1 AND worker_id = $2 AND worker_token_id = $3
+        WHERE ${workerRunScope('$1', '$3')} AND worker_id = $2 AND worker_token_id = $3
           AND status = 'running' AND lease_expires_at > now()
         LIMIT 1`,
       [teamId, input.workerId, viewer.tokenId],
@@ -83,21 +83,25 @@ export class RunClaimsService {
     if (input.capabilities.kinds.includes(RunKindEnum.PRETRAIN)) kinds.push('pretrain');
     if (input.capabilities.kinds.includes(RunKindEnum.FINETUNE)) kinds.push('finetune');
     if (kinds.length === 0) throw badInput('capabilities.kinds is empty');
-    await this.queue.ensureQueues(teamId);
+    if (teamId) await this.queue.ensureQueues(teamId);
     const deadline = Date.now() + (input.waitSeconds ?? 0) * 1000;
     // Listening before the first look, so a run queued in between still rings.
     const queued = this.events.doorbell(
-      (event) => event.type === 'run' && event.teamId === teamId && event.status === 'queued',
+      (event) =>
+        event.type === 'run' && (!teamId || event.teamId === teamId) && event.status === 'queued',
     );
     try {
       for (;;) {
-        for (const kind of kinds) {
-          // Jobs whose run moved on (cancelled while queued) are dropped and the next one tried.
-          for (let job = await this.queue.fetch(teamId, kind); job;) {
-            const run = await this.lease(teamId, kind, job, input.workerId, viewer.tokenId);
-            const description = run && (await this.describeOrFail(run));
-            if (description) return description;
-            job = await this.queue.fetch(teamId, kind);
+        for (const team of teamId ? [teamId] : await this.teamsWaiting()) {
+          if (!teamId) await this.queue.ensureQueues(team);
+          for (const kind of kinds) {
+            // Jobs whose run moved on (cancelled while queued) are dropped and the next tried.
+            for (let job = await this.queue.fetch(team, kind); job;) {
+              const run = await this.lease(team, kind, job, input.workerId, viewer.tokenId);
+              const description = run && (await this.describeOrFail(run));
+              if (description) return description;
+              job = await this.queue.fetch(team, kind);
+            }
           }
         }
         const left = deadline - Date.now();
@@ -107,6 +111,23 @@ export class RunClaimsService {
     } finally {
       queued.close();
     }
+  }
+
+  /**
+   * The teams with queued runs, in the order an instance worker serves them: the team with the
+   * fewest runs running first, then the one whose oldest queued run has waited longest. A busy
+   * team's long queue so never starves a team that has nothing running.
+   */
+  private async teamsWaiting(): Promise<string[]> {
+    const rows: { team_id: string }[] = await this.dataSource.query(
+      `SELECT q.team_id
+         FROM (SELECT team_id, min(coalesce(queued_at, created_at)) AS oldest FROM runs
+                WHERE status = 'queued' GROUP BY team_id) q
+         LEFT JOIN (SELECT team_id, count(*) AS running FROM runs
+                     WHERE status = 'running' GROUP BY team_id) r ON r.team_id = q.team_id
+        ORDER BY coalesce(r.running, 0), q.oldest, q.team_id`,
+    );
+    return rows.map((row) => row.team_id);
   }
 
   /** The run of `job` leased to the worker, or null (the job is dropped) if it moved on. */

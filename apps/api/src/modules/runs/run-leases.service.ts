@@ -13,7 +13,7 @@ import type { ModelsService } from '../models/models.service.js';
 import { inTransaction, type Transaction } from '../queue/run-queue.js';
 import type { RunSchedulerService } from './run-scheduler.service.js';
 import { Run, RunKindEnum, RunStatusEnum } from './run.entity.js';
-import { requireWorker } from './worker-viewer.js';
+import { requireWorker, workerRunScope } from './worker-viewer.js';
 import type {
   CompleteRunInput,
   CompleteRunResult,
@@ -61,10 +61,11 @@ export class RunLeasesService {
   private async findRun(actor: Actor, runId: string, tx?: Transaction): Promise<Run> {
     const viewer = requireWorker(actor);
     if (!isUuid(runId)) throw notFound('run');
-    const sql = `SELECT ${this.rows.columns()} FROM runs WHERE id = $1 AND team_id = $2${tx ? ' FOR UPDATE' : ''}`;
+    const sql = `SELECT ${this.rows.columns()} FROM runs WHERE id = $1 AND ${workerRunScope('$2', '$3')}${tx ? ' FOR UPDATE' : ''}`;
+    const params = [runId, viewer.tokenTeamId, viewer.tokenId];
     const rows: Record<string, unknown>[] = tx
-      ? await tx.query(sql, [runId, viewer.tokenTeamId])
-      : await this.dataSource.query(sql, [runId, viewer.tokenTeamId]);
+      ? await tx.query(sql, params)
+      : await this.dataSource.query(sql, params);
     if (!rows[0]) throw notFound('run');
     return this.rows.from(rows[0]);
   }
@@ -75,7 +76,7 @@ export class RunLeasesService {
     const [rows] = (await this.dataSource.query(
       `UPDATE runs SET lease_expires_at = now() + make_interval(secs => $4), heartbeat_at = now(),
               backend = coalesce($5, backend), device = coalesce($6, device)
-        WHERE id = $1 AND team_id = $2 AND lease_token = $3 AND status = 'running'
+        WHERE id = $1 AND ${workerRunScope('$2', '$7')} AND lease_token = $3 AND status = 'running'
         RETURNING lease_expires_at`,
       [
         input.runId,
@@ -84,6 +85,7 @@ export class RunLeasesService {
         this.config.runLeaseSeconds,
         input.backend ?? null,
         input.device ?? null,
+        viewer.tokenId,
       ],
     )) as [{ lease_expires_at: Date }[], number];
     if (rows[0]) return { cancelled: false, leaseExpiresAt: rows[0].lease_expires_at };

@@ -1,14 +1,26 @@
 import type { Actor, Viewer } from '../../common/actor.js';
 import { forbidden, unauthenticated } from '../../graphql/errors.js';
 
-/** A worker token's viewer: always limited to one team. */
-export type WorkerViewer = Viewer & { tokenTeamId: string; tokenId: string };
+/**
+ * A worker token's viewer: a team worker's token is limited to one team (tokenTeamId); an
+ * instance worker's has no team (null) and reaches a run only while it holds or held it.
+ */
+export type WorkerViewer = Viewer & { tokenTeamId: string | null; tokenId: string };
 
-/** The caller as a worker of its team, or UNAUTHENTICATED / FORBIDDEN. */
+/** The caller as a worker (of its team or of the instance), or UNAUTHENTICATED / FORBIDDEN. */
 export function requireWorker(actor: Actor): WorkerViewer {
   const viewer = actor.viewer;
   if (!viewer) throw unauthenticated();
-  if (!viewer.worker || !viewer.tokenTeamId || !viewer.tokenId)
+  if (!viewer.worker || (!viewer.tokenTeamId && !viewer.instanceWorker) || !viewer.tokenId)
     throw forbidden('only worker tokens claim and report runs');
   return viewer as WorkerViewer;
+}
+
+/**
+ * The SQL condition that keeps a worker to the runs it may touch, with `$team` and `$token` the
+ * placeholders of the viewer's tokenTeamId and tokenId: its team's runs for a team worker, the
+ * runs leased through its token for an instance worker (tokenTeamId NULL).
+ */
+export function workerRunScope(team: string, token: string, column = ''): string {
+  return `(${column}team_id = ${team} OR (${team}::uuid IS NULL AND ${column}worker_token_id = ${token}))`;
 }

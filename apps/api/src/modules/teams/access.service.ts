@@ -19,10 +19,18 @@ export class AccessService {
     if (!isUuid(teamId)) return null;
     if (viewer.tokenTeamId && viewer.tokenTeamId !== teamId) return null;
     if (actor.roles.has(teamId)) return actor.roles.get(teamId) as TeamRole | null;
-    const rows: { role: string }[] = await this.dataSource.query(
-      'SELECT role FROM memberships WHERE team_id = $1 AND user_id = $2',
-      [teamId, viewer.userId],
-    );
+    // An instance worker belongs to no team: it writes to a team (metrics of its runs) as a
+    // member only while it holds one of that team's runs, never through its creator's teams.
+    const rows: { role: string }[] = viewer.instanceWorker
+      ? await this.dataSource.query(
+          `SELECT 'member' AS role FROM runs
+            WHERE team_id = $1 AND worker_token_id = $2 AND status = 'running' LIMIT 1`,
+          [teamId, viewer.tokenId],
+        )
+      : await this.dataSource.query(
+          'SELECT role FROM memberships WHERE team_id = $1 AND user_id = $2',
+          [teamId, viewer.userId],
+        );
     const role = rows[0] && isTeamRole(rows[0].role) ? rows[0].role : null;
     actor.roles.set(teamId, role);
     return role;

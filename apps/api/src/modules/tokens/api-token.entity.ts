@@ -10,7 +10,7 @@ export enum ApiTokenRole {
 registerEnumType(ApiTokenRole, {
   name: 'ApiTokenRole',
   description:
-    'user: acts as its owner; worker: a trainer host of one team, only the worker operations',
+    'user: acts as its owner; worker: a trainer host, only the worker operations: of one team (teamId set) or of every team (an instance worker, no teamId)',
 });
 
 /** A script's credential. Only its sha256 is stored; `prefix` lets people tell tokens apart. */
@@ -20,8 +20,11 @@ export class ApiToken {
   @IdColumn()
   id: string;
 
-  @ReferenceColumn('user_id')
-  userId: string;
+  @ReferenceColumn('user_id', {
+    nullable: true,
+    description: 'The owner; none for the instance worker token the server made itself.',
+  })
+  userId: string | null;
 
   @ReferenceColumn('team_id', {
     nullable: true,

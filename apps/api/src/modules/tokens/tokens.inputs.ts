@@ -17,7 +17,8 @@ export class CreateApiTokenInput {
   @Field(() => ApiTokenRole, {
     nullable: true,
     defaultValue: ApiTokenRole.USER,
-    description: 'WORKER tokens need teamId and the admin role in that team.',
+    description:
+      'WORKER tokens: with teamId, the admin role in that team; without, an instance worker token that serves every team, for instance administrators only.',
   })
   role?: ApiTokenRole | null;
 }

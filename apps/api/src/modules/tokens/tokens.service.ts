@@ -8,6 +8,8 @@ import type { AccessService } from '../teams/access.service.js';
 import { atLeast, TeamRole, WORKER_TOKEN_MINIMUM_ROLE } from '../teams/team-role.js';
 import type { AccessChanges } from '../events/access-changes.js';
 import type { AuthService } from '../users/auth.service.js';
+import type { Config } from '../../config.js';
+import { isInstanceAdmin } from './instance-admin.js';
 import { ApiToken, ApiTokenRole, CreatedApiToken } from './api-token.entity.js';
 import type { CreateApiTokenInput } from './tokens.inputs.js';
 
@@ -17,14 +19,23 @@ export class TokensService {
     private readonly access: AccessService,
     private readonly auth: AuthService,
     private readonly accessChanges: AccessChanges,
+    private readonly config: Config,
   ) {}
 
   async create(actor: Actor, input: CreateApiTokenInput): Promise<CreatedApiToken> {
     const viewer = this.access.viewer(actor);
     if (viewer.via === 'token') throw forbidden('API tokens cannot create API tokens; log in');
     const role = input.role ?? ApiTokenRole.USER;
-    if (role === ApiTokenRole.WORKER && !input.teamId)
-      throw badInput('a worker token belongs to one team: give teamId', { field: 'teamId' });
+    // A worker token without a team is an instance worker's: it serves every team, so only an
+    // instance administrator makes one.
+    if (
+      role === ApiTokenRole.WORKER &&
+      !input.teamId &&
+      !(await isInstanceAdmin(this.dataSource, this.config, viewer.userId))
+    )
+      throw forbidden(
+        'only instance administrators (FINETRACK_ADMIN_EMAILS) create instance worker tokens; give teamId for a team worker',
+      );
     if (input.teamId)
       await this.access.require(
         actor,
@@ -83,9 +94,15 @@ export class TokensService {
     const token = await repository.findOneBy({ id });
     if (!token) throw notFound('API token');
     if (token.userId !== viewer.userId) {
-      const role = token.teamId ? await this.access.roleIn(actor, token.teamId) : null;
-      if (!role) throw notFound('API token');
-      if (!atLeast(role, TeamRole.ADMIN)) throw forbidden('only team admins revoke others’ tokens');
+      if (token.role === ApiTokenRole.WORKER && !token.teamId) {
+        if (!(await isInstanceAdmin(this.dataSource, this.config, viewer.userId)))
+          throw notFound('API token');
+      } else {
+        const role = token.teamId ? await this.access.roleIn(actor, token.teamId) : null;
+        if (!role) throw notFound('API token');
+        if (!atLeast(role, TeamRole.ADMIN))
+          throw forbidden('only team admins revoke others’ tokens');
+      }
     }
     if (!token.revokedAt) {
       token.revokedAt = new Date();
@@ -93,7 +110,7 @@ export class TokensService {
     }
     this.auth.forget(token.tokenHash);
     await this.accessChanges.announce({
-      userId: token.userId,
+      userId: token.userId ?? undefined,
       credentialHashes: [token.tokenHash],
     });
     return token;

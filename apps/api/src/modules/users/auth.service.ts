@@ -1,3 +1,4 @@
+import { instanceAdminCondition } from '../tokens/instance-admin.js';
 import { hash, verify } from '@node-rs/argon2';
 import type { DataSource } from 'typeorm';
 import { ErrorCode } from '@finetrack/shared';
@@ -19,6 +20,10 @@ const CREDENTIAL_CACHE_MS = 10_000;
 const MAX_CACHED_CREDENTIALS = 10_000;
 
 /** A session just started: the transport hands `secret` to the browser until `expiresAt`. */
+
+/** The user id of an owner-less instance worker token: no user has it. */
+const NO_USER = '00000000-0000-0000-0000-000000000000';
+
 export interface StartedSession {
   secret: string;
   expiresAt: Date;
@@ -155,24 +160,33 @@ export class AuthService {
       if (!entry || now - entry.cachedAt > CREDENTIAL_CACHE_MS) {
         const rows: {
           id: string;
-          user_id: string;
+          user_id: string | null;
           team_id: string | null;
           expires_at: Date | null;
           role: string;
           creator_role: string | null;
+          creator_instance_admin: boolean | null;
         }[] = await this.dataSource.query(
-          `SELECT t.id, t.user_id, t.team_id, t.expires_at, t.role, m.role AS creator_role
+          `SELECT t.id, t.user_id, t.team_id, t.expires_at, t.role, m.role AS creator_role,
+                  ${instanceAdminCondition('u', '$2')} AS creator_instance_admin
              FROM api_tokens t
              LEFT JOIN memberships m ON m.team_id = t.team_id AND m.user_id = t.user_id
+             LEFT JOIN users u ON u.id = t.user_id
             WHERE t.token_hash = $1 AND t.revoked_at IS NULL`,
-          [tokenHash],
+          [tokenHash, this.config.adminEmails],
         );
         const token = rows[0];
         if (!token) throw invalidToken();
         // A worker token acts for its team with its creator's rights, so it holds only while the
         // creator is still an admin there (removal and demotion also revoke it).
+        // An instance worker token (no team) holds while it was made by the server itself (no
+        // owner: the local worker's) or while its creator is still an instance administrator.
+        const instance = token.role === ApiTokenRole.WORKER && token.team_id === null;
+        if (instance && token.user_id !== null && !token.creator_instance_admin)
+          throw invalidToken();
         if (
           token.role === ApiTokenRole.WORKER &&
+          !instance &&
           !(
             token.creator_role &&
             isTeamRole(token.creator_role) &&
@@ -182,11 +196,14 @@ export class AuthService {
           throw invalidToken();
         entry = {
           viewer: {
-            userId: token.user_id,
+            // An owner-less (server-made) instance token acts as nobody: the nil uuid matches no
+            // membership, so it reaches no team through the user paths.
+            userId: token.user_id ?? NO_USER,
             via: 'token',
             tokenTeamId: token.team_id,
             tokenId: token.id,
             worker: token.role === ApiTokenRole.WORKER,
+            instanceWorker: instance,
           },
           tokenId: token.id,
           expiresAt: token.expires_at?.getTime() ?? null,
