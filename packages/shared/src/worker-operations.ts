@@ -43,6 +43,7 @@ export const CLAIM_RUN = graphql(`
         name
         architecture
         inputShape
+        preprocessing
         artifacts {
           id
           kind

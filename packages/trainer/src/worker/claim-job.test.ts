@@ -83,6 +83,18 @@ describe('jobSpecFromClaim', () => {
     expect(sut.dataset.validation).toBe(full.validation);
   });
 
+  it('hands the source model’s preprocessing to the job, and none for unit scaling', () => {
+    const source = tf.sequential();
+    const claim = (preprocessing: string) =>
+      aClaim({ sourceModel: { ...aClaim({}).sourceModel!, preprocessing } as never });
+    expect(
+      jobSpecFromClaim(claim('SYMMETRIC'), { source, dataset }, { modelDir: 'm' }),
+    ).toMatchObject({ preprocessing: 'symmetric' });
+    expect(
+      jobSpecFromClaim(claim('UNIT'), { source, dataset }, { modelDir: 'm' }),
+    ).not.toHaveProperty('preprocessing');
+  });
+
   it('turns a PRETRAIN claim into a pretrain job of its architecture', () => {
     const claim = aClaim({ kind: RunKind.PRETRAIN, architecture: 'vgg-mini', sourceModel: null });
     expect(jobSpecFromClaim(claim, { dataset }, { modelDir: 'm' })).toMatchObject({

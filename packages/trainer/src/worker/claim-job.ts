@@ -1,9 +1,11 @@
 import {
+  PREPROCESSINGS,
   RunKind,
   toLayerInput,
   toSurgeryInput,
   type Architecture,
   type CompletedModelInput,
+  type Preprocessing,
 } from '@finetrack/shared';
 import type { BackendName } from '../backend/select-backend.js';
 import type { JobResult, TrainingJobSpec } from '../job/job-spec.js';
@@ -51,8 +53,18 @@ export function jobSpecFromClaim(
     },
     frozenLayers: hyper.frozenLayers,
     initialization: hyper.initialization,
+    ...sourcePreprocessing(claim),
     ...common,
   };
+}
+
+/**
+ * The source model's pixel scaling as the API records it. `unit` is what the loaders already
+ * produce ([0, 1]), so only the other modes are handed to the job.
+ */
+function sourcePreprocessing(claim: ClaimedJob): { preprocessing?: Preprocessing } {
+  const mode = claim.sourceModel?.preprocessing?.toLowerCase() as Preprocessing | undefined;
+  return mode && mode !== 'unit' && PREPROCESSINGS.includes(mode) ? { preprocessing: mode } : {};
 }
 
 /** The trained model as `completeRun` records it, with the ids of its uploaded files. */

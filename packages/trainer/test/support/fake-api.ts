@@ -239,6 +239,7 @@ export class FakeApi {
                   name: 'source',
                   architecture: 'small-cnn',
                   inputShape: [28, 28, 1],
+                  preprocessing: 'UNIT',
                   artifacts: run.sourceArtifacts,
                 }
               : null,
