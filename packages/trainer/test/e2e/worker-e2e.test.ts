@@ -12,11 +12,13 @@ import { startWorker, until, type WorkerProcess } from '../support/worker-proces
 // as a child process and real finetrack-worker processes. A 4 s lease keeps resume tests short.
 
 const LEASE_SECONDS = 4;
-const RUN_FIELDS = 'id status attempts errorMessage backend device checkpointEpoch resultModelId';
+const RUN_FIELDS =
+  'id status attempts errorMessage backend device checkpointEpoch resultModelId initialization';
 
 interface RunRow {
   id: string;
   status: string;
+  initialization: string;
   attempts: number;
   errorMessage: string | null;
   backend: string | null;
@@ -154,7 +156,14 @@ describe('runs executed by worker processes through the API', () => {
          } }`,
       { teamId, parent: sourceModelId },
     );
-    expect(models.nodes).toHaveLength(4);
+    // Three fine-tuned from the source; the scratch baseline's model is no child of it.
+    expect(models.nodes).toHaveLength(3);
+    const scratchRun = finished.find((row) => row.initialization === 'SCRATCH')!;
+    const { model: scratchModel } = await user.gql(
+      `query($id: ID!) { model(id: $id) { parentModelId surgery { frozenLayers } } }`,
+      { id: scratchRun.resultModelId },
+    );
+    expect(scratchModel).toEqual({ parentModelId: null, surgery: null });
     process.child.kill('SIGTERM');
     expect(await process.exited).toEqual({ code: 0, signal: null });
   });
