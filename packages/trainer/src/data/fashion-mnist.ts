@@ -1,20 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { BUILT_IN_DATASETS } from '@finetrack/shared';
 import { DatasetError, DatasetErrorCode } from './dataset-error.js';
 import type { PixelPool } from './dataset-view.js';
 
-export const FASHION_MNIST_CLASS_NAMES = [
-  'T-shirt/top',
-  'Trouser',
-  'Pullover',
-  'Dress',
-  'Coat',
-  'Sandal',
-  'Shirt',
-  'Sneaker',
-  'Bag',
-  'Ankle boot',
+/** The class names, from the one list the web's forms and the API's checks read too. */
+export const FASHION_MNIST_CLASS_NAMES: string[] = [
+  ...BUILT_IN_DATASETS.find((dataset) => dataset.kind === 'fashion-mnist')!.classNames,
 ];
 export const FASHION_MNIST_INPUT_SHAPE: [number, number, number] = [28, 28, 1];
 const SAMPLE_SIZE = 28 * 28;

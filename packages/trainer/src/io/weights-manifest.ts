@@ -2,13 +2,14 @@ import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { ModelFileError, ModelFileErrorCode } from './model-file-error.js';
+import { MAX_IMPORT_PARAMETERS } from '@finetrack/shared';
 
 /**
- * Default ceiling on the parameters a model may declare: 200 million (800 MB as float32).
- * Keras VGG16, the largest source the spec names, has 138 million; ResNet50 25 million.
- * Override with FINETRACK_MAX_PARAMETERS or the `maxParameters` option.
+ * Default ceiling on the parameters a model may declare: the API's import limit (shared), so a
+ * model the catalogue accepts is one the trainer loads. Override with FINETRACK_MAX_PARAMETERS or
+ * the `maxParameters` option.
  */
-export const DEFAULT_MAX_PARAMETERS = 200_000_000;
+export const DEFAULT_MAX_PARAMETERS = MAX_IMPORT_PARAMETERS;
 /** model.json holds only topology and manifest; ResNet50's is ~0.3 MB. */
 export const MAX_MODEL_JSON_BYTES = 32 * 1024 * 1024;
 
