@@ -1,36 +1,15 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { aLayersModel } from '../factories/layers-model.js';
-import { startTestServer, type TestServer } from '../harness.js';
-import { aScriptUser, cleanEnv, FINETRACK_BIN, runProcess } from './script-setup.js';
+import { startTestServer } from '../harness.js';
+import { aCliSession } from './script-setup.js';
 
-let t: TestServer;
-let folder: string;
-let user: Awaited<ReturnType<typeof aScriptUser>>;
-let env: NodeJS.ProcessEnv;
-
-beforeAll(async () => {
-  t = await startTestServer();
-  folder = await mkdtemp(join(tmpdir(), 'finetrack-model-cli-'));
-  user = await aScriptUser(t);
-  env = cleanEnv({
-    FINETRACK_CONFIG_DIR: join(folder, 'config'),
-    FINETRACK_API: t.url,
-    FINETRACK_TOKEN: user.token,
-  });
-});
-afterAll(async () => {
-  await t?.stop();
-  if (folder) await rm(folder, { recursive: true, force: true });
-});
-
-const finetrack = (args: string[]) =>
-  runProcess(process.execPath, [FINETRACK_BIN, ...args], { env, cwd: folder });
+const session = aCliSession('model-cli', () => startTestServer());
+const { finetrack } = session;
 
 async function writeFolder(name: string, files: Map<string, Buffer>): Promise<string> {
-  const directory = join(folder, name);
+  const directory = join(session.folder, name);
   await mkdir(directory, { recursive: true });
   for (const [file, bytes] of files) await writeFile(join(directory, file), bytes);
   return directory;
@@ -47,7 +26,7 @@ describe('finetrack model import / download', () => {
       'import',
       source,
       '--team',
-      user.team.id,
+      session.user.team.id,
       '--name',
       'ResNet50 chairs',
       '--json',
@@ -55,7 +34,7 @@ describe('finetrack model import / download', () => {
     expect(imported.code, imported.stderr).toBe(0);
     const { id, preprocessing } = lastJson(imported.stdout);
     expect(preprocessing).toBe('caffe');
-    const out = join(folder, 'downloaded');
+    const out = join(session.folder, 'downloaded');
     const downloaded = await finetrack(['model', 'download', id, '--out', out, '--json']);
     expect(downloaded.code, downloaded.stderr).toBe(0);
     expect(lastJson(downloaded.stdout).id).toBe(id);
@@ -75,7 +54,7 @@ describe('finetrack model import / download', () => {
       'import',
       out,
       '--team',
-      user.team.id,
+      session.user.team.id,
       '--name',
       'again',
       '--json',
@@ -88,19 +67,19 @@ describe('finetrack model import / download', () => {
     const files = new Map(model.files);
     files.set('group1-shard2of2.bin', Buffer.alloc(3));
     const bad = await writeFolder('bad', files);
-    const before = await t.sql('SELECT count(*)::int AS n FROM models');
+    const before = await session.t.sql('SELECT count(*)::int AS n FROM models');
     const result = await finetrack([
       'model',
       'import',
       bad,
       '--team',
-      user.team.id,
+      session.user.team.id,
       '--name',
       'bad',
     ]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('manifest');
-    expect(await t.sql('SELECT count(*)::int AS n FROM models')).toEqual(before);
+    expect(await session.t.sql('SELECT count(*)::int AS n FROM models')).toEqual(before);
   });
 
   it('answers NOT_FOUND for another team’s id', async () => {

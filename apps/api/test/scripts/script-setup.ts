@@ -1,4 +1,8 @@
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { aTeam, anExperiment, aUser } from '../factories/builders.js';
 import type { ApiClient } from '../factories/client.js';
@@ -72,4 +76,39 @@ export function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   for (const [name, value] of Object.entries(process.env))
     if (!name.startsWith('FINETRACK_')) env[name] = value;
   return { ...env, ...extra };
+}
+
+/**
+ * The usual setting of a `finetrack` test file: a real API, a script user with an API token, a
+ * scratch folder and an environment naming both (no stored login). Registers its own
+ * beforeAll/afterAll; read the fields inside tests.
+ */
+export function aCliSession(name: string, startServer: () => Promise<TestServer>) {
+  const session = {
+    t: undefined as unknown as TestServer,
+    folder: '',
+    user: undefined as unknown as Awaited<ReturnType<typeof aScriptUser>>,
+    env: {} as NodeJS.ProcessEnv,
+    /** Runs `finetrack ARGS` in the folder with the session's environment. */
+    finetrack: (args: string[]) =>
+      runProcess(process.execPath, [FINETRACK_BIN, ...args], {
+        env: session.env,
+        cwd: session.folder,
+      }),
+  };
+  beforeAll(async () => {
+    session.t = await startServer();
+    session.folder = await mkdtemp(join(tmpdir(), `finetrack-${name}-`));
+    session.user = await aScriptUser(session.t);
+    session.env = cleanEnv({
+      FINETRACK_CONFIG_DIR: join(session.folder, 'config'),
+      FINETRACK_API: session.t.url,
+      FINETRACK_TOKEN: session.user.token,
+    });
+  });
+  afterAll(async () => {
+    await session.t?.stop();
+    if (session.folder) await rm(session.folder, { recursive: true, force: true });
+  });
+  return session;
 }
