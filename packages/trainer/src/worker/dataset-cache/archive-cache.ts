@@ -107,7 +107,10 @@ export class ArchiveCache {
     const entry = path.join(this.root, archive.sha256);
     const file = path.join(entry, ARCHIVE_FILE);
     const indexFolder = path.join(entry, indexFolderName(inputShape));
-    if (await exists(path.join(indexFolder, 'index.json'))) return indexFolder;
+    if (await exists(path.join(indexFolder, 'index.json'))) {
+      this.log(`dataset ${archive.sha256.slice(0, 12)}: cached`);
+      return indexFolder;
+    }
     if (!(await exists(file))) await this.download(archive, entry, fetchArchive);
     this.log(`dataset ${archive.sha256.slice(0, 12)}: indexing at ${inputShape.join('×')}`);
     await indexArchive(file, archive.format, inputShape, indexFolder);
