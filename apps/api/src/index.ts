@@ -1,11 +1,15 @@
+import { readFile } from 'node:fs/promises';
+import { sha256Hex } from './common/secrets.js';
 import { loadConfig } from './config.js';
 import { startEmbeddedPostgres, type RunningPostgres } from './db/embedded-postgres.js';
 import { ensureLocalWorkerToken } from './demo/local-worker-token.js';
 import { demoBanner, seedDemo } from './demo/seed.js';
+import { untilUp } from './demo/until-up.js';
 import { createLogger, logFormat } from './logger.js';
 import { createServer } from './server.js';
 
 // Start-up only: config, database, server, signals.
+const startedAt = new Date(Date.now() - 1000); // a second's slack for the database's clock
 const config = loadConfig();
 const logger = createLogger(
   config.logLevel,
@@ -23,10 +27,22 @@ try {
   const address = await server.listen();
   logger.info({ address, graphql: `${address}/graphql` }, 'Finetrack API listening');
   // The local worker's token, demo or not: it serves every team (an instance worker).
-  await ensureLocalWorkerToken(server.dataSource, config, logger);
+  const tokenFile = await ensureLocalWorkerToken(server.dataSource, config, logger);
   if (config.demo) {
     const seed = await seedDemo(server.dataSource, server.services, config, logger);
-    process.stdout.write(`${demoBanner(seed, config.webUrl)}\n`);
+    // The banner comes last, once the web app answers and the local worker has called in
+    // (npm start runs them beside the API), or after a minute with what is still missing.
+    const workerTokenHash = sha256Hex((await readFile(tokenFile, 'utf8')).trim());
+    void untilUp(
+      server.dataSource,
+      { webUrl: config.webUrl, workerTokenHash, since: startedAt },
+      60_000,
+    )
+      .then((missing) => {
+        const late = missing.length > 0 ? `  Still starting: ${missing.join(', ')}\n` : '';
+        process.stdout.write(`${demoBanner(seed, config.webUrl)}\n${late}`);
+      })
+      .catch((error: unknown) => logger.warn({ err: error }, 'demo banner'));
   }
 
   let stopping = false;
