@@ -54,6 +54,11 @@ export interface Config {
    * limit); the other archive limits are the shared defaults.
    */
   datasetMaxArchiveBytes: number;
+  /**
+   * Hours an unfinished dataset upload is kept for resuming (UPLOAD_EXPIRY_HOURS, default 24);
+   * older ones are deleted at start-up and hourly.
+   */
+  uploadExpiryHours: number;
   /** Largest total an archive may unpack to (DATASET_MAX_UNCOMPRESSED_BYTES, shared default). */
   datasetMaxUncompressedBytes: number;
   /** Seed the demo team, user, worker token and runs on first start (FINETRACK_DEMO=0 disables). */
@@ -199,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       1,
       1024 ** 4,
     ),
+    uploadExpiryHours: integer(env, 'UPLOAD_EXPIRY_HOURS', 24, 1, 24 * 365),
     datasetMaxUncompressedBytes: integer(
       env,
       'DATASET_MAX_UNCOMPRESSED_BYTES',

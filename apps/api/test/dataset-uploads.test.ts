@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { datasetEntries, makeTar, makeZip } from '@finetrack/shared/testing';
@@ -139,6 +139,36 @@ describe('dataset uploads', () => {
       await owner.gql(CREATE_FROM_UPLOAD, { input: { teamId, name: 'half', uploadId: id } })
     ).createDatasetFromUpload;
     expect(dataset.spec.sha256).toBe(sha256(bytes));
+  });
+
+  it('deletes an unfinished upload nobody resumed within UPLOAD_EXPIRY_HOURS', async () => {
+    const bytes = makeZip(datasetEntries(['old', 'new'], 4));
+    const half = Math.floor(bytes.length / 2);
+    const stale = (await tus.create(bytes.length, { teamId })).id!;
+    const fresh = (await tus.create(bytes.length, { teamId })).id!;
+    for (const id of [stale, fresh]) {
+      const patched = await tus.patch(id, 0, bytes.subarray(0, half));
+      expect(patched.status).toBe(204);
+      // 24 hours from the upload's start, as the default UPLOAD_EXPIRY_HOURS says.
+      const expires = Date.parse(patched.headers.get('upload-expires') ?? '');
+      expect(Math.abs(expires - Date.now() - 86_400_000)).toBeLessThan(120_000);
+    }
+    // Started two days ago, and never finished.
+    const info = path.join(artifactDir, '.uploads', `${stale}.json`);
+    const record = JSON.parse(await readFile(info, 'utf8'));
+    await writeFile(
+      info,
+      JSON.stringify({
+        ...record,
+        creation_date: new Date(Date.now() - 2 * 86_400_000).toISOString(),
+      }),
+    );
+    // An API starting on the same store sweeps at start-up.
+    const second = await startTestServer({ artifactDir });
+    await second.stop();
+    expect((await tus.head(stale)).status).toBe(404);
+    await expect(stat(path.join(artifactDir, '.uploads', stale))).rejects.toThrow();
+    expect((await tus.head(fresh)).headers.get('upload-offset')).toBe(String(half));
   });
 
   it('deletes the archive bytes with the last dataset that uses them', async () => {

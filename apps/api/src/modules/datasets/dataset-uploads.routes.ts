@@ -14,6 +14,8 @@ import { ownerKeyOf } from './upload-owner.js';
 /** The tus upload folder: inside the artifact store's folder, so finished uploads are renamed in. */
 export const uploadsDirectory = (config: Config) => path.join(config.artifactDir, '.uploads');
 
+const HOUR_MS = 3_600_000;
+
 const sendError = (reply: FastifyReply, status: number, code: string, message: string) =>
   reply.code(status).send({ errors: [{ message, extensions: { code } }] });
 
@@ -37,13 +39,17 @@ const encodeMetadata = (metadata: Map<string, string>) =>
  * verified team and owner are written into the upload's metadata by the server, and every later
  * request (HEAD, PATCH, DELETE) must come from that owner. When the last byte arrives the upload
  * is hashed and stored once per team; it becomes a dataset only through createDatasetFromUpload.
+ * An unfinished upload can be resumed for `uploadExpiryHours` (tus `Upload-Expires`), then goes.
  */
 export async function datasetUploadRoutes(
   app: FastifyInstance,
   options: { services: Services; config: Config },
 ): Promise<void> {
   const { services, config } = options;
-  const datastore = new FileStore({ directory: uploadsDirectory(config) });
+  const datastore = new FileStore({
+    directory: uploadsDirectory(config),
+    expirationPeriodInMilliseconds: config.uploadExpiryHours * HOUR_MS,
+  });
   const tus = new TusServer({
     path: '/uploads',
     datastore,
@@ -62,6 +68,17 @@ export async function datasetUploadRoutes(
       return {};
     },
   });
+
+  // Unfinished uploads nobody resumed within the expiry: deleted now and every hour.
+  const sweep = () =>
+    tus
+      .cleanUpExpiredUploads()
+      .then((count) => count > 0 && app.log.info({ count }, 'deleted expired unfinished uploads'))
+      .catch((error: unknown) => app.log.warn({ err: error }, 'sweeping expired uploads'));
+  await sweep();
+  const sweeper = setInterval(() => void sweep(), HOUR_MS);
+  sweeper.unref();
+  app.addHook('onClose', async () => clearInterval(sweeper));
 
   // tus reads the raw request body itself.
   app.removeAllContentTypeParsers();
