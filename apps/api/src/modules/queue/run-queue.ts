@@ -7,6 +7,21 @@ export const QUEUE_SCHEMA = 'pgboss';
 
 export type JobKind = 'pretrain' | 'finetune';
 
+/** PostgreSQL's deadlock_detected: the transaction it aborted may simply run again. */
+const DEADLOCK_DETECTED = '40P01';
+
+async function retryDeadlocks<T>(work: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if ((error as { code?: string }).code !== DEADLOCK_DETECTED || attempt >= attempts)
+        throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt * Math.random()));
+    }
+  }
+}
+
 /** A transaction whose statements pg-boss can join (its `db` option). */
 export interface Transaction {
   query<T = Record<string, unknown>>(sql: string, values?: unknown[]): Promise<T[]>;
@@ -57,6 +72,8 @@ export async function inTransaction<T>(
 export class RunQueue {
   private readonly boss: PgBoss;
   private readonly queues = new Map<string, Promise<void>>();
+  /** The queue creation in progress: the next one waits for it. */
+  private creating: Promise<void> = Promise.resolve();
 
   constructor(databaseUrl: string, logger: Logger) {
     this.boss = new PgBoss({
@@ -83,20 +100,29 @@ export class RunQueue {
     return `runs-${kind}-${teamId}`;
   }
 
-  /** Creates the team's queues once per process (idempotent in pg-boss too). */
+  /**
+   * Creates the team's queues once per process (idempotent in pg-boss too). pg-boss makes a queue
+   * as a partition of its job table with foreign keys to its queue table, and two such creations
+   * at once deadlock in PostgreSQL (each holds the queue table's row lock the other's foreign key
+   * needs). So this process makes one queue at a time, and a deadlock with another API process
+   * (PostgreSQL aborts one side) is retried.
+   */
   ensureQueues(teamId: string): Promise<void> {
     let ready = this.queues.get(teamId);
     if (!ready) {
-      ready = (async () => {
+      ready = this.creating.then(async () => {
         for (const kind of ['pretrain', 'finetune'] as const)
-          await this.boss.createQueue(RunQueue.queueName(teamId, kind), {
-            name: RunQueue.queueName(teamId, kind),
-            policy: 'standard',
-            retryLimit: 0,
-            expireInSeconds: 23 * 3600,
-            retentionMinutes: 60 * 24 * 7,
-          });
-      })();
+          await retryDeadlocks(() =>
+            this.boss.createQueue(RunQueue.queueName(teamId, kind), {
+              name: RunQueue.queueName(teamId, kind),
+              policy: 'standard',
+              retryLimit: 0,
+              expireInSeconds: 23 * 3600,
+              retentionMinutes: 60 * 24 * 7,
+            }),
+          );
+      });
+      this.creating = ready.catch(() => undefined);
       ready.catch(() => this.queues.delete(teamId));
       this.queues.set(teamId, ready);
     }
