@@ -43,9 +43,11 @@ export class DatasetArchivesService {
     upload: { uploadId: string; teamId: string; ownerKey: string },
     file: string,
     byteSize: number,
+    /** The file's sha256 when its bytes were hashed on their way in; else it is read back. */
+    knownSha256: string | null = null,
   ): Promise<StoredUpload> {
     const format = await detectArchiveFileFormat(file);
-    const sha256 = await sha256Of(file);
+    const sha256 = knownSha256 ?? (await sha256Of(file));
     const key = archiveKey(upload.teamId, sha256);
     if (await this.store.has(key)) await rm(file, { force: true });
     else await this.store.adopt(key, file);

@@ -1,5 +1,4 @@
 import { ErrorCode } from '@finetrack/shared';
-import { FileStore } from '@tus/file-store';
 import { Server as TusServer } from '@tus/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import path from 'node:path';
@@ -9,6 +8,7 @@ import type { Config } from '../../config.js';
 import { AppError, httpStatusFor } from '../../graphql/errors.js';
 import type { Services } from '../../services.js';
 import { TeamRole } from '../teams/team-role.js';
+import { HashingFileStore } from './hashing-file-store.js';
 import { ownerKeyOf } from './upload-owner.js';
 
 /** The tus upload folder: inside the artifact store's folder, so finished uploads are renamed in. */
@@ -46,7 +46,7 @@ export async function datasetUploadRoutes(
   options: { services: Services; config: Config },
 ): Promise<void> {
   const { services, config } = options;
-  const datastore = new FileStore({
+  const datastore = new HashingFileStore({
     directory: uploadsDirectory(config),
     expirationPeriodInMilliseconds: config.uploadExpiryHours * HOUR_MS,
   });
@@ -60,10 +60,12 @@ export async function datasetUploadRoutes(
       const teamId = upload.metadata?.teamId;
       const ownerKey = upload.metadata?.ownerKey;
       if (!teamId || !ownerKey) throw { status_code: 400, body: 'upload metadata lost' };
+      const size = upload.size ?? upload.offset;
       await services.datasetArchives.storeFinished(
         { uploadId: upload.id, teamId, ownerKey },
         path.join(uploadsDirectory(config), upload.id),
-        upload.size ?? upload.offset,
+        size,
+        datastore.takeSha256(upload.id, size),
       );
       return {};
     },
