@@ -4,6 +4,7 @@ import { loadConfig } from './config.js';
 import { startEmbeddedPostgres, type RunningPostgres } from './db/embedded-postgres.js';
 import { ensureLocalWorkerToken } from './demo/local-worker-token.js';
 import { demoBanner, seedDemo } from './demo/seed.js';
+import { formatDemoDuration, whenDemoFinishes } from './demo/demo-duration.js';
 import { untilUp } from './demo/until-up.js';
 import { createLogger, logFormat } from './logger.js';
 import { createServer } from './server.js';
@@ -43,6 +44,11 @@ try {
         process.stdout.write(`${demoBanner(seed, config.webUrl)}\n${late}`);
       })
       .catch((error: unknown) => logger.warn({ err: error }, 'demo banner'));
+    // How long the demo took on this machine, printed when its last run ends.
+    await whenDemoFinishes(server.dataSource, server.services.events, seed.teamId, (duration) => {
+      logger.info(duration, 'demo finished');
+      process.stdout.write(`${formatDemoDuration(duration)}\n`);
+    });
   }
 
   let stopping = false;

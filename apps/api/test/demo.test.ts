@@ -4,6 +4,7 @@ import path from 'node:path';
 import { LOCAL_WORKER_TOKEN_FILE } from '@finetrack/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../src/config.js';
+import { whenDemoFinishes, type DemoDuration } from '../src/demo/demo-duration.js';
 import { demoBanner, seedDemo } from '../src/demo/seed.js';
 import { claim, workerClient } from './factories/worker.js';
 import { startTestServer, type TestServer } from './harness.js';
@@ -68,5 +69,63 @@ describe('demo seed', () => {
     await seed();
     expect((await counts()).tokens).toBe(2);
     expect((await readFile(tokenFile, 'utf8')).trim()).not.toBe(token);
+  });
+
+  it('reports how long the demo took once its last run has ended, once', async () => {
+    const { teamId } = await seed();
+    const reports: DemoDuration[] = [];
+    const stop = await whenDemoFinishes(
+      t.server.dataSource,
+      t.server.services.events,
+      teamId,
+      (d) => reports.push(d),
+    );
+    const [last] = await t.sql(
+      `SELECT id, experiment_id FROM runs WHERE team_id = $1 ORDER BY created_at DESC, id LIMIT 1`,
+      [teamId],
+    );
+    const ended = (id: string, status: string) =>
+      t.server.services.events.publish({
+        type: 'run',
+        runId: id,
+        experimentId: last.experiment_id,
+        teamId,
+        status,
+      });
+    await t.sql(
+      `UPDATE runs SET status = 'succeeded', finished_at = created_at + interval '150 seconds'
+        WHERE team_id = $1 AND id <> $2`,
+      [teamId, last.id],
+    );
+    await ended(last.id, 'running');
+    const [other] = await t.sql(`SELECT id FROM runs WHERE team_id = $1 AND id <> $2 LIMIT 1`, [
+      teamId,
+      last.id,
+    ]);
+    await ended(other.id, 'succeeded');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(reports).toEqual([]); // one run is still open
+
+    await t.sql(
+      `UPDATE runs SET status = 'failed', finished_at = now() + interval '1 second' WHERE id = $1`,
+      [last.id],
+    );
+    await ended(last.id, 'failed');
+    await ended(last.id, 'failed');
+    for (let i = 0; i < 100 && reports.length === 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatchObject({ runs: 22, succeeded: 21 });
+    expect(reports[0].seconds).toBeGreaterThan(150);
+    stop();
+    // A later start finds the demo finished and reports nothing.
+    const again: DemoDuration[] = [];
+    await whenDemoFinishes(t.server.dataSource, t.server.services.events, teamId, (d) =>
+      again.push(d),
+    );
+    await ended(last.id, 'failed');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(again).toEqual([]);
   });
 });
