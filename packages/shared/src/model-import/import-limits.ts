@@ -10,7 +10,10 @@ export const MAX_IMPORT_FILES = 400;
 
 /**
  * The tfjs-layers classes Finetrack can fine-tune (shape inference, surgery and training all know
- * them): what Keras' VGG16, ResNet50 and MobileNetV2 and Finetrack's own architectures use.
+ * them, and tfjs-layers deserializes them): what the Keras applications MobileNet v1/v2, ResNet50
+ * v1/v2, VGG16/19, DenseNet and EfficientNet's blocks and Finetrack's own architectures use.
+ * Not here, because tfjs-layers 4.22 cannot load them: Normalization (EfficientNet's stem),
+ * TFOpLambda (the `x + 3` of Keras' MobileNetV3 hard-swish) and SpatialDropout2D.
  */
 export const KNOWN_LAYER_CLASSES = [
   'InputLayer',
@@ -24,7 +27,6 @@ export const KNOWN_LAYER_CLASSES = [
   'GlobalMaxPooling2D',
   'Flatten',
   'Dropout',
-  'SpatialDropout2D',
   'BatchNormalization',
   'Activation',
   'ReLU',
