@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { loadModelDirectory, saveModel } from '../../src/io/index.js';
+import { readCheckpoint } from '../../src/train/checkpoint.js';
 import { finetune, type FinetuneOptions } from '../../src/train/index.js';
 import { makeSyntheticDataset } from '../../src/train/synthetic-dataset.js';
 import {
@@ -205,6 +206,31 @@ describe('a uint8-quantized MobileNetV2-like model in the converter layout (wasm
       maxDifference(weightsByName(cached.model), weightsByName(uncached.model)),
     ).toBeLessThanOrEqual(1e-4);
   });
+
+  it.each(['always', 'never'] as const)(
+    'a run stopped after epoch 1 and resumed from its checkpoint ends like an uninterrupted one (feature cache %s)',
+    async (featureCache) => {
+      const options = { ...base(), epochs: 3, featureCache };
+      const uninterrupted = await finetune(options);
+      const checkpointDir = join(sandbox, `checkpoint-${featureCache}`);
+      const stopped = await finetune({ ...options, checkpointDir, stopAfterEpoch: 1 });
+      expect(stopped.history).toHaveLength(1);
+      expect((await readCheckpoint(checkpointDir)).epoch).toBe(1);
+      const resumed = await finetune({ ...options, resumeFrom: checkpointDir });
+      expect(resumed.summary.resumedFromEpoch).toBe(1);
+      expect(resumed.history.map((record) => record.epoch)).toEqual([1, 2, 3]);
+      expect(resumed.summary.featureCacheUsed).toBe(featureCache === 'always');
+      // The tolerance of the sequential resume tests (src/train/finetune.test.ts).
+      expect(
+        maxDifference(weightsByName(resumed.model), weightsByName(uninterrupted.model)),
+      ).toBeLessThanOrEqual(1e-5);
+      resumed.history
+        .slice(1)
+        .forEach((record, index) =>
+          expect(record.loss).toBeCloseTo(uninterrupted.history[index + 1].loss, 5),
+        );
+    },
+  );
 
   it('saves the fine-tuned model and reloads it bit-exactly', async () => {
     const result = await finetune({ ...base(), epochs: 1 });
