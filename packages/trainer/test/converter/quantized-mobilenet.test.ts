@@ -9,13 +9,14 @@ import { readCheckpoint } from '../../src/train/checkpoint.js';
 import { finetune, type FinetuneOptions } from '../../src/train/index.js';
 import { makeSyntheticDataset } from '../../src/train/synthetic-dataset.js';
 import {
-  dequantizeUint8,
+  dequantizedWeights,
   saveConverterFolder,
-  type Uint8Quantization,
+  type ConverterManifestEntry,
 } from '../support/converter-folder.js';
 import {
   MOBILENET_LIKE_INPUT,
   makeMobileNetLike,
+  sameBits,
   weightsByName,
 } from '../support/mobilenet-like.js';
 
@@ -29,33 +30,6 @@ const data = makeSyntheticDataset({
   inputShape: MOBILENET_LIKE_INPUT,
   seed: 31,
 });
-
-interface ManifestEntry {
-  name: string;
-  shape: number[];
-  quantization: Uint8Quantization;
-}
-
-/** Each weight as tfjs must decode it, computed here from the shard bytes and the manifest. */
-async function dequantizedFromFiles(folder: string): Promise<Map<string, Float32Array>> {
-  const modelJson = JSON.parse(await readFile(join(folder, 'model.json'), 'utf8'));
-  const [group] = modelJson.weightsManifest as { paths: string[]; weights: ManifestEntry[] }[];
-  const bytes = Buffer.concat(
-    await Promise.all(group.paths.map((path) => readFile(join(folder, path)))),
-  );
-  const values = new Map<string, Float32Array>();
-  let offset = 0;
-  for (const entry of group.weights) {
-    const count = entry.shape.reduce((a, b) => a * b, 1);
-    values.set(
-      entry.name,
-      dequantizeUint8(bytes.subarray(offset, offset + count), entry.quantization),
-    );
-    offset += count;
-  }
-  expect(offset).toBe(bytes.length);
-  return values;
-}
 
 async function inspectJson(folder: string) {
   let stdout = '';
@@ -109,7 +83,7 @@ describe('a uint8-quantized MobileNetV2-like model in the converter layout (wasm
       shardBytes: 8 * 1024,
     });
     source = (await loadModelDirectory(folder)).model;
-    dequantized = await dequantizedFromFiles(folder);
+    dequantized = await dequantizedWeights(folder);
     const inspected = await inspectJson(folder);
     const row = inspected.layers.find((layer) => layer.name === 'block_2_depthwise_BN')!;
     frozenLayers = row.weightIndex! + 1;
@@ -156,7 +130,7 @@ describe('a uint8-quantized MobileNetV2-like model in the converter layout (wasm
       'Dense',
     ])
       expect(classes).toContain(name);
-    for (const entry of group.weights as ManifestEntry[]) {
+    for (const entry of group.weights as ConverterManifestEntry[]) {
       expect(entry.quantization.dtype).toBe('uint8');
       // Where a weight's range holds 0, the nudged min makes 0 exactly representable.
       const zeroCode = -entry.quantization.min / entry.quantization.scale;
@@ -181,7 +155,7 @@ describe('a uint8-quantized MobileNetV2-like model in the converter layout (wasm
       const layer = name.split('/')[0];
       if (layer === result.surgery.headLayerName) continue;
       if (frozen.has(layer) || /moving_(mean|variance)$/.test(name)) {
-        expect(values, name).toEqual(dequantized.get(name));
+        expect(sameBits(values, dequantized.get(name)), name).toBe(true);
         if (!frozen.has(layer)) statistics += 1;
       }
     }

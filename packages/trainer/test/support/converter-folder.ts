@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 
@@ -48,6 +48,41 @@ export function quantizeUint8(values: Float32Array): {
 /** What tfjs decodes a uint8 code to: code · scale + min, stored as float32. */
 export function dequantizeUint8(codes: Uint8Array, quantization: Uint8Quantization): Float32Array {
   return Float32Array.from(codes, (code) => code * quantization.scale + quantization.min);
+}
+
+export interface ConverterManifestEntry {
+  name: string;
+  shape: number[];
+  quantization: Uint8Quantization;
+}
+
+/**
+ * Each weight of a uint8-quantized converter folder as tfjs must decode it, computed here from
+ * the shard bytes and the manifest alone (so a test can hold the loader to it), by weight name.
+ */
+export async function dequantizedWeights(folder: string): Promise<Map<string, Float32Array>> {
+  const modelJson = JSON.parse(await readFile(join(folder, 'model.json'), 'utf8'));
+  const values = new Map<string, Float32Array>();
+  for (const group of modelJson.weightsManifest as {
+    paths: string[];
+    weights: ConverterManifestEntry[];
+  }[]) {
+    const bytes = Buffer.concat(
+      await Promise.all(group.paths.map((path) => readFile(join(folder, path)))),
+    );
+    let offset = 0;
+    for (const entry of group.weights) {
+      if (entry.quantization?.dtype !== 'uint8')
+        throw new Error(`weight ${entry.name} is not uint8-quantized`);
+      const count = entry.shape.reduce((a, b) => a * b, 1);
+      const codes = bytes.subarray(offset, offset + count);
+      values.set(entry.name, dequantizeUint8(codes, entry.quantization));
+      offset += count;
+    }
+    if (offset !== bytes.length)
+      throw new Error(`the shards hold ${bytes.length - offset} extra bytes`);
+  }
+  return values;
 }
 
 export interface ConverterFolderOptions {

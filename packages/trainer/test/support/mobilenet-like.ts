@@ -48,3 +48,14 @@ export function weightsByName(model: tf.LayersModel): Map<string, Float32Array> 
     model.weights.map((weight) => [weight.originalName, weight.read().dataSync() as Float32Array]),
   );
 }
+
+/** Whether two weights hold the same bits (faster than a deep equality over millions of values). */
+export function sameBits(
+  actual: Float32Array | undefined,
+  expected: Float32Array | undefined,
+): boolean {
+  if (actual === undefined || expected === undefined) return false;
+  const bytes = (values: Float32Array) =>
+    Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+  return bytes(actual).equals(bytes(expected));
+}
