@@ -5,6 +5,9 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { loadModelDirectory } from '../../src/io/index.js';
+import { describeModel } from '../../src/model/surgery.js';
+import { finetune, type FinetuneOptions } from '../../src/train/index.js';
+import { makeSyntheticDataset } from '../../src/train/synthetic-dataset.js';
 import { dequantizedWeights } from '../support/converter-folder.js';
 import { sameBits, weightsByName } from '../support/mobilenet-like.js';
 import { NSFWJS_INPUT, writeNsfwjsMobileNetV2 } from '../support/nsfwjs-mobilenet.js';
@@ -13,6 +16,8 @@ import { NSFWJS_INPUT, writeNsfwjsMobileNetV2 } from '../support/nsfwjs-mobilene
 // command line: inspect, then the linear probe of issue 14 (every layer but the head frozen) on
 // 57 images. That probe once died before its first epoch with "memory access out of bounds" in
 // the wasm backend; it must finish, and leave every frozen weight as the file's codes decode.
+// Then its last blocks train (the depthwise and batch-norm gradients on real weights), cached
+// prefix against uncached.
 
 const CLASSES = ['red', 'green', 'blue'] as const;
 const IMAGES_PER_CLASS = 19;
@@ -146,5 +151,65 @@ describe('a real converter output: nsfwjs 4.4.0 MobileNetV2 (uint8, 162 layers, 
     // Every source weight but dense_3's kernel and bias (the replaced classifier).
     expect(compared).toBe(expected.size - 2);
     probe.model.dispose();
+  });
+
+  it('trains its last blocks on wasm (depthwise gradients on real weights): cached prefix = uncached, moving statistics untouched', async () => {
+    const loaded = await loadModelDirectory(source);
+    const expected = await dequantizedWeights(source);
+    const dataset = makeSyntheticDataset({
+      trainCount: 24,
+      validationCount: 8,
+      classes: 3,
+      inputShape: NSFWJS_INPUT,
+      seed: 5,
+    });
+    // Frozen through block_13 (7×7 from there on): blocks 14–16, Conv_1 and the dense layers train.
+    const rows = describeModel(loaded.model).filter((layer) => layer.weightBearing);
+    const frozenLayers = rows.findIndex((layer) => layer.name === 'block_13_project_BN') + 1;
+    const options: FinetuneOptions = {
+      source: loaded.model,
+      dataset,
+      frozenLayers,
+      initialization: 'pretrained',
+      epochs: 1,
+      batchSize: 12,
+      learningRate: 0.01,
+      // Momentum, not Adam, so float rounding between the two paths stays rounding.
+      optimizer: 'momentum',
+      seed: 2,
+      backend: 'wasm',
+      preprocessing: 'symmetric',
+    };
+    const cached = await finetune({ ...options, featureCache: 'always' });
+    const uncached = await finetune({ ...options, featureCache: 'never' });
+    expect(cached.summary.featureCacheUsed).toBe(true);
+    expect(uncached.summary.featureCacheUsed).toBe(false);
+    expect(cached.summary.frozenLayerNames.at(-1)).toBe('block_13_project_BN');
+    expect(Number.isFinite(cached.history[0].loss)).toBe(true);
+    expect(cached.history[0].loss).toBeCloseTo(uncached.history[0].loss, 4);
+    const frozen = new Set(cached.summary.frozenLayerNames);
+    for (const result of [cached, uncached]) {
+      const weights = weightsByName(result.model);
+      for (const [name, values] of weights) {
+        const layer = name.split('/')[0];
+        // Frozen weights, and every batch norm's moving statistics (inference mode), stay put.
+        if (frozen.has(layer) || /moving_(mean|variance)$/.test(name))
+          expect(sameBits(values, expected.get(name)), name).toBe(true);
+      }
+      expect(
+        sameBits(
+          weights.get('block_16_depthwise/depthwise_kernel'),
+          expected.get('block_16_depthwise/depthwise_kernel'),
+        ),
+      ).toBe(false);
+    }
+    const cachedWeights = weightsByName(cached.model);
+    for (const [name, values] of weightsByName(uncached.model)) {
+      const other = cachedWeights.get(name)!;
+      let worst = 0;
+      values.forEach((value, i) => (worst = Math.max(worst, Math.abs(value - other[i]))));
+      expect(worst, name).toBeLessThanOrEqual(1e-4);
+    }
+    for (const model of [loaded.model, cached.model, uncached.model]) model.dispose();
   });
 });
