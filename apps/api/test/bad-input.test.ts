@@ -172,6 +172,12 @@ const ROWS: Row[] = [
     () => client.request(CREATE_EXPERIMENT, sweep({ frozenLayers: [5] })),
   ],
   [
+    // small-cnn has 4 weight-bearing layers; the 4th is the classifier a fine-tune replaces.
+    'frozenLayers counting the classifier (beyond freezableLayers)',
+    'BAD_USER_INPUT',
+    () => client.request(CREATE_EXPERIMENT, sweep({ frozenLayers: [0, 4] })),
+  ],
+  [
     'a learningRates list longer than any sweep',
     'BAD_USER_INPUT',
     () =>

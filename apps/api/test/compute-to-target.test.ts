@@ -27,7 +27,7 @@ const CURVES: Record<string, number[]> = {
   scratch: [0.2, 0.4, 0.6, 0.8, 0.8],
   '0': [0.5, 0.7, 0.79, 0.8, 0.81],
   '2': [0.78, 0.8, 0.8, 0.8, 0.8],
-  '4': [0.3, 0.35, 0.4, 0.4, 0.4],
+  '3': [0.3, 0.35, 0.4, 0.4, 0.4],
 };
 
 beforeAll(async () => {
@@ -36,7 +36,7 @@ beforeAll(async () => {
   const team = await aTeam(client);
   experimentId = (
     await anExperiment(client, team.id, {
-      frozenLayers: [0, 2, 4],
+      frozenLayers: [0, 2, 3],
       learningRates: [0.001],
       seeds: [1, 2],
       epochs: 5,

@@ -30,8 +30,9 @@ try {
     { teamId },
   );
   const catalogue = await seedCatalogue(client, teamId);
-  const frozenLayers = [0, 1, 2, 3, 4];
-  const learningRates = [0.0001, 0.0003, 0.001, 0.003];
+  // small-cnn's freezable depths (its classifier is no depth) × five rates × ten seeds.
+  const frozenLayers = [0, 1, 2, 3];
+  const learningRates = [0.0001, 0.0003, 0.001, 0.003, 0.01];
   const seeded = await seedExperiment(client, {
     projectId: project.createProject.id,
     sourceModelId: catalogue.sourceModelId,
@@ -49,9 +50,9 @@ try {
   if (seeded.runs.length !== 200) throw new Error(`expected 200 runs, got ${seeded.runs.length}`);
 
   // Ten cells × ten seeds = 100 selected runs, each with a 500-point val_accuracy curve.
-  const cells = frozenLayers.flatMap((k) =>
-    learningRates.slice(0, 2).map((rate) => `${k}_${rate}`),
-  );
+  const cells = frozenLayers
+    .slice(0, 2)
+    .flatMap((k) => learningRates.map((rate) => `${k}_${rate}`));
   const url = `${stack.webUrl}/experiments/${seeded.experimentId}?cells=${cells.join(',')}`;
 
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });

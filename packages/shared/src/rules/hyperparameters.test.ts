@@ -37,7 +37,7 @@ describe('hyperparameterProblems', () => {
       'a frozen depth beyond the model',
       { frozenLayers: 4 },
       'frozenLayers',
-      "frozenLayers must not exceed the model's 3 weight-bearing layers",
+      'frozenLayers must not exceed the 3 weight-bearing layers a fine-tune keeps below the classifier',
     ],
     ['a zero rate', { learningRate: 0 }, 'learningRate', 'learningRate must be finite and > 0'],
     [

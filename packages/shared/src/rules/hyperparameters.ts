@@ -100,7 +100,7 @@ export function trainSamplesProblem(
 
 /**
  * Frozen layers count weight-bearing layers from the input: an integer ≥ 0 and, when the model is
- * known, at most its `maxFrozenLayers` weight-bearing layers.
+ * known, at most `maxFrozenLayers`: the weight-bearing layers a fine-tune keeps (`freezableLayers`).
  */
 export function frozenLayersProblem(
   value: unknown,
@@ -112,7 +112,7 @@ export function frozenLayersProblem(
   if (maxFrozenLayers !== undefined && value > maxFrozenLayers)
     return {
       field,
-      message: `${field} must not exceed the model's ${maxFrozenLayers} weight-bearing layers`,
+      message: `${field} must not exceed the ${maxFrozenLayers} weight-bearing layers a fine-tune keeps below the classifier`,
     };
   return null;
 }

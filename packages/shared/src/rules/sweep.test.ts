@@ -99,7 +99,8 @@ describe('sweepProblems', () => {
     expect(sweepProblems(base, { maxFrozenLayers: 3 })).toEqual([
       {
         field: 'frozenLayers',
-        message: "frozenLayers must not exceed the model's 3 weight-bearing layers, got 4",
+        message:
+          'frozenLayers must not exceed the 3 weight-bearing layers a fine-tune keeps below the classifier, got 4',
       },
     ]);
     expect(sweepProblems(base, { maxFrozenLayers: 4 })).toEqual([]);

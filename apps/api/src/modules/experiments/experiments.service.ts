@@ -1,4 +1,4 @@
-import { expandSweep, sweepProblems, type SweepSpec } from '@finetrack/shared';
+import { expandSweep, freezableLayers, sweepProblems, type SweepSpec } from '@finetrack/shared';
 import { rejectProblems } from '../../common/hyperparameters.js';
 import type { DataSource } from 'typeorm';
 import type { Actor } from '../../common/actor.js';
@@ -111,8 +111,9 @@ export class ExperimentsService {
     if (!target) throw notFound('target dataset');
 
     const sweep = toSweepSpec(input.sweep);
-    const weightBearing = source.layers.filter((layer) => layer.weightBearing).length;
-    const maxFrozenLayers = weightBearing > 0 ? weightBearing : undefined;
+    // The trainer cuts below the classifier, so that is the deepest freeze it can carry out.
+    const freezable = freezableLayers(source.layers).length;
+    const maxFrozenLayers = freezable > 0 ? freezable : undefined;
     rejectProblems(
       sweepProblems(sweep, {
         maxFrozenLayers,
@@ -212,7 +213,8 @@ export class ExperimentsService {
           .getRepository(Model)
           .findOneBy({ id: experiment.sourceModelId, teamId: experiment.teamId })
       : null;
-    const weightBearing = source?.layers.filter((layer) => layer.weightBearing).length ?? 0;
+    // The same count the trainer's suggestion uses: the layers kept below the classifier.
+    const weightBearing = source ? freezableLayers(source.layers).length : 0;
     const result: DepthForSize[] = [];
     for (const size of sizes)
       result.push(
