@@ -20,11 +20,16 @@ export class AccessService {
     if (viewer.tokenTeamId && viewer.tokenTeamId !== teamId) return null;
     if (actor.roles.has(teamId)) return actor.roles.get(teamId) as TeamRole | null;
     // An instance worker belongs to no team: it writes to a team (metrics of its runs) as a
-    // member only while it holds one of that team's runs, never through its creator's teams.
+    // member only while it holds one of that team's runs or scoring jobs, never through its
+    // creator's teams.
     const rows: { role: string }[] = viewer.instanceWorker
       ? await this.dataSource.query(
           `SELECT 'member' AS role FROM runs
-            WHERE team_id = $1 AND worker_token_id = $2 AND status = 'running' LIMIT 1`,
+            WHERE team_id = $1 AND worker_token_id = $2 AND status = 'running'
+           UNION ALL
+           SELECT 'member' FROM source_model_scores
+            WHERE team_id = $1 AND worker_token_id = $2 AND status = 'running'
+           LIMIT 1`,
           [teamId, viewer.tokenId],
         )
       : await this.dataSource.query(
