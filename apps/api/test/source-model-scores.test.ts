@@ -13,7 +13,15 @@ import {
 } from '@finetrack/shared';
 import type { ApiClient as WorkerClient } from '@finetrack/shared/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addMember, aDataset, aSourceModel, aTeam, aUser } from './factories/builders.js';
+import {
+  addMember,
+  aDataset,
+  anExperiment,
+  aSourceModel,
+  aTeam,
+  aUser,
+  runIds,
+} from './factories/builders.js';
 import type { ApiClient } from './factories/client.js';
 import { aWorkerToken, CAPABILITIES, failure, workerClient } from './factories/worker.js';
 import { startTestServer, type TestServer } from './harness.js';
@@ -182,6 +190,47 @@ describe('scoring source models', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     const [job] = await claimAll(worker);
     await worker.request(COMPLETE_SCORE_JOB, { input: results(job!, -2) });
+  });
+
+  it('pairs each score with the best fine-tuned accuracy its source reached on the dataset', async () => {
+    const { dataset, model, experiment } = await anExperiment(owner, teamId);
+    await owner.gql(SCORE_SOURCE_MODELS, {
+      input: { datasetId: dataset.id, modelIds: [model.id] },
+    });
+    const best = async () =>
+      (
+        await owner.gql(
+          `query($id: ID!) { sourceModelScores(datasetId: $id) { bestFineTunedAccuracy } }`,
+          { id: dataset.id },
+        )
+      ).sourceModelScores[0].bestFineTunedAccuracy;
+    expect(await best()).toBeNull();
+    // Two runs finish (as a worker's completeRun leaves them); the scratch baseline's higher
+    // accuracy is not the source's, and a failed run's is not counted.
+    const ids = await runIds(owner, experiment.id);
+    const finish = (id: string, status: string, accuracy: number) =>
+      t.sql(`UPDATE runs SET status = $2, best_val_accuracy = $3 WHERE id = $1`, [
+        id,
+        status,
+        accuracy,
+      ]);
+    const [pretrained, other, failed] = (
+      await t.sql<{ id: string }>(
+        `SELECT id FROM runs WHERE id = ANY($1) AND initialization = 'pretrained' ORDER BY id`,
+        [ids],
+      )
+    ).map((row) => row.id);
+    const [scratch] = (
+      await t.sql<{ id: string }>(
+        `SELECT id FROM runs WHERE id = ANY($1) AND initialization = 'scratch'`,
+        [ids],
+      )
+    ).map((row) => row.id);
+    await finish(pretrained!, 'succeeded', 0.81);
+    await finish(other!, 'succeeded', 0.86);
+    await finish(failed!, 'failed', 0.99);
+    await finish(scratch!, 'succeeded', 0.95);
+    expect(await best()).toBeCloseTo(0.86, 10);
   });
 
   it('refuses bad input with BAD_USER_INPUT and stores nothing', async () => {

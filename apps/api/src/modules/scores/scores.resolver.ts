@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, Float, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { GraphQLContext } from '../../graphql/context.js';
 import { Model } from '../models/model.entity.js';
 import { ScoreSourceModelsInput } from './scores.inputs.js';
@@ -20,6 +20,15 @@ export class ScoresResolver {
   })
   sourceModelScores(@Arg('datasetId', () => ID) datasetId: string, @Ctx() context: GraphQLContext) {
     return context.services.scores.list(context.actor, datasetId);
+  }
+
+  @FieldResolver(() => Float, {
+    nullable: true,
+    description:
+      "Best val_accuracy of a succeeded fine-tuning run (pretrained initialization) from this source model on this dataset version, over the team's experiments; null until one finishes.",
+  })
+  bestFineTunedAccuracy(@Root() score: SourceModelScore, @Ctx() context: GraphQLContext) {
+    return context.services.scores.bestFineTunedAccuracy(score);
   }
 
   @FieldResolver(() => Model, { nullable: true, description: 'The source model scored.' })

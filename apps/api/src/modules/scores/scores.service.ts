@@ -98,6 +98,22 @@ export class ScoresService {
   }
 
   /**
+   * The best validation accuracy a succeeded fine-tuning run (from the pretrained weights) of
+   * the team's experiments reached from the score's source model on its dataset version, or
+   * null: what LogME's ranking is checked against once runs finish.
+   */
+  async bestFineTunedAccuracy(score: SourceModelScore): Promise<number | null> {
+    const [row] = (await this.dataSource.query(
+      `SELECT max(r.best_val_accuracy) AS best
+         FROM runs r JOIN experiments e ON e.id = r.experiment_id
+        WHERE e.team_id = $1 AND e.target_dataset_id = $2 AND e.source_model_id = $3
+          AND r.kind = 'finetune' AND r.initialization = 'pretrained' AND r.status = 'succeeded'`,
+      [score.teamId, score.datasetId, score.modelId],
+    )) as { best: number | null }[];
+    return row?.best ?? null;
+  }
+
+  /**
    * The latest score of each source model for the dataset version (any training-set size),
    * ranked by LogME, highest first; jobs without a LogME yet (queued, running, failed) last.
    */
