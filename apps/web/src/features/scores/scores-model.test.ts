@@ -5,7 +5,6 @@ let next = 0;
 function aScore(overrides: Partial<ScoreRow> = {}): ScoreRow {
   next += 1;
   return {
-    __typename: 'SourceModelScore',
     id: `s${next}`,
     modelId: `m${next}`,
     status: 'SUCCEEDED',

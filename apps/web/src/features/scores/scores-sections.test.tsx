@@ -14,7 +14,6 @@ const operationName = (query: DocumentNode) =>
 
 function aScore(modelId: string, name: string, overrides: Partial<ScoreRow> = {}): ScoreRow {
   return {
-    __typename: 'SourceModelScore',
     id: `score-${modelId}`,
     modelId,
     status: 'SUCCEEDED',
