@@ -101,10 +101,14 @@ export class ScoreJobsService {
     return rows[0] ? this.rows.from(rows[0]) : null;
   }
 
-  private async describe(score: SourceModelScore): Promise<ClaimedScoreJob> {
-    // Both rows exist: deleting either deletes the score (ON DELETE CASCADE).
-    const dataset = (await this.datasets.find(score.datasetId))!;
-    const model = (await this.models.findById(score.modelId))!;
+  /**
+   * The job description, or null when the dataset or model was deleted since the claim (which
+   * deleted the score too, ON DELETE CASCADE): the worker then simply claims again.
+   */
+  private async describe(score: SourceModelScore): Promise<ClaimedScoreJob | null> {
+    const dataset = await this.datasets.find(score.datasetId);
+    const model = await this.models.findById(score.modelId);
+    if (!dataset || !model) return null;
     const files = await this.artifacts.listStored({ modelId: model.id });
     return {
       scoreId: score.id,
