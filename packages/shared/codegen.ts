@@ -4,7 +4,12 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
 // schema. String documents: the client posts text, so no GraphQL runtime is needed.
 const config: CodegenConfig = {
   schema: './schema.graphql',
-  documents: ['src/client/operations.ts', 'src/worker-operations.ts', 'fragments/*.graphql'],
+  documents: [
+    'src/client/operations.ts',
+    'src/worker-operations.ts',
+    'src/score-job-operations.ts',
+    'fragments/*.graphql',
+  ],
   generates: {
     './src/gql/': {
       preset: 'client',

@@ -25,6 +25,8 @@ import { RunLeasesService } from './modules/runs/run-leases.service.js';
 import { RunSchedulerService } from './modules/runs/run-scheduler.service.js';
 import { RunsControlService } from './modules/runs/runs-control.service.js';
 import { RunsService } from './modules/runs/runs.service.js';
+import { ScoreJobsService } from './modules/scores/score-jobs.service.js';
+import { ScoresService } from './modules/scores/scores.service.js';
 import { AccessService } from './modules/teams/access.service.js';
 import { InvitationsService } from './modules/teams/invitations.service.js';
 import { TeamsService } from './modules/teams/teams.service.js';
@@ -63,6 +65,7 @@ export function createServices(
     logger,
   );
   const experiments = new ExperimentsService(dataSource, access, runs, datasets, scheduler);
+  const scoreJobs = new ScoreJobsService(dataSource, datasets, models, artifacts);
   return {
     artifactDeletions,
     access,
@@ -96,9 +99,13 @@ export function createServices(
       experiments,
       artifacts,
       runArtifacts,
+      scoreJobs,
       config,
     ),
     leases: new RunLeasesService(dataSource, scheduler, models, experiments, runArtifacts, config),
+    /** Source-model scoring: members queue and read scores, workers claim and report them. */
+    scores: new ScoresService(dataSource, access, events),
+    scoreJobs,
     events,
     artifacts,
     runArtifacts,

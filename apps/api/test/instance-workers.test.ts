@@ -1,4 +1,13 @@
-import { HEARTBEAT_RUN, LOG_METRICS, type ClaimedRun } from '@finetrack/shared';
+import {
+  CLAIM_SCORE_JOB,
+  COMPLETE_SCORE_JOB,
+  CREATE_ARTIFACT,
+  HEARTBEAT_RUN,
+  LOG_METRICS,
+  SCORE_SOURCE_MODELS,
+  SOURCE_MODEL_SCORES,
+  type ClaimedRun,
+} from '@finetrack/shared';
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -6,9 +15,17 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { ensureLocalWorkerToken } from '../src/demo/local-worker-token.js';
-import { aUser } from './factories/builders.js';
+import { aDataset, aSourceModel, aTeam, aUser } from './factories/builders.js';
 import type { ApiClient } from './factories/client.js';
-import { aQueuedExperiment, checkpoint, claim, failure, workerClient } from './factories/worker.js';
+import {
+  aFile,
+  aQueuedExperiment,
+  CAPABILITIES,
+  checkpoint,
+  claim,
+  failure,
+  workerClient,
+} from './factories/worker.js';
 import { startTestServer, type TestServer } from './harness.js';
 
 const ADMIN = 'root@instance.test';
@@ -98,6 +115,75 @@ describe('instance worker tokens', () => {
       body: JSON.stringify({ query: '{ teams { edges { node { id } } } }' }),
     });
     expect(JSON.stringify(await teams.json())).not.toContain(team.team.id);
+  });
+
+  it('score a team’s source model: they download its files only while they hold the job', async () => {
+    const { client: owner } = await aUser(t.url);
+    const teamId = (await aTeam(owner)).id;
+    const dataset = await aDataset(owner, teamId);
+    const model = await aSourceModel(owner, teamId);
+    // The owner stores the model's file through a user token, as `finetrack model upload` does.
+    const userToken = (
+      await owner.gql(CREATE_TOKEN, { input: { name: 'me', teamId, role: 'USER' } })
+    ).createApiToken.token as string;
+    const user = workerClient(t.url, userToken);
+    const file = await aFile('model.json', Buffer.from('{"modelTopology":{}}'));
+    const artifact = (
+      await user.request(CREATE_ARTIFACT, {
+        input: {
+          modelId: model.id,
+          kind: 'model-json',
+          fileName: 'model.json',
+          byteSize: file.byteSize,
+          sha256: file.sha256,
+        },
+      })
+    ).createArtifact;
+    await user.uploadArtifact(artifact.id, file.file, file);
+
+    const token = await anInstanceToken();
+    const pool = workerClient(t.url, token);
+    const target = path.join(path.dirname(file.file), `download-${artifact.id}`);
+    // Before the claim the team's files are out of its reach.
+    expect(await failure(pool.downloadArtifact(artifact.id, target))).toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    await owner.gql(SCORE_SOURCE_MODELS, {
+      input: { datasetId: dataset.id, modelIds: [model.id] },
+    });
+    let job = null;
+    for (;;) {
+      const claimed = (
+        await pool.request(CLAIM_SCORE_JOB, {
+          input: { workerId: 'pool:score', capabilities: CAPABILITIES },
+        })
+      ).claimScoreJob;
+      if (!claimed || claimed.sourceModel.id === model.id) {
+        job = claimed;
+        break;
+      }
+    }
+    expect(job).toMatchObject({ teamId, dataset: { id: dataset.id } });
+    expect(job!.sourceModel.artifacts.map((a) => a.id)).toEqual([artifact.id]);
+    await pool.downloadArtifact(artifact.id, target, file);
+    expect(await readFile(target, 'utf8')).toBe('{"modelTopology":{}}');
+    await pool.request(COMPLETE_SCORE_JOB, {
+      input: {
+        scoreId: job!.scoreId,
+        leaseToken: job!.leaseToken,
+        logMe: -1,
+        featureDimension: 8,
+        samples: 10,
+        seconds: 0.1,
+      },
+    });
+    expect(
+      (await owner.gql(SOURCE_MODEL_SCORES, { datasetId: dataset.id })).sourceModelScores[0],
+    ).toMatchObject({ status: 'SUCCEEDED', logMe: -1 });
+    // Once the job is done, the team's files are out of reach again.
+    expect(await failure(pool.downloadArtifact(artifact.id, `${target}-again`))).toMatchObject({
+      code: 'NOT_FOUND',
+    });
   });
 
   it('stop working once their creator is no instance administrator', async () => {

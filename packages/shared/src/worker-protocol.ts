@@ -9,6 +9,14 @@
  *   `recordCheckpoint` → at the end: `createArtifact` + `PUT` for the model files, then
  *   `completeRun`; or `failRun` (error), or `releaseRun` (SIGTERM); downloads with
  *   `GET /artifacts/:id`.
+ * - scoring jobs (issue 15, "which source model"; score-job-operations.ts): before each
+ *   `claimRun` the worker asks `claimScoreJob` (never waits) → scores the source model on the
+ *   dataset → `completeScoreJob` or `failScoreJob`. No heartbeats: the lease lasts
+ *   SCORE_LEASE_SECONDS and a later claim takes over a job whose lease expired. A worker that
+ *   sends `capabilities.scoreJobs: true` to `claimRun` gets null from its long poll as soon as a
+ *   scoring job is queued. All of it is additive (protocol version unchanged): a worker that
+ *   never asks for scoring jobs sees none, and a new worker facing an older API, which refuses
+ *   `claimScoreJob` and `scoreJobs`, stops asking and claims runs only.
  * - users (and the tests and benchmark): `createExperiment` (queues one job per run),
  *   `startExperiment`, `cancelRun`, `retryRun`, the `runUpdated` / `metricsAppended` subscriptions.
  *

@@ -4,6 +4,7 @@ import {
   Optimizer,
   RunKind,
   RunStatus,
+  ScoreStatus,
   type Preprocessing,
 } from '@finetrack/shared';
 import { registerEnumType } from 'type-graphql';
@@ -15,6 +16,10 @@ registerEnumType(RunStatus, { name: 'RunStatus' });
 registerEnumType(RunKind, {
   name: 'RunKind',
   description: 'pretrain: trains a source model from scratch; finetune: a run of an experiment',
+});
+registerEnumType(ScoreStatus, {
+  name: 'ScoreStatus',
+  description: 'A source-model scoring job: queued, running (a worker holds it), succeeded, failed',
 });
 registerEnumType(Optimizer, { name: 'Optimizer' });
 registerEnumType(Initialization, { name: 'Initialization' });
@@ -37,4 +42,4 @@ registerEnumType(PreprocessingMode, {
     'How input pixels (0–255 RGB) are scaled: unit x/255; symmetric x/127.5-1; caffe BGR minus ImageNet means; torch ImageNet mean/std',
 });
 
-export { Initialization, ModelKind, Optimizer, RunKind, RunStatus };
+export { Initialization, ModelKind, Optimizer, RunKind, RunStatus, ScoreStatus };

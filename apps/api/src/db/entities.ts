@@ -5,6 +5,7 @@ import { MetricPoint } from '../modules/metrics/metric-point.entity.js';
 import { Model } from '../modules/models/model.entity.js';
 import { Project } from '../modules/projects/project.entity.js';
 import { Run } from '../modules/runs/run.entity.js';
+import { SourceModelScore } from '../modules/scores/source-model-score.entity.js';
 import { Invitation } from '../modules/teams/invitation.entity.js';
 import { Membership } from '../modules/teams/membership.entity.js';
 import { Team } from '../modules/teams/team.entity.js';
@@ -26,4 +27,5 @@ export const ENTITIES = [
   Run,
   MetricPoint,
   Artifact,
+  SourceModelScore,
 ];

@@ -7,6 +7,7 @@ import {
   MAX_INVITATIONS_LISTED,
   MAX_MODEL_LAYERS,
   MAX_PENDING_INVITATIONS_PER_TEAM,
+  MAX_SCORED_MODELS,
   MAX_SHAPE_DIMENSIONS,
   MAX_SWEEP_RUNS,
   MAX_TEAMS_PER_USER,
@@ -57,6 +58,9 @@ export const LIST_PRICES: Readonly<Record<string, number>> = {
   'ResumePoint.artifacts': MAX_ARTIFACTS_PER_OWNER,
   // One event per metric batch: at most a page's worth of keys is a generous price for it.
   'MetricsAppendedEvent.keys': MAX_LIST_MULTIPLIER,
+  'Mutation.scoreSourceModels': MAX_SCORED_MODELS,
+  // One row per source model scored for the dataset: not capped, priced at a page.
+  'Query.sourceModelScores': MAX_LIST_MULTIPLIER,
 };
 
 /** The lists of a curve, priced at the `maxPoints` of the `metrics` field they come from. */

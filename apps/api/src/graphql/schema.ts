@@ -9,6 +9,8 @@ import { ModelsResolver } from '../modules/models/models.resolver.js';
 import { ProjectsResolver } from '../modules/projects/projects.resolver.js';
 import { RunsResolver } from '../modules/runs/runs.resolver.js';
 import { WorkerResolver } from '../modules/runs/worker.resolver.js';
+import { ScoreJobsResolver } from '../modules/scores/score-jobs.resolver.js';
+import { ScoresResolver } from '../modules/scores/scores.resolver.js';
 import {
   InvitationsResolver,
   TeamInvitationsResolver,
@@ -33,6 +35,8 @@ export const RESOLVERS = [
   RunsResolver,
   MetricsResolver,
   WorkerResolver,
+  ScoresResolver,
+  ScoreJobsResolver,
   ArtifactsResolver,
 ] as const;
 

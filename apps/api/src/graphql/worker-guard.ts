@@ -23,6 +23,9 @@ export const WORKER_OPERATIONS: ReadonlySet<string> = new Set([
   'completeRun',
   'failRun',
   'releaseRun',
+  'claimScoreJob',
+  'completeScoreJob',
+  'failScoreJob',
   '__typename',
 ]);
 
@@ -43,6 +46,7 @@ const RECORD_TYPES: ReadonlySet<string> = new Set([
   'User',
   'Membership',
   'ApiToken',
+  'SourceModelScore',
 ]);
 
 /** The first field of a worker's document that reaches from one record into another. */

@@ -1,12 +1,17 @@
 import {
+  CLAIM_SCORE_JOB,
   COMPLETE_RUN,
+  COMPLETE_SCORE_JOB,
   FAIL_RUN,
+  FAIL_SCORE_JOB,
   HEARTBEAT_RUN,
   LOG_METRICS as WORKER_LOG_METRICS,
   METRICS_APPENDED,
   RECORD_CHECKPOINT,
   RELEASE_RUN,
   RUN_UPDATED,
+  SCORE_SOURCE_MODELS,
+  SOURCE_MODEL_SCORES,
   type ClaimedRun,
   type GraphQLDocument,
 } from '@finetrack/shared';
@@ -196,6 +201,23 @@ async function runFor(f: Fixtures, who: Principal): Promise<ClaimedRun> {
   const run = await claimWith(f.clients.worker);
   if (!run) throw new Error('no queued run left for the worker');
   return run;
+}
+
+/**
+ * A scoring job the worker token holds (queued for a fresh model, then claimed); the other
+ * principals are refused before their ids are looked at, so they get one that does not exist.
+ */
+async function scoreJobFor(f: Fixtures, who: Principal) {
+  if (who !== 'worker') return { scoreId: '00000000-0000-4000-8000-000000000000', leaseToken: 'x' };
+  await gql(f, SCORE_SOURCE_MODELS, {
+    input: { datasetId: f.datasetId, modelIds: [await fresh.model(f)] },
+  });
+  const data = await f.clients.worker.gql(CLAIM_SCORE_JOB, {
+    input: { workerId: `matrix:${unique()}`, capabilities: CAPABILITIES },
+  });
+  const job = data.claimScoreJob as { scoreId: string; leaseToken: string } | null;
+  if (!job) throw new Error('no scoring job for the worker');
+  return { scoreId: job.scoreId, leaseToken: job.leaseToken };
 }
 
 let step = 0;
@@ -663,6 +685,44 @@ export const MATRIX: MatrixRow[] = [
         input: { runId: run.runId, leaseToken: run.leaseToken, reason: 'cell' },
       });
     },
+  },
+  // ---- source-model scoring
+  {
+    operation: 'scoreSourceModels',
+    expected: team('member'),
+    build: async (f) =>
+      q(SCORE_SOURCE_MODELS, { input: { datasetId: f.datasetId, modelIds: [f.modelId] } }),
+  },
+  {
+    operation: 'sourceModelScores',
+    expected: team('viewer'),
+    build: async (f) => q(SOURCE_MODEL_SCORES, { datasetId: f.datasetId }),
+  },
+  {
+    operation: 'claimScoreJob',
+    expected: workerOnly,
+    build: async () =>
+      q(CLAIM_SCORE_JOB, { input: { workerId: `cell:${unique()}`, capabilities: CAPABILITIES } }),
+  },
+  {
+    operation: 'completeScoreJob',
+    expected: workerOnly,
+    build: async (f, who) =>
+      q(COMPLETE_SCORE_JOB, {
+        input: {
+          ...(await scoreJobFor(f, who)),
+          logMe: -1,
+          featureDimension: 8,
+          samples: 2,
+          seconds: 0.1,
+        },
+      }),
+  },
+  {
+    operation: 'failScoreJob',
+    expected: workerOnly,
+    build: async (f, who) =>
+      q(FAIL_SCORE_JOB, { input: { ...(await scoreJobFor(f, who)), error: 'cell' } }),
   },
   // ---- subscriptions (graphql-ws; a refused socket is closed with 4403)
   {

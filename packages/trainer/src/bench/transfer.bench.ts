@@ -150,7 +150,14 @@ async function rankingQuality(sources: Source[]) {
         seed: 0,
       });
       fineTuneSeconds += tuned.seconds;
-      rows.push({ source: source.name, ...score, accuracy: tuned.best });
+      // The bench's sources are all softmax classifiers, so LEEP and NCE are always there.
+      rows.push({
+        source: source.name,
+        logMe: score.logMe,
+        leep: score.leep ?? Number.NaN,
+        nce: score.nce ?? Number.NaN,
+        accuracy: tuned.best,
+      });
     }
     const accuracy = rows.map((row) => row.accuracy);
     log(`\n${targetName}`);

@@ -59,6 +59,28 @@ describe('scoreSourceModel', () => {
     expect(score.nce).toBeLessThanOrEqual(0);
   });
 
+  it('feeds the source its own pixel scaling, as fine-tuning does', () => {
+    const data = dataset(60);
+    const scaled = {
+      ...data,
+      train: { ...data.train, images: data.train.images.map((value) => value * 2 - 1) },
+    };
+    const model = source();
+    const symmetric = scoreSourceModel(model, data, { preprocessing: 'symmetric' });
+    const byHand = scoreSourceModel(model, scaled);
+    expect(symmetric.logMe).toBeCloseTo(byHand.logMe, 6);
+    expect(symmetric.leep).toBeCloseTo(byHand.leep!, 6);
+  });
+
+  it('leaves LEEP and NCE out for a source without a softmax classifier', () => {
+    const input = tf.input({ shape: [2, 2, 1] });
+    const flat = tf.layers.flatten({ name: 'features' }).apply(input) as tf.SymbolicTensor;
+    const logits = tf.layers.dense({ units: 5, name: 'logits' }).apply(flat) as tf.SymbolicTensor;
+    const score = scoreSourceModel(tf.model({ inputs: input, outputs: logits }), dataset(30));
+    expect(score).toMatchObject({ leep: null, nce: null, cutLayer: 'features' });
+    expect(Number.isFinite(score.logMe)).toBe(true);
+  });
+
   it('scores only the first samples when asked, as a size sweep’s subset', () => {
     const score = scoreSourceModel(source(), dataset(300), { samples: 30 });
     expect(score.samples).toBe(30);

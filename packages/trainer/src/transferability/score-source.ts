@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
+import type { Preprocessing } from '@finetrack/shared';
 import type { LoadedDataset } from '../data/dataset.js';
+import { preprocessImages, unitToPixels } from '../data/preprocess.js';
 import { executeGraph, modelGraph } from '../model/graph.js';
 import { defaultCut } from '../model/surgery.js';
 import { inferenceBatchSize } from '../train/evaluation.js';
@@ -12,10 +14,10 @@ import { argmaxRows, nce } from './nce.js';
 export interface SourceModelScore {
   /** LogME of the frozen features at the cut (higher is better). */
   logMe: number;
-  /** LEEP of the source head's predictions (≤ 0; closer to 0 is better). */
-  leep: number;
-  /** NCE of the source head's hard predictions (≤ 0; closer to 0 is better). */
-  nce: number;
+  /** LEEP of the source head's predictions (≤ 0; closer to 0 is better); null without a classifier. */
+  leep: number | null;
+  /** NCE of the source head's hard predictions (≤ 0; closer to 0 is better); null without a classifier. */
+  nce: number | null;
   /** Where the features were taken and how many per sample. */
   cutLayer: string;
   featureDimensions: number;
@@ -27,12 +29,13 @@ export interface SourceModelScore {
  * Scores `source` for the target `dataset`'s training split (its first `samples` samples, as a
  * size sweep's subset would see them) with one forward pass in inference mode, in bounded
  * batches: the features at `cutLayer` (default: below the classifier, where surgery cuts) for
- * LogME, and the source head's softmax for LEEP and NCE.
+ * LogME, and the source head's softmax for LEEP and NCE. `preprocessing` is the source's pixel
+ * scaling (absent or `unit`: the loaders' [0, 1] as they are), as fine-tuning feeds it.
  */
 export function scoreSourceModel(
   source: tf.LayersModel,
   dataset: LoadedDataset,
-  options: { cutLayer?: string; samples?: number } = {},
+  options: { cutLayer?: string; samples?: number; preprocessing?: Preprocessing } = {},
 ): SourceModelScore {
   const started = performance.now();
   const graph = modelGraph(source);
@@ -47,13 +50,18 @@ export function scoreSourceModel(
   let dimensions = 0;
   let sourceClasses = 0;
   const batch = inferenceBatchSize(graph);
+  const channels = source.inputs[0]!.shape[3] ?? inputShape[2];
   for (let start = 0; start < count; start += batch) {
     const size = Math.min(batch, count - start);
     const [cut, head] = tf.tidy(() => {
-      const x = tf.tensor4d(
+      const unit = tf.tensor4d(
         train.images.subarray(start * sampleSize, (start + size) * sampleSize),
         [size, ...inputShape],
       );
+      const x =
+        options.preprocessing === undefined || options.preprocessing === 'unit'
+          ? unit
+          : preprocessImages(unitToPixels(unit), options.preprocessing, channels);
       const [f, p] = executeGraph(graph, x, [cutLayer, output.layer.name], {
         trainingLayers: new Set(),
         dropoutSeed: 0,
@@ -72,18 +80,28 @@ export function scoreSourceModel(
   const labels = train.labels.subarray(0, count);
   const featureMatrix: RowMatrix = { rows: count, columns: dimensions, values: features! };
   const headMatrix: RowMatrix = { rows: count, columns: sourceClasses, values: probabilities! };
+  // LEEP and NCE read the output as a distribution over source classes: a model that ends in
+  // features or logits has none to read.
+  const classifier = endsInSoftmax(output.layer);
   return {
     logMe: logMe(featureMatrix, labels, classNames.length).score,
-    leep: leep(headMatrix, labels, classNames.length),
-    nce: nce(
-      argmaxRows(headMatrix.values, count, sourceClasses),
-      labels,
-      classNames.length,
-      sourceClasses,
-    ),
+    leep: classifier ? leep(headMatrix, labels, classNames.length) : null,
+    nce: classifier
+      ? nce(
+          argmaxRows(headMatrix.values, count, sourceClasses),
+          labels,
+          classNames.length,
+          sourceClasses,
+        )
+      : null,
     cutLayer,
     featureDimensions: dimensions,
     samples: count,
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/** Whether a layer's output is a softmax (a Dense or an Activation layer with that activation). */
+function endsInSoftmax(layer: tf.layers.Layer): boolean {
+  return (layer.getConfig() as { activation?: unknown }).activation === 'softmax';
 }

@@ -3,9 +3,12 @@ import { join } from 'node:path';
 import {
   ARTIFACT_FILE_NAME_PATTERN,
   CLAIM_RUN,
+  CLAIM_SCORE_JOB,
   COMPLETE_RUN,
+  COMPLETE_SCORE_JOB,
   CREATE_ARTIFACT,
   FAIL_RUN,
+  FAIL_SCORE_JOB,
   fromGraphQLEnum,
   HEARTBEAT_RUN,
   Initialization,
@@ -18,6 +21,10 @@ import {
   type ArtifactRef,
   type ClaimedRun,
   type ClaimRunMutationVariables,
+  type ClaimScoreJobInput,
+  type ClaimedScoreJob,
+  type CompleteScoreJobInput,
+  type FailScoreJobInput,
   type CompleteRunInput,
   type CompleteRunMutation,
   type DatasetSpec,
@@ -107,6 +114,22 @@ export class WorkerApi {
   ): Promise<ClaimedJob | null> {
     const { claimRun } = await this.client.request(CLAIM_RUN, { input }, options);
     return claimRun && toClaimedJob(claimRun);
+  }
+
+  /** The next scoring job, or null; never waits (see CLAIM_SCORE_JOB). */
+  async claimScore(
+    input: ClaimScoreJobInput,
+    options: RequestOptions = {},
+  ): Promise<ClaimedScoreJob | null> {
+    return (await this.client.request(CLAIM_SCORE_JOB, { input }, options)).claimScoreJob;
+  }
+
+  async completeScore(input: CompleteScoreJobInput): Promise<void> {
+    await this.client.request(COMPLETE_SCORE_JOB, { input }, this.persistent);
+  }
+
+  async failScore(input: FailScoreJobInput): Promise<void> {
+    await this.client.request(FAIL_SCORE_JOB, { input }, this.persistent);
   }
 
   async heartbeat(input: HeartbeatRunInput): Promise<HeartbeatRunMutation['heartbeatRun']> {

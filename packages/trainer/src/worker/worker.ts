@@ -6,6 +6,7 @@ import {
   ErrorCode,
   ExitCode,
   WORKER_PROTOCOL_VERSION,
+  type ClaimedScoreJob,
   type WorkerCapabilitiesInput,
 } from '@finetrack/shared';
 import { ArchiveCache, workerCacheBytes } from './dataset-cache/archive-cache.js';
@@ -22,6 +23,7 @@ import { LeaseThread } from './lease-thread.js';
 import { MetricShipper, RunGoneError } from './metric-shipper.js';
 import { MetricSpool } from './metric-spool.js';
 import { executeRun } from './run-executor.js';
+import { executeScoreJob } from './score-executor.js';
 import { DatasetCache } from './run-inputs.js';
 import type { RunOutcome } from './run-outcome.js';
 import { WorkerApi, type ClaimedJob } from './worker-api.js';
@@ -39,7 +41,7 @@ export interface WorkerOptions {
   claimWaitSeconds?: number;
   /** Pause between claims when the API answers "nothing queued" at once (default 1 s). */
   pollIntervalMs?: number;
-  /** Stop after this many runs (tests, one-shot jobs). */
+  /** Stop after this many runs and scoring jobs (tests, one-shot jobs). */
   maxRuns?: number;
   /** How long metrics, artifacts and completion are retried while the API is unreachable. */
   persistentMs?: number;
@@ -213,7 +215,22 @@ export class Worker {
       let runs = 0;
       while (!this.stopping && (options.maxRuns === undefined || runs < options.maxRuns)) {
         this.state = 'idle';
-        const claim = await this.claim(api, capabilities);
+        // Scoring jobs are short (one forward pass): a waiting one goes before the next run.
+        const scoreJob = await this.claimScore(api, capabilities);
+        if (scoreJob) {
+          this.state = 'running';
+          this.currentRun = scoreJob.scoreId;
+          const outcome = await executeScoreJob(scoreJob, {
+            api,
+            workDir: slotDir,
+            datasets,
+            log: this.log,
+          });
+          this.currentRun = null;
+          if (outcome === 'succeeded' || outcome === 'failed') runs += 1;
+          continue;
+        }
+        const claim = await this.claim(api, { ...capabilities, scoreJobs: this.scoring });
         if (claim === null) continue;
         this.state = 'running';
         this.currentRun = claim.runId;
@@ -265,6 +282,35 @@ export class Worker {
     });
   }
 
+  /** Whether the API takes scoring jobs (an older one knows neither claimScoreJob nor scoreJobs). */
+  private scoring = true;
+
+  /**
+   * The next scoring job, or null (none, or the API is unreachable: the run claim that follows
+   * reports that and backs off).
+   */
+  private async claimScore(
+    api: WorkerApi,
+    capabilities: WorkerCapabilitiesInput,
+  ): Promise<ClaimedScoreJob | null> {
+    if (!this.scoring) return null;
+    try {
+      return await api.claimScore(
+        { workerId: this.workerId, capabilities: { ...capabilities, scoreJobs: true } },
+        { signal: this.stopController.signal, retry: { maxAttempts: 1 } },
+      );
+    } catch (error) {
+      if (error instanceof ApiError && /claimScoreJob|scoreJobs/.test(error.message))
+        this.stopScoring();
+      return null;
+    }
+  }
+
+  private stopScoring(): void {
+    this.scoring = false;
+    this.log('this API takes no scoring jobs; claiming runs only');
+  }
+
   /** Claims the next run; null when there is none yet or the API is unreachable (after a pause). */
   private waitSeconds = -1;
   private claimFailures = 0;
@@ -301,6 +347,10 @@ export class Worker {
       // An API without long polling rejects the argument: poll instead.
       if (this.waitSeconds > 0 && /waitSeconds/.test(error.message)) {
         this.waitSeconds = 0;
+        return null;
+      }
+      if (this.scoring && /scoreJobs/.test(error.message)) {
+        this.stopScoring();
         return null;
       }
       if (error.code === ErrorCode.Unauthenticated && this.options.tokenFile) {

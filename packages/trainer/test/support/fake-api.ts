@@ -204,6 +204,9 @@ export class FakeApi {
     const leaseLost = () => error(200, 'CONFLICT', 'lease lost', { reason: 'LEASE_LOST' });
     this.expireLeases();
     switch (operation) {
+      // This fake queues runs only: a worker asking for a scoring job first gets none.
+      case 'ClaimScoreJob':
+        return send(200, { data: { claimScoreJob: null } });
       case 'ClaimRun': {
         const run = [...this.runs.values()].find((candidate) => candidate.status === 'queued');
         if (!run) return send(200, { data: { claimRun: null } });

@@ -1,4 +1,4 @@
-import { workerRunScope } from '../runs/worker-viewer.js';
+import { INSTANCE_WORKER_HOLDS_SQL, workerRunScope } from '../runs/worker-viewer.js';
 import { ErrorCode, LEASE_LOST, MAX_ARTIFACTS_PER_OWNER } from '@finetrack/shared';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../../config.js';
@@ -127,12 +127,12 @@ export class ArtifactsService {
       } else if (mode === 'upload') throw forbidden('workers upload run artifacts only');
       else if (viewer.instanceWorker) {
         // An instance worker reads a team's files (source models) only while it holds one of
-        // that team's runs: it serves every team, but sees one only through its work.
-        const held: unknown[] = await this.dataSource.query(
-          `SELECT 1 FROM runs WHERE team_id = $1 AND worker_token_id = $2 AND status = 'running'
-            LIMIT 1`,
-          [artifact.teamId, viewer.tokenId],
-        );
+        // that team's runs or scoring jobs: it serves every team, but sees one only through its
+        // work.
+        const held: unknown[] = await this.dataSource.query(INSTANCE_WORKER_HOLDS_SQL, [
+          artifact.teamId,
+          viewer.tokenId,
+        ]);
         if (held.length === 0) throw notFound('artifact');
       }
     } else {

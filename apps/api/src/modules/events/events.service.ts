@@ -15,6 +15,8 @@ export type FinetrackEvent =
       status?: string;
     }
   | { type: 'metrics'; runId: string; keys: string[]; count: number; maxStep: number }
+  /** Scoring jobs of the team were queued (workers waiting in claimRun hear of them). */
+  | { type: 'score'; teamId: string; status: 'queued' }
   /** Artifact rows were deleted (a trigger queued their files in artifact_deletions). */
   | { type: 'artifacts-deleted' }
   | {

@@ -15,6 +15,7 @@ import type { ExperimentsService } from '../experiments/experiments.service.js';
 import type { Model } from '../models/model.entity.js';
 import type { ModelsService } from '../models/models.service.js';
 import { inTransaction, type JobKind, type RunQueue } from '../queue/run-queue.js';
+import type { ScoreJobsService } from '../scores/score-jobs.service.js';
 import type { RunSchedulerService } from './run-scheduler.service.js';
 import { Run, RunKindEnum } from './run.entity.js';
 import { requireWorker, workerRunScope } from './worker-viewer.js';
@@ -40,6 +41,7 @@ export class RunClaimsService {
     private readonly experiments: ExperimentsService,
     private readonly artifacts: ArtifactsService,
     private readonly runArtifacts: RunArtifactsService,
+    private readonly scoreJobs: ScoreJobsService,
     private readonly config: Config,
   ) {
     this.rows = new EntityRows(dataSource, Run);
@@ -86,9 +88,12 @@ export class RunClaimsService {
     if (teamId) await this.queue.ensureQueues(teamId);
     const deadline = Date.now() + (input.waitSeconds ?? 0) * 1000;
     // Listening before the first look, so a run queued in between still rings.
+    const scoring = input.capabilities.scoreJobs === true;
     const queued = this.events.doorbell(
       (event) =>
-        event.type === 'run' && (!teamId || event.teamId === teamId) && event.status === 'queued',
+        (event.type === 'run' || (scoring && event.type === 'score')) &&
+        (!teamId || event.teamId === teamId) &&
+        event.status === 'queued',
     );
     try {
       for (;;) {
@@ -104,6 +109,8 @@ export class RunClaimsService {
             }
           }
         }
+        // A worker that scores too takes a waiting scoring job first (claimScoreJob).
+        if (scoring && (await this.scoreJobs.waiting(teamId))) return null;
         const left = deadline - Date.now();
         if (left <= 0 || callerGone()) return null;
         await queued.wait(Math.min(this.config.claimPollSeconds * 1000, left));

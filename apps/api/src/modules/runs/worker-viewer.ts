@@ -24,3 +24,14 @@ export function requireWorker(actor: Actor): WorkerViewer {
 export function workerRunScope(team: string, token: string, column = ''): string {
   return `(${column}team_id = ${team} OR (${team}::uuid IS NULL AND ${column}worker_token_id = ${token}))`;
 }
+
+/**
+ * Selects a row while the instance worker whose token id is `$2` holds work of team `$1`: one of
+ * its runs or scoring jobs. An instance worker reaches a team's resources only through such work.
+ */
+export const INSTANCE_WORKER_HOLDS_SQL = `SELECT 1 FROM runs
+    WHERE team_id = $1 AND worker_token_id = $2 AND status = 'running'
+   UNION ALL
+   SELECT 1 FROM source_model_scores
+    WHERE team_id = $1 AND worker_token_id = $2 AND status = 'running'
+   LIMIT 1`;

@@ -42,6 +42,15 @@ export class WorkerCapabilitiesInput {
   @Field()
   @MaxLength(255)
   hostname: string;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    defaultValue: false,
+    description:
+      'The worker also takes scoring jobs (claimScoreJob): claimRun then stops waiting, answering null, as soon as one is queued.',
+  })
+  @IsOptional()
+  scoreJobs?: boolean | null;
 }
 
 @InputType()

@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { Actor, Viewer } from '../../common/actor.js';
 import { forbidden, notFound, unauthenticated } from '../../graphql/errors.js';
 import { isUuid } from '../../common/pagination.js';
+import { INSTANCE_WORKER_HOLDS_SQL } from '../runs/worker-viewer.js';
 import { atLeast, isTeamRole, TeamRole } from './team-role.js';
 
 /** Every team-scoped read and write goes through here. */
@@ -20,12 +21,11 @@ export class AccessService {
     if (viewer.tokenTeamId && viewer.tokenTeamId !== teamId) return null;
     if (actor.roles.has(teamId)) return actor.roles.get(teamId) as TeamRole | null;
     // An instance worker belongs to no team: it writes to a team (metrics of its runs) as a
-    // member only while it holds one of that team's runs, never through its creator's teams.
+    // member only while it holds one of that team's runs or scoring jobs, never through its
+    // creator's teams.
     const rows: { role: string }[] = viewer.instanceWorker
-      ? await this.dataSource.query(
-          `SELECT 'member' AS role FROM runs
-            WHERE team_id = $1 AND worker_token_id = $2 AND status = 'running' LIMIT 1`,
-          [teamId, viewer.tokenId],
+      ? (await this.dataSource.query(INSTANCE_WORKER_HOLDS_SQL, [teamId, viewer.tokenId])).map(
+          () => ({ role: TeamRole.MEMBER }),
         )
       : await this.dataSource.query(
           'SELECT role FROM memberships WHERE team_id = $1 AND user_id = $2',

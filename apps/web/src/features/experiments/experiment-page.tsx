@@ -1,6 +1,7 @@
 'use client';
 
 import { useCallback, useMemo } from 'react';
+import { ExperimentScoresSection } from '../scores/experiment-scores-section';
 import { canWrite } from '../session/roles';
 import { useSession } from '../session/session-context';
 import { QueryState } from '../ui/states';
@@ -77,6 +78,12 @@ export function ExperimentPage({ id }: { id: string }) {
               sizes={sizes}
               size={size}
             />
+            {experiment.targetDataset ? (
+              <ExperimentScoresSection
+                datasetId={experiment.targetDataset.id}
+                sourceModelId={experiment.sourceModel?.id ?? null}
+              />
+            ) : null}
             {sizes.length > 0 ? (
               <DepthBySizeSection experimentId={experiment.id} metric={metric} />
             ) : null}

@@ -45,6 +45,8 @@ interface NewExperimentFormProps {
   onSubmit(input: CreateExperimentInput): void;
   /** Told when another source model is chosen (its layers may have to be fetched). */
   onModelChange?(modelId: string): void;
+  /** Told when another target dataset is chosen (the page scores source models against it). */
+  onDatasetChange?(datasetId: string): void;
 }
 
 export function NewExperimentForm({
@@ -55,6 +57,7 @@ export function NewExperimentForm({
   error,
   onSubmit,
   onModelChange,
+  onDatasetChange,
 }: NewExperimentFormProps) {
   const [modelId, setModelId] = useState(models[0]?.id ?? '');
   const [datasetId, setDatasetId] = useState(datasets[0]?.id ?? '');
@@ -168,7 +171,10 @@ export function NewExperimentForm({
         <select
           name="targetDataset"
           value={datasetId}
-          onChange={(e) => setDatasetId(e.target.value)}
+          onChange={(e) => {
+            setDatasetId(e.target.value);
+            onDatasetChange?.(e.target.value);
+          }}
         >
           {datasets.map((candidate) => (
             <option key={candidate.id} value={candidate.id}>

@@ -5,6 +5,7 @@ import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { errorMessage } from '@/lib/errors';
+import { SourceScoresPanel } from '../scores/source-scores-panel';
 import { canWrite } from '../session/roles';
 import { useSession } from '../session/session-context';
 import { Empty, Loading, QueryState } from '../ui/states';
@@ -33,6 +34,8 @@ function NewExperiment({ projectId, teamId }: { projectId: string; teamId: strin
   const datasets = result.data?.datasets.nodes ?? [];
   const [chosenId, setChosenId] = useState<string | undefined>();
   const chosen = chosenId ?? result.data?.models.nodes[0]?.id;
+  const [chosenDatasetId, setChosenDatasetId] = useState<string | undefined>();
+  const datasetId = chosenDatasetId ?? datasets[0]?.id;
   const [layers] = useQuery({
     query: SourceModelLayersQuery,
     variables: { id: chosen ?? '' },
@@ -80,18 +83,24 @@ function NewExperiment({ projectId, teamId }: { projectId: string; teamId: strin
             .
           </Empty>
         ) : (
-          <NewExperimentForm
-            projectId={projectId}
-            models={models}
-            datasets={datasets}
-            onModelChange={setChosenId}
-            submitting={state.fetching}
-            error={state.error ? errorMessage(state.error) : undefined}
-            onSubmit={async (input) => {
-              const created = await createExperiment({ input });
-              if (created.data) router.push(`/experiments/${created.data.createExperiment.id}`);
-            }}
-          />
+          <>
+            <NewExperimentForm
+              projectId={projectId}
+              models={models}
+              datasets={datasets}
+              onModelChange={setChosenId}
+              onDatasetChange={setChosenDatasetId}
+              submitting={state.fetching}
+              error={state.error ? errorMessage(state.error) : undefined}
+              onSubmit={async (input) => {
+                const created = await createExperiment({ input });
+                if (created.data) router.push(`/experiments/${created.data.createExperiment.id}`);
+              }}
+            />
+            {datasetId ? (
+              <SourceScoresPanel datasetId={datasetId} candidates={models} canScore />
+            ) : null}
+          </>
         )}
       </QueryState>
     </main>
