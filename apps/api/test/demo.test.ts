@@ -80,10 +80,10 @@ describe('demo seed', () => {
       teamId,
       (d) => reports.push(d),
     );
-    const [last] = await t.sql(
+    const [last] = (await t.sql(
       `SELECT id, experiment_id FROM runs WHERE team_id = $1 ORDER BY created_at DESC, id LIMIT 1`,
       [teamId],
-    );
+    )) as { id: string; experiment_id: string }[];
     const ended = (id: string, status: string) =>
       t.server.services.events.publish({
         type: 'run',
@@ -98,10 +98,10 @@ describe('demo seed', () => {
       [teamId, last.id],
     );
     await ended(last.id, 'running');
-    const [other] = await t.sql(`SELECT id FROM runs WHERE team_id = $1 AND id <> $2 LIMIT 1`, [
+    const [other] = (await t.sql(`SELECT id FROM runs WHERE team_id = $1 AND id <> $2 LIMIT 1`, [
       teamId,
       last.id,
-    ]);
+    ])) as { id: string }[];
     await ended(other.id, 'succeeded');
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(reports).toEqual([]); // one run is still open
