@@ -5,6 +5,7 @@ import { startEmbeddedPostgres, type RunningPostgres } from './db/embedded-postg
 import { ensureLocalWorkerToken } from './demo/local-worker-token.js';
 import { demoBanner, seedDemo } from './demo/seed.js';
 import { formatDemoDuration, whenDemoFinishes } from './demo/demo-duration.js';
+import { scoreDemoSources } from './demo/demo-scores.js';
 import { untilUp } from './demo/until-up.js';
 import { createLogger, logFormat } from './logger.js';
 import { createServer } from './server.js';
@@ -44,6 +45,16 @@ try {
         process.stdout.write(`${demoBanner(seed, config.webUrl)}\n${late}`);
       })
       .catch((error: unknown) => logger.warn({ err: error }, 'demo banner'));
+    // LogME ranks the demo's two sources on its target once both are trained.
+    if (seed.experimentId)
+      await scoreDemoSources(
+        server.dataSource,
+        server.services.scores,
+        server.services.events,
+        seed.teamId,
+        seed.experimentId,
+        (error) => logger.warn({ err: error }, 'queueing the demo scoring job'),
+      );
     // How long the demo took on this machine, printed when its last run ends.
     await whenDemoFinishes(server.dataSource, server.services.events, seed.teamId, (duration) => {
       logger.info(duration, 'demo finished');

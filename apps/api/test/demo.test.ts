@@ -5,6 +5,7 @@ import { LOCAL_WORKER_TOKEN_FILE } from '@finetrack/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../src/config.js';
 import { whenDemoFinishes, type DemoDuration } from '../src/demo/demo-duration.js';
+import { queueDemoScores, DEMO_SCORE_SAMPLES } from '../src/demo/demo-scores.js';
 import { demoBanner, seedDemo } from '../src/demo/seed.js';
 import { claim, workerClient } from './factories/worker.js';
 import { startTestServer, type TestServer } from './harness.js';
@@ -39,7 +40,7 @@ describe('demo seed', () => {
     const first = await seed();
     expect(first).toMatchObject({ created: true, email: 'demo@example.test' });
     expect(first.password).toBeTruthy();
-    expect(await counts()).toEqual({ users: 1, teams: 1, pretrain: 1, finetune: 21, tokens: 1 });
+    expect(await counts()).toEqual({ users: 1, teams: 1, pretrain: 2, finetune: 21, tokens: 1 });
     const tokenFile = path.join(config.finetrackHome, LOCAL_WORKER_TOKEN_FILE);
     expect((await stat(tokenFile)).mode & 0o777).toBe(0o600);
     const token = (await readFile(tokenFile, 'utf8')).trim();
@@ -52,7 +53,14 @@ describe('demo seed', () => {
     const run = (await claim(worker))!;
     expect(run).toMatchObject({ kind: 'PRETRAIN', architecture: 'small-cnn' });
     expect(run.dataset.spec).toMatchObject({ kind: 'mnist', classes: [0, 1, 2, 3, 4] });
-    expect(await claim(worker)).toBeNull();
+    // Then the second source, on garments; nothing else until a pretraining completes.
+    const garments = (await claim(worker, 'local:2'))!;
+    expect(garments).toMatchObject({ kind: 'PRETRAIN', architecture: 'small-cnn' });
+    expect(garments.dataset.spec).toMatchObject({
+      kind: 'fashion-mnist',
+      classes: [0, 1, 2, 3, 4],
+    });
+    expect(await claim(worker, 'local:3')).toBeNull();
 
     const second = await seed();
     expect(second).toMatchObject({
@@ -61,7 +69,7 @@ describe('demo seed', () => {
       teamId: first.teamId,
       experimentId: first.experimentId,
     });
-    expect(await counts()).toEqual({ users: 1, teams: 1, pretrain: 1, finetune: 21, tokens: 1 });
+    expect(await counts()).toEqual({ users: 1, teams: 1, pretrain: 2, finetune: 21, tokens: 1 });
     expect((await readFile(tokenFile, 'utf8')).trim()).toBe(token);
 
     // A lost token file is replaced, nothing else.
@@ -116,7 +124,7 @@ describe('demo seed', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(reports).toHaveLength(1);
-    expect(reports[0]).toMatchObject({ runs: 22, succeeded: 21 });
+    expect(reports[0]).toMatchObject({ runs: 23, succeeded: 22 });
     expect(reports[0].seconds).toBeGreaterThan(150);
     stop();
     // A later start finds the demo finished and reports nothing.
@@ -127,5 +135,33 @@ describe('demo seed', () => {
     await ended(last.id, 'failed');
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(again).toEqual([]);
+  });
+
+  it('queues LogME of both sources on the target once both are trained, once', async () => {
+    const { teamId, experimentId } = await seed();
+    const scores = t.server.services.scores;
+    const queue = () => queueDemoScores(t.server.dataSource, scores, teamId, experimentId!);
+    expect(await queue()).toBe(false); // still being pretrained
+    expect(await t.sql('SELECT 1 FROM source_model_scores')).toEqual([]);
+    await t.sql(`UPDATE models SET status = 'ready' WHERE team_id = $1 AND kind = 'source'`, [
+      teamId,
+    ]);
+    expect(await queue()).toBe(true);
+    expect(await queue()).toBe(true);
+    const rows = (await t.sql(
+      `SELECT m.name, s.train_samples, s.status FROM source_model_scores s
+         JOIN models m ON m.id = s.model_id
+         JOIN experiments e ON e.target_dataset_id = s.dataset_id AND e.id = $1
+        ORDER BY m.name`,
+      [experimentId],
+    )) as { name: string; train_samples: number; status: string }[];
+    expect(rows).toEqual([
+      {
+        name: 'small-cnn · Fashion-MNIST 0–4',
+        train_samples: DEMO_SCORE_SAMPLES,
+        status: 'queued',
+      },
+      { name: 'small-cnn · MNIST 0–4', train_samples: DEMO_SCORE_SAMPLES, status: 'queued' },
+    ]);
   });
 });

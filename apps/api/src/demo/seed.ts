@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hash } from '@node-rs/argon2';
-import { expandSweep, type SweepSpec } from '@finetrack/shared';
+import { BUILT_IN_DATASETS, expandSweep, type SweepSpec } from '@finetrack/shared';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config.js';
@@ -32,6 +32,9 @@ export const DEMO_SWEEP: SweepSpec = {
   scratchLearningRate: 1e-3,
 };
 
+/** The demo's second source model, pretrained on Fashion-MNIST 0–4. */
+export const DEMO_SECOND_SOURCE = 'small-cnn · Fashion-MNIST 0–4';
+
 export interface DemoSeed {
   /** False when the demo was already there (a second start). */
   created: boolean;
@@ -46,8 +49,9 @@ export interface DemoSeed {
 const LOCK = 'finetrack-demo-seed';
 
 /**
- * First start: a team and a user, MNIST 0–4 and 5–9 datasets, a pretraining run of small-cnn on
- * 0–4 and an experiment on 5–9 waiting for it. The local worker's (instance) token is made by
+ * First start: a team and a user, MNIST 0–4 and 5–9 and Fashion-MNIST 0–4 datasets, pretraining
+ * runs of small-cnn on digits 0–4 and on garments 0–4, and an experiment on 5–9 waiting for the
+ * first. The local worker's (instance) token is made by
  * ensureLocalWorkerToken, demo or not. Later starts find the user and seed nothing. An advisory lock keeps two API
  * processes starting together from seeding twice.
  */
@@ -95,18 +99,25 @@ export async function seedDemo(
       `INSERT INTO projects (team_id, name, description) VALUES ($1, $2, $3) RETURNING id`,
       [team.id, 'MNIST transfer', 'small-cnn pretrained on digits 0–4, fine-tuned on digits 5–9'],
     );
-    const dataset = async (name: string, classes: number[], train: number, validation: number) => {
+    const dataset = async (
+      name: string,
+      classes: number[],
+      train: number,
+      validation: number,
+      kind: 'mnist' | 'fashion-mnist' = 'mnist',
+    ) => {
+      const classNames = BUILT_IN_DATASETS.find((entry) => entry.kind === kind)!.classNames;
       const [row] = await manager.query(
         `INSERT INTO datasets (team_id, name, class_names, train_samples, validation_samples, spec)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
         [
           team.id,
           name,
-          classes.map(String),
+          classes.map((label) => classNames[label]),
           train,
           validation,
           JSON.stringify({
-            kind: 'mnist',
+            kind,
             classes,
             trainSamples: train,
             validationSamples: validation,
@@ -118,6 +129,13 @@ export async function seedDemo(
     };
     const sourceData = await dataset('MNIST digits 0–4', [0, 1, 2, 3, 4], 3000, 500);
     const targetData = await dataset('MNIST digits 5–9', [5, 6, 7, 8, 9], 5000, 500);
+    const garments = await dataset(
+      'Fashion-MNIST 0–4',
+      [0, 1, 2, 3, 4],
+      3000,
+      500,
+      'fashion-mnist',
+    );
     const tx = transactionOf(manager);
     const pretraining = await services.pretraining.create(tx, {
       teamId: team.id,
@@ -145,6 +163,20 @@ export async function seedDemo(
     );
     // Queued now; their jobs are sent when the pretraining run completes.
     await services.runs.insertMany(manager, team.id, experiment.id, expandSweep(DEMO_SWEEP));
+    // The second source: the same network pretrained on garments, for LogME to rank against the
+    // first on digits 5–9 (demo-scores.ts queues that scoring job once both are trained).
+    await services.pretraining.create(tx, {
+      teamId: team.id,
+      name: DEMO_SECOND_SOURCE,
+      architecture: 'small-cnn',
+      inputShape: [28, 28, 1],
+      datasetId: garments,
+      epochs: 2,
+      batchSize: 64,
+      learningRate: 1e-3,
+      optimizer: 'adam',
+      seed: 1,
+    });
     return { created: true, userId: user.id, teamId: team.id, experimentId: experiment.id };
   });
 

@@ -51,6 +51,19 @@ export class ScoresService {
         });
     }
     await this.requireSourceModels(teamId, input.modelIds);
+    return this.enqueue(teamId, input.datasetId, input.modelIds, trainSamples);
+  }
+
+  /**
+   * Queues the team's scoring jobs, checks done: one row per model (a failed one queued again,
+   * the others as they are), returned in `modelIds` order.
+   */
+  async enqueue(
+    teamId: string,
+    datasetId: string,
+    modelIds: string[],
+    trainSamples: number | null,
+  ): Promise<SourceModelScore[]> {
     const rows = await this.dataSource.transaction(async (manager) => {
       // Failed jobs go back to the queue; the others keep their row, done or not.
       await manager.query(
@@ -61,17 +74,17 @@ export class ScoresService {
                 lease_token = NULL, lease_expires_at = NULL, worker_id = NULL,
                 created_at = now()
           WHERE source_model_scores.status = 'failed'`,
-        [teamId, input.datasetId, input.modelIds, trainSamples],
+        [teamId, datasetId, modelIds, trainSamples],
       );
       return (await manager.query(
         `SELECT ${this.rows.columns()} FROM source_model_scores
           WHERE dataset_id = $1 AND model_id = ANY($2::uuid[])
             AND coalesce(train_samples, -1) = coalesce($3::integer, -1)`,
-        [input.datasetId, input.modelIds, trainSamples],
+        [datasetId, modelIds, trainSamples],
       )) as Record<string, unknown>[];
     });
     const byModel = new Map(rows.map((row) => [row.modelId as string, this.rows.from(row)]));
-    const scores = input.modelIds.map((id) => byModel.get(id)!);
+    const scores = modelIds.map((id) => byModel.get(id)!);
     if (scores.some((score) => score.status === 'queued'))
       await this.events.publish({ type: 'score', teamId, status: 'queued' }).catch(() => undefined);
     return scores;
