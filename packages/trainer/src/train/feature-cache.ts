@@ -22,7 +22,7 @@ export class FeatureCache {
   constructor(
     private readonly graph: readonly GraphNode[],
     private readonly boundary: readonly string[],
-    /** Whether to build it at all (see `shouldUseFeatureCache`). */
+    /** Whether to build it at all (see `decideFeatureCache`). */
     readonly enabled: boolean,
   ) {}
 
@@ -52,28 +52,37 @@ export class FeatureCache {
 }
 
 /**
- * Whether the cache pays: something is frozen, the prefix has a boundary, and in 'auto' mode the
- * boundary's float32 outputs for every sample fit in FEATURE_CACHE_LIMIT_BYTES.
+ * Whether a run uses the cache, and why not: 'used', 'bypassed: augmentation' (augmented images
+ * change every epoch, so the prefix must see each one), or 'off: …' for nothing frozen, the mode
+ * 'never', or (in 'auto' mode) features larger than FEATURE_CACHE_LIMIT_BYTES.
  */
-export function shouldUseFeatureCache(
+export type FeatureCacheStatus =
+  'used' | 'bypassed: augmentation' | 'off: nothing frozen' | 'off: disabled' | 'off: too large';
+
+/**
+ * Decides the cache: something is frozen, the prefix has a boundary, the training images are not
+ * augmented, and in 'auto' mode the boundary's float32 outputs for every sample fit in
+ * FEATURE_CACHE_LIMIT_BYTES. Augmentation wins over 'always': a cache of unaugmented features
+ * would silently train without it.
+ */
+export function decideFeatureCache(
   mode: FeatureCacheMode,
   prefix: FrozenPrefix,
   graph: readonly GraphNode[],
   dataset: LoadedDataset,
-): boolean {
-  if (mode === 'never' || !prefix.hasFrozenWeights || prefix.boundary.length === 0) {
-    return false;
-  }
-  if (mode === 'always') {
-    return true;
-  }
+  augmented: boolean,
+): FeatureCacheStatus {
+  if (!prefix.hasFrozenWeights || prefix.boundary.length === 0) return 'off: nothing frozen';
+  if (mode === 'never') return 'off: disabled';
+  if (augmented) return 'bypassed: augmentation';
+  if (mode === 'always') return 'used';
   const byName = new Map(graph.map((node) => [node.layer.name, node.layer]));
   const floatsPerSample = prefix.boundary.reduce((sum, name) => {
     const shape = byName.get(name)!.outputShape as (number | null)[];
     return sum + shape.slice(1).reduce<number>((product, size) => product * (size ?? 1), 1);
   }, 0);
   const bytes = floatsPerSample * 4 * (dataset.train.count + dataset.validation.count);
-  return bytes <= FEATURE_CACHE_LIMIT_BYTES;
+  return bytes <= FEATURE_CACHE_LIMIT_BYTES ? 'used' : 'off: too large';
 }
 
 /** Runs the frozen prefix once over all samples, in inference mode, and keeps its outputs. */
