@@ -43,10 +43,23 @@ export function isAugmentationOn(augmentation: Augmentation | null | undefined):
   );
 }
 
-function fractionProblem(value: unknown, max: number, field: string): RuleProblem | null {
+function boundedProblem(value: unknown, max: number, field: string): RuleProblem | null {
   if (typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= max)
     return null;
   return { field, message: `${field} must be a number from 0 to ${max}` };
+}
+
+/** A crop fraction is a number from 0 (off) to MAX_AUGMENTATION_CROP. */
+export function augmentationCropProblem(value: unknown, field = 'crop'): RuleProblem | null {
+  return boundedProblem(value, MAX_AUGMENTATION_CROP, field);
+}
+
+/** A rotation is a number of degrees from 0 (off) to MAX_AUGMENTATION_ROTATION_DEGREES. */
+export function augmentationRotationProblem(
+  value: unknown,
+  field = 'rotation',
+): RuleProblem | null {
+  return boundedProblem(value, MAX_AUGMENTATION_ROTATION_DEGREES, field);
 }
 
 /** Every broken rule of an augmentation setting (fields under `path`); empty when it holds. */
@@ -58,8 +71,8 @@ export function augmentationProblems(
     typeof value.flip === 'boolean'
       ? null
       : { field: `${path}.flip`, message: `${path}.flip must be true or false` },
-    fractionProblem(value.crop, MAX_AUGMENTATION_CROP, `${path}.crop`),
-    fractionProblem(value.rotation, MAX_AUGMENTATION_ROTATION_DEGREES, `${path}.rotation`),
+    augmentationCropProblem(value.crop, `${path}.crop`),
+    augmentationRotationProblem(value.rotation, `${path}.rotation`),
   ];
   return problems.filter((problem): problem is RuleProblem => problem !== null);
 }
