@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import type { FeatureCacheStatus } from '@finetrack/shared';
 import type { LoadedDataset } from '../data/dataset.js';
 import type { FrozenPrefix } from '../model/frozen-prefix.js';
 import { executeGraph, type GraphNode } from '../model/graph.js';
@@ -51,16 +52,10 @@ export class FeatureCache {
   }
 }
 
-/**
- * Whether a run uses the cache, and why not: 'used', 'bypassed: augmentation' (augmented images
- * change every epoch, so the prefix must see each one), or 'off: …' for nothing frozen, the mode
- * 'never', or (in 'auto' mode) features larger than FEATURE_CACHE_LIMIT_BYTES.
- */
-export type FeatureCacheStatus =
-  'used' | 'bypassed: augmentation' | 'off: nothing frozen' | 'off: disabled' | 'off: too large';
+export type { FeatureCacheStatus };
 
 /**
- * Decides the cache: something is frozen, the prefix has a boundary, the training images are not
+ * Decides the cache (shared's FeatureCacheStatus says why it is off): something is frozen, the prefix has a boundary, the training images are not
  * augmented, and in 'auto' mode the boundary's float32 outputs for every sample fit in
  * FEATURE_CACHE_LIMIT_BYTES. Augmentation wins over 'always': a cache of unaugmented features
  * would silently train without it.
