@@ -233,6 +233,7 @@ export class RunClaimsService {
         seed: run.seed,
         initialization: run.initialization,
         trainSamples: run.trainSamples,
+        augmentation: run.augmentation,
       },
       architecture,
       dataset: {

@@ -180,12 +180,13 @@ export class RunsService {
   ): Promise<Run[]> {
     const rows: Record<string, unknown>[] = await manager.query(
       `INSERT INTO runs (team_id, experiment_id, frozen_layers, learning_rate, epochs, batch_size,
-                         optimizer, seed, initialization, train_samples, created_at)
-       SELECT $1, $2, f, l, e, b, o, s, i, ts,
+                         optimizer, seed, initialization, train_samples, augment_flip,
+                         augment_crop, augment_rotation, created_at)
+       SELECT $1, $2, f, l, e, b, o, s, i, ts, af, ac, ar,
               date_trunc('milliseconds', now()) + (n - 1) * interval '1 millisecond'
          FROM unnest($3::int[], $4::float8[], $5::int[], $6::int[], $7::text[], $8::int[], $9::text[],
-                     $10::int[])
-              WITH ORDINALITY AS t(f, l, e, b, o, s, i, ts, n)
+                     $10::int[], $11::boolean[], $12::float8[], $13::float8[])
+              WITH ORDINALITY AS t(f, l, e, b, o, s, i, ts, af, ac, ar, n)
        RETURNING ${this.rows.columns()}`,
       [
         teamId,
@@ -198,6 +199,9 @@ export class RunsService {
         runs.map((r) => r.seed),
         runs.map((r) => r.initialization),
         runs.map((r) => r.trainSamples ?? null),
+        runs.map((r) => r.augmentation?.flip ?? false),
+        runs.map((r) => r.augmentation?.crop ?? 0),
+        runs.map((r) => r.augmentation?.rotation ?? 0),
       ],
     );
     return rows.map((row) => this.rows.from(row));

@@ -11,8 +11,12 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
-import { RULE_DESCRIPTIONS, type Preprocessing } from '@finetrack/shared';
-import { Optimizer, PreprocessingMode, RunKind } from '../../common/enums.js';
+import {
+  RULE_DESCRIPTIONS,
+  type FeatureCacheStatus as FeatureCacheValue,
+  type Preprocessing,
+} from '@finetrack/shared';
+import { FeatureCacheStatus, Optimizer, PreprocessingMode, RunKind } from '../../common/enums.js';
 import { IsBatchSize, IsEpochs, IsLearningRate, IsSeed } from '../../common/hyperparameters.js';
 import { IsName } from '../../common/validation.js';
 import { Artifact } from '../artifacts/artifact.entity.js';
@@ -293,6 +297,12 @@ export class RunSummaryInput {
   @Field(() => String, { nullable: true })
   @MaxLength(500)
   device?: string | null;
+
+  @Field(() => FeatureCacheStatus, {
+    nullable: true,
+    description: 'How training used the frozen-prefix feature cache.',
+  })
+  featureCache?: FeatureCacheValue | null;
 }
 
 @InputType({ description: 'CreateModelInput minus teamId, plus the run artifacts it owns.' })
