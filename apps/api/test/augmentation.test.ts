@@ -150,3 +150,31 @@ describe('augmentation and the worker', () => {
     expect(run.hyperparameters.augmentation).toEqual({ flip: false, crop: 0, rotation: 0 });
   });
 });
+
+describe('augmentation in pretrainModel', () => {
+  const PRETRAIN = `mutation($input: PretrainModelInput!) {
+    pretrainModel(input: $input) { id augmentation { flip crop rotation } } }`;
+  const input = async (augmentation?: unknown) => ({
+    teamId,
+    name: `pretrained ${Math.random().toString(36).slice(2)}`,
+    architecture: 'small-cnn',
+    datasetId: (await aDataset(client, teamId)).id,
+    epochs: 1,
+    ...(augmentation === undefined ? {} : { augmentation }),
+  });
+
+  it('stores the augmentation on the pretraining run, and none without it', async () => {
+    const augmented = await client.gql(PRETRAIN, { input: await input(ON) });
+    expect(augmented.pretrainModel.augmentation).toEqual(ON);
+    const plain = await client.gql(PRETRAIN, { input: await input() });
+    expect(plain.pretrainModel.augmentation).toEqual({ flip: false, crop: 0, rotation: 0 });
+  });
+
+  it('refuses a rotation past the limit with BAD_USER_INPUT and queues nothing', async () => {
+    const before = await t.sql('SELECT count(*)::int AS n FROM runs WHERE team_id = $1', [teamId]);
+    const answer = await client.request(PRETRAIN, { input: await input({ rotation: 90 }) });
+    expect(answer.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const after = await t.sql('SELECT count(*)::int AS n FROM runs WHERE team_id = $1', [teamId]);
+    expect(after).toEqual(before);
+  });
+});

@@ -1,6 +1,7 @@
 import {
   hyperparameterProblems,
   TERMINAL_RUN_STATUSES,
+  type Augmentation,
   type RunHyperparameters,
 } from '@finetrack/shared';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -218,12 +219,14 @@ export class RunsService {
       batchSize: number;
       optimizer: string;
       seed: number;
+      augmentation?: Augmentation | null;
     },
   ): Promise<Run> {
     const [row] = await tx.query(
       `INSERT INTO runs (team_id, kind, model_id, frozen_layers, learning_rate, epochs, batch_size,
-                         optimizer, seed, initialization, status)
-       VALUES ($1, 'pretrain', $2, 0, $3, $4, $5, $6, $7, 'scratch', 'queued')
+                         optimizer, seed, initialization, status, augment_flip, augment_crop,
+                         augment_rotation)
+       VALUES ($1, 'pretrain', $2, 0, $3, $4, $5, $6, $7, 'scratch', 'queued', $8, $9, $10)
        RETURNING ${this.rows.columns()}`,
       [
         teamId,
@@ -233,6 +236,9 @@ export class RunsService {
         hyperparameters.batchSize,
         hyperparameters.optimizer,
         hyperparameters.seed,
+        hyperparameters.augmentation?.flip ?? false,
+        hyperparameters.augmentation?.crop ?? 0,
+        hyperparameters.augmentation?.rotation ?? 0,
       ],
     );
     return this.rows.from(row);

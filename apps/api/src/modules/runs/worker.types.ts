@@ -22,6 +22,7 @@ import { IsName } from '../../common/validation.js';
 import { Artifact } from '../artifacts/artifact.entity.js';
 import { Model } from '../models/model.entity.js';
 import { ModelDescriptionInput, SurgeryInput } from '../models/models.inputs.js';
+import { AugmentationInput } from './augmentation.types.js';
 import { ClaimedHyperparameters } from './claimed-hyperparameters.type.js';
 import { Run } from './run.entity.js';
 import { ConfusionMatrixInput } from './confusion-matrix.types.js';
@@ -442,4 +443,12 @@ export class PretrainModelInput {
   @Field(() => Int, { defaultValue: 1, description: RULE_DESCRIPTIONS.seed })
   @IsSeed()
   seed: number;
+
+  @Field(() => AugmentationInput, {
+    nullable: true,
+    description: 'Training-time augmentation of the pretraining run. Default: none.',
+  })
+  @IsOptional()
+  @ValidateNested()
+  augmentation?: AugmentationInput | null;
 }
