@@ -16,6 +16,8 @@ export type RunStatus = (typeof RunStatus)[keyof typeof RunStatus];
 export const RUN_STATUSES: readonly RunStatus[] = Object.values(RunStatus);
 export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled'];
 
+import type { Augmentation } from './rules/augmentation.js';
+
 /** `pretrained` starts from the source model's weights; `scratch` is the baseline with every weight random. */
 export const Initialization = { PRETRAINED: 'pretrained', SCRATCH: 'scratch' } as const;
 export type Initialization = (typeof Initialization)[keyof typeof Initialization];
@@ -48,6 +50,21 @@ export function toGraphQLEnum<E extends Readonly<Record<string, string>>>(
   return name;
 }
 
+/**
+ * Whether a run's training read the frozen prefix's outputs from the feature cache, and why not:
+ * augmentation changes the images every epoch, so with it the prefix runs on every batch.
+ */
+export const FeatureCacheStatus = {
+  USED: 'used',
+  BYPASSED_AUGMENTATION: 'bypassed: augmentation',
+  OFF_NOTHING_FROZEN: 'off: nothing frozen',
+  OFF_DISABLED: 'off: disabled',
+  OFF_TOO_LARGE: 'off: too large',
+} as const;
+export type FeatureCacheStatus = (typeof FeatureCacheStatus)[keyof typeof FeatureCacheStatus];
+export const FEATURE_CACHE_STATUSES: readonly FeatureCacheStatus[] =
+  Object.values(FeatureCacheStatus);
+
 /** What a run is asked to do. `frozenLayers` counts weight-bearing layers from the input. */
 export interface RunHyperparameters {
   frozenLayers: number;
@@ -59,6 +76,8 @@ export interface RunHyperparameters {
   initialization: Initialization;
   /** Training samples used (a nested subset of the split); absent or null: the whole split. */
   trainSamples?: number | null;
+  /** Training-time augmentation; absent or null: none. */
+  augmentation?: Augmentation | null;
 }
 
 /** What a finished (or running) run reports about itself. Accuracies are fractions in [0, 1]. */

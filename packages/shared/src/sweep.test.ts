@@ -13,6 +13,14 @@ describe('expandSweep', () => {
     ]);
   });
 
+  it('gives every run, the scratch baseline too, the sweep’s augmentation, and none without it', () => {
+    const augmentation = { flip: true, crop: 0.1, rotation: 10 };
+    const runs = expandSweep({ ...base, augmentation });
+    expect(runs.every((run) => run.augmentation === augmentation)).toBe(true);
+    expect(runs.some((run) => run.initialization === 'scratch')).toBe(true);
+    expect(expandSweep(base).every((run) => run.augmentation === undefined)).toBe(true);
+  });
+
   it('matches countSweepRuns and never repeats a combination (property)', () => {
     fc.assert(
       fc.property(

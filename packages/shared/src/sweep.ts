@@ -1,4 +1,5 @@
 import { scratchLearningRateFor } from './rules/hyperparameters.js';
+import type { Augmentation } from './rules/augmentation.js';
 import type { Initialization, Optimizer, RunHyperparameters } from './run.js';
 
 /**
@@ -21,6 +22,8 @@ export interface SweepSpec {
   includeScratchBaseline: boolean;
   /** Learning rate of the scratch baseline; defaults to ten times the largest fine-tuning rate. */
   scratchLearningRate?: number;
+  /** Augmentation of every run, the scratch baseline's too (a fair baseline); absent: none. */
+  augmentation?: Augmentation;
 }
 
 function unique<T>(values: T[]): T[] {
@@ -53,6 +56,7 @@ export function expandSweep(sweep: SweepSpec): RunHyperparameters[] {
       batchSize: sweep.batchSize,
       optimizer: sweep.optimizer,
       ...(trainSamples === undefined ? {} : { trainSamples }),
+      ...(sweep.augmentation === undefined ? {} : { augmentation: sweep.augmentation }),
     };
     for (const frozenLayers of unique(sweep.frozenLayers))
       for (const learningRate of unique(sweep.learningRates))

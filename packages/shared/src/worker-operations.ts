@@ -30,6 +30,11 @@ export const CLAIM_RUN = graphql(`
         seed
         initialization
         trainSamples
+        augmentation {
+          flip
+          crop
+          rotation
+        }
       }
       architecture
       dataset {

@@ -167,6 +167,17 @@ describe('finetrack-train: bad input exits 2 with a message on stderr', () => {
     ],
     ['an unknown cut layer', () => finetune('--cut-layer', 'conv9'), /Unknown layer 'conv9'/],
     [
+      'a crop past the shared limit',
+      () => finetune('--augment-crop', '0.9'),
+      /crop must be a number from 0 to 0.5/,
+    ],
+    [
+      'a rotation past the shared limit',
+      () => finetune('--augment-rotation', '45'),
+      /rotation must be a number from 0 to 30/,
+    ],
+    ['a crop that is no number', () => finetune('--augment-crop', 'some'), /expected a number/],
+    [
       'an unknown preprocessing',
       () => finetune('--preprocessing', 'zscore'),
       /'--preprocessing <mode>' argument 'zscore' is invalid/,
@@ -196,6 +207,50 @@ describe('finetrack-train: bad input exits 2 with a message on stderr', () => {
     const { code, stderr } = await run(...argv());
     expect(stderr).toMatch(message);
     expect(code).toBe(2);
+  });
+});
+
+describe('finetrack-train finetune --augment-*', () => {
+  const tune = (...extra: string[]) =>
+    run(
+      'finetune',
+      '--source',
+      untrainedSource,
+      '--dataset',
+      'mnist',
+      '--classes',
+      '5-9',
+      '--train-samples',
+      '64',
+      '--validation-samples',
+      '32',
+      '--epochs',
+      '1',
+      '--frozen-layers',
+      '2',
+      '--backend',
+      'wasm',
+      ...extra,
+    );
+
+  it('prints that augmentation bypassed the feature cache, and that it is used without it', async () => {
+    const augmented = await tune(
+      '--augment-flip',
+      '--augment-crop',
+      '0.1',
+      '--augment-rotation',
+      '10',
+    );
+    expect(augmented.code).toBe(0);
+    expect(augmented.stdout).toContain(
+      'feature cache bypassed: augmentation; augmentation flip, crop 0.1, rotation 10°',
+    );
+    const plain = await tune('--json');
+    expect(plain.code).toBe(0);
+    expect(lastJsonLine(plain.stdout)).toMatchObject({
+      featureCache: 'used',
+      augmentation: { flip: false, crop: 0, rotation: 0 },
+    });
   });
 });
 

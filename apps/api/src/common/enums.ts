@@ -1,4 +1,5 @@
 import {
+  FeatureCacheStatus,
   Initialization,
   ModelKind,
   Optimizer,
@@ -29,6 +30,12 @@ registerEnumType(ModelKind, {
     'source: trained from scratch on a source task; target: derived from a source model by surgery',
 });
 
+registerEnumType(FeatureCacheStatus, {
+  name: 'FeatureCacheStatus',
+  description:
+    "How training used the frozen prefix's feature cache: USED; BYPASSED_AUGMENTATION (augmented images change every epoch, so the frozen layers ran on every batch); OFF_NOTHING_FROZEN, OFF_DISABLED or OFF_TOO_LARGE",
+});
+
 /** Preprocessing modes as a GraphQL enum: keys the GraphQL names, values the stored ones. */
 export const PreprocessingMode = {
   UNIT: 'unit',
@@ -42,4 +49,12 @@ registerEnumType(PreprocessingMode, {
     'How input pixels (0–255 RGB) are scaled: unit x/255; symmetric x/127.5-1; caffe BGR minus ImageNet means; torch ImageNet mean/std',
 });
 
-export { Initialization, ModelKind, Optimizer, RunKind, RunStatus, ScoreStatus };
+export {
+  FeatureCacheStatus,
+  Initialization,
+  ModelKind,
+  Optimizer,
+  RunKind,
+  RunStatus,
+  ScoreStatus,
+};

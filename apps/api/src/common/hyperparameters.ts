@@ -1,4 +1,6 @@
 import {
+  augmentationCropProblem,
+  augmentationRotationProblem,
   batchSizeProblem,
   epochsProblem,
   frozenLayersListProblem,
@@ -53,6 +55,12 @@ export const IsTrainSamplesList = () =>
   FollowsRule('isTrainSamplesList', (value, field) =>
     trainSamplesListProblem(value, undefined, field),
   );
+
+/** A number from 0 (off) to MAX_AUGMENTATION_CROP. */
+export const IsAugmentationCrop = () => FollowsRule('isAugmentationCrop', augmentationCropProblem);
+/** A number of degrees from 0 (off) to MAX_AUGMENTATION_ROTATION_DEGREES. */
+export const IsAugmentationRotation = () =>
+  FollowsRule('isAugmentationRotation', augmentationRotationProblem);
 
 /** Throws BAD_USER_INPUT for the first broken rule, naming its field as the services always have. */
 export function rejectProblems(problems: readonly RuleProblem[]): void {

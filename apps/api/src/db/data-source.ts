@@ -16,6 +16,7 @@ import { TeamInvitations1764430000000 } from './migrations/1764430000000-team-in
 import { RunTrainSamples1764450000000 } from './migrations/1764450000000-run-train-samples.js';
 import { RunConfusionMatrix1764460000000 } from './migrations/1764460000000-run-confusion-matrix.js';
 import { SourceModelScores1764480000000 } from './migrations/1764480000000-source-model-scores.js';
+import { RunAugmentation1764490000000 } from './migrations/1764490000000-run-augmentation.js';
 
 export const MIGRATIONS = [
   InitialSchema1764270000000,
@@ -32,6 +33,7 @@ export const MIGRATIONS = [
   RunTrainSamples1764450000000,
   RunConfusionMatrix1764460000000,
   SourceModelScores1764480000000,
+  RunAugmentation1764490000000,
 ];
 
 /**

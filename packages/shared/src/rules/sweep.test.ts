@@ -36,6 +36,16 @@ describe('sweepProblems', () => {
       },
       'sweep',
     ],
+    [
+      'a crop past the augmentation limit',
+      { augmentation: { flip: false, crop: 0.6, rotation: 0 } },
+      'augmentation.crop',
+    ],
+    [
+      'a negative rotation',
+      { augmentation: { flip: true, crop: 0, rotation: -3 } },
+      'augmentation.rotation',
+    ],
     ['zero epochs', { epochs: 0 }, 'epochs'],
     ['1,001 epochs', { epochs: 1001 }, 'epochs'],
     ['zero batch size', { batchSize: 0 }, 'batchSize'],

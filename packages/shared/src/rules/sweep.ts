@@ -1,4 +1,5 @@
 import { countSweepRuns, type SweepSpec } from '../sweep.js';
+import { augmentationProblems } from './augmentation.js';
 import {
   batchSizeProblem,
   epochsProblem,
@@ -105,6 +106,9 @@ export function sweepProblems(sweep: SweepSpec, options: SweepRuleOptions = {}):
       : learningRateProblem(sweep.scratchLearningRate, at('scratchLearningRate')),
     epochsProblem(sweep.epochs, at('epochs')),
     batchSizeProblem(sweep.batchSize, at('batchSize')),
+    ...(sweep.augmentation === undefined
+      ? []
+      : augmentationProblems(sweep.augmentation, at('augmentation'))),
   ].filter((problem): problem is RuleProblem => problem !== null);
   if (problems.length > 0) return problems;
   const count = countSweepRuns(sweep);

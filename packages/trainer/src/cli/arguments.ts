@@ -1,4 +1,7 @@
 import {
+  AUGMENTATION_DESCRIPTIONS,
+  augmentationCropProblem,
+  augmentationRotationProblem,
   type Preprocessing,
   batchSizeProblem,
   epochsProblem,
@@ -24,6 +27,13 @@ function integer(value: string): number {
   const parsed = Number(value);
   if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed))
     throw new InvalidArgumentError('expected an integer');
+  return parsed;
+}
+
+function number(value: string): number {
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isFinite(parsed))
+    throw new InvalidArgumentError('expected a number');
   return parsed;
 }
 
@@ -92,6 +102,9 @@ export interface SharedOptions {
   patience?: number;
   checkpointDir?: string;
   resume?: string;
+  augmentFlip?: boolean;
+  augmentCrop?: number;
+  augmentRotation?: number;
 }
 
 export interface PretrainCliOptions extends SharedOptions {
@@ -161,6 +174,17 @@ export function addTrainingOptions(command: Command, defaultEpochs: number): Com
     .option(
       '--resume <dir>',
       'continue from a checkpoint folder written by --checkpoint-dir (same command and flags)',
+    )
+    .option('--augment-flip', `augmentation: ${AUGMENTATION_DESCRIPTIONS.flip}`)
+    .option(
+      '--augment-crop <fraction>',
+      `augmentation: ${AUGMENTATION_DESCRIPTIONS.crop}`,
+      ruled(number, augmentationCropProblem),
+    )
+    .option(
+      '--augment-rotation <degrees>',
+      `augmentation: ${AUGMENTATION_DESCRIPTIONS.rotation}`,
+      ruled(number, augmentationRotationProblem),
     )
     .option('--json', 'print one JSON object as the last line of stdout (progress goes to stderr)');
 }

@@ -4,6 +4,8 @@ import {
   DEFAULT_SCRATCH_LEARNING_RATE,
   fineTuneLearningRateFor,
   frozenLayersProblem,
+  isAugmentationOn,
+  type Augmentation,
   type Optimizer,
 } from '@finetrack/shared';
 import { selectBackend } from '../backend/select-backend.js';
@@ -67,9 +69,21 @@ function finish(
     streams.stdout.write(
       `done: val_accuracy ${summary.valAccuracy.toFixed(4)} val_loss ${summary.valLoss.toFixed(4)} ` +
         `in ${summary.trainSeconds.toFixed(1)} s (${Math.round(summary.samplesPerSecond)} samples/s) on ${summary.backend}` +
+        `; feature cache ${summary.featureCache}${augmentationNote(summary.augmentation)}` +
         `${summary.out ? `; model written to ${summary.out}` : ''}\n`,
     );
   }
+}
+
+/** `; augmentation flip, crop 0.1, rotation 10°`, or nothing when it was off. */
+function augmentationNote(augmentation: Augmentation): string {
+  if (!isAugmentationOn(augmentation)) return '';
+  const parts = [
+    augmentation.flip ? 'flip' : undefined,
+    augmentation.crop > 0 ? `crop ${augmentation.crop}` : undefined,
+    augmentation.rotation > 0 ? `rotation ${augmentation.rotation}°` : undefined,
+  ];
+  return `; augmentation ${parts.filter((part) => part !== undefined).join(', ')}`;
 }
 
 /** The learning rate when --learning-rate is absent; fine-tuning takes a tenth of the from-scratch rate. */
@@ -91,6 +105,11 @@ function trainingSettings(options: SharedOptions, learningRate: number): Trainin
     earlyStopping: options.patience ? { patience: options.patience } : undefined,
     checkpointDir: options.checkpointDir,
     resumeFrom: options.resume,
+    augmentation: {
+      flip: options.augmentFlip === true,
+      crop: options.augmentCrop ?? 0,
+      rotation: options.augmentRotation ?? 0,
+    },
   };
 }
 

@@ -25,6 +25,7 @@ export type TrainingSettings = Pick<
   | 'earlyStopping'
   | 'checkpointDir'
   | 'resumeFrom'
+  | 'augmentation'
 >;
 
 /** Where the trained model goes: model.json + weights.bin + finetrack.json. */

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { DRIFT_METRIC_PREFIX, MetricKey } from '@finetrack/shared';
+import { DRIFT_METRIC_PREFIX, MetricKey, type Augmentation } from '@finetrack/shared';
 import { weightDrift } from '../model/drift.js';
 import { isWeightBearing, type GraphNode } from '../model/graph.js';
 import { parameterCounts } from '../model/surgery.js';
+import type { FeatureCacheStatus } from './feature-cache.js';
 import type { TrainingLoopOptions } from './training-options.js';
 import type { EpochRecord, MetricPoint, TrainSummary } from './types.js';
 
@@ -105,6 +106,8 @@ export interface RunTotals {
   trainedSamples: number;
   stoppedEarly: boolean;
   featureCacheUsed: boolean;
+  featureCache: FeatureCacheStatus;
+  augmentation: Augmentation;
   resumedFromEpoch: number;
 }
 
@@ -146,6 +149,8 @@ export function summarize(
       .map((layer) => layer.name),
     stoppedEarly: run.stoppedEarly,
     featureCacheUsed: run.featureCacheUsed,
+    featureCache: run.featureCache,
+    augmentation: run.augmentation,
     resumedFromEpoch: run.resumedFromEpoch,
     trainSamples: options.dataset.train.count,
     validationSamples: options.dataset.validation.count,

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import type { FeatureCacheStatus } from '@finetrack/shared';
 import type { LoadedDataset } from '../data/dataset.js';
 import type { FrozenPrefix } from '../model/frozen-prefix.js';
 import { executeGraph, type GraphNode } from '../model/graph.js';
@@ -22,7 +23,7 @@ export class FeatureCache {
   constructor(
     private readonly graph: readonly GraphNode[],
     private readonly boundary: readonly string[],
-    /** Whether to build it at all (see `shouldUseFeatureCache`). */
+    /** Whether to build it at all (see `decideFeatureCache`). */
     readonly enabled: boolean,
   ) {}
 
@@ -51,29 +52,32 @@ export class FeatureCache {
   }
 }
 
+export type { FeatureCacheStatus };
+
 /**
- * Whether the cache pays: something is frozen, the prefix has a boundary, and in 'auto' mode the
- * boundary's float32 outputs for every sample fit in FEATURE_CACHE_LIMIT_BYTES.
+ * Decides the cache (shared's FeatureCacheStatus says why it is off): something is frozen, the prefix has a boundary, the training images are not
+ * augmented, and in 'auto' mode the boundary's float32 outputs for every sample fit in
+ * FEATURE_CACHE_LIMIT_BYTES. Augmentation wins over 'always': a cache of unaugmented features
+ * would silently train without it.
  */
-export function shouldUseFeatureCache(
+export function decideFeatureCache(
   mode: FeatureCacheMode,
   prefix: FrozenPrefix,
   graph: readonly GraphNode[],
   dataset: LoadedDataset,
-): boolean {
-  if (mode === 'never' || !prefix.hasFrozenWeights || prefix.boundary.length === 0) {
-    return false;
-  }
-  if (mode === 'always') {
-    return true;
-  }
+  augmented: boolean,
+): FeatureCacheStatus {
+  if (!prefix.hasFrozenWeights || prefix.boundary.length === 0) return 'off: nothing frozen';
+  if (mode === 'never') return 'off: disabled';
+  if (augmented) return 'bypassed: augmentation';
+  if (mode === 'always') return 'used';
   const byName = new Map(graph.map((node) => [node.layer.name, node.layer]));
   const floatsPerSample = prefix.boundary.reduce((sum, name) => {
     const shape = byName.get(name)!.outputShape as (number | null)[];
     return sum + shape.slice(1).reduce<number>((product, size) => product * (size ?? 1), 1);
   }, 0);
   const bytes = floatsPerSample * 4 * (dataset.train.count + dataset.validation.count);
-  return bytes <= FEATURE_CACHE_LIMIT_BYTES;
+  return bytes <= FEATURE_CACHE_LIMIT_BYTES ? 'used' : 'off: too large';
 }
 
 /** Runs the frozen prefix once over all samples, in inference mode, and keeps its outputs. */

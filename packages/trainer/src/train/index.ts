@@ -9,7 +9,7 @@ export {
   type TrainingLoopResult,
 } from './training-options.js';
 export { createOptimizer } from './optimizer.js';
-export { FEATURE_CACHE_LIMIT_BYTES } from './feature-cache.js';
+export { FEATURE_CACHE_LIMIT_BYTES, type FeatureCacheStatus } from './feature-cache.js';
 export {
   readCheckpoint,
   writeCheckpoint,

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { isAugmentationOn, NO_AUGMENTATION } from '@finetrack/shared';
 import { findFrozenPrefix } from '../model/frozen-prefix.js';
 import { executeGraph, isBatchNorm, modelGraph, type GraphNode } from '../model/graph.js';
 import { SeededRandom } from '../random/seeded-random.js';
@@ -24,7 +25,13 @@ import {
   splitTensors,
   type SplitTensors,
 } from './evaluation.js';
-import { FeatureCache, shouldUseFeatureCache } from './feature-cache.js';
+import {
+  augmentImages,
+  batchAugmentation,
+  drawEpochAugmentation,
+  type EpochAugmentation,
+} from './augmentation.js';
+import { decideFeatureCache, FeatureCache } from './feature-cache.js';
 import {
   createOptimizer,
   disposeOptimizer,
@@ -48,14 +55,48 @@ interface StepContext {
   optimizer: tf.Optimizer;
   train: SplitTensors;
   cache: FeatureCache;
+  /** The frozen prefix's boundary when something is frozen (computed before the gradient scope). */
+  frozenBoundary: readonly string[] | undefined;
 }
 
-/** One optimizer step on the samples at `indices`; returns its mean loss and correct count. */
-function trainStep(step: StepContext, indices: tf.Tensor1D, dropoutSeed: number): number[] {
+/**
+ * The model input of the samples at `indices` (augmented when `augmentation` is given) and, when
+ * something is frozen, the frozen prefix's outputs for it: from the cache, or computed here in
+ * inference mode outside any gradient scope, so the tape records only the trainable rest.
+ */
+function batchInputs(
+  step: StepContext,
+  indices: tf.Tensor1D,
+  augmentation: EpochAugmentation | undefined,
+  order: Int32Array,
+): { input: tf.Tensor | undefined; given: Map<string, tf.Tensor> | undefined } {
+  if (step.cache.built) return { input: undefined, given: step.cache.gatherTrain(indices) };
+  let input = tf.gather(step.train.x, indices);
+  if (augmentation !== undefined) {
+    input = augmentImages(input, batchAugmentation(augmentation, order));
+  }
+  if (step.frozenBoundary === undefined) return { input, given: undefined };
+  const outputs = executeGraph(step.graph, input, step.frozenBoundary, {
+    trainingLayers: step.trainingLayers,
+    dropoutSeed: 0,
+  });
+  return {
+    input,
+    given: new Map(step.frozenBoundary.map((name, index) => [name, outputs[index]])),
+  };
+}
+
+/** One optimizer step on the samples at `order` (dataset positions); returns its mean loss and correct count. */
+function trainStep(
+  step: StepContext,
+  order: Int32Array,
+  dropoutSeed: number,
+  augmentation: EpochAugmentation | undefined,
+): number[] {
   return tf.tidy(() => {
+    const indices = tf.tensor1d(order, 'int32');
     const labels = tf.gather(step.train.y, indices);
-    const given = step.cache.built ? step.cache.gatherTrain(indices) : undefined;
-    const input = step.cache.built ? undefined : tf.gather(step.train.x, indices);
+    const { input, given } = batchInputs(step, indices, augmentation, order);
     let hits: tf.Scalar | undefined;
     const { value, grads } = tf.variableGrads(() => {
       const [probabilities] = executeGraph(step.graph, input, [step.outputName], {
@@ -75,8 +116,9 @@ function trainStep(step: StepContext, indices: tf.Tensor1D, dropoutSeed: number)
 
 /**
  * The trainer's one loop (pretraining and fine-tuning both use it): seeded shuffles and dropout,
- * frozen prefix in inference mode (its outputs cached when that pays), per-epoch metrics and
- * drift, checkpoints, resume, early stopping.
+ * frozen prefix in inference mode (its outputs cached when that pays and the images are not
+ * augmented), seeded per-sample augmentation of training batches, per-epoch metrics and drift,
+ * checkpoints, resume, early stopping.
  */
 export async function runTrainingLoop(options: TrainingLoopOptions): Promise<TrainingLoopResult> {
   validateTrainingOptions(options);
@@ -116,6 +158,17 @@ export async function runTrainingLoop(options: TrainingLoopOptions): Promise<Tra
     options.preprocessing === undefined
       ? undefined
       : { preprocessing: options.preprocessing, channels: model.inputs[0].shape[3] ?? 1 };
+  const augmentation = options.augmentation ?? NO_AUGMENTATION;
+  const augmented = isAugmentationOn(augmentation);
+  const cacheStatus = decideFeatureCache(
+    options.featureCache ?? 'auto',
+    prefix,
+    graph,
+    dataset,
+    augmented,
+  );
+  // Augmentation runs on the preprocessed images: its interpolation commutes with the affine
+  // preprocessing, and the loop keeps only one copy of the training images.
   const train = splitTensors(dataset.train, dataset, input);
   const validation = splitTensors(dataset.validation, dataset, input);
   const step: StepContext = {
@@ -130,11 +183,9 @@ export async function runTrainingLoop(options: TrainingLoopOptions): Promise<Tra
     variables,
     optimizer,
     train,
-    cache: new FeatureCache(
-      graph,
-      prefix.boundary,
-      shouldUseFeatureCache(options.featureCache ?? 'auto', prefix, graph, dataset),
-    ),
+    cache: new FeatureCache(graph, prefix.boundary, cacheStatus === 'used'),
+    frozenBoundary:
+      prefix.hasFrozenWeights && prefix.boundary.length > 0 ? prefix.boundary : undefined,
   };
   const emit = async (points: MetricPoint[]) => {
     if (options.onMetrics !== undefined && points.length > 0) {
@@ -152,15 +203,19 @@ export async function runTrainingLoop(options: TrainingLoopOptions): Promise<Tra
       // Built inside the first epoch's time: the cache is part of what that epoch costs.
       step.cache.buildOnce(train.x, validation.x);
       const order = random.permutation(dataset.train.count);
+      // From (seed, epoch, sample) alone, so a resumed run draws what an uninterrupted one does.
+      const epochAugmentation = augmented
+        ? drawEpochAugmentation(augmentation, options.seed, epoch, dataset.train.count)
+        : undefined;
       let lossSum = 0;
       let correct = 0;
       for (let start = 0; start < order.length; start += batchSize) {
-        const indices = tf.tensor1d(
+        const [batchLoss, batchCorrect] = trainStep(
+          step,
           order.subarray(start, Math.min(start + batchSize, order.length)),
-          'int32',
+          random.nextUint32(),
+          epochAugmentation,
         );
-        const [batchLoss, batchCorrect] = trainStep(step, indices, random.nextUint32());
-        indices.dispose();
         const size = Math.min(batchSize, order.length - start);
         lossSum += batchLoss * size;
         correct += batchCorrect;
@@ -236,6 +291,8 @@ export async function runTrainingLoop(options: TrainingLoopOptions): Promise<Tra
       trainedSamples,
       stoppedEarly,
       featureCacheUsed: step.cache.built,
+      featureCache: cacheStatus,
+      augmentation,
       resumedFromEpoch,
     }),
   };

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import { hyperparameterProblems } from '@finetrack/shared';
+import { augmentationProblems, hyperparameterProblems } from '@finetrack/shared';
 import type { BackendChoice } from '../backend/select-backend.js';
 import type { CommonTrainOptions, EpochRecord, TrainSummary } from './types.js';
 
@@ -33,6 +33,11 @@ export function validateTrainingOptions(options: TrainingLoopOptions): void {
   if (problem) {
     const given = options[problem.field as 'epochs' | 'batchSize' | 'learningRate' | 'seed'];
     throw new TrainingOptionsError(`${problem.message} (got ${given})`);
+  }
+  const [augmentationProblem] =
+    options.augmentation === undefined ? [] : augmentationProblems(options.augmentation);
+  if (augmentationProblem) {
+    throw new TrainingOptionsError(augmentationProblem.message);
   }
   if (options.dataset.train.count === 0) {
     throw new TrainingOptionsError('The training split is empty');

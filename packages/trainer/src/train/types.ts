@@ -5,11 +5,13 @@ import type {
   FineTuningSuggestion,
   Initialization,
   Optimizer,
+  Augmentation,
 } from '@finetrack/shared';
 import type { LoadedDataset } from '../data/dataset.js';
 import type { BackendName } from '../backend/select-backend.js';
 import type { SurgeryResult } from '../model/surgery.js';
 import type { TrainingCheckpoint } from './checkpoint.js';
+import type { FeatureCacheStatus } from './feature-cache.js';
 
 /** One metric sample, as the worker streams it to the API. */
 export interface MetricPoint {
@@ -78,6 +80,11 @@ export interface CommonTrainOptions {
    * grayscale repeated into RGB when the model's input has 3 channels). Absent: used as loaded.
    */
   preprocessing?: Preprocessing;
+  /**
+   * Random flips, crops and rotations of the training batches (never validation), drawn per
+   * sample and epoch from `seed`; absent: none. With something frozen it bypasses the feature cache.
+   */
+  augmentation?: Augmentation;
 }
 
 export interface PretrainOptions extends CommonTrainOptions {
@@ -119,6 +126,10 @@ export interface TrainSummary {
   trainableLayerNames: string[];
   stoppedEarly: boolean;
   featureCacheUsed: boolean;
+  /** Whether the frozen prefix's outputs were cached, and why not (see `decideFeatureCache`). */
+  featureCache: FeatureCacheStatus;
+  /** The augmentation the training batches had (all off when none was asked for). */
+  augmentation: Augmentation;
   /** Epoch the run started from when resumed (0 otherwise). */
   resumedFromEpoch: number;
   trainSamples: number;

@@ -83,6 +83,16 @@ describe('jobSpecFromClaim', () => {
     expect(sut.dataset.validation).toBe(full.validation);
   });
 
+  it('hands the run’s augmentation to the job', () => {
+    const augmentation = { flip: true, crop: 0.2, rotation: 12 };
+    const sut = jobSpecFromClaim(
+      aClaim({ hyperparameters: { ...hyperparameters, augmentation } }),
+      { source: tf.sequential(), dataset },
+      { modelDir: 'm' },
+    );
+    expect(sut.training.augmentation).toEqual(augmentation);
+  });
+
   it('hands the source model’s preprocessing to the job, and none for unit scaling', () => {
     const source = tf.sequential();
     const claim = (preprocessing: string) =>

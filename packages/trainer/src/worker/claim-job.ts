@@ -38,6 +38,8 @@ export function jobSpecFromClaim(
       seed: hyper.seed,
       backend: options.backend,
       resumeFrom: inputs.resumeFrom,
+      // Augmented runs bypass the feature cache; the summary the worker sends says so.
+      ...(hyper.augmentation ? { augmentation: { ...hyper.augmentation } } : {}),
     },
     save: { directory: options.modelDir, metrics: 'validation' as const },
   };

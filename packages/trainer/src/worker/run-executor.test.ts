@@ -61,6 +61,7 @@ describe('runSummary', () => {
       bestValLoss: 0.2,
       bestEpoch: 2,
       samplesPerSecond: 500,
+      featureCache: 'bypassed: augmentation',
     } as TrainSummary;
     const history = [{ wallSeconds: 1.5 }, { wallSeconds: 2 }] as never;
     expect(runSummary(summary, history, { backend: 'wasm', device: 'cpu' })).toEqual({
@@ -73,6 +74,7 @@ describe('runSummary', () => {
       samplesPerSecond: 500,
       backend: 'wasm',
       device: 'cpu',
+      featureCache: 'BYPASSED_AUGMENTATION',
     });
   });
 });

@@ -1,4 +1,10 @@
-import { ErrorCode, MAX_RUN_ERROR_LENGTH, type RunSummary } from '@finetrack/shared';
+import {
+  ErrorCode,
+  FeatureCacheStatus,
+  MAX_RUN_ERROR_LENGTH,
+  toGraphQLEnum,
+  type RunSummaryInput,
+} from '@finetrack/shared';
 import { ApiError } from '@finetrack/shared/client';
 import type { BackendChoice } from '../backend/select-backend.js';
 import { trainerErrorKind } from '../job/trainer-errors.js';
@@ -55,12 +61,15 @@ function finite(value: number | null | undefined): number | null {
   return value !== null && value !== undefined && Number.isFinite(value) ? value : null;
 }
 
-/** The run's summary as `completeRun` takes it; wall seconds cover every epoch, resumed ones too. */
+/**
+ * The run's summary as `completeRun` takes it; wall seconds cover every epoch, resumed ones too,
+ * and `featureCache` says whether the frozen prefix was cached (or why not, e.g. augmentation).
+ */
 export function runSummary(
   summary: TrainSummary,
   history: readonly EpochRecord[],
   backend: BackendChoice,
-): RunSummary {
+): RunSummaryInput {
   return {
     bestValAccuracy: finite(summary.bestValAccuracy),
     lastValAccuracy: finite(summary.valAccuracy),
@@ -71,6 +80,7 @@ export function runSummary(
     samplesPerSecond: finite(summary.samplesPerSecond),
     backend: backend.backend,
     device: backend.device,
+    featureCache: toGraphQLEnum(FeatureCacheStatus, summary.featureCache),
   };
 }
 

@@ -101,6 +101,7 @@ describe('toClaimedJob', () => {
       seed: 7,
       initialization: 'SCRATCH',
       trainSamples: null,
+      augmentation: { flip: true, crop: 0.1, rotation: 5 },
     },
     architecture: null,
     dataset: {
@@ -126,6 +127,7 @@ describe('toClaimedJob', () => {
       seed: 7,
       initialization: 'scratch',
       trainSamples: null,
+      augmentation: { flip: true, crop: 0.1, rotation: 5 },
     });
     expect(job.dataset.spec).toEqual({ kind: 'mnist', classes: [5, 6] });
     expect(job.targetModelName).toBe('target');

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import {
   Initialization,
+  NO_AUGMENTATION,
   Optimizer,
   toGraphQLEnum,
   type ArtifactRef,
@@ -232,6 +233,7 @@ export class FakeApi {
             optimizer: toGraphQLEnum(Optimizer, run.hyperparameters.optimizer),
             initialization: toGraphQLEnum(Initialization, run.hyperparameters.initialization),
             trainSamples: run.hyperparameters.trainSamples ?? null,
+            augmentation: run.hyperparameters.augmentation ?? { ...NO_AUGMENTATION },
           },
           architecture: run.architecture,
           dataset: { id: 'dataset', name: 'dataset', spec: { ...run.dataset }, classNames: [] },

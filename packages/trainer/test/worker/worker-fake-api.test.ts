@@ -114,6 +114,7 @@ describe('finetrack-worker against the protocol', () => {
     expect(finetuning.completion!.summary).toMatchObject({
       backend: 'wasm',
       bestEpoch: expect.any(Number),
+      featureCache: 'USED',
     });
     expect(scratch.completion!.model.surgery).toMatchObject({
       initialization: 'SCRATCH',
@@ -126,6 +127,18 @@ describe('finetrack-worker against the protocol', () => {
       key.startsWith('drift/'),
     );
     expect(drift.length).toBeGreaterThan(0);
+  });
+
+  it('trains a run with the augmentation its claim asks for, and reports the bypassed cache', async () => {
+    const augmented = enqueue({ epochs: 1, augmentation: { flip: true, crop: 0.1, rotation: 10 } });
+    const process = worker('augmented', ['--max-runs', '1']);
+    expect(await process.exited).toEqual({ code: 0, signal: null });
+    expect(augmented.status, process.output()).toBe('succeeded');
+    expect(augmented.completion!.summary).toMatchObject({
+      featureCache: 'BYPASSED_AUGMENTATION',
+      bestEpoch: 1,
+    });
+    expectContiguous(augmented, 1);
   });
 
   it('ends a run cancelled, not failed, when a cancel races its final upload (NOT_FOUND)', async () => {

@@ -13,6 +13,7 @@ import {
 } from '../../common/hyperparameters.js';
 import { IsName } from '../../common/validation.js';
 import { ExperimentStatus } from './experiment.entity.js';
+import { AugmentationInput } from '../runs/augmentation.types.js';
 
 /** The name the API's modules know this shared enum by. */
 export { Optimizer as OptimizerEnum } from '../../common/enums.js';
@@ -70,6 +71,15 @@ export class SweepInput {
   @IsOptional()
   @IsLearningRate()
   scratchLearningRate?: number;
+
+  @Field(() => AugmentationInput, {
+    nullable: true,
+    description:
+      'Augmentation of every run, the scratch baseline too. With frozen layers it bypasses the feature cache (the frozen layers run on every batch). Default: none.',
+  })
+  @IsOptional()
+  @ValidateNested()
+  augmentation?: AugmentationInput | null;
 }
 
 @InputType()

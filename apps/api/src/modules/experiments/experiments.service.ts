@@ -1,4 +1,10 @@
-import { expandSweep, freezableLayers, sweepProblems, type SweepSpec } from '@finetrack/shared';
+import {
+  expandSweep,
+  freezableLayers,
+  isAugmentationOn,
+  sweepProblems,
+  type SweepSpec,
+} from '@finetrack/shared';
 import { rejectProblems } from '../../common/hyperparameters.js';
 import type { DataSource } from 'typeorm';
 import type { Actor } from '../../common/actor.js';
@@ -40,6 +46,16 @@ export function toSweepSpec(input: SweepInput): SweepSpec {
     includeScratchBaseline: input.includeScratchBaseline,
     ...(input.scratchLearningRate !== undefined && input.scratchLearningRate !== null
       ? { scratchLearningRate: input.scratchLearningRate }
+      : {}),
+    // Stored only when something is on, so a sweep without augmentation reads as before.
+    ...(isAugmentationOn(input.augmentation)
+      ? {
+          augmentation: {
+            flip: input.augmentation!.flip,
+            crop: input.augmentation!.crop,
+            rotation: input.augmentation!.rotation,
+          },
+        }
       : {}),
   };
 }

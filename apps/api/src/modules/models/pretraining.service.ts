@@ -1,4 +1,4 @@
-import { hyperparameterProblems } from '@finetrack/shared';
+import { hyperparameterProblems, type Augmentation } from '@finetrack/shared';
 import type { DataSource } from 'typeorm';
 import type { Actor } from '../../common/actor.js';
 import { rejectProblems } from '../../common/hyperparameters.js';
@@ -26,6 +26,8 @@ export interface Pretraining {
   learningRate: number;
   optimizer: string;
   seed: number;
+  /** Absent or null: none. */
+  augmentation?: Augmentation | null;
 }
 
 /** Source models trained from scratch by a worker: the pending model and its PRETRAIN run. */

@@ -1,6 +1,7 @@
 import type { RunHyperparameters } from '@finetrack/shared';
 import { Field, Float, Int, ObjectType } from 'type-graphql';
 import { Initialization, Optimizer } from '../../common/enums.js';
+import { RunAugmentation } from './augmentation.types.js';
 
 @ObjectType({ description: 'What a claimed run is asked to do.' })
 export class ClaimedHyperparameters implements RunHyperparameters {
@@ -31,4 +32,10 @@ export class ClaimedHyperparameters implements RunHyperparameters {
       'Train on the first this many samples of the (shuffled) training split; null: all of it.',
   })
   trainSamples: number | null;
+
+  @Field(() => RunAugmentation, {
+    description:
+      'How to augment the training batches (all off: none); with frozen layers it bypasses the feature cache.',
+  })
+  augmentation: RunAugmentation;
 }

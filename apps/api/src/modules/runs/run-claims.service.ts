@@ -240,6 +240,7 @@ export class RunClaimsService {
         seed: run.seed,
         initialization: run.initialization,
         trainSamples: run.trainSamples,
+        augmentation: run.augmentation,
       },
       architecture,
       dataset: {

@@ -157,7 +157,7 @@ export class RunLeasesService {
                 best_val_loss = $5, last_val_loss = $6, best_epoch = $7, wall_seconds = $8,
                 samples_per_second = $9, backend = coalesce($10, backend),
                 device = coalesce($11, device), confusion_matrix = $12::jsonb,
-                worst_class_accuracy = $13, worst_class = $14
+                worst_class_accuracy = $13, worst_class = $14, feature_cache = $15
           WHERE id = $1 RETURNING ${this.rows.columns()}`,
         [
           run.id,
@@ -176,6 +176,7 @@ export class RunLeasesService {
             : null,
           worst?.accuracy ?? null,
           worst?.className ?? null,
+          summary.featureCache ?? null,
         ],
       );
       await this.scheduler.endJob(tx, run, 'complete');

@@ -1,5 +1,5 @@
 import { Field, Float, Int, ObjectType } from 'type-graphql';
-import { RULE_DESCRIPTIONS } from '@finetrack/shared';
+import { RULE_DESCRIPTIONS, type FeatureCacheStatus as FeatureCacheValue } from '@finetrack/shared';
 import { Column, Entity } from 'typeorm';
 import {
   CreatedAtColumn,
@@ -10,7 +10,14 @@ import {
 } from '../../common/columns.js';
 import { Connection } from '../../common/pagination.js';
 import { ConfusionMatrix } from './confusion-matrix.types.js';
-import { Initialization, Optimizer, RunKind, RunStatus } from '../../common/enums.js';
+import { RunAugmentation } from './augmentation.types.js';
+import {
+  FeatureCacheStatus,
+  Initialization,
+  Optimizer,
+  RunKind,
+  RunStatus,
+} from '../../common/enums.js';
 
 /** The names the API's modules know these shared enums by. */
 export { RunStatus as RunStatusEnum, RunKind as RunKindEnum } from '../../common/enums.js';
@@ -80,6 +87,28 @@ export class Run {
   })
   @Column('integer', { name: 'train_samples', nullable: true })
   trainSamples: number | null;
+
+  @Column('boolean', { name: 'augment_flip', default: false })
+  augmentFlip: boolean;
+
+  @Column('double precision', { name: 'augment_crop', default: 0 })
+  augmentCrop: number;
+
+  @Column('double precision', { name: 'augment_rotation', default: 0 })
+  augmentRotation: number;
+
+  @Field(() => RunAugmentation, { description: 'Training-time augmentation (all off: none).' })
+  get augmentation(): RunAugmentation {
+    return { flip: this.augmentFlip, crop: this.augmentCrop, rotation: this.augmentRotation };
+  }
+
+  @Field(() => FeatureCacheStatus, {
+    nullable: true,
+    description:
+      'How the worker used the frozen-prefix feature cache; null until it finished the run.',
+  })
+  @Column('text', { name: 'feature_cache', nullable: true })
+  featureCache: FeatureCacheValue | null;
 
   @Field(() => ConfusionMatrix, {
     nullable: true,

@@ -1,6 +1,7 @@
 import {
   hyperparameterProblems,
   TERMINAL_RUN_STATUSES,
+  type Augmentation,
   type RunHyperparameters,
 } from '@finetrack/shared';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -180,12 +181,13 @@ export class RunsService {
   ): Promise<Run[]> {
     const rows: Record<string, unknown>[] = await manager.query(
       `INSERT INTO runs (team_id, experiment_id, frozen_layers, learning_rate, epochs, batch_size,
-                         optimizer, seed, initialization, train_samples, created_at)
-       SELECT $1, $2, f, l, e, b, o, s, i, ts,
+                         optimizer, seed, initialization, train_samples, augment_flip,
+                         augment_crop, augment_rotation, created_at)
+       SELECT $1, $2, f, l, e, b, o, s, i, ts, af, ac, ar,
               date_trunc('milliseconds', now()) + (n - 1) * interval '1 millisecond'
          FROM unnest($3::int[], $4::float8[], $5::int[], $6::int[], $7::text[], $8::int[], $9::text[],
-                     $10::int[])
-              WITH ORDINALITY AS t(f, l, e, b, o, s, i, ts, n)
+                     $10::int[], $11::boolean[], $12::float8[], $13::float8[])
+              WITH ORDINALITY AS t(f, l, e, b, o, s, i, ts, af, ac, ar, n)
        RETURNING ${this.rows.columns()}`,
       [
         teamId,
@@ -198,6 +200,9 @@ export class RunsService {
         runs.map((r) => r.seed),
         runs.map((r) => r.initialization),
         runs.map((r) => r.trainSamples ?? null),
+        runs.map((r) => r.augmentation?.flip ?? false),
+        runs.map((r) => r.augmentation?.crop ?? 0),
+        runs.map((r) => r.augmentation?.rotation ?? 0),
       ],
     );
     return rows.map((row) => this.rows.from(row));
@@ -214,12 +219,14 @@ export class RunsService {
       batchSize: number;
       optimizer: string;
       seed: number;
+      augmentation?: Augmentation | null;
     },
   ): Promise<Run> {
     const [row] = await tx.query(
       `INSERT INTO runs (team_id, kind, model_id, frozen_layers, learning_rate, epochs, batch_size,
-                         optimizer, seed, initialization, status)
-       VALUES ($1, 'pretrain', $2, 0, $3, $4, $5, $6, $7, 'scratch', 'queued')
+                         optimizer, seed, initialization, status, augment_flip, augment_crop,
+                         augment_rotation)
+       VALUES ($1, 'pretrain', $2, 0, $3, $4, $5, $6, $7, 'scratch', 'queued', $8, $9, $10)
        RETURNING ${this.rows.columns()}`,
       [
         teamId,
@@ -229,6 +236,9 @@ export class RunsService {
         hyperparameters.batchSize,
         hyperparameters.optimizer,
         hyperparameters.seed,
+        hyperparameters.augmentation?.flip ?? false,
+        hyperparameters.augmentation?.crop ?? 0,
+        hyperparameters.augmentation?.rotation ?? 0,
       ],
     );
     return this.rows.from(row);

@@ -11,13 +11,18 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
-import { RULE_DESCRIPTIONS, type Preprocessing } from '@finetrack/shared';
-import { Optimizer, PreprocessingMode, RunKind } from '../../common/enums.js';
+import {
+  RULE_DESCRIPTIONS,
+  type FeatureCacheStatus as FeatureCacheValue,
+  type Preprocessing,
+} from '@finetrack/shared';
+import { FeatureCacheStatus, Optimizer, PreprocessingMode, RunKind } from '../../common/enums.js';
 import { IsBatchSize, IsEpochs, IsLearningRate, IsSeed } from '../../common/hyperparameters.js';
 import { IsName } from '../../common/validation.js';
 import { Artifact } from '../artifacts/artifact.entity.js';
 import { Model } from '../models/model.entity.js';
 import { ModelDescriptionInput, SurgeryInput } from '../models/models.inputs.js';
+import { AugmentationInput } from './augmentation.types.js';
 import { ClaimedHyperparameters } from './claimed-hyperparameters.type.js';
 import { Run } from './run.entity.js';
 import { ConfusionMatrixInput } from './confusion-matrix.types.js';
@@ -302,6 +307,12 @@ export class RunSummaryInput {
   @Field(() => String, { nullable: true })
   @MaxLength(500)
   device?: string | null;
+
+  @Field(() => FeatureCacheStatus, {
+    nullable: true,
+    description: 'How training used the frozen-prefix feature cache.',
+  })
+  featureCache?: FeatureCacheValue | null;
 }
 
 @InputType({ description: 'CreateModelInput minus teamId, plus the run artifacts it owns.' })
@@ -441,4 +452,12 @@ export class PretrainModelInput {
   @Field(() => Int, { defaultValue: 1, description: RULE_DESCRIPTIONS.seed })
   @IsSeed()
   seed: number;
+
+  @Field(() => AugmentationInput, {
+    nullable: true,
+    description: 'Training-time augmentation of the pretraining run. Default: none.',
+  })
+  @IsOptional()
+  @ValidateNested()
+  augmentation?: AugmentationInput | null;
 }

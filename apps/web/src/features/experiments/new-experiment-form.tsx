@@ -14,8 +14,15 @@ import type { CreateExperimentInput, Optimizer } from '@/gql/graphql';
 import { NameField } from '../ui/name-field';
 import { FormError } from '../ui/states';
 import {
+  AugmentationFieldset,
+  NO_AUGMENTATION_DRAFT,
+  type AugmentationDraft,
+} from './augmentation-fieldset';
+import {
+  augmentationToSubmit,
   countRuns,
   fineTuningAdvice,
+  parseAugmentation,
   parseNumberList,
   suggestedFineTuneRate,
   sweepFormProblems,
@@ -71,6 +78,9 @@ export function NewExperimentForm({
   const [batchSize, setBatchSize] = useState(32);
   const [optimizer, setOptimizer] = useState<Optimizer>('ADAM');
   const [scratchBaseline, setScratchBaseline] = useState(true);
+  const [augmentationDraft, setAugmentationDraft] =
+    useState<AugmentationDraft>(NO_AUGMENTATION_DRAFT);
+  const augmentation = parseAugmentation(augmentationDraft);
 
   const model = models.find((candidate) => candidate.id === modelId);
   // Only the layers the trainer keeps below the classifier can be frozen.
@@ -92,6 +102,7 @@ export function NewExperimentForm({
       epochs,
       batchSize,
       includeScratchBaseline: scratchBaseline,
+      augmentation,
     },
     weightLayers.length,
     dataset?.trainSamples ? dataset.trainSamples : undefined,
@@ -141,6 +152,7 @@ export function NewExperimentForm({
         optimizer,
         includeScratchBaseline: scratchBaseline,
         scratchLearningRate: scratchBaseline && scratchValid ? scratch : undefined,
+        augmentation: augmentationToSubmit(augmentation),
       },
     });
   }
@@ -298,6 +310,11 @@ export function NewExperimentForm({
           <option value="MOMENTUM">SGD with momentum</option>
         </select>
       </label>
+      <AugmentationFieldset
+        value={augmentationDraft}
+        onChange={setAugmentationDraft}
+        anyFrozen={[...frozen].some((depth) => depth > 0)}
+      />
       <label className="checkbox">
         <input
           type="checkbox"

@@ -1,12 +1,16 @@
 import {
+  augmentationProblems,
   countSweepRuns,
+  isAugmentationOn,
   fineTuneLearningRateFor,
   learningRateProblem,
   MAX_SWEEP_RUNS,
   suggestFineTuning,
   sweepProblems,
+  type Augmentation,
   type FineTuningSuggestion,
 } from '@finetrack/shared';
+import type { AugmentationDraft } from './augmentation-fieldset';
 
 /** Parses "0.01, 1e-3 0.0001" into numbers; null when any entry is not a number. */
 export function parseNumberList(text: string): number[] | null {
@@ -57,6 +61,19 @@ export interface SweepFormValues {
   epochs: number;
   batchSize: number;
   includeScratchBaseline: boolean;
+  /** Absent: none. Crop and rotation are NaN when not a number. */
+  augmentation?: Augmentation;
+}
+
+/** The typed augmentation as numbers (NaN where a field is not one). */
+export function parseAugmentation(draft: AugmentationDraft): Augmentation {
+  const number = (text: string) => (text.trim() === '' ? 0 : Number(text));
+  return { flip: draft.flip, crop: number(draft.crop), rotation: number(draft.rotation) };
+}
+
+/** What the sweep sends: the augmentation when any part is on, else nothing (the API's default). */
+export function augmentationToSubmit(augmentation: Augmentation): Augmentation | undefined {
+  return isAugmentationOn(augmentation) ? augmentation : undefined;
 }
 
 /** The form's wording for the rule book's fields; others show the rule's own message. */
@@ -97,6 +114,8 @@ export function sweepFormProblems(
     },
     { maxFrozenLayers: weightBearingLayers, datasetTrainSamples },
   );
+  // The sweep's rules stop at the first group of problems; augmentation is checked on its own.
+  if (values.augmentation) problems.push(...augmentationProblems(values.augmentation));
   return problems.map((problem) => FORM_MESSAGES[problem.field] ?? problem.message);
 }
 

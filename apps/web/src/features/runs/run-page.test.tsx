@@ -69,6 +69,8 @@ function renderPage(artifacts: Artifacts, overrides: Record<string, unknown> = {
         workerId: null,
         updatedAt: run.finishedAt,
         artifacts,
+        augmentation: { __typename: 'Augmentation', flip: false, crop: 0, rotation: 0 },
+        featureCache: null,
         ...overrides,
       },
     },
@@ -94,6 +96,28 @@ function renderPage(artifacts: Artifacts, overrides: Record<string, unknown> = {
 }
 
 afterEach(cleanup);
+
+describe('RunPage augmentation', () => {
+  it('shows the run’s augmentation and that it bypassed the feature cache', async () => {
+    renderPage([], {
+      augmentation: { __typename: 'Augmentation', flip: true, crop: 0.1, rotation: 10 },
+      featureCache: 'BYPASSED_AUGMENTATION',
+      frozenLayers: 2,
+    });
+    expect((await screen.findByTestId('run-augmentation')).textContent).toBe(
+      'flip, crop 0.1, rotation ±10°',
+    );
+    expect(screen.getByTestId('run-feature-cache').textContent).toBe(
+      'bypassed because of augmentation: the frozen layers ran on every batch',
+    );
+  });
+
+  it('shows none and the cache used for a plain linear probe', async () => {
+    renderPage([], { featureCache: 'USED', frozenLayers: 3 });
+    expect((await screen.findByTestId('run-augmentation')).textContent).toBe('none');
+    expect(screen.getByTestId('run-feature-cache').textContent).toMatch(/^used/);
+  });
+});
 
 describe('RunPage artifacts', () => {
   it('lists the run’s files with size, short hash and a download link', async () => {

@@ -21,6 +21,7 @@ import { ConfusionMatrixView } from './confusion-matrix-view';
 import { RunArtifacts } from './run-artifacts';
 import { RunExperimentQuery, RunQuery } from './run.graphql';
 import { useLiveRun } from './use-live-run';
+import { describeAugmentation, featureCacheNote } from './augmentation-format';
 
 export function RunPage({ id }: { id: string }) {
   const [result, reexecute] = useQuery({ query: RunQuery, variables: { id } });
@@ -171,6 +172,8 @@ export function RunPage({ id }: { id: string }) {
                   <dd>{run.batchSize}</dd>
                   <dt>Optimizer</dt>
                   <dd>{run.optimizer.toLowerCase()}</dd>
+                  <dt>Augmentation</dt>
+                  <dd data-testid="run-augmentation">{describeAugmentation(run.augmentation)}</dd>
                 </dl>
               </section>
               <section aria-label="Summary and timings">
@@ -202,6 +205,8 @@ export function RunPage({ id }: { id: string }) {
                     {run.backend ?? '—'}
                     {run.device ? ` on ${run.device}` : ''}
                   </dd>
+                  <dt>Feature cache</dt>
+                  <dd data-testid="run-feature-cache">{featureCacheNote(run.featureCache)}</dd>
                   <dt>Attempts</dt>
                   <dd>{run.attempts}</dd>
                   <dt>Origin</dt>

@@ -17,6 +17,12 @@ export const RunQuery = graphql(`
       updatedAt
       worstClass
       worstClassAccuracy
+      augmentation {
+        flip
+        crop
+        rotation
+      }
+      featureCache
       confusionMatrix {
         classNames
         counts
