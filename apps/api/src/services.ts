@@ -30,6 +30,7 @@ import { InvitationsService } from './modules/teams/invitations.service.js';
 import { TeamsService } from './modules/teams/teams.service.js';
 import { TokensService } from './modules/tokens/tokens.service.js';
 import { AuthService } from './modules/users/auth.service.js';
+import { WorkersService } from './modules/workers/workers.service.js';
 
 export function createServices(
   dataSource: DataSource,
@@ -62,6 +63,7 @@ export function createServices(
     config,
     logger,
   );
+  const tokens = new TokensService(dataSource, access, auth, accessChanges, config);
   const experiments = new ExperimentsService(dataSource, access, runs, datasets, scheduler);
   return {
     artifactDeletions,
@@ -69,7 +71,8 @@ export function createServices(
     auth,
     teams: new TeamsService(dataSource, access, auth, accessChanges),
     invitations: new InvitationsService(dataSource, access, config),
-    tokens: new TokensService(dataSource, access, auth, accessChanges, config),
+    tokens,
+    workers: new WorkersService(dataSource, access, tokens, config),
     projects: new ProjectsService(dataSource, access),
     datasets,
     datasetArchives,

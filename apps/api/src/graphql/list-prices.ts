@@ -11,6 +11,8 @@ import {
   MAX_SWEEP_RUNS,
   MAX_TEAMS_PER_USER,
   MAX_TRAIN_SAMPLE_SIZES,
+  MAX_WORKER_BACKENDS,
+  MAX_WORKERS_LISTED,
 } from '@finetrack/shared';
 
 /** The largest page a `first` argument is priced at (connections clamp lower). */
@@ -57,6 +59,10 @@ export const LIST_PRICES: Readonly<Record<string, number>> = {
   'ResumePoint.artifacts': MAX_ARTIFACTS_PER_OWNER,
   // One event per metric batch: at most a page's worth of keys is a generous price for it.
   'MetricsAppendedEvent.keys': MAX_LIST_MULTIPLIER,
+  'Team.workers': MAX_WORKERS_LISTED,
+  'Worker.backends': MAX_WORKER_BACKENDS,
+  // PRETRAIN and FINETUNE.
+  'Worker.kinds': 2,
 };
 
 /** The lists of a curve, priced at the `maxPoints` of the `metrics` field they come from. */

@@ -17,6 +17,7 @@ import {
 import { MembershipResolver, TeamsResolver } from '../modules/teams/teams.resolver.js';
 import { TokensResolver } from '../modules/tokens/tokens.resolver.js';
 import { AuthResolver } from '../modules/users/auth.resolver.js';
+import { TeamWorkersResolver, WorkersResolver } from '../modules/workers/workers.resolver.js';
 
 export const RESOLVERS = [
   AuthResolver,
@@ -33,6 +34,8 @@ export const RESOLVERS = [
   RunsResolver,
   MetricsResolver,
   WorkerResolver,
+  TeamWorkersResolver,
+  WorkersResolver,
   ArtifactsResolver,
 ] as const;
 
