@@ -30,6 +30,7 @@ import { InvitationsService } from './modules/teams/invitations.service.js';
 import { TeamsService } from './modules/teams/teams.service.js';
 import { TokensService } from './modules/tokens/tokens.service.js';
 import { AuthService } from './modules/users/auth.service.js';
+import { QueueStateService } from './modules/workers/queue-state.service.js';
 import { WorkersService } from './modules/workers/workers.service.js';
 
 export function createServices(
@@ -73,6 +74,7 @@ export function createServices(
     invitations: new InvitationsService(dataSource, access, config),
     tokens,
     workers: new WorkersService(dataSource, access, tokens, config),
+    queueStates: new QueueStateService(dataSource),
     projects: new ProjectsService(dataSource, access),
     datasets,
     datasetArchives,

@@ -17,7 +17,11 @@ import {
 import { MembershipResolver, TeamsResolver } from '../modules/teams/teams.resolver.js';
 import { TokensResolver } from '../modules/tokens/tokens.resolver.js';
 import { AuthResolver } from '../modules/users/auth.resolver.js';
-import { TeamWorkersResolver, WorkersResolver } from '../modules/workers/workers.resolver.js';
+import {
+  RunQueueStateResolver,
+  TeamWorkersResolver,
+  WorkersResolver,
+} from '../modules/workers/workers.resolver.js';
 
 export const RESOLVERS = [
   AuthResolver,
@@ -36,6 +40,7 @@ export const RESOLVERS = [
   WorkerResolver,
   TeamWorkersResolver,
   WorkersResolver,
+  RunQueueStateResolver,
   ArtifactsResolver,
 ] as const;
 

@@ -1,6 +1,8 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
 import type { GraphQLContext } from '../../graphql/context.js';
+import { Run } from '../runs/run.entity.js';
 import { Team } from '../teams/team.entity.js';
+import { QueueState } from './queue-state.type.js';
 import { Worker } from './worker.type.js';
 
 @Resolver(() => Team)
@@ -26,5 +28,16 @@ export class WorkersResolver {
     @Ctx() context: GraphQLContext,
   ) {
     return context.services.workers.revoke(context.actor, teamId, workerId);
+  }
+}
+
+@Resolver(() => Run)
+export class RunQueueStateResolver {
+  @FieldResolver(() => QueueState, {
+    nullable: true,
+    description: 'Queued runs only: why it waits and its place in the team’s queue.',
+  })
+  queueState(@Root() run: Run, @Ctx() context: GraphQLContext) {
+    return context.services.queueStates.forRun(run);
   }
 }
