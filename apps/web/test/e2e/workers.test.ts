@@ -77,8 +77,17 @@ describe('the workers page', () => {
     await page.reload();
     const row = page.getByTestId('worker-row');
     await row.getByText('e2e box').waitFor();
-    for (const text of ['e2e-gpu', 'tensorflow-gpu', '9.9.9', 'online', 'idle'])
-      await row.getByText(text, { exact: true }).first().waitFor();
+    await expect
+      .poll(async () => (await row.locator('td').allTextContents()).slice(1, 7))
+      .toEqual([
+        'e2e-gpu',
+        'tensorflow-gpuNVIDIA test GPU',
+        '2',
+        '9.9.9',
+        expect.stringMatching(/s ago$/),
+        'idle',
+      ]);
+    await row.getByText('online', { exact: true }).waitFor();
     await screenshot(page, 'workers-list');
     expect(browserErrors).toEqual([]);
   });
