@@ -32,6 +32,8 @@ import { InvitationsService } from './modules/teams/invitations.service.js';
 import { TeamsService } from './modules/teams/teams.service.js';
 import { TokensService } from './modules/tokens/tokens.service.js';
 import { AuthService } from './modules/users/auth.service.js';
+import { QueueStateService } from './modules/workers/queue-state.service.js';
+import { WorkersService } from './modules/workers/workers.service.js';
 
 export function createServices(
   dataSource: DataSource,
@@ -64,6 +66,7 @@ export function createServices(
     config,
     logger,
   );
+  const tokens = new TokensService(dataSource, access, auth, accessChanges, config);
   const experiments = new ExperimentsService(dataSource, access, runs, datasets, scheduler);
   const scoreJobs = new ScoreJobsService(dataSource, datasets, models, artifacts);
   return {
@@ -72,7 +75,9 @@ export function createServices(
     auth,
     teams: new TeamsService(dataSource, access, auth, accessChanges),
     invitations: new InvitationsService(dataSource, access, config),
-    tokens: new TokensService(dataSource, access, auth, accessChanges, config),
+    tokens,
+    workers: new WorkersService(dataSource, access, tokens, config),
+    queueStates: new QueueStateService(dataSource),
     projects: new ProjectsService(dataSource, access),
     datasets,
     datasetArchives,

@@ -13,3 +13,7 @@ export const MAX_DATASET_CLASSES = 10_000;
 export const MAX_ARTIFACTS_PER_OWNER = 1_000;
 /** Teams one user may belong to. */
 export const MAX_TEAMS_PER_USER = 100;
+/** Workers one team's worker list shows (its own and the instance's, the most recent first). */
+export const MAX_WORKERS_LISTED = 200;
+/** TensorFlow.js backends one worker may announce. */
+export const MAX_WORKER_BACKENDS = 20;

@@ -59,6 +59,16 @@ export const WORKER_PROTOCOL_VERSION = 1;
 export const DEFAULT_LEASE_SECONDS = 60;
 
 /**
+ * A worker is online while its last claimRun or heartbeatRun is at most this old (seconds), or
+ * while it holds a lease. An idle worker claims again at least every 25 s (the longest claim
+ * wait); a busy one heartbeats every third of its lease.
+ */
+export const WORKER_ONLINE_SECONDS = 90;
+
+/** The worker registry lists workers seen within this many hours (older ones are gone). */
+export const WORKER_LISTED_HOURS = 24;
+
+/**
  * The token file the API writes on first start for the worker `npm start` runs:
  * `$FINETRACK_HOME/local-worker.token`, mode 0600, the secret followed by a newline.
  */

@@ -15,6 +15,7 @@ import { ModelPreprocessing1764420000000 } from './migrations/1764420000000-mode
 import { TeamInvitations1764430000000 } from './migrations/1764430000000-team-invitations.js';
 import { RunTrainSamples1764450000000 } from './migrations/1764450000000-run-train-samples.js';
 import { RunConfusionMatrix1764460000000 } from './migrations/1764460000000-run-confusion-matrix.js';
+import { Workers1764470000000 } from './migrations/1764470000000-workers.js';
 import { SourceModelScores1764480000000 } from './migrations/1764480000000-source-model-scores.js';
 import { RunAugmentation1764490000000 } from './migrations/1764490000000-run-augmentation.js';
 
@@ -32,6 +33,7 @@ export const MIGRATIONS = [
   TeamInvitations1764430000000,
   RunTrainSamples1764450000000,
   RunConfusionMatrix1764460000000,
+  Workers1764470000000,
   SourceModelScores1764480000000,
   RunAugmentation1764490000000,
 ];

@@ -12,6 +12,8 @@ import {
   MAX_SWEEP_RUNS,
   MAX_TEAMS_PER_USER,
   MAX_TRAIN_SAMPLE_SIZES,
+  MAX_WORKER_BACKENDS,
+  MAX_WORKERS_LISTED,
 } from '@finetrack/shared';
 
 /** The largest page a `first` argument is priced at (connections clamp lower). */
@@ -61,6 +63,10 @@ export const LIST_PRICES: Readonly<Record<string, number>> = {
   'Mutation.scoreSourceModels': MAX_SCORED_MODELS,
   // One row per source model scored for the dataset: not capped, priced at a page.
   'Query.sourceModelScores': MAX_LIST_MULTIPLIER,
+  'Team.workers': MAX_WORKERS_LISTED,
+  'Worker.backends': MAX_WORKER_BACKENDS,
+  // PRETRAIN and FINETUNE.
+  'Worker.kinds': 2,
 };
 
 /** The lists of a curve, priced at the `maxPoints` of the `metrics` field they come from. */

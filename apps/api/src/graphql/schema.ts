@@ -19,6 +19,11 @@ import {
 import { MembershipResolver, TeamsResolver } from '../modules/teams/teams.resolver.js';
 import { TokensResolver } from '../modules/tokens/tokens.resolver.js';
 import { AuthResolver } from '../modules/users/auth.resolver.js';
+import {
+  RunQueueStateResolver,
+  TeamWorkersResolver,
+  WorkersResolver,
+} from '../modules/workers/workers.resolver.js';
 
 export const RESOLVERS = [
   AuthResolver,
@@ -37,6 +42,9 @@ export const RESOLVERS = [
   WorkerResolver,
   ScoresResolver,
   ScoreJobsResolver,
+  TeamWorkersResolver,
+  WorkersResolver,
+  RunQueueStateResolver,
   ArtifactsResolver,
 ] as const;
 

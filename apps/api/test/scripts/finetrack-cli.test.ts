@@ -166,9 +166,14 @@ describe('finetrack projects / experiments / runs / grid', () => {
     const csv = await finetrack(['runs', user.experiment.id, '--format', 'csv']);
     const lines = csv.stdout.trim().split('\n');
     expect(lines[0]).toBe(
-      'id,status,external,initialization,frozenLayers,learningRate,seed,epochs,bestValAccuracy,lastValAccuracy,bestValLoss,bestEpoch,wallSeconds',
+      'id,status,external,initialization,frozenLayers,learningRate,seed,epochs,bestValAccuracy,lastValAccuracy,bestValLoss,bestEpoch,wallSeconds,queue',
     );
     expect(lines).toHaveLength(runs.length + 1);
+    // Queued with no worker online: the queue column says why they wait.
+    expect(lines[1]).toMatch(/,queued,.*,no worker connected$/);
+    const table = await finetrack(['runs', user.experiment.id]);
+    expect(table.stdout.split('\n')[0]).toMatch(/\bqueue$/);
+    expect(table.stdout).toMatch(/queued .* no worker connected$/m);
   });
 });
 

@@ -31,6 +31,7 @@ export function buildRun(overrides: Partial<RunRow> = {}): RunRow {
     createdAt: '2026-11-27T10:00:00.000Z',
     startedAt: '2026-11-27T10:00:01.000Z',
     finishedAt: '2026-11-27T10:00:13.000Z',
+    queueState: null,
     ...overrides,
   };
 }

@@ -29,7 +29,19 @@ const RUN_COLUMNS: [string, (run: Run) => Cell][] = [
   ['bestValLoss', (run) => run.bestValLoss],
   ['bestEpoch', (run) => run.bestEpoch],
   ['wallSeconds', (run) => run.wallSeconds],
+  ['queue', (run) => queueCell(run)],
 ];
+
+/**
+ * Why a queued run waits: its place in line ("#2"), or the reason no worker takes it ("no worker
+ * connected"); empty for runs that are not queued.
+ */
+function queueCell(run: Run): Cell {
+  const state = run.queueState;
+  if (!state) return null;
+  if (state.reason === 'WAITING_FOR_TURN' && state.position) return `#${state.position}`;
+  return state.reason.toLowerCase().replaceAll('_', ' ');
+}
 /** Tables keep to what fits a terminal; CSV and JSON carry every field. */
 const RUN_TABLE_COLUMNS = [
   'id',
@@ -43,6 +55,7 @@ const RUN_TABLE_COLUMNS = [
   'lastValAccuracy',
   'bestValLoss',
   'wallSeconds',
+  'queue',
 ];
 
 export function printRuns(io: CliIo, chosen: OutputFormat, runs: Run[], json: unknown): void {

@@ -97,6 +97,11 @@ export const RunFieldsFragment = graphql(`
     createdAt
     startedAt
     finishedAt
+    queueState {
+      position
+      reason
+      message
+    }
   }
 `);
 

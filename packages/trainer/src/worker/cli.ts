@@ -62,7 +62,10 @@ interface RunCliOptions {
   maxRuns?: number;
   claimWait: number;
   waitForApi?: boolean;
+  name?: string;
   slot?: number;
+  /** A supervised child: the supervisor's --concurrency, which the child announces. */
+  hostConcurrency?: number;
 }
 
 /**
@@ -122,8 +125,11 @@ async function runWorker(options: RunCliOptions, streams: WorkerCliStreams): Pro
         ...(options.backend ? ['--backend', options.backend] : []),
         ...(options.maxRuns !== undefined ? ['--max-runs', String(options.maxRuns)] : []),
         ...(options.waitForApi ? ['--wait-for-api'] : []),
+        ...(options.name !== undefined ? ['--name', options.name] : []),
         '--slot',
         String(slot),
+        '--host-concurrency',
+        String(options.concurrency),
       ],
     });
     // The children read the token from the environment rather than from argv (visible in ps).
@@ -141,6 +147,8 @@ async function runWorker(options: RunCliOptions, streams: WorkerCliStreams): Pro
     tokenFile,
     workDir,
     slot: options.slot,
+    name: options.name,
+    concurrency: options.hostConcurrency ?? options.concurrency,
     backend: options.backend,
     maxRuns: options.maxRuns,
     claimWaitSeconds: options.claimWait,
@@ -215,7 +223,14 @@ function createProgram(streams: WorkerCliStreams, result: { code: number }): Com
     .addOption(
       new Option('--wait-for-api', 'wait until <api>/healthz answers before claiming (npm start)'),
     )
+    .addOption(
+      new Option(
+        '--name <name>',
+        'what the workers page calls this worker (env FINETRACK_WORKER_NAME; default the hostname)',
+      ).default(env.FINETRACK_WORKER_NAME || undefined),
+    )
     .addOption(new Option('--slot <n>').argParser(Number).hideHelp())
+    .addOption(new Option('--host-concurrency <n>').argParser(positiveInteger).hideHelp())
     .action(async (options: RunCliOptions) => {
       result.code = await runWorker(options, streams);
     });

@@ -27,6 +27,7 @@ import { executeScoreJob } from './score-executor.js';
 import { DatasetCache } from './run-inputs.js';
 import type { RunOutcome } from './run-outcome.js';
 import { WorkerApi, type ClaimedJob } from './worker-api.js';
+import { workerVersion } from './worker-version.js';
 
 export interface WorkerOptions {
   apiUrl: string;
@@ -36,6 +37,10 @@ export interface WorkerOptions {
   /** Folder shared by the worker processes of one host; each process uses `slot-<slot>` in it. */
   workDir: string;
   slot?: number;
+  /** What the workers page calls this worker (default: the hostname). */
+  name?: string;
+  /** Worker processes on this host (the supervisor's --concurrency; default 1). */
+  concurrency?: number;
   backend?: BackendName;
   /** Seconds the API may hold a claim open waiting for a job (long poll; default 10). */
   claimWaitSeconds?: number;
@@ -211,6 +216,9 @@ export class Worker {
         device: backend.device,
         kinds: ['PRETRAIN', 'FINETUNE'],
         hostname: hostname(),
+        name: options.name ?? null,
+        concurrency: options.concurrency ?? 1,
+        version: workerVersion(),
       };
       let runs = 0;
       while (!this.stopping && (options.maxRuns === undefined || runs < options.maxRuns)) {

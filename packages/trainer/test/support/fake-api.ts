@@ -61,6 +61,8 @@ export class FakeApi {
   readonly metrics = new Map<string, Map<string, number>>();
   /** Every point ever written, in order: run, key, step. */
   readonly writes: { runId: string; key: string; step: number }[] = [];
+  /** What each claim announced, in order: its worker id and capabilities. */
+  readonly claims: { workerId: string; capabilities: Record<string, unknown> }[] = [];
   /** While true, every request answers 503 (an API restart as a proxy sees it). */
   down = false;
   /**
@@ -209,6 +211,9 @@ export class FakeApi {
       case 'ClaimScoreJob':
         return send(200, { data: { claimScoreJob: null } });
       case 'ClaimRun': {
+        this.claims.push(
+          variables.input as { workerId: string; capabilities: Record<string, unknown> },
+        );
         const run = [...this.runs.values()].find((candidate) => candidate.status === 'queued');
         if (!run) return send(200, { data: { claimRun: null } });
         run.status = 'running';

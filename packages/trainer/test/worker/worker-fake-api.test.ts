@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunHyperparameters } from '@finetrack/shared';
@@ -71,6 +71,19 @@ describe('finetrack-worker against the protocol', () => {
     expect(api.steps(run.id, 'batch_loss')).toEqual(batchSteps);
     expect(api.steps(run.id, 'drift/conv2d_1')).toEqual([]); // frozen layers do not drift
   };
+
+  it('announces its name, its host’s concurrency and its version in every claim', async () => {
+    const version = (
+      JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+        version: string;
+      }
+    ).version;
+    api.claims.splice(0);
+    worker('named', ['--name', 'gpu box', '--concurrency', '2']);
+    await until(() => new Set(api.claims.map((claim) => claim.workerId)).size === 2);
+    for (const claim of api.claims)
+      expect(claim.capabilities).toMatchObject({ name: 'gpu box', concurrency: 2, version });
+  });
 
   it('runs a pretraining job and fine-tuning jobs to the end, with checkpoints and models', async () => {
     const pretraining = api.enqueue({

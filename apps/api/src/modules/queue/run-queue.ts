@@ -22,6 +22,9 @@ async function retryDeadlocks<T>(work: () => Promise<T>, attempts = 5): Promise<
   }
 }
 
+/** A queue is named `<prefix>-<kind>-<team id>` (see RunQueue.queueName). */
+const QUEUE_NAME_PREFIX = 'runs';
+
 /** A transaction whose statements pg-boss can join (its `db` option). */
 export interface Transaction {
   query<T = Record<string, unknown>>(sql: string, values?: unknown[]): Promise<T[]>;
@@ -97,7 +100,7 @@ export class RunQueue {
   }
 
   static queueName(teamId: string, kind: JobKind): string {
-    return `runs-${kind}-${teamId}`;
+    return `${QUEUE_NAME_PREFIX}-${kind}-${teamId}`;
   }
 
   /**
@@ -167,4 +170,21 @@ export class RunQueue {
   async fail(tx: Transaction, teamId: string, kind: JobKind, jobId: string) {
     await this.boss.fail(RunQueue.queueName(teamId, kind), jobId, {}, { db: tx.db });
   }
+}
+
+/**
+ * The queued runs of the team at `$team` (a placeholder) with their place in pg-boss's queue,
+ * ordered the way a claim takes them: pretraining runs before fine-tuning runs (a worker that
+ * takes both asks the pretrain queue first), each queue by priority, created_on and id (pg-boss's
+ * fetch order). A run without a live job (waiting for its source model) comes last, `has_job`
+ * false. Reads pg-boss's table, which only pg-boss writes.
+ */
+export function queuedRunsInClaimOrderSql(team: string): string {
+  return `SELECT r.id, r.kind, j.id IS NOT NULL AS has_job
+       FROM runs r
+       LEFT JOIN ${QUEUE_SCHEMA}.job j
+         ON j.id = r.job_id AND j.name = '${QUEUE_NAME_PREFIX}-' || r.kind || '-' || r.team_id
+        AND j.state < 'active'
+      WHERE r.team_id = ${team} AND r.status = 'queued' AND NOT r.external
+      ORDER BY j.id IS NULL, r.kind <> 'pretrain', j.priority DESC, j.created_on, j.id, r.id`;
 }

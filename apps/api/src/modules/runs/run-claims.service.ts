@@ -18,6 +18,7 @@ import { inTransaction, type JobKind, type RunQueue } from '../queue/run-queue.j
 import type { ScoreJobsService } from '../scores/score-jobs.service.js';
 import type { RunSchedulerService } from './run-scheduler.service.js';
 import { Run, RunKindEnum } from './run.entity.js';
+import { recordWorker } from '../workers/workers.service.js';
 import { requireWorker, workerRunScope } from './worker-viewer.js';
 import { toArtifactRef, type ClaimedRun, type ClaimRunInput } from './worker.types.js';
 
@@ -67,6 +68,12 @@ export class RunClaimsService {
         `this API speaks worker protocol ${WORKER_PROTOCOL_VERSION}, the worker ${input.capabilities.protocolVersion}`,
         { field: 'capabilities.protocolVersion' },
       );
+    const kinds: JobKind[] = [];
+    if (input.capabilities.kinds.includes(RunKindEnum.PRETRAIN)) kinds.push('pretrain');
+    if (input.capabilities.kinds.includes(RunKindEnum.FINETUNE)) kinds.push('finetune');
+    if (kinds.length === 0) throw badInput('capabilities.kinds is empty');
+    // Every claim, a retried one too, is the worker's heartbeat in the registry.
+    await recordWorker(this.dataSource, viewer.tokenId, input.workerId, input.capabilities);
     // A retried claim gets the lease it already holds: the same worker id through the same
     // token (worker ids are visible to every viewer, so the id alone proves nothing).
     const held: Record<string, unknown>[] = await this.dataSource.query(
@@ -81,10 +88,6 @@ export class RunClaimsService {
       if (description) return description;
     }
 
-    const kinds: JobKind[] = [];
-    if (input.capabilities.kinds.includes(RunKindEnum.PRETRAIN)) kinds.push('pretrain');
-    if (input.capabilities.kinds.includes(RunKindEnum.FINETUNE)) kinds.push('finetune');
-    if (kinds.length === 0) throw badInput('capabilities.kinds is empty');
     if (teamId) await this.queue.ensureQueues(teamId);
     const deadline = Date.now() + (input.waitSeconds ?? 0) * 1000;
     // Listening before the first look, so a run queued in between still rings.

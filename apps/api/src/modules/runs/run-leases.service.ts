@@ -73,11 +73,17 @@ export class RunLeasesService {
   async heartbeat(actor: Actor, input: HeartbeatRunInput): Promise<HeartbeatResult> {
     const viewer = requireWorker(actor);
     if (!isUuid(input.runId)) throw notFound('run');
-    const [rows] = (await this.dataSource.query(
-      `UPDATE runs SET lease_expires_at = now() + make_interval(secs => $4), heartbeat_at = now(),
-              backend = coalesce($5, backend), device = coalesce($6, device)
-        WHERE id = $1 AND ${workerRunScope('$2', '$7')} AND lease_token = $3 AND status = 'running'
-        RETURNING lease_expires_at`,
+    // One statement: the lease, and the worker registry's last heartbeat of the lease's holder.
+    const rows = (await this.dataSource.query(
+      `WITH beat AS (
+         UPDATE runs SET lease_expires_at = now() + make_interval(secs => $4), heartbeat_at = now(),
+                backend = coalesce($5, backend), device = coalesce($6, device)
+          WHERE id = $1 AND ${workerRunScope('$2', '$7')} AND lease_token = $3 AND status = 'running'
+          RETURNING lease_expires_at, worker_id),
+       seen AS (
+         UPDATE workers SET last_heartbeat_at = now()
+           FROM beat WHERE workers.token_id = $7 AND workers.worker_id = beat.worker_id)
+       SELECT lease_expires_at FROM beat`,
       [
         input.runId,
         viewer.tokenTeamId,
@@ -87,7 +93,7 @@ export class RunLeasesService {
         input.device ?? null,
         viewer.tokenId,
       ],
-    )) as [{ lease_expires_at: Date }[], number];
+    )) as { lease_expires_at: Date }[];
     if (rows[0]) return { cancelled: false, leaseExpiresAt: rows[0].lease_expires_at };
     const run = await this.findRun(actor, input.runId);
     if (run.leaseToken === input.leaseToken && run.status === RunStatusEnum.CANCELLED)

@@ -1,4 +1,9 @@
-import { ARCHITECTURES, ARTIFACT_FILE_NAME_PATTERN, MAX_RUN_ERROR_LENGTH } from '@finetrack/shared';
+import {
+  ARCHITECTURES,
+  ARTIFACT_FILE_NAME_PATTERN,
+  MAX_RUN_ERROR_LENGTH,
+  MAX_WORKER_BACKENDS,
+} from '@finetrack/shared';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import {
   ArrayMaxSize,
@@ -33,7 +38,7 @@ export class WorkerCapabilitiesInput {
   protocolVersion: number;
 
   @Field(() => [String], { description: 'TensorFlow.js backends the worker can run.' })
-  @ArrayMaxSize(20)
+  @ArrayMaxSize(MAX_WORKER_BACKENDS)
   backends: string[];
 
   @Field()
@@ -56,6 +61,27 @@ export class WorkerCapabilitiesInput {
   })
   @IsOptional()
   scoreJobs?: boolean | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'What the workers page calls it (default: hostname).',
+  })
+  @IsOptional()
+  @MaxLength(255)
+  name?: string | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Worker processes on its host (--concurrency).',
+  })
+  @IsOptional()
+  @Min(1)
+  @Max(1024)
+  concurrency?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'The worker package version.' })
+  @IsOptional()
+  @MaxLength(100)
+  version?: string | null;
 }
 
 @InputType()

@@ -104,9 +104,19 @@ export class TokensService {
           throw forbidden('only team admins revoke others’ tokens');
       }
     }
+    return this.revokeToken(token);
+  }
+
+  /**
+   * Revokes a token the caller was allowed to revoke: stored, forgotten by the credential cache,
+   * and announced so that open subscriptions made with it end.
+   */
+  async revokeToken(token: ApiToken): Promise<ApiToken> {
     if (!token.revokedAt) {
       token.revokedAt = new Date();
-      await repository.update({ id }, { revokedAt: token.revokedAt });
+      await this.dataSource
+        .getRepository(ApiToken)
+        .update({ id: token.id }, { revokedAt: token.revokedAt });
     }
     this.auth.forget(token.tokenHash);
     await this.accessChanges.announce({

@@ -26,6 +26,11 @@ export const RunFieldsFragment = graphql(`
     createdAt
     startedAt
     finishedAt
+    queueState {
+      position
+      reason
+      message
+    }
   }
 `);
 

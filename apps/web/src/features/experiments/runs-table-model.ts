@@ -12,8 +12,11 @@ export interface RunColumn {
   format?(value: number): string;
 }
 
+/** The run's own values a column can show (the queue state is shown inside the status cell). */
+type ScalarField = Exclude<keyof RunRow, 'queueState'>;
+
 const col = (
-  id: keyof RunRow,
+  id: ScalarField,
   label: string,
   options: Partial<Omit<RunColumn, 'id' | 'label' | 'value'>> = {},
 ): RunColumn => ({

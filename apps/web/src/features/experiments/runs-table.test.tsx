@@ -53,6 +53,16 @@ describe('RunsTable', () => {
     expect(screen.getByText('3 of 3 runs')).toBeTruthy();
   });
 
+  it('shows a queued run’s place in line in its status cell, the reason as its tooltip', () => {
+    const queued = buildRun({
+      status: 'QUEUED',
+      queueState: { position: 2, reason: 'WAITING_FOR_TURN', message: '1 run ahead of it' },
+    });
+    renderTable({ runs: [queued] });
+    const badge = within(screen.getByTestId('run-row')).getByTitle('1 run ahead of it');
+    expect(badge.textContent).toMatch(/queued · #2 in line$/i);
+  });
+
   it('sorts by a column, then the other way', () => {
     renderTable();
     fireEvent.click(screen.getByRole('button', { name: 'Best val acc' }));

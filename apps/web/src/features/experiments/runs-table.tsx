@@ -13,6 +13,7 @@ import {
   sortRuns,
   type SortDirection,
 } from './runs-table-model';
+import { queueStateLabel } from '../runs/queue-state';
 
 interface RunsTableProps {
   runs: readonly RunRow[];
@@ -220,8 +221,9 @@ export function RunsTable({
                 {columns.map((column) => (
                   <td key={column.id} className={column.numeric ? 'num' : undefined}>
                     {column.id === 'status' ? (
-                      <span className={`badge ${run.status}`}>
+                      <span className={`badge ${run.status}`} title={run.queueState?.message}>
                         {formatCell(column, column.value(run))}
+                        {run.queueState ? ` · ${queueStateLabel(run.queueState)}` : null}
                       </span>
                     ) : (
                       formatCell(column, column.value(run))

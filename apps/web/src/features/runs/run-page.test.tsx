@@ -178,6 +178,24 @@ describe('a pretraining run', () => {
     expect(runQueries(client)).toBeGreaterThan(before);
   });
 
+  it('says why a queued run waits, next to its status', async () => {
+    renderPage([], {
+      status: 'QUEUED',
+      startedAt: null,
+      finishedAt: null,
+      queueState: {
+        __typename: 'QueueState',
+        position: null,
+        reason: 'NO_CAPABLE_WORKER',
+        message: 'no worker can take this run: none online accepts fine-tuning runs',
+      },
+    });
+    const state = await screen.findByTestId('queue-state');
+    expect(state.textContent).toBe(
+      'no worker takes it: no worker can take this run: none online accepts fine-tuning runs',
+    );
+  });
+
   it('stops asking once the run is over', async () => {
     const client = renderPage([], { kind: 'PRETRAIN', experimentId: null, modelId: 'm1' });
     await screen.findByRole('heading', { name: /Pretraining run/ });

@@ -22,6 +22,7 @@ import { RunArtifacts } from './run-artifacts';
 import { RunExperimentQuery, RunQuery } from './run.graphql';
 import { useLiveRun } from './use-live-run';
 import { describeAugmentation, featureCacheNote } from './augmentation-format';
+import { queueStateLabel } from './queue-state';
 
 export function RunPage({ id }: { id: string }) {
   const [result, reexecute] = useQuery({ query: RunQuery, variables: { id } });
@@ -134,6 +135,11 @@ export function RunPage({ id }: { id: string }) {
               {run.kind === 'PRETRAIN' ? 'Pretraining run' : 'Run'} {run.id.slice(0, 8)}{' '}
               <span className={`badge ${run.status}`}>{run.status.toLowerCase()}</span>
             </h1>
+            {run.queueState ? (
+              <p className="muted" data-testid="queue-state" title={run.queueState.message}>
+                {queueStateLabel(run.queueState)}: {run.queueState.message}
+              </p>
+            ) : null}
             {writable ? (
               <div className="toolbar">
                 {run.status === 'QUEUED' || run.status === 'RUNNING' ? (

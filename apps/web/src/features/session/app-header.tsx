@@ -27,6 +27,9 @@ export function AppHeader() {
             <Link prefetch={false} href="/models">
               Models
             </Link>
+            <Link prefetch={false} href="/workers">
+              Workers
+            </Link>
             <Link prefetch={false} href="/teams">
               Teams
             </Link>

@@ -40,3 +40,15 @@ export function formatBytes(bytes: number | null | undefined): string {
   }
   return unit === 0 ? `${value} B` : `${Number(value.toPrecision(3))} ${BYTE_UNITS[unit]}`;
 }
+
+/** How long ago a time was, for people: "12 s ago", "3 min ago", "5 h ago", "2 d ago". */
+export function formatAgo(value: string | null | undefined, now = Date.now()): string {
+  if (!value) return '—';
+  const time = Date.parse(value);
+  if (Number.isNaN(time)) return value;
+  const seconds = Math.max(0, Math.round((now - time) / 1000));
+  if (seconds < 60) return `${seconds} s ago`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)} h ago`;
+  return `${Math.floor(seconds / 86_400)} d ago`;
+}
