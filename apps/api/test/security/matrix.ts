@@ -176,6 +176,26 @@ const fresh = {
     }
     return teamId;
   },
+  /** A worker of team A in the registry (its own worker token, one claim), by Worker.id. */
+  async worker(f: Fixtures) {
+    const made = await gql(
+      f,
+      `mutation($t: ID!) { createApiToken(input: { name: "worker to revoke", teamId: $t, role: WORKER }) { token } }`,
+      { t: f.teamId },
+    );
+    const workerId = `revoke:${unique()}`;
+    const client = new ApiClient(f.url);
+    client.token = made.createApiToken.token as string;
+    // PRETRAIN only: team A queues no pretraining, so the claim takes nothing.
+    await client.gql(`mutation($input: ClaimRunInput!) { claimRun(input: $input) { runId } }`, {
+      input: { workerId, capabilities: { ...CAPABILITIES, kinds: ['PRETRAIN'] } },
+    });
+    const listed = await gql(f, `query($t: ID!) { team(id: $t) { workers { id workerId } } }`, {
+      t: f.teamId,
+    });
+    const workers = listed.team.workers as { id: string; workerId: string }[];
+    return workers.find((worker) => worker.workerId === workerId)!.id;
+  },
   async token(f: Fixtures) {
     const data = await gql(
       f,
@@ -380,6 +400,15 @@ export const MATRIX: MatrixRow[] = [
     expected: team('admin'),
     build: async (f) =>
       q(`mutation($id: ID!) { revokeApiToken(id: $id) { id } }`, { id: await fresh.token(f) }),
+  },
+  {
+    operation: 'revokeWorker',
+    expected: team('admin'),
+    build: async (f) =>
+      q(`mutation($t: ID!, $w: ID!) { revokeWorker(teamId: $t, workerId: $w) }`, {
+        t: f.teamId,
+        w: await fresh.worker(f),
+      }),
   },
   // ---- projects
   {
