@@ -22,24 +22,10 @@ export const CLAIM_SCORE_JOB = graphql(`
       leaseExpiresAt
       trainSamples
       dataset {
-        id
-        name
-        spec
-        classNames
+        ...ClaimedDatasetFields
       }
       sourceModel {
-        id
-        name
-        architecture
-        inputShape
-        preprocessing
-        artifacts {
-          id
-          kind
-          fileName
-          byteSize
-          sha256
-        }
+        ...ClaimedModelFields
       }
     }
   }

@@ -38,24 +38,10 @@ export const CLAIM_RUN = graphql(`
       }
       architecture
       dataset {
-        id
-        name
-        spec
-        classNames
+        ...ClaimedDatasetFields
       }
       sourceModel {
-        id
-        name
-        architecture
-        inputShape
-        preprocessing
-        artifacts {
-          id
-          kind
-          fileName
-          byteSize
-          sha256
-        }
+        ...ClaimedModelFields
       }
       resume {
         epoch
