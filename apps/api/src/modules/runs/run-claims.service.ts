@@ -20,7 +20,7 @@ import type { RunSchedulerService } from './run-scheduler.service.js';
 import { Run, RunKindEnum } from './run.entity.js';
 import { recordWorker } from '../workers/workers.service.js';
 import { requireWorker, workerRunScope } from './worker-viewer.js';
-import { toArtifactRef, type ClaimedRun, type ClaimRunInput } from './worker.types.js';
+import { toArtifactRef, type ClaimedRun, type ClaimRunInput } from './worker-claim.types.js';
 
 /** A row the run points at, which cascading deletes keep from going missing. */
 function present<T>(value: T | null, what: string): T {

@@ -6,9 +6,8 @@ import { whileAllowed } from '../../graphql/subscription-access.js';
 import type { FinetrackEvent } from '../events/events.service.js';
 import { TeamRole } from '../teams/team-role.js';
 import { Run } from './run.entity.js';
+import { ClaimedRun, ClaimRunInput } from './worker-claim.types.js';
 import {
-  ClaimedRun,
-  ClaimRunInput,
   CompleteRunInput,
   CompleteRunResult,
   FailRunInput,

@@ -14,7 +14,7 @@ import type { ArtifactsService } from '../artifacts/artifacts.service.js';
 import type { DatasetsService } from '../datasets/datasets.service.js';
 import type { ModelsService } from '../models/models.service.js';
 import { requireWorker, workerRunScope, type WorkerViewer } from '../runs/worker-viewer.js';
-import { toArtifactRef } from '../runs/worker.types.js';
+import { toArtifactRef } from '../runs/worker-claim.types.js';
 import type {
   ClaimedScoreJob,
   ClaimScoreJobInput,

@@ -1,7 +1,11 @@
 import { MAX_SCORE_ERROR_LENGTH } from '@finetrack/shared';
 import { Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
-import { ClaimedDataset, ClaimedModel, WorkerCapabilitiesInput } from '../runs/worker.types.js';
+import {
+  ClaimedDataset,
+  ClaimedModel,
+  WorkerCapabilitiesInput,
+} from '../runs/worker-claim.types.js';
 
 @InputType()
 export class ClaimScoreJobInput {

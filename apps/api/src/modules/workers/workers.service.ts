@@ -6,7 +6,7 @@ import { isUuid } from '../../common/pagination.js';
 import type { Config } from '../../config.js';
 import { forbidden, notFound } from '../../graphql/errors.js';
 import { Run } from '../runs/run.entity.js';
-import type { WorkerCapabilitiesInput } from '../runs/worker.types.js';
+import type { WorkerCapabilitiesInput } from '../runs/worker-claim.types.js';
 import type { AccessService } from '../teams/access.service.js';
 import { atLeast, TeamRole, WORKER_TOKEN_MINIMUM_ROLE } from '../teams/team-role.js';
 import { ApiToken } from '../tokens/api-token.entity.js';
