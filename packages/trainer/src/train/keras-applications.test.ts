@@ -35,6 +35,24 @@ const act = (name: string, activation: string, x: Tensor) =>
 const conv = (name: string, filters: number, kernelSize: number, x: Tensor, more = {}) =>
   apply(L.conv2d({ name, filters, kernelSize, padding: 'same', ...more }), x);
 
+/**
+ * A squeeze-excite gate as Keras writes it: global pool, reshape to 1×1, a reducing and an
+ * expanding 1×1 conv, and a Multiply with the block's activations. `names` are the five layers'.
+ */
+function squeezeExcite(
+  x: Tensor,
+  channels: number,
+  reduced: number,
+  activations: [string, string],
+  names: [string, string, string, string, string],
+): Tensor {
+  let s = apply(L.globalAveragePooling2d({ name: names[0] }), x);
+  s = apply(L.reshape({ name: names[1], targetShape: [1, 1, channels] }), s);
+  s = conv(names[2], reduced, 1, s, { activation: activations[0] });
+  s = conv(names[3], channels, 1, s, { activation: activations[1] });
+  return apply(L.multiply({ name: names[4] }), [x, s]);
+}
+
 /** Keras MobileNet (v1): ZeroPadding before strided depthwise convs, a 1×1 conv classifier. */
 function mobileNetV1(input: Tensor): Tensor {
   let x = conv('conv1', 8, 3, input, { strides: 2, useBias: false });
@@ -123,11 +141,19 @@ function mobileNetV3Block(input: Tensor): Tensor {
     x,
   );
   y = act('expanded_conv_relu', 'relu', bn('expanded_conv_depthwise_bn', y));
-  let s = apply(L.globalAveragePooling2d({ name: 'expanded_conv_squeeze_excite_avg_pool' }), y);
-  s = apply(L.reshape({ name: 'expanded_conv_squeeze_excite_reshape', targetShape: [1, 1, 8] }), s);
-  s = conv('expanded_conv_squeeze_excite_conv', 4, 1, s, { activation: 'relu' });
-  s = conv('expanded_conv_squeeze_excite_conv_1', 8, 1, s, { activation: 'hardSigmoid' });
-  y = apply(L.multiply({ name: 'expanded_conv_squeeze_excite_mul' }), [y, s]);
+  y = squeezeExcite(
+    y,
+    8,
+    4,
+    ['relu', 'hardSigmoid'],
+    [
+      'expanded_conv_squeeze_excite_avg_pool',
+      'expanded_conv_squeeze_excite_reshape',
+      'expanded_conv_squeeze_excite_conv',
+      'expanded_conv_squeeze_excite_conv_1',
+      'expanded_conv_squeeze_excite_mul',
+    ],
+  );
   y = bn('expanded_conv_project_bn', conv('expanded_conv_project', 8, 1, y, { useBias: false }));
   x = apply(L.add({ name: 'expanded_conv_add' }), [x, y]);
   x = apply(L.globalAveragePooling2d({ name: 'avg_pool' }), x);
@@ -237,11 +263,19 @@ function efficientNetB0Blocks(input: Tensor): Tensor {
     x,
   );
   y = act('block1a_activation', 'swish', bn('block1a_bn', y));
-  let s = apply(L.globalAveragePooling2d({ name: 'block1a_se_squeeze' }), y);
-  s = apply(L.reshape({ name: 'block1a_se_reshape', targetShape: [1, 1, 8] }), s);
-  s = conv('block1a_se_reduce', 2, 1, s, { activation: 'swish' });
-  s = conv('block1a_se_expand', 8, 1, s, { activation: 'sigmoid' });
-  y = apply(L.multiply({ name: 'block1a_se_excite' }), [y, s]);
+  y = squeezeExcite(
+    y,
+    8,
+    2,
+    ['swish', 'sigmoid'],
+    [
+      'block1a_se_squeeze',
+      'block1a_se_reshape',
+      'block1a_se_reduce',
+      'block1a_se_expand',
+      'block1a_se_excite',
+    ],
+  );
   y = bn('block1a_project_bn', conv('block1a_project_conv', 8, 1, y, { useBias: false }));
   y = apply(
     L.dropout({ name: 'block1a_drop', rate: 0.001, noiseShape: [null, 1, 1, 1] as never }),
@@ -277,15 +311,21 @@ async function artifactsOf(model: tf.LayersModel): Promise<tf.io.ModelArtifacts>
   return saved;
 }
 
-/** model.json as the converter writes it, with one shard of `bytes` bytes. */
-function modelJsonOf(artifacts: tf.io.ModelArtifacts) {
-  return {
+/**
+ * model.json as the converter writes it (one shard), through the import's manifest check: the
+ * json and the manifest's weights, as the import hands them to describeLayersTopology.
+ */
+function checkedImport(artifacts: tf.io.ModelArtifacts) {
+  const modelJson: Record<string, unknown> = {
     format: 'layers-model',
     generatedBy: 'keras v2.15.0',
     convertedBy: 'TensorFlow.js Converter v4.22.0',
     modelTopology: artifacts.modelTopology,
     weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: artifacts.weightSpecs }],
-  } as Record<string, unknown>;
+  };
+  const bytes = (artifacts.weightData as ArrayBuffer).byteLength;
+  const { weights } = checkLayersManifest(modelJson, new Map([['group1-shard1of1.bin', bytes]]));
+  return { modelJson, weights };
 }
 
 describe('the Keras applications, as converter outputs (wasm)', () => {
@@ -295,10 +335,8 @@ describe('the Keras applications, as converter outputs (wasm)', () => {
       const input = tf.input({ shape: INPUT, name: 'input_1' });
       const source = tf.model({ inputs: input, outputs: build(input) });
       const artifacts = await artifactsOf(source);
-      const modelJson = modelJsonOf(artifacts);
-      const bytes = (artifacts.weightData as ArrayBuffer).byteLength;
-      const manifest = checkLayersManifest(modelJson, new Map([['group1-shard1of1.bin', bytes]]));
-      const description = describeLayersTopology(modelJson, manifest.weights);
+      const { modelJson, weights } = checkedImport(artifacts);
+      const description = describeLayersTopology(modelJson, weights);
       expect(description.totalParams).toBe(source.countParams());
       expect(description.inputShape).toEqual(INPUT);
 
@@ -376,11 +414,9 @@ describe('the Keras applications, as converter outputs (wasm)', () => {
       const target = topology.config.layers[1];
       target.class_name = layer;
       target.config = { ...config, name: target.config.name, trainable: true };
-      const modelJson = modelJsonOf({ ...artifacts, modelTopology: topology });
-      const bytes = (artifacts.weightData as ArrayBuffer).byteLength;
-      const manifest = checkLayersManifest(modelJson, new Map([['group1-shard1of1.bin', bytes]]));
-      expect(() => describeLayersTopology(modelJson, manifest.weights)).toThrow(ModelImportError);
-      expect(() => describeLayersTopology(modelJson, manifest.weights)).toThrow(
+      const { modelJson, weights } = checkedImport({ ...artifacts, modelTopology: topology });
+      expect(() => describeLayersTopology(modelJson, weights)).toThrow(ModelImportError);
+      expect(() => describeLayersTopology(modelJson, weights)).toThrow(
         `layer block1_conv1 is a ${layer}, a layer class Finetrack cannot fine-tune`,
       );
       await expect(
