@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough, Transform, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -42,6 +42,26 @@ export function isStorageFull(error: unknown): error is NodeJS.ErrnoException & 
 
 /** Opens the file a staged upload is written to. */
 export type OpenIncoming = (file: string) => Writable;
+
+/**
+ * Moves a finished file to its key durably: its bytes are flushed to the disk (fsync) before the
+ * rename and the folder's entry after it, so an object the API has acknowledged, and whose row it
+ * then commits, survives a crash or power loss of the host, never a named file with lost bytes.
+ */
+export async function renameDurably(file: string, target: string): Promise<void> {
+  const flush = async (at: string) => {
+    const handle = await open(at, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  };
+  await flush(file);
+  await mkdir(path.dirname(target), { recursive: true });
+  await rename(file, target);
+  await flush(path.dirname(target));
+}
 
 const openPartFile: OpenIncoming = (file) => createWriteStream(file, { mode: 0o600 });
 
@@ -166,10 +186,7 @@ export class LocalDiskStore implements ArtifactStore {
       byteSize,
       sha256: hash.digest('hex'),
       read: () => createReadStream(temporary),
-      commit: async () => {
-        await mkdir(path.dirname(target), { recursive: true });
-        await rename(temporary, target);
-      },
+      commit: () => renameDurably(temporary, target),
       discard: () => rm(temporary, { force: true }),
     };
   }
@@ -189,9 +206,7 @@ export class LocalDiskStore implements ArtifactStore {
   }
 
   async adopt(key: string, file: string): Promise<void> {
-    const target = this.file(key);
-    await mkdir(path.dirname(target), { recursive: true });
-    await rename(file, target);
+    await renameDurably(file, this.file(key));
   }
 
   async has(key: string): Promise<boolean> {

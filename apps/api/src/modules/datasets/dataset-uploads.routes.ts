@@ -1,6 +1,7 @@
 import { ErrorCode } from '@finetrack/shared';
 import { Server as TusServer } from '@tus/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { actorFor, type Actor } from '../../common/actor.js';
 import { SESSION_COOKIE } from '../../common/credentials.js';
@@ -71,7 +72,9 @@ export async function datasetUploadRoutes(
     },
   });
 
-  // Unfinished uploads nobody resumed within the expiry: deleted now and every hour.
+  // Unfinished uploads nobody resumed within the expiry: deleted now and every hour. The store
+  // makes its folder without waiting, so the first sweep makes sure it is there.
+  await mkdir(uploadsDirectory(config), { recursive: true });
   const sweep = () =>
     tus
       .cleanUpExpiredUploads()

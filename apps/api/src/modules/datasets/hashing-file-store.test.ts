@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { Upload } from '@tus/utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HashingFileStore } from './hashing-file-store.js';
+import { HashingFileStore, UPLOAD_WRITE_BATCH_BYTES } from './hashing-file-store.js';
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
@@ -59,6 +59,20 @@ describe('HashingFileStore', () => {
     expect(store.takeSha256('c', bytes.length)).toBeNull();
   });
 
+  it('writes an upload larger than a batch from many small chunks, byte for byte', async () => {
+    const store = new HashingFileStore({ directory });
+    const bytes = randomBytes(UPLOAD_WRITE_BATCH_BYTES * 3 + 12_345);
+    await anUpload(store, 'e', bytes.length);
+    expect(await store.write(chunked(bytes, 65_536), 'e', 0)).toBe(bytes.length);
+    expect((await readFile(path.join(directory, 'e'))).equals(bytes)).toBe(true);
+    expect(store.takeSha256('e', bytes.length)).toBe(sha256(bytes));
+  });
+
+  it('never writes outside its folder', async () => {
+    const store = new HashingFileStore({ directory });
+    await expect(store.write(chunked(randomBytes(10), 10), '../escape', 0)).rejects.toBeTruthy();
+  });
+
   it('forgets the hash when a write fails halfway', async () => {
     const store = new HashingFileStore({ directory });
     const bytes = randomBytes(40_000);
@@ -68,7 +82,9 @@ describe('HashingFileStore', () => {
     setTimeout(() => failing.destroy(new Error('client went away')), 20);
     await expect(store.write(failing, 'd', 0)).rejects.toBeTruthy();
     // The client resumes at the offset on disk; this process has no hash of what came before.
+    // Every byte that arrived before the failure reached the disk, batched or not.
     const offset = (await store.getUpload('d')).offset;
+    expect(offset).toBe(10_000);
     await store.write(chunked(bytes.subarray(offset), 4096), 'd', offset);
     expect(store.takeSha256('d', bytes.length)).toBeNull();
   });
