@@ -4,7 +4,7 @@ import { ExitCode, LOCAL_WORKER_TOKEN_FILE } from '@finetrack/shared';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { parseBackendName, type BackendName } from '../backend/select-backend.js';
 import { checkHealth } from './health.js';
-import { Supervisor } from './supervisor.js';
+import { stopWhenOrphaned, Supervisor } from './supervisor.js';
 import { Worker, WorkerStartError } from './worker.js';
 
 export interface WorkerCliStreams {
@@ -156,9 +156,14 @@ async function runWorker(options: RunCliOptions, streams: WorkerCliStreams): Pro
     log,
   });
   const dispose = onSignals(() => worker.shutdown());
+  const unwatch = stopWhenOrphaned(() => {
+    log('the supervisor is gone; stopping');
+    worker.shutdown();
+  });
   try {
     return await worker.run();
   } finally {
+    unwatch();
     dispose();
   }
 }

@@ -16,7 +16,9 @@ export interface SupervisorOptions {
 /**
  * `--concurrency N`: N worker processes, each with its own slot of the work folder. A child that
  * dies unexpectedly is started again after a back-off; SIGTERM goes to every child, and the
- * supervisor exits once they have checkpointed, released their runs and exited.
+ * supervisor exits once they have checkpointed, released their runs and exited. A supervisor
+ * killed outright leaves no orphans: each child stops as on SIGTERM when its IPC channel closes
+ * (see `stopWhenOrphaned`).
  */
 export class Supervisor {
   private readonly children = new Map<number, ChildProcess>();
@@ -38,7 +40,8 @@ export class Supervisor {
     const child = spawn(
       process.execPath,
       [...process.execArgv, this.options.script, ...this.options.argumentsFor(slot)],
-      { stdio: 'inherit' },
+      // The IPC channel is how a child learns its supervisor died, SIGKILL included: it closes.
+      { stdio: ['inherit', 'inherit', 'inherit', 'ipc'] },
     );
     this.children.set(slot, child);
     const startedAt = Date.now();
@@ -73,4 +76,16 @@ export class Supervisor {
       for (const child of this.children.values()) child.kill('SIGKILL');
     }, this.options.stopTimeoutMs ?? 60_000).unref();
   }
+}
+
+/**
+ * In a supervised child: calls `stop` once the supervisor is gone (its IPC channel closed), so
+ * the child releases its run and exits instead of working on unsupervised. The channel does not
+ * keep the child alive. Answers a function that stops watching.
+ */
+export function stopWhenOrphaned(stop: () => void): () => void {
+  if (!process.channel) return () => undefined;
+  process.channel.unref();
+  process.once('disconnect', stop);
+  return () => process.off('disconnect', stop);
 }

@@ -79,8 +79,7 @@ describe('finetrack-worker against the protocol', () => {
       }
     ).version;
     api.claims.splice(0);
-    // One process told its host runs two (what a --concurrency 2 supervisor tells each child):
-    // a supervisor's children would outlive the SIGKILL that ends this test and take later runs.
+    // One process told its host runs two (what a --concurrency 2 supervisor tells each child).
     worker('named', ['--name', 'gpu box', '--host-concurrency', '2']);
     await until(() => api.claims.length >= 2);
     for (const claim of api.claims)
@@ -186,6 +185,36 @@ describe('finetrack-worker against the protocol', () => {
       expectContiguous(run, 2, 30);
     } finally {
       api.leaseSeconds = 3;
+    }
+  });
+
+  it('a supervisor killed outright takes its children with it: they release their runs and exit', async () => {
+    const run = enqueue({ epochs: 50 }, { ...TARGET_DATASET, trainSamples: 960 });
+    const supervisor = worker('orphans', ['--concurrency', '2']);
+    const pid = supervisor.child.pid!;
+    const childrenOf = async () =>
+      (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => ''))
+        .split(' ')
+        .filter(Boolean)
+        .map(Number);
+    let children: number[] = [];
+    await until(async () => (children = await childrenOf()).length === 2, 30_000, 'two children');
+    const alive = (child: number) => {
+      try {
+        process.kill(child, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    try {
+      await until(() => api.steps(run.id, 'batch_loss').length >= 1, 60_000, 'training to start');
+      supervisor.child.kill('SIGKILL');
+      await until(() => children.every((child) => !alive(child)), 30_000, 'the children to exit');
+      expect(run.events, supervisor.output()).toContain('released');
+      expect(run.status).toBe('queued');
+    } finally {
+      for (const child of children.filter(alive)) process.kill(child, 'SIGKILL');
     }
   });
 });
