@@ -62,8 +62,18 @@ export const IsAugmentationCrop = () => FollowsRule('isAugmentationCrop', augmen
 export const IsAugmentationRotation = () =>
   FollowsRule('isAugmentationRotation', augmentationRotationProblem);
 
-/** Throws BAD_USER_INPUT for the first broken rule, naming its field as the services always have. */
+/**
+ * Throws BAD_USER_INPUT for the broken rules: the message and `field` of the first, and `fields`
+ * listing each field's messages, the shape argument validation answers with.
+ */
 export function rejectProblems(problems: readonly RuleProblem[]): void {
   const [first] = problems;
-  if (first) throw badInput(first.message, { field: first.field });
+  if (!first) return;
+  const fields = new Map<string, string[]>();
+  for (const { field, message } of problems)
+    fields.set(field, [...(fields.get(field) ?? []), message]);
+  throw badInput(first.message, {
+    field: first.field,
+    fields: [...fields].map(([field, messages]) => ({ field, messages })),
+  });
 }

@@ -1,5 +1,7 @@
 import {
+  freezableLayers,
   hyperparameterProblems,
+  type LayerInfo,
   TERMINAL_RUN_STATUSES,
   type Augmentation,
   type RunHyperparameters,
@@ -244,6 +246,17 @@ export class RunsService {
     return this.rows.from(row);
   }
 
+  /** The deepest freeze an experiment's source model allows (as createExperiment checks it). */
+  private async maxFrozenLayersOf(experimentId: string): Promise<number | undefined> {
+    const [row]: { layers: LayerInfo[] | null }[] = await this.dataSource.query(
+      `SELECT m.layers FROM experiments e JOIN models m ON m.id = e.source_model_id
+       WHERE e.id = $1`,
+      [experimentId],
+    );
+    const freezable = row?.layers ? freezableLayers(row.layers).length : 0;
+    return freezable > 0 ? freezable : undefined;
+  }
+
   async create(actor: Actor, input: CreateRunInput): Promise<Run> {
     const teamId = await this.access.requireOwned(
       actor,
@@ -252,7 +265,11 @@ export class RunsService {
       TeamRole.MEMBER,
       'experiment',
     );
-    rejectProblems(hyperparameterProblems(input));
+    rejectProblems(
+      hyperparameterProblems(input, {
+        maxFrozenLayers: await this.maxFrozenLayersOf(input.experimentId),
+      }),
+    );
     const now = new Date();
     return this.dataSource.getRepository(Run).save({
       teamId,
