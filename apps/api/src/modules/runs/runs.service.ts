@@ -265,9 +265,12 @@ export class RunsService {
       TeamRole.MEMBER,
       'experiment',
     );
+    // A worker can only freeze what the source keeps; an external run records what its script did.
     rejectProblems(
       hyperparameterProblems(input, {
-        maxFrozenLayers: await this.maxFrozenLayersOf(input.experimentId),
+        maxFrozenLayers: input.external
+          ? undefined
+          : await this.maxFrozenLayersOf(input.experimentId),
       }),
     );
     const now = new Date();
