@@ -378,8 +378,13 @@ const SHARED_RULES: [string, Loose, Loose][] = [
   ['a negative seed', { seeds: [-1] }, { seed: -1 }],
   ['a zero learning rate', { learningRates: [0] }, { learningRate: 0 }],
   ['a negative frozen depth', { frozenLayers: [-1] }, { frozenLayers: -1 }],
-  // small-cnn keeps 3 weight-bearing layers below the classifier a fine-tune replaces.
-  ['a frozen depth counting the classifier', { frozenLayers: [4] }, { frozenLayers: 4 }],
+  // small-cnn keeps 3 weight-bearing layers below the classifier a fine-tune replaces; the run is
+  // one a worker would execute (an external run records whatever its script froze).
+  [
+    'a frozen depth counting the classifier',
+    { frozenLayers: [4] },
+    { frozenLayers: 4, external: false },
+  ],
 ];
 
 describe('createExperiment and createRun share one rule book', () => {
