@@ -13,6 +13,7 @@ import { runCreate } from './run-create.js';
 import { runFinish } from './run-finish.js';
 import { runShow } from './run-show.js';
 import { runs } from './runs.js';
+import { score, scores } from './score.js';
 
 /** Every command, in the order --help lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -30,4 +31,6 @@ export const COMMANDS: readonly Command[] = [
   modelDownload,
   pretrain,
   datasetUpload,
+  score,
+  scores,
 ];
