@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../../config.js';
@@ -12,6 +11,7 @@ import {
   type Transaction,
 } from '../queue/run-queue.js';
 import { Run } from './run.entity.js';
+import { v7 as uuidv7 } from 'uuid';
 
 /**
  * When runs are handed out: jobs for queued runs, the way back to the queue, and the reaper
@@ -40,8 +40,9 @@ export class RunSchedulerService {
    * Longest first: jobs added together share pg-boss's `created_on` (the transaction's time),
    * which orders them by id next, so the ids are handed out in order of each run's expected work
    * (epochs × training samples × weight-bearing layers it trains). With several workers the
-   * short runs then fill in at the end instead of one long run finishing alone; runs added
-   * earlier still come first.
+   * short runs then fill in at the end instead of one long run finishing alone. The ids are
+   * time-ordered (UUIDv7, monotonic within this process), so jobs of an earlier call come first
+   * even inside the same transaction.
    */
   async enqueue(tx: Transaction, runIds: string[]): Promise<number> {
     if (runIds.length === 0) return 0;
@@ -70,7 +71,7 @@ export class RunSchedulerService {
     if (rows.length === 0) return 0;
     // A stable sort: equal work keeps the order the runs were created in.
     const ordered = [...rows].sort((a, b) => b.work - a.work);
-    const jobIds = ordered.map(() => randomUUID()).sort();
+    const jobIds = ordered.map(() => uuidv7());
     await tx.query(
       `UPDATE runs SET job_id = queued.job_id
          FROM unnest($1::uuid[], $2::uuid[]) AS queued(id, job_id)
