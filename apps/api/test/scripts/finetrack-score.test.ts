@@ -1,50 +1,27 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CLAIM_SCORE_JOB, COMPLETE_SCORE_JOB, FAIL_SCORE_JOB } from '@finetrack/shared';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { aDataset, aSourceModel, aTeam, aUser } from '../factories/builders.js';
-import type { ApiClient } from '../factories/client.js';
 import { aWorkerToken, CAPABILITIES, workerClient } from '../factories/worker.js';
-import { startTestServer, type TestServer } from '../harness.js';
-import { cleanEnv, CREATE_TOKEN, FINETRACK_BIN, runProcess } from './script-setup.js';
+import { startTestServer } from '../harness.js';
+import { aCliSession } from './script-setup.js';
 
 // `finetrack score` and `finetrack scores` against a real API; the test plays the worker that
 // scores (claimScoreJob, completeScoreJob, failScoreJob through the real worker protocol).
 
-let t: TestServer;
-let folder: string;
-let owner: ApiClient;
-let teamId: string;
+const session = aCliSession('score', () => startTestServer());
+const { finetrack } = session;
 let datasetId: string;
 let digits: string;
 let garments: string;
-let env: NodeJS.ProcessEnv;
 let worker: ReturnType<typeof workerClient>;
 
 beforeAll(async () => {
-  t = await startTestServer();
-  folder = await mkdtemp(join(tmpdir(), 'finetrack-score-'));
-  ({ client: owner } = await aUser(t.url));
-  teamId = (await aTeam(owner)).id;
-  datasetId = (await aDataset(owner, teamId, { name: 'MNIST digits 5–9' })).id;
-  digits = (await aSourceModel(owner, teamId, { name: 'small-cnn on digits' })).id;
-  garments = (await aSourceModel(owner, teamId, { name: 'small-cnn on garments' })).id;
-  const token = (await owner.gql(CREATE_TOKEN, { input: { name: 'script' } })).createApiToken.token;
-  env = cleanEnv({
-    FINETRACK_CONFIG_DIR: join(folder, 'config'),
-    FINETRACK_API: t.url,
-    FINETRACK_TOKEN: token as string,
-  });
-  worker = workerClient(t.url, await aWorkerToken(owner, teamId));
+  const { client: owner, team } = session.user;
+  datasetId = (await aDataset(owner, team.id, { name: 'MNIST digits 5–9' })).id;
+  digits = (await aSourceModel(owner, team.id, { name: 'small-cnn on digits' })).id;
+  garments = (await aSourceModel(owner, team.id, { name: 'small-cnn on garments' })).id;
+  worker = workerClient(session.t.url, await aWorkerToken(owner, team.id));
 });
-afterAll(async () => {
-  await t?.stop();
-  if (folder) await rm(folder, { recursive: true, force: true });
-});
-
-const finetrack = (args: string[]) =>
-  runProcess(process.execPath, [FINETRACK_BIN, ...args], { env, cwd: folder });
 
 /** Claims queued scoring jobs until one is there, then reports `logMe` for it (or fails it). */
 async function scoreOne(logMe: Record<string, number | 'fail'>): Promise<string> {
@@ -129,8 +106,10 @@ describe('finetrack score', () => {
   });
 
   it('refuses bad input with the API’s error and queues nothing', async () => {
-    const before = await t.sql<{ n: string }>('SELECT count(*) AS n FROM source_model_scores');
-    const { client: stranger } = await aUser(t.url);
+    const before = await session.t.sql<{ n: string }>(
+      'SELECT count(*) AS n FROM source_model_scores',
+    );
+    const { client: stranger } = await aUser(session.t.url);
     const theirs = (await aSourceModel(stranger, (await aTeam(stranger)).id)).id;
     const foreign = await finetrack(['score', '--dataset', datasetId, '--model', theirs]);
     expect(foreign.code).not.toBe(0);
@@ -149,8 +128,8 @@ describe('finetrack score', () => {
     ]);
     expect(tooFew.code).toBe(2);
     expect(tooFew.stderr).toContain('--train-samples must be an integer');
-    expect(await t.sql<{ n: string }>('SELECT count(*) AS n FROM source_model_scores')).toEqual(
-      before,
-    );
+    expect(
+      await session.t.sql<{ n: string }>('SELECT count(*) AS n FROM source_model_scores'),
+    ).toEqual(before);
   });
 });
