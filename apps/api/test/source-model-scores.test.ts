@@ -233,6 +233,38 @@ describe('scoring source models', () => {
     expect(await best()).toBeCloseTo(0.86, 10);
   });
 
+  it('pairs a score for a training-set size with the runs trained on that size only', async () => {
+    const { dataset, model, experiment } = await anExperiment(owner, teamId, {
+      trainSamples: [100, 1000],
+    });
+    const scoreFor = async (trainSamples: number | null) => {
+      await owner.gql(SCORE_SOURCE_MODELS, {
+        input: { datasetId: dataset.id, modelIds: [model.id], trainSamples },
+      });
+      const [score] = (
+        await owner.gql(
+          `query($id: ID!) { sourceModelScores(datasetId: $id) { trainSamples bestFineTunedAccuracy } }`,
+          { id: dataset.id },
+        )
+      ).sourceModelScores;
+      expect(score.trainSamples).toBe(trainSamples);
+      return score.bestFineTunedAccuracy;
+    };
+    const finished = async (trainSamples: number, accuracy: number) =>
+      t.sql(
+        `UPDATE runs SET status = 'succeeded', best_val_accuracy = $3
+          WHERE id = (SELECT id FROM runs WHERE id = ANY($1) AND train_samples = $2
+                         AND initialization = 'pretrained' ORDER BY id LIMIT 1)`,
+        [await runIds(owner, experiment.id), trainSamples, accuracy],
+      );
+    await finished(100, 0.72);
+    await finished(1000, 0.93);
+    expect(await scoreFor(100)).toBeCloseTo(0.72, 10);
+    expect(await scoreFor(1000)).toBeCloseTo(0.93, 10);
+    // Scored for all samples: no run trained on all of them has finished.
+    expect(await scoreFor(null)).toBeNull();
+  });
+
   it('refuses bad input with BAD_USER_INPUT and stores nothing', async () => {
     const dataset = await aDataset(owner, teamId);
     const model = await aSourceModel(owner, teamId);

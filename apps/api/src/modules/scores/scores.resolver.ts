@@ -25,7 +25,7 @@ export class ScoresResolver {
   @FieldResolver(() => Float, {
     nullable: true,
     description:
-      "Best val_accuracy of a succeeded fine-tuning run (pretrained initialization) from this source model on this dataset version, over the team's experiments; null until one finishes.",
+      "Best val_accuracy of a succeeded fine-tuning run (pretrained initialization) from this source model on this dataset version with this score's trainSamples (null: all samples), over the team's experiments; null until one finishes.",
   })
   bestFineTunedAccuracy(@Root() score: SourceModelScore, @Ctx() context: GraphQLContext) {
     return context.services.scores.bestFineTunedAccuracy(score);

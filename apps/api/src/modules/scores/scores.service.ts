@@ -112,16 +112,19 @@ export class ScoresService {
 
   /**
    * The best validation accuracy a succeeded fine-tuning run (from the pretrained weights) of
-   * the team's experiments reached from the score's source model on its dataset version, or
-   * null: what LogME's ranking is checked against once runs finish.
+   * the team's experiments reached from the score's source model on its dataset version with the
+   * score's training-set size (null: runs on all samples), or null: what LogME's ranking is
+   * checked against once runs finish. Sizes are not mixed: the best source for 100 samples need
+   * not be the best for 5,000.
    */
   async bestFineTunedAccuracy(score: SourceModelScore): Promise<number | null> {
     const [row] = (await this.dataSource.query(
       `SELECT max(r.best_val_accuracy) AS best
          FROM runs r JOIN experiments e ON e.id = r.experiment_id
         WHERE e.team_id = $1 AND e.target_dataset_id = $2 AND e.source_model_id = $3
-          AND r.kind = 'finetune' AND r.initialization = 'pretrained' AND r.status = 'succeeded'`,
-      [score.teamId, score.datasetId, score.modelId],
+          AND r.kind = 'finetune' AND r.initialization = 'pretrained' AND r.status = 'succeeded'
+          AND r.train_samples IS NOT DISTINCT FROM $4`,
+      [score.teamId, score.datasetId, score.modelId, score.trainSamples],
     )) as { best: number | null }[];
     return row?.best ?? null;
   }
