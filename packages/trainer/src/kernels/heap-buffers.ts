@@ -5,22 +5,34 @@ interface HeapLike extends KernelBackend {
   typedArrayFromHeap(tensor: TensorInfo): Float32Array;
 }
 
+export function isHeapBackend(backend: KernelBackend): backend is HeapLike {
+  return 'makeOutput' in backend && 'typedArrayFromHeap' in backend;
+}
+
 /**
- * A zeroed float32 output in the wasm heap and views straight into the heap for the inputs
- * (copies of activations this size cost more than the loops that read them). wasm only.
+ * Zeroed float32 outputs in the wasm heap and views straight into the heap for them and the
+ * inputs (copies of activations this size cost more than the loops that read them). wasm only.
  */
+export function heapOutputs(
+  backend: KernelBackend,
+  outputShapes: number[][],
+  inputs: TensorInfo[],
+): { outputs: TensorInfo[]; outs: Float32Array[]; views: Float32Array[] } {
+  if (!isHeapBackend(backend)) {
+    throw new Error('heapBuffers needs the wasm backend');
+  }
+  const outputs = outputShapes.map((shape) => backend.makeOutput(shape, 'float32'));
+  // Views only after allocating: growing the heap detaches older views.
+  const outs = outputs.map((output) => backend.typedArrayFromHeap(output).fill(0));
+  return { outputs, outs, views: inputs.map((input) => backend.typedArrayFromHeap(input)) };
+}
+
+/** heapOutputs with one output. */
 export function heapBuffers(
   backend: KernelBackend,
   outputShape: number[],
   inputs: TensorInfo[],
 ): { output: TensorInfo; out: Float32Array; views: Float32Array[] } {
-  if (!('makeOutput' in backend && 'typedArrayFromHeap' in backend)) {
-    throw new Error('heapBuffers needs the wasm backend');
-  }
-  const heap = backend as HeapLike;
-  const output = heap.makeOutput(outputShape, 'float32');
-  // Views only after allocating: growing the heap detaches older views.
-  const out = heap.typedArrayFromHeap(output);
-  out.fill(0);
-  return { output, out, views: inputs.map((input) => heap.typedArrayFromHeap(input)) };
+  const { outputs, outs, views } = heapOutputs(backend, [outputShape], inputs);
+  return { output: outputs[0], out: outs[0], views };
 }

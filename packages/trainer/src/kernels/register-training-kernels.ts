@@ -1,6 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
+import type { GradConfig, KernelConfig, KernelFunc } from '@tensorflow/tfjs';
 import { batchMatMulWithExplicitTransposes } from './batch-mat-mul.js';
+import {
+  BATCH_NORM_GRADIENT,
+  batchNormForward,
+  batchNormGradient,
+  batchNormGradientKernel,
+} from './batch-norm.js';
 import { conv2dBackpropFilterAsForwardConv } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputAsForwardConv } from './conv2d-backprop-input.js';
 import {
@@ -64,6 +70,18 @@ const REPLACEMENTS: {
       depthwiseForwardAvoidingTfjs6629(args as KernelArguments, original!),
   },
   {
+    kernelName: 'FusedBatchNorm',
+    backends: ['wasm'],
+    wrapsOriginal: true,
+    make: (backendName, original) => (args) =>
+      batchNormForward(args as KernelArguments, backendName, original!),
+  },
+  {
+    kernelName: BATCH_NORM_GRADIENT,
+    backends: ['wasm'],
+    make: () => (args) => batchNormGradientKernel(args as KernelArguments),
+  },
+  {
     kernelName: 'DepthwiseConv2dNativeBackpropFilter',
     backends: ['wasm'],
     make: () => (args) => depthwiseConv2dBackpropFilter(args as KernelArguments),
@@ -75,8 +93,17 @@ const REPLACEMENTS: {
   },
 ];
 
+/**
+ * Gradients we replace for every backend (gradients are not per backend in tfjs): each new one
+ * takes its fast path on wasm and calls the original elsewhere.
+ */
+const GRADIENT_REPLACEMENTS: { kernelName: string; make: (original: GradConfig) => GradConfig }[] =
+  [{ kernelName: 'FusedBatchNorm', make: batchNormGradient }];
+
 /** `${kernelName}/${backendName}` → the kernel we replaced (undefined when there was none). */
 const originals = new Map<string, KernelConfig | undefined>();
+/** kernelName → the gradient we replaced. */
+const originalGradients = new Map<string, GradConfig>();
 
 /**
  * Registers the trainer's kernels on every patched backend registered now. Idempotent.
@@ -107,6 +134,14 @@ export function registerTrainingKernels(): void {
       });
     }
   }
+  for (const { kernelName, make } of GRADIENT_REPLACEMENTS) {
+    const original = tf.getGradient(kernelName);
+    if (original === undefined || originalGradients.has(kernelName)) {
+      continue;
+    }
+    originalGradients.set(kernelName, original);
+    tf.registerGradient(make(original));
+  }
 }
 
 /** The kernel registerTrainingKernels replaced, if any. */
@@ -124,4 +159,8 @@ export function unregisterTrainingKernels(): void {
     }
   }
   originals.clear();
+  for (const original of originalGradients.values()) {
+    tf.registerGradient(original);
+  }
+  originalGradients.clear();
 }
