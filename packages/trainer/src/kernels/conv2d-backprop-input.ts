@@ -46,13 +46,11 @@ export function conv2dBackpropInputAsForwardConv(
   if (Math.min(top, left, bottom, right) < 0) {
     return fallback.kernelFunc(args) as TensorInfo;
   }
-  const flipped = runBackendKernel(
-    'Reverse',
-    backendName,
-    backend,
-    { x: filter },
-    { dims: [0, 1] },
-  );
+  // A 1×1 filter (MobileNet's expand and project convolutions) has nothing to flip.
+  const flipped =
+    kernelHeight === 1 && kernelWidth === 1
+      ? filter
+      : runBackendKernel('Reverse', backendName, backend, { x: filter }, { dims: [0, 1] });
   const swapped = runBackendKernel(
     'Transpose',
     backendName,
@@ -60,7 +58,9 @@ export function conv2dBackpropInputAsForwardConv(
     { x: flipped },
     { perm: [0, 1, 3, 2] },
   );
-  backend.disposeData(flipped.dataId);
+  if (flipped !== filter) {
+    backend.disposeData(flipped.dataId);
+  }
   const padding: Padding = [
     [0, 0],
     [top, bottom],

@@ -14,8 +14,10 @@ import {
   depthwiseConv2dBackpropInput,
   depthwiseForwardAvoidingTfjs6629,
 } from './depthwise-conv2d.js';
+import { gatherRows } from './gather-rows.js';
 import type { KernelArguments } from './kernel-composition.js';
 import { maxPoolGradInOnePass } from './max-pool-grad.js';
+import { sharedIdentity } from './shared-identity.js';
 import { sumLeadingAxes } from './sum-leading-axes.js';
 
 /** Backends whose training kernels we replace: wasm lacks or crawls, cpu's filter gradient crawls. */
@@ -53,6 +55,25 @@ const REPLACEMENTS: {
     kernelName: 'MaxPoolGrad',
     backends: ['wasm'],
     make: () => (args) => maxPoolGradInOnePass(args as KernelArguments),
+  },
+  {
+    kernelName: 'Identity',
+    backends: ['wasm'],
+    wrapsOriginal: true,
+    make: (_backendName, original) => (args) => sharedIdentity(args as KernelArguments, original!),
+  },
+  {
+    kernelName: 'GatherV2',
+    backends: ['wasm'],
+    wrapsOriginal: true,
+    make: (_backendName, original) => (args) => gatherRows(args as KernelArguments, original!),
+  },
+  {
+    kernelName: 'Mean',
+    backends: ['wasm'],
+    wrapsOriginal: true,
+    make: (_backendName, original) => (args) =>
+      sumLeadingAxes(args as KernelArguments, original!, 'mean'),
   },
   {
     kernelName: 'Sum',

@@ -8,11 +8,16 @@ interface HeapBackend extends KernelBackend {
 }
 
 /**
- * Sum over every axis but the last (bias gradients: dy [batch, h, w, channels] → [channels]) as
- * one pass over the wasm heap. wasm's Sum first transposes the reduced axes innermost, a full
- * copy of dy for every convolution layer on every step. Other reductions go to `original`.
+ * Sum (or mean) over every axis but the last (bias gradients: dy [batch, h, w, channels] →
+ * [channels]; batch-norm moments) as one pass over the wasm heap. wasm's Sum and Mean first
+ * transpose the reduced axes innermost, a full copy of dy for every convolution layer on every
+ * step. Other reductions go to `original`.
  */
-export function sumLeadingAxes(args: KernelArguments, original: KernelConfig): TensorInfo {
+export function sumLeadingAxes(
+  args: KernelArguments,
+  original: KernelConfig,
+  reduction: 'sum' | 'mean' = 'sum',
+): TensorInfo {
   const { x } = args.inputs as { x: TensorInfo };
   const { axis, keepDims } = args.attrs as unknown as SumAttrs;
   const rank = x.shape.length;
@@ -49,6 +54,10 @@ export function sumLeadingAxes(args: KernelArguments, original: KernelConfig): T
     for (let channel = 0; channel < channels; channel += 1) {
       accumulators[channel] += values[offset + channel];
     }
+  }
+  if (reduction === 'mean') {
+    const count = values.length / channels;
+    accumulators.forEach((value, channel) => (accumulators[channel] = value / count));
   }
   sums.set(accumulators);
   return out;

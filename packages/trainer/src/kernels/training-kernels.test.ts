@@ -26,6 +26,8 @@ describe('wasm training kernels', () => {
     { shape: [1, 9, 9, 6], filter: [5, 5, 6, 2], stride: 1, padding: 'valid' },
     { shape: [2, 8, 7, 3], filter: [3, 3, 3, 4], stride: 2, padding: 'same' },
     { shape: [2, 9, 9, 2], filter: [1, 1, 2, 4], stride: 2, padding: 'valid' },
+    // 1×1, stride 1 (MobileNet's expand and project convolutions: no flip).
+    { shape: [2, 5, 4, 6], filter: [1, 1, 6, 3], stride: 1, padding: 'same' },
   ] as const)(
     'Conv2DBackpropInput $shape * $filter, stride $stride, $padding',
     async ({ shape, filter, stride, padding }) => {
@@ -113,6 +115,71 @@ describe('Sum over the leading axes on wasm (bias gradients)', () => {
     );
     expect(wasm.length).toBe(shape[shape.length - 1]);
     expect(relativeError(wasm, cpu)).toBeLessThanOrEqual(1e-6);
+  });
+});
+
+describe('Mean over the leading axes on wasm (batch-norm moments)', () => {
+  it.each([
+    { shape: [3, 5, 7, 6], keepDims: false },
+    { shape: [2, 2, 8], keepDims: true },
+    { shape: [9, 3], keepDims: false },
+  ])('$shape, keepDims $keepDims', async ({ shape, keepDims }) => {
+    const axes = shape.slice(0, -1).map((_, axis) => axis);
+    const { wasm, cpu } = await onBoth(() =>
+      tf.mean(tf.randomUniform(shape, -1, 1, 'float32', 13), axes, keepDims),
+    );
+    expect(wasm.length).toBe(shape[shape.length - 1]);
+    expect(relativeError(wasm, cpu)).toBeLessThanOrEqual(1e-6);
+  });
+});
+
+describe('GatherV2 of rows on wasm (training batches)', () => {
+  it.each([
+    { shape: [7, 4, 3, 2], indices: [6, 0, 3, 3], dtype: 'float32' },
+    { shape: [5, 3], indices: [4, 1], dtype: 'int32' },
+    { shape: [6], indices: [5, 2, 0], dtype: 'float32' },
+  ] as const)('$shape at $indices ($dtype)', async ({ shape, indices, dtype }) => {
+    const { wasm, cpu } = await onBoth(() =>
+      tf.cast(
+        tf.gather(
+          tf.cast(tf.mul(tf.randomUniform([...shape], -1, 1, 'float32', 14), 100), dtype),
+          tf.tensor1d([...indices], 'int32'),
+        ),
+        'float32',
+      ),
+    );
+    expect(Array.from(wasm)).toEqual(Array.from(cpu));
+  });
+
+  it('refuses an index outside the rows, as the reference does', async () => {
+    await selectBackend('wasm');
+    const x = tf.zeros([3, 2]);
+    expect(() => tf.gather(x, tf.tensor1d([3], 'int32'))).toThrow(/not in \[0, 2\]/);
+    x.dispose();
+  });
+});
+
+describe('Identity on wasm shares the data', () => {
+  it('keeps a clone readable after its source is disposed, without a second buffer', async () => {
+    await selectBackend('wasm');
+    const before = tf.memory().numDataBuffers;
+    const source = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
+    const copy = tf.clone(source);
+    expect(tf.memory().numDataBuffers - before).toBe(1);
+    source.dispose();
+    expect(Array.from(await copy.data())).toEqual([1, 2, 3, 4, 5, 6]);
+    copy.dispose();
+    expect(tf.memory().numDataBuffers).toBe(before);
+  });
+
+  it('leaves a variable and its clone apart after the variable is assigned', async () => {
+    await selectBackend('wasm');
+    const variable = tf.variable(tf.tensor1d([1, 2, 3]));
+    const copy = tf.clone(variable);
+    variable.assign(tf.tensor1d([7, 8, 9]));
+    expect(Array.from(await copy.data())).toEqual([1, 2, 3]);
+    expect(Array.from(await variable.data())).toEqual([7, 8, 9]);
+    tf.dispose([variable, copy]);
   });
 });
 
