@@ -45,6 +45,7 @@ export function batchNormForward(
     args.backend,
     [[1, 1, channels, 1], [channels], ...(image ? [] : [x.shape])],
     [...present, x],
+    false,
   );
   const [factorTensor, shiftTensor] = outputs;
   const [factor, shift] = outs;
@@ -96,6 +97,7 @@ export function batchNormGradientKernel(args: KernelArguments): TensorInfo[] {
     args.backend,
     [x.shape, [2, channels]],
     [x, dy, mean, variance, scale ?? mean],
+    false,
   );
   const [input, upstream, means, variances, scales] = views;
   const [dx, sums] = outs;

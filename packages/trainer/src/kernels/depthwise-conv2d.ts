@@ -118,6 +118,87 @@ function forwardSingle(
   }
 }
 
+/**
+ * The filter gradient with multiplier 1, written out like forwardSingle: per output pixel and
+ * tap, dW[u, v, c] += x[n, row, column, c] · dy[n, outRow, outColumn, c].
+ */
+function filterGradientSingle(
+  info: tf.backend_util.Conv2DInfo,
+  x: Float32Array,
+  dy: Float32Array,
+  gradient: Float32Array,
+): void {
+  const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth } = info;
+  const { strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
+  const { filterHeight, filterWidth } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  for (let n = 0; n < batchSize; n += 1) {
+    for (let outRow = 0; outRow < outHeight; outRow += 1) {
+      for (let outColumn = 0; outColumn < outWidth; outColumn += 1) {
+        const yBase = ((n * outHeight + outRow) * outWidth + outColumn) * channels;
+        for (let u = 0; u < filterHeight; u += 1) {
+          const row = outRow * strideHeight - top + u * dilationHeight;
+          if (row < 0 || row >= inHeight) {
+            continue;
+          }
+          const rowBase = (n * inHeight + row) * inWidth;
+          for (let v = 0; v < filterWidth; v += 1) {
+            const column = outColumn * strideWidth - left + v * dilationWidth;
+            if (column < 0 || column >= inWidth) {
+              continue;
+            }
+            const xBase = (rowBase + column) * channels;
+            const fBase = (u * filterWidth + v) * channels;
+            for (let c = 0; c < channels; c += 1) {
+              gradient[fBase + c] += x[xBase + c] * dy[yBase + c];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** The input gradient with multiplier 1: dx[n, row, column, c] += dy[…, c] · W[u, v, c]. */
+function inputGradientSingle(
+  info: tf.backend_util.Conv2DInfo,
+  dy: Float32Array,
+  filter: Float32Array,
+  dx: Float32Array,
+): void {
+  const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth } = info;
+  const { strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
+  const { filterHeight, filterWidth } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  for (let n = 0; n < batchSize; n += 1) {
+    for (let outRow = 0; outRow < outHeight; outRow += 1) {
+      for (let outColumn = 0; outColumn < outWidth; outColumn += 1) {
+        const yBase = ((n * outHeight + outRow) * outWidth + outColumn) * channels;
+        for (let u = 0; u < filterHeight; u += 1) {
+          const row = outRow * strideHeight - top + u * dilationHeight;
+          if (row < 0 || row >= inHeight) {
+            continue;
+          }
+          const rowBase = (n * inHeight + row) * inWidth;
+          for (let v = 0; v < filterWidth; v += 1) {
+            const column = outColumn * strideWidth - left + v * dilationWidth;
+            if (column < 0 || column >= inWidth) {
+              continue;
+            }
+            const xBase = (rowBase + column) * channels;
+            const fBase = (u * filterWidth + v) * channels;
+            for (let c = 0; c < channels; c += 1) {
+              dx[xBase + c] += dy[yBase + c] * filter[fBase + c];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 /** The backend's kernel for square filters (correct there), ours for the shapes of tfjs#6629. */
 export function depthwiseForwardAvoidingTfjs6629(
   args: KernelArguments,
@@ -164,6 +245,10 @@ export function depthwiseConv2dBackpropFilter(args: KernelArguments): TensorInfo
   const { output, out: gradient, views } = heapBuffers(args.backend, filterShape, [x, dy]);
   const [input, upstream] = views;
   const multiplier = shape.multiplier;
+  if (multiplier === 1) {
+    filterGradientSingle(shape.info, input, upstream, gradient);
+    return output;
+  }
   walk(shape, (xBase, yBase, fBase) => {
     for (let c = 0, o = 0; c < channels; c += 1) {
       const value = input[xBase + c];
@@ -184,6 +269,10 @@ export function depthwiseConv2dBackpropInput(args: KernelArguments): TensorInfo 
   const { output, out: dx, views } = heapBuffers(args.backend, inputShape, [dy, filter]);
   const [upstream, weights] = views;
   const multiplier = shape.multiplier;
+  if (multiplier === 1) {
+    inputGradientSingle(shape.info, upstream, weights, dx);
+    return output;
+  }
   walk(shape, (xBase, yBase, fBase) => {
     for (let c = 0, o = 0; c < channels; c += 1) {
       let sum = 0;

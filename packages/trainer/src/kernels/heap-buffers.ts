@@ -10,20 +10,25 @@ export function isHeapBackend(backend: KernelBackend): backend is HeapLike {
 }
 
 /**
- * Zeroed float32 outputs in the wasm heap and views straight into the heap for them and the
- * inputs (copies of activations this size cost more than the loops that read them). wasm only.
+ * Float32 outputs in the wasm heap, zeroed unless the caller writes every value, and views
+ * straight into the heap for them and the inputs (copies of activations this size cost more
+ * than the loops that read them). wasm only.
  */
 export function heapOutputs(
   backend: KernelBackend,
   outputShapes: number[][],
   inputs: TensorInfo[],
+  zeroed = true,
 ): { outputs: TensorInfo[]; outs: Float32Array[]; views: Float32Array[] } {
   if (!isHeapBackend(backend)) {
     throw new Error('heapBuffers needs the wasm backend');
   }
   const outputs = outputShapes.map((shape) => backend.makeOutput(shape, 'float32'));
   // Views only after allocating: growing the heap detaches older views.
-  const outs = outputs.map((output) => backend.typedArrayFromHeap(output).fill(0));
+  const outs = outputs.map((output) => {
+    const view = backend.typedArrayFromHeap(output);
+    return zeroed ? view.fill(0) : view;
+  });
   return { outputs, outs, views: inputs.map((input) => backend.typedArrayFromHeap(input)) };
 }
 

@@ -1,5 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, KernelConfig, KernelFunc } from '@tensorflow/tfjs';
+import {
+  clipGradient,
+  MASKED_GRADIENT,
+  maskedGradientKernel,
+  reluGradient,
+} from './activation-gradients.js';
 import { batchMatMulWithExplicitTransposes } from './batch-mat-mul.js';
 import {
   BATCH_NORM_GRADIENT,
@@ -14,6 +20,7 @@ import {
   depthwiseConv2dBackpropInput,
   depthwiseForwardAvoidingTfjs6629,
 } from './depthwise-conv2d.js';
+import { depthwiseInputGradientAsForward } from './depthwise-input-gradient.js';
 import { gatherRows } from './gather-rows.js';
 import type { KernelArguments } from './kernel-composition.js';
 import { maxPoolGradInOnePass } from './max-pool-grad.js';
@@ -103,6 +110,11 @@ const REPLACEMENTS: {
     make: () => (args) => batchNormGradientKernel(args as KernelArguments),
   },
   {
+    kernelName: MASKED_GRADIENT,
+    backends: ['wasm'],
+    make: () => (args) => maskedGradientKernel(args as KernelArguments),
+  },
+  {
     kernelName: 'DepthwiseConv2dNativeBackpropFilter',
     backends: ['wasm'],
     make: () => (args) => depthwiseConv2dBackpropFilter(args as KernelArguments),
@@ -110,7 +122,9 @@ const REPLACEMENTS: {
   {
     kernelName: 'DepthwiseConv2dNativeBackpropInput',
     backends: ['wasm'],
-    make: () => (args) => depthwiseConv2dBackpropInput(args as KernelArguments),
+    make: (backendName) => (args) =>
+      depthwiseInputGradientAsForward(args as KernelArguments, backendName) ??
+      depthwiseConv2dBackpropInput(args as KernelArguments),
   },
 ];
 
@@ -119,7 +133,11 @@ const REPLACEMENTS: {
  * takes its fast path on wasm and calls the original elsewhere.
  */
 const GRADIENT_REPLACEMENTS: { kernelName: string; make: (original: GradConfig) => GradConfig }[] =
-  [{ kernelName: 'FusedBatchNorm', make: batchNormGradient }];
+  [
+    { kernelName: 'FusedBatchNorm', make: batchNormGradient },
+    { kernelName: 'Relu', make: reluGradient },
+    { kernelName: 'ClipByValue', make: clipGradient },
+  ];
 
 /** `${kernelName}/${backendName}` → the kernel we replaced (undefined when there was none). */
 const originals = new Map<string, KernelConfig | undefined>();
