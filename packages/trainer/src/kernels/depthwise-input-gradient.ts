@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs';
+import { heapOutputs, isHeapBackend } from './heap-buffers.js';
 import { runBackendKernel, type KernelArguments } from './kernel-composition.js';
 
 /**
  * The depthwise-convolution input gradient (multiplier 1, every MobileNet) as a forward
  * depthwise convolution, which XNNPACK runs vectorised where our loop in depthwise-conv2d.ts is
- * scalar JavaScript (8×7×7×960, 3×3: 2.3 ms against ~10 ms). Returns undefined when the case
+ * scalar JavaScript (8×7×7×960, 3×3: 2.3 ms against ~10 ms; 8×14×14×576, stride 2: see the benchmark). Returns undefined when the case
  * does not apply (the caller then takes the loop). NHWC; filter [kH, kW, channels, 1].
  * (The filter gradient as a forward convolution, x by dy dilated by the stride with the
  * samples beside the channels, was measured no faster than the loop: 7.6 against ~9 ms.)
@@ -52,8 +53,10 @@ function depthwise(
 }
 
 /**
- * Stride 1: dx = dy, padded by kH−1−top above (and what makes H rows below), convolved with
- * the filter flipped in space. Square filters only: the backend's kernel is wrong for some
+ * dx = dy, dilated by the stride (s − 1 zeros between values), padded by kH−1−top above (and
+ * what makes H rows below), convolved with the filter flipped in space. At stride 1 the
+ * backend pads; at larger strides we write the dilated, padded dy ourselves (zeros, then one
+ * run of channels per value). Square filters only: the backend's kernel is wrong for some
  * others (tfjs#6629).
  */
 export function depthwiseInputGradientAsForward(
@@ -68,30 +71,69 @@ export function depthwiseInputGradientAsForward(
     nchw ||
     multiplier !== 1 ||
     kernelHeight !== kernelWidth ||
-    strides.some((value) => value !== 1) ||
-    dilations.some((value) => value !== 1)
+    dilations.some((value) => value !== 1) ||
+    dy.dtype !== 'float32'
   ) {
     return undefined;
   }
   const info = tf.backend_util.computeConv2DInfo(
     inputShape as [number, number, number, number],
     filter.shape as [number, number, number, number],
-    [1, 1],
+    strides,
     [1, 1],
     (args.attrs as { pad: 'same' }).pad,
     (args.attrs as { dimRoundingMode?: 'floor' }).dimRoundingMode,
     true,
   );
-  const [, height, width] = inputShape;
+  const [batch, height, width, channels] = inputShape;
+  const [strideHeight, strideWidth] = strides;
   const [, outHeight, outWidth] = dy.shape;
+  const dilatedHeight = (outHeight - 1) * strideHeight + 1;
+  const dilatedWidth = (outWidth - 1) * strideWidth + 1;
   const top = kernelHeight - 1 - info.padInfo.top;
   const left = kernelWidth - 1 - info.padInfo.left;
-  const bottom = height + kernelHeight - 1 - outHeight - top;
-  const right = width + kernelWidth - 1 - outWidth - left;
-  if (Math.min(top, left, bottom, right) < 0) {
+  const bottom = height + kernelHeight - 1 - dilatedHeight - top;
+  const right = width + kernelWidth - 1 - dilatedWidth - left;
+  const { backend } = args;
+  if (Math.min(top, left, bottom, right) < 0 || !isHeapBackend(backend)) {
     return undefined;
   }
-  const { backend } = args;
+  let upstream = dy;
+  let padding: Padding = [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ];
+  if (strideHeight !== 1 || strideWidth !== 1) {
+    const paddedHeight = height + kernelHeight - 1;
+    const paddedWidth = width + kernelWidth - 1;
+    const { outputs, outs, views } = heapOutputs(
+      backend,
+      [[batch, paddedHeight, paddedWidth, channels]],
+      [dy],
+    );
+    const [source, target] = [views[0], outs[0]];
+    for (let n = 0; n < batch; n += 1) {
+      for (let row = 0; row < outHeight; row += 1) {
+        const targetRow = (n * paddedHeight + top + row * strideHeight) * paddedWidth + left;
+        for (let column = 0; column < outWidth; column += 1) {
+          const from = ((n * outHeight + row) * outWidth + column) * channels;
+          target.set(
+            source.subarray(from, from + channels),
+            (targetRow + column * strideWidth) * channels,
+          );
+        }
+      }
+    }
+    upstream = outputs[0];
+    padding = [
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [0, 0],
+    ];
+  }
   const flipped = runBackendKernel(
     'Reverse',
     backendName,
@@ -99,13 +141,10 @@ export function depthwiseInputGradientAsForward(
     { x: filter },
     { dims: [0, 1] },
   );
-  const padding: Padding = [
-    [0, 0],
-    [top, bottom],
-    [left, right],
-    [0, 0],
-  ];
-  const dx = depthwise(backendName, backend, dy, flipped, padding, [1, 1]);
+  const dx = depthwise(backendName, backend, upstream, flipped, padding, [1, 1]);
   backend.disposeData(flipped.dataId);
+  if (upstream !== dy) {
+    backend.disposeData(upstream.dataId);
+  }
   return dx;
 }
