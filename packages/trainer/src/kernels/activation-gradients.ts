@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import { heapOutputs } from './heap-buffers.js';
 import type { KernelArguments } from './kernel-composition.js';
+import { simdKernels } from './simd-module.js';
 
 /**
  * ReLU and clip (ReLU6 is ReLU then clip to [0, 6] in tfjs-layers) gradients on wasm as one
@@ -25,16 +26,23 @@ export function maskedGradientKernel(args: KernelArguments): TensorInfo {
   const { outputs, outs, views } = heapOutputs(args.backend, [x.shape], [x, dy], false);
   const [input, upstream] = views;
   const dx = outs[0];
+  const length = input.length;
+  // Four at a time in our SIMD loop (dy and-ed with the comparisons' mask), the tail here.
+  const simd = simdKernels(args.backend);
+  const vectorised = simd === undefined ? 0 : length - (length % 4);
+  if (simd !== undefined) {
+    const loop = lowInclusive ? simd.mask : simd.maskExclusive;
+    loop(input.byteOffset, upstream.byteOffset, dx.byteOffset, vectorised * 4, low, high);
+  }
   // The mask as a 0/1 factor, not a branch: 4× faster on random signs (where a branch
   // mispredicts). An infinite dy where the mask is 0 gives NaN here, 0 in tfjs's clip gradient.
-  const length = input.length;
   if (lowInclusive) {
-    for (let i = 0; i < length; i += 1) {
+    for (let i = vectorised; i < length; i += 1) {
       const value = input[i];
       dx[i] = upstream[i] * (Number(value >= low) & Number(value <= high));
     }
   } else {
-    for (let i = 0; i < length; i += 1) {
+    for (let i = vectorised; i < length; i += 1) {
       const value = input[i];
       dx[i] = upstream[i] * (Number(value > low) & Number(value <= high));
     }

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import { heapOutputs } from './heap-buffers.js';
 import { runBackendKernel, type KernelArguments } from './kernel-composition.js';
+import { simdKernels } from './simd-module.js';
 
 /**
  * Batch normalisation on wasm in one pass each way, channels last (x [..., C]; mean, variance,
@@ -93,17 +94,39 @@ export function batchNormGradientKernel(args: KernelArguments): TensorInfo[] {
   const { x, dy, mean, variance, scale } = args.inputs as Record<string, TensorInfo>;
   const channels = x.shape[x.shape.length - 1];
   const epsilon = (args.attrs as { varianceEpsilon: number }).varianceEpsilon;
+  const simd = channels % 4 === 0 ? simdKernels(args.backend) : undefined;
+  // With the SIMD loop the per-channel factors live in the heap too (a third output, dropped).
   const { outputs, outs, views } = heapOutputs(
     args.backend,
-    [x.shape, [2, channels]],
+    [x.shape, [2, channels], ...(simd === undefined ? [] : [[channels]])],
     [x, dy, mean, variance, scale ?? mean],
     false,
   );
   const [input, upstream, means, variances, scales] = views;
   const [dx, sums] = outs;
-  const factor = new Float32Array(channels);
+  const factor = outs[2] ?? new Float32Array(channels);
   for (let c = 0; c < channels; c += 1) {
     factor[c] = (scale === undefined ? 1 : scales[c]) / Math.sqrt(variances[c] + epsilon);
+  }
+  if (simd !== undefined) {
+    // Float32 sums, four channels at a time, as the backend's own Sum accumulates.
+    sums.fill(0);
+    const rowBytes = channels * 4;
+    const [sumDyOffset, sumCenteredOffset] = [sums.byteOffset, sums.byteOffset + rowBytes];
+    for (let row = 0; row < input.length * 4; row += rowBytes) {
+      simd.batchNormGradientRow(
+        input.byteOffset + row,
+        upstream.byteOffset + row,
+        dx.byteOffset + row,
+        means.byteOffset,
+        factor.byteOffset,
+        sumDyOffset,
+        sumCenteredOffset,
+        rowBytes,
+      );
+    }
+    args.backend.disposeData(outputs[2].dataId);
+    return outputs.slice(0, 2);
   }
   // Float64 accumulators: these sums run over batch × height × width values.
   const sumDy = new Float64Array(channels);

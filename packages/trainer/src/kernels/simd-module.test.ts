@@ -1,0 +1,95 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../backend/select-backend.js';
+import { simdKernels, type SimdKernels } from './simd-module.js';
+
+interface HeapBackend extends tf.KernelBackend {
+  typedArrayFromHeap(tensor: tf.TensorInfo): Float32Array;
+}
+
+/** Each SIMD loop on tensors in the wasm heap against the same loop in JavaScript. */
+describe('SIMD loops on the wasm heap', () => {
+  let kernels: SimdKernels;
+  let backend: HeapBackend;
+  beforeAll(async () => {
+    await selectBackend('wasm');
+    backend = tf.backend() as HeapBackend;
+    kernels = simdKernels(backend)!;
+  });
+  const COUNT = 40;
+  const values = (seed: number) => tf.randomUniform([COUNT], -8, 8, 'float32', seed);
+  const view = (tensor: tf.Tensor) => backend.typedArrayFromHeap(tensor);
+  const offset = (tensor: tf.Tensor) => view(tensor).byteOffset;
+
+  it('has no loops off wasm', async () => {
+    await tf.setBackend('cpu');
+    expect(simdKernels(tf.backend())).toBeUndefined();
+    await tf.setBackend('wasm');
+  });
+
+  it.each([
+    { inclusive: true, low: 0, high: 6 },
+    { inclusive: false, low: 0, high: Number.POSITIVE_INFINITY },
+    { inclusive: true, low: -1.5, high: 2.25 },
+  ])('masks dy (inclusive $inclusive, [$low, $high])', ({ inclusive, low, high }) => {
+    // Quarter steps, so that values sit on the bounds; and a NaN, which masks out.
+    const x = tf.tidy(() => tf.div(tf.round(tf.mul(values(1), 4)), 4));
+    view(x)[3] = Number.NaN;
+    view(x)[5] = low;
+    view(x)[6] = high;
+    const dy = values(2);
+    const dx = tf.zeros([COUNT]);
+    (inclusive ? kernels.mask : kernels.maskExclusive)(
+      offset(x),
+      offset(dy),
+      offset(dx),
+      COUNT * 4,
+      low,
+      high,
+    );
+    const expected = Array.from(view(x), (value, index) =>
+      (inclusive ? value >= low : value > low) && value <= high ? view(dy)[index] : 0,
+    );
+    expect(Array.from(view(dx))).toEqual(expected);
+    tf.dispose([x, dy, dx]);
+  });
+
+  it('accumulates products', () => {
+    const [g, a, b] = [values(3), values(4), values(5)];
+    const expected = Array.from(view(g), (value, index) =>
+      Math.fround(value + Math.fround(view(a)[index] * view(b)[index])),
+    );
+    kernels.productAccumulate(offset(g), offset(a), offset(b), COUNT * 4);
+    expect(Array.from(view(g))).toEqual(expected);
+    tf.dispose([g, a, b]);
+  });
+
+  it('computes a batch-norm gradient row', () => {
+    const [x, dy, mean, factor, sumDy, sumCentered] = [6, 7, 8, 9, 10, 11].map(values);
+    const dx = tf.zeros([COUNT]);
+    const f = Math.fround;
+    const expected = {
+      sumDy: Array.from(view(sumDy), (value, i) => f(value + view(dy)[i])),
+      sumCentered: Array.from(view(sumCentered), (value, i) =>
+        f(value + f(f(view(x)[i] - view(mean)[i]) * view(dy)[i])),
+      ),
+      dx: Array.from(view(dy), (value, i) => f(value * view(factor)[i])),
+    };
+    kernels.batchNormGradientRow(
+      ...([x, dy, dx, mean, factor, sumDy, sumCentered].map(offset) as [
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+      ]),
+      COUNT * 4,
+    );
+    expect(Array.from(view(sumDy))).toEqual(expected.sumDy);
+    expect(Array.from(view(sumCentered))).toEqual(expected.sumCentered);
+    expect(Array.from(view(dx))).toEqual(expected.dx);
+    tf.dispose([x, dy, mean, factor, sumDy, sumCentered, dx]);
+  });
+});

@@ -1,0 +1,256 @@
+import type { KernelBackend } from '@tensorflow/tfjs';
+
+/**
+ * A few WebAssembly SIMD loops of our own, run on the wasm backend's own memory (imported, so
+ * they read and write tensors in place, by byte offset). V8 runs the JavaScript versions of
+ * these loops at 2–4 ns per value; four lanes at a time they are memory-bound instead.
+ * The module is encoded here, byte by byte, from the instruction sequences below: no build
+ * step, no binary in the repository. Every function takes byte offsets and a byte count that
+ * is a multiple of 16 (callers do any tail in JavaScript).
+ */
+export interface SimdKernels {
+  /** dx = dy where x ≥ low (x > low when `inclusive` is 0) and x ≤ high, else 0. */
+  mask(x: number, dy: number, dx: number, bytes: number, low: number, high: number): void;
+  maskExclusive(x: number, dy: number, dx: number, bytes: number, low: number, high: number): void;
+  /** g += a · b, element by element. */
+  productAccumulate(g: number, a: number, b: number, bytes: number): void;
+  /**
+   * One row of a batch-norm gradient: sumDy += dy; sumCentered += (x − mean) · dy;
+   * dx = dy · factor (every operand one row of C channels).
+   */
+  batchNormGradientRow(
+    x: number,
+    dy: number,
+    dx: number,
+    mean: number,
+    factor: number,
+    sumDy: number,
+    sumCentered: number,
+    bytes: number,
+  ): void;
+}
+
+// Opcodes (WebAssembly 2.0 with fixed-width SIMD).
+const BLOCK = 0x02;
+const LOOP = 0x03;
+const END = 0x0b;
+const BR = 0x0c;
+const BR_IF = 0x0d;
+const LOCAL_GET = 0x20;
+const LOCAL_SET = 0x21;
+const LOCAL_TEE = 0x22;
+const I32_CONST = 0x41;
+const I32_GE_U = 0x4f;
+const I32_ADD = 0x6a;
+const VOID = 0x40;
+const I32 = 0x7f;
+const F32 = 0x7d;
+const V128 = 0x7b;
+const simd = (code: number) => [0xfd, ...unsigned(code)];
+const V128_LOAD = [...simd(0x00), 4, 0];
+const V128_STORE = [...simd(0x0b), 4, 0];
+const F32X4_SPLAT = simd(0x13);
+const F32X4_GT = simd(0x44);
+const F32X4_LE = simd(0x45);
+const F32X4_GE = simd(0x46);
+const V128_AND = simd(0x4e);
+const F32X4_ADD = simd(0xe4);
+const F32X4_SUB = simd(0xe5);
+const F32X4_MUL = simd(0xe6);
+
+function unsigned(value: number): number[] {
+  const bytes: number[] = [];
+  let rest = value >>> 0;
+  do {
+    const byte = rest & 0x7f;
+    rest >>>= 7;
+    bytes.push(rest === 0 ? byte : byte | 0x80);
+  } while (rest !== 0);
+  return bytes;
+}
+
+const get = (index: number) => [LOCAL_GET, index];
+/** Pushes the address param[pointer] + counter. */
+const at = (pointer: number, counter: number) => [...get(pointer), ...get(counter), I32_ADD];
+const load = (pointer: number, counter: number) => [...at(pointer, counter), ...V128_LOAD];
+
+/**
+ * for (counter = 0; counter < param[bytesParam]; counter += 16) body — the counter is the
+ * local `counter`, which starts at 0 as every local does.
+ */
+function loop16(counter: number, bytesParam: number, body: number[]): number[] {
+  return [
+    BLOCK,
+    VOID,
+    LOOP,
+    VOID,
+    ...get(counter),
+    ...get(bytesParam),
+    I32_GE_U,
+    BR_IF,
+    1,
+    ...body,
+    ...get(counter),
+    I32_CONST,
+    16,
+    I32_ADD,
+    LOCAL_SET,
+    counter,
+    BR,
+    0,
+    END,
+    END,
+  ];
+}
+
+interface FunctionSpec {
+  name: keyof SimdKernels;
+  params: number[];
+  /** Extra locals, in order after the params. */
+  locals: number[];
+  body: number[];
+}
+
+function maskFunction(name: 'mask' | 'maskExclusive', compare: number[]): FunctionSpec {
+  // params: x 0, dy 1, dx 2, bytes 3, low 4, high 5; locals: counter 6, low×4 7, high×4 8,
+  // x×4 9.
+  return {
+    name,
+    params: [I32, I32, I32, I32, F32, F32],
+    locals: [I32, V128, V128, V128],
+    body: [
+      ...get(4),
+      ...F32X4_SPLAT,
+      LOCAL_SET,
+      7,
+      ...get(5),
+      ...F32X4_SPLAT,
+      LOCAL_SET,
+      8,
+      ...loop16(6, 3, [
+        ...at(2, 6),
+        ...load(0, 6),
+        LOCAL_TEE,
+        9,
+        ...get(7),
+        ...compare,
+        ...get(9),
+        ...get(8),
+        ...F32X4_LE,
+        ...V128_AND,
+        ...load(1, 6),
+        ...V128_AND,
+        ...V128_STORE,
+      ]),
+    ],
+  };
+}
+
+const SPECS: FunctionSpec[] = [
+  maskFunction('mask', F32X4_GE),
+  maskFunction('maskExclusive', F32X4_GT),
+  {
+    // params: g 0, a 1, b 2, bytes 3; local counter 4.
+    name: 'productAccumulate',
+    params: [I32, I32, I32, I32],
+    locals: [I32],
+    body: loop16(4, 3, [
+      ...at(0, 4),
+      ...load(0, 4),
+      ...load(1, 4),
+      ...load(2, 4),
+      ...F32X4_MUL,
+      ...F32X4_ADD,
+      ...V128_STORE,
+    ]),
+  },
+  {
+    // params: x 0, dy 1, dx 2, mean 3, factor 4, sumDy 5, sumCentered 6, bytes 7;
+    // locals: counter 8, dy×4 9.
+    name: 'batchNormGradientRow',
+    params: [I32, I32, I32, I32, I32, I32, I32, I32],
+    locals: [I32, V128],
+    body: loop16(8, 7, [
+      ...load(1, 8),
+      LOCAL_SET,
+      9,
+      ...at(5, 8),
+      ...load(5, 8),
+      ...get(9),
+      ...F32X4_ADD,
+      ...V128_STORE,
+      ...at(6, 8),
+      ...load(6, 8),
+      ...load(0, 8),
+      ...load(3, 8),
+      ...F32X4_SUB,
+      ...get(9),
+      ...F32X4_MUL,
+      ...F32X4_ADD,
+      ...V128_STORE,
+      ...at(2, 8),
+      ...get(9),
+      ...load(4, 8),
+      ...F32X4_MUL,
+      ...V128_STORE,
+    ]),
+  },
+];
+
+const vector = (items: number[][]) => [...unsigned(items.length), ...items.flat()];
+const section = (id: number, content: number[]) => [id, ...unsigned(content.length), ...content];
+const name = (text: string) => vector([...text].map((character) => [character.charCodeAt(0)]));
+
+function encodeModule(): Uint8Array {
+  const types = SPECS.map((spec) => [0x60, ...vector(spec.params.map((p) => [p])), 0]);
+  const imports = [[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]];
+  const exports = SPECS.map((spec, index) => [...name(spec.name), 0x00, ...unsigned(index)]);
+  const bodies = SPECS.map((spec) => {
+    const locals = vector(spec.locals.map((type) => [1, type]));
+    const code = [...locals, ...spec.body, END];
+    return [...unsigned(code.length), ...code];
+  });
+  return new Uint8Array([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, vector(types)),
+    ...section(2, vector(imports)),
+    ...section(3, vector(SPECS.map((_, index) => unsigned(index)))),
+    ...section(7, vector(exports)),
+    ...section(10, vector(bodies)),
+  ]);
+}
+
+// The few WebAssembly globals used here (the compiler's lib has no DOM, where they live).
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+  Memory: abstract new (...args: never[]) => WasmMemory;
+};
+
+let compiled: object | undefined;
+const instances = new WeakMap<WasmMemory, SimdKernels>();
+
+/** The wasm backend's memory, where its tensors live; undefined on other backends. */
+function backendMemory(backend: KernelBackend): WasmMemory | undefined {
+  const memory = (backend as { wasm?: { asm?: { memory?: unknown } } }).wasm?.asm?.memory;
+  return memory instanceof WebAssembly.Memory ? memory : undefined;
+}
+
+/** Our SIMD loops bound to `backend`'s memory, or undefined where there is none. */
+export function simdKernels(backend: KernelBackend): SimdKernels | undefined {
+  const memory = backendMemory(backend);
+  if (memory === undefined) {
+    return undefined;
+  }
+  let kernels = instances.get(memory);
+  if (kernels === undefined) {
+    compiled ??= new WebAssembly.Module(encodeModule());
+    kernels = new WebAssembly.Instance(compiled, { env: { memory } })
+      .exports as unknown as SimdKernels;
+    instances.set(memory, kernels);
+  }
+  return kernels;
+}
