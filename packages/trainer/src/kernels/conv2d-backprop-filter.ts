@@ -218,6 +218,21 @@ function filterGradientAsMatMul(
   const positions = outHeight * paddedWidth;
   const imageSize = paddedHeight * paddedWidth;
   const rows = kernelHeight * kernelWidth * inChannels;
+  if (kernelHeight === 1 && kernelWidth === 1) {
+    // A 1×1 filter has one shift, zero: the channel-major x is the patch matrix already.
+    const product = runBackendKernel(
+      'BatchMatMul',
+      backendName,
+      backend,
+      {
+        a: { ...channelMajor, shape: [1, rows, batch * positions] },
+        b: { ...paddedDy, shape: [1, batch * positions, outChannels] },
+      },
+      { transposeA: false, transposeB: false } as never,
+    );
+    temporaries.forEach((temporary) => backend.disposeData(temporary.dataId));
+    return { ...product, shape: [...filterShape] };
+  }
   const patches = backend.makeOutput([1, rows, batch * positions], 'float32');
   // Views only after allocating: growing the heap detaches older views.
   const target = backend.typedArrayFromHeap(patches);

@@ -54,6 +54,18 @@ describe('SIMD loops on the wasm heap', () => {
     tf.dispose([x, dy, dx]);
   });
 
+  it('accumulates rows into one row', () => {
+    const rows = values(12);
+    const g = tf.randomUniform([8], -1, 1, 'float32', 13);
+    const expected = Array.from(view(g));
+    view(rows).forEach((value, index) => {
+      expected[index % 8] = Math.fround(expected[index % 8] + value);
+    });
+    kernels.accumulateRows(offset(g), offset(rows), 8 * 4, COUNT * 4);
+    expect(Array.from(view(g))).toEqual(expected);
+    tf.dispose([rows, g]);
+  });
+
   it('accumulates products', () => {
     const [g, a, b] = [values(3), values(4), values(5)];
     const expected = Array.from(view(g), (value, index) =>

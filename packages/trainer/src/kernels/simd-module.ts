@@ -12,6 +12,11 @@ export interface SimdKernels {
   /** dx = dy where x ≥ low (x > low when `inclusive` is 0) and x ≤ high, else 0. */
   mask(x: number, dy: number, dx: number, bytes: number, low: number, high: number): void;
   maskExclusive(x: number, dy: number, dx: number, bytes: number, low: number, high: number): void;
+  /**
+   * g += each row of a: `rowBytes` (a multiple of 16) at a time over `bytes` of a (a whole
+   * number of rows) into the one row g.
+   */
+  accumulateRows(g: number, a: number, rowBytes: number, bytes: number): void;
   /** g += a · b, element by element. */
   productAccumulate(g: number, a: number, b: number, bytes: number): void;
   /**
@@ -75,24 +80,23 @@ const at = (pointer: number, counter: number) => [...get(pointer), ...get(counte
 const load = (pointer: number, counter: number) => [...at(pointer, counter), ...V128_LOAD];
 
 /**
- * for (counter = 0; counter < param[bytesParam]; counter += 16) body — the counter is the
- * local `counter`, which starts at 0 as every local does.
+ * for (; counter < local[limit]; counter += step) body — the caller sets the counter first
+ * (locals start at 0); `step` is the instructions that push the increment.
  */
-function loop16(counter: number, bytesParam: number, body: number[]): number[] {
+function loopBy(counter: number, limit: number, step: number[], body: number[]): number[] {
   return [
     BLOCK,
     VOID,
     LOOP,
     VOID,
     ...get(counter),
-    ...get(bytesParam),
+    ...get(limit),
     I32_GE_U,
     BR_IF,
     1,
     ...body,
     ...get(counter),
-    I32_CONST,
-    16,
+    ...step,
     I32_ADD,
     LOCAL_SET,
     counter,
@@ -101,6 +105,11 @@ function loop16(counter: number, bytesParam: number, body: number[]): number[] {
     END,
     END,
   ];
+}
+
+/** for (; counter < local[limit]; counter += 16) body. */
+function loop16(counter: number, limit: number, body: number[]): number[] {
+  return loopBy(counter, limit, [I32_CONST, 16], body);
 }
 
 interface FunctionSpec {
@@ -147,6 +156,25 @@ function maskFunction(name: 'mask' | 'maskExclusive', compare: number[]): Functi
 }
 
 const SPECS: FunctionSpec[] = [
+  {
+    // params: g 0, a 1, rowBytes 2, bytes 3; locals: row 4 (byte offset of the row in a),
+    // column 5, a + row 6.
+    name: 'accumulateRows',
+    params: [I32, I32, I32, I32],
+    locals: [I32, I32, I32],
+    body: loopBy(4, 3, get(2), [
+      ...get(1),
+      ...get(4),
+      I32_ADD,
+      LOCAL_SET,
+      6,
+      I32_CONST,
+      0,
+      LOCAL_SET,
+      5,
+      ...loop16(5, 2, [...at(0, 5), ...load(0, 5), ...load(6, 5), ...F32X4_ADD, ...V128_STORE]),
+    ]),
+  },
   maskFunction('mask', F32X4_GE),
   maskFunction('maskExclusive', F32X4_GT),
   {

@@ -1,11 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DataType, KernelBackend, KernelConfig, SumAttrs, TensorInfo } from '@tensorflow/tfjs';
 import type { KernelArguments } from './kernel-composition.js';
+import { simdKernels } from './simd-module.js';
 
 interface HeapBackend extends KernelBackend {
   makeOutput(shape: number[], dtype: DataType): TensorInfo;
   typedArrayFromHeap(tensor: TensorInfo): Float32Array;
 }
+
+/** Rows summed in float32 by the SIMD loop before their sum joins the float64 total. */
+const BLOCK_ROWS = 64;
 
 /**
  * Sum (or mean) over every axis but the last (bias gradients: dy [batch, h, w, channels] →
@@ -36,15 +40,35 @@ export function sumLeadingAxes(
   const channels = x.shape[rank - 1];
   const outShape = keepDims ? [...new Array<number>(rank - 1).fill(1), channels] : [channels];
   const out = heap.makeOutput(outShape, 'float32');
+  const simd = channels % 4 === 0 ? simdKernels(backend) : undefined;
+  const block = simd === undefined ? undefined : heap.makeOutput([channels], 'float32');
   // Views only after allocating: growing the heap detaches older views.
   const values = heap.typedArrayFromHeap(x);
   const sums = heap.typedArrayFromHeap(out);
-  // Accumulate in float64 per channel, as one would want for long sums; four rows per pass
-  // (one load and store of each accumulator per four values) when there are enough rows.
+  // Accumulate in float64 per channel, as one would want for long sums. With the SIMD loop,
+  // blocks of BLOCK_ROWS rows are summed in float32 first, four channels at a time.
   const accumulators = new Float64Array(channels);
-  const rowsOfFour = Math.floor(values.length / channels / 4) * 4 * channels;
+  let done = 0;
+  if (simd !== undefined && block !== undefined) {
+    const partial = heap.typedArrayFromHeap(block);
+    const blockLength = BLOCK_ROWS * channels;
+    for (; done + blockLength <= values.length; done += blockLength) {
+      partial.fill(0);
+      simd.accumulateRows(
+        partial.byteOffset,
+        values.byteOffset + done * 4,
+        channels * 4,
+        blockLength * 4,
+      );
+      for (let channel = 0; channel < channels; channel += 1) {
+        accumulators[channel] += partial[channel];
+      }
+    }
+    backend.disposeData(block.dataId);
+  }
+  const rowsOfFour = done + Math.floor((values.length - done) / channels / 4) * 4 * channels;
   const [second, third, fourth] = [channels, 2 * channels, 3 * channels];
-  for (let offset = 0; offset < rowsOfFour; offset += 4 * channels) {
+  for (let offset = done; offset < rowsOfFour; offset += 4 * channels) {
     for (let channel = 0, index = offset; channel < channels; channel += 1, index += 1) {
       accumulators[channel] +=
         values[index] + values[index + second] + values[index + third] + values[index + fourth];

@@ -108,6 +108,9 @@ describe('Sum over the leading axes on wasm (bias gradients)', () => {
     { shape: [7, 3], keepDims: false },
     { shape: [1, 1, 5], keepDims: false },
     { shape: [4, 9, 2, 32], keepDims: true },
+    // Whole blocks of 64 rows for the SIMD loop, with and without rows left over.
+    { shape: [2, 64, 4], keepDims: false },
+    { shape: [3, 50, 12], keepDims: false },
   ])('$shape, keepDims $keepDims', async ({ shape, keepDims }) => {
     const axes = shape.slice(0, -1).map((_, axis) => axis);
     const { wasm, cpu } = await onBoth(() =>
@@ -123,6 +126,7 @@ describe('Mean over the leading axes on wasm (batch-norm moments)', () => {
     { shape: [3, 5, 7, 6], keepDims: false },
     { shape: [2, 2, 8], keepDims: true },
     { shape: [9, 3], keepDims: false },
+    { shape: [5, 9, 3, 8], keepDims: true },
   ])('$shape, keepDims $keepDims', async ({ shape, keepDims }) => {
     const axes = shape.slice(0, -1).map((_, axis) => axis);
     const { wasm, cpu } = await onBoth(() =>
