@@ -4,7 +4,8 @@
  * K=all epochs ≥ 10× faster), each wasm row next to its PyTorch peer (bench/peer_torch.py: same
  * layers, optimizer, batch, one thread); then MobileNetV2 at 224×224 (peer-sections.ts). Peak
  * memory per configuration. Prints a table; with --json the last line is one JSON object.
- * Results are also written to bench-results/ (gitignored).
+ * Results are also written to bench-results/ (gitignored). `--only small-cnn|mobilenet` runs
+ * one part (for iterating on kernels; `--only mobilenet` prints its own JSON and writes no file).
  */
 import {
   benchDatasetCache,
@@ -27,6 +28,12 @@ import { cpuMilliseconds, matMulGflops, median, trainingFlopsPerSample } from '.
 const INPUT: [number, number, number] = [28, 28, 1];
 const CLASSES = 10;
 const json = process.argv.includes('--json');
+/** `--only mobilenet` runs the MobileNetV2 rows alone, `--only small-cnn` all but them. */
+const onlyIndex = process.argv.indexOf('--only');
+const only = onlyIndex >= 0 ? process.argv[onlyIndex + 1] : undefined;
+if (only !== undefined && only !== 'small-cnn' && only !== 'mobilenet') {
+  throw new Error(`--only takes small-cnn or mobilenet, not ${String(only)}`);
+}
 const log = (line: string) => {
   if (!json) {
     console.log(line);
@@ -135,6 +142,19 @@ async function measure(
 async function main(): Promise<void> {
   const configurations: Configuration[] = [];
   const torch = await torchPeerAvailable(log);
+  if (only === 'mobilenet') {
+    const text = JSON.stringify({
+      benchmark: 'trainer',
+      only,
+      date: new Date().toISOString(),
+      node: process.version,
+      ...(await mobileNetV2Section(torch, log)),
+    });
+    if (json) {
+      console.log(text);
+    }
+    return;
+  }
   const backends: { name: 'wasm' | 'cpu'; batches: number }[] = [
     { name: 'wasm', batches: 6 },
     // The cpu backend's forward convolutions are naive loops: keep it to a few batches.
@@ -270,7 +290,7 @@ async function main(): Promise<void> {
     }
     source.dispose();
   }
-  const mobileNetV2 = await mobileNetV2Section(torch, log);
+  const mobileNetV2 = only === 'small-cnn' ? {} : await mobileNetV2Section(torch, log);
 
   const pick = (backend: string, batchSize: number, label: string) =>
     configurations.find(
