@@ -52,3 +52,12 @@ export const MAX_SCORE_ATTEMPTS = 3;
 
 /** Fewest training samples a score is computed on (LogME needs two to fit anything). */
 export const MIN_SCORE_SAMPLES = 2;
+
+/**
+ * Most samples a score reads of its training subset (its first ones). LogME's cost grows with
+ * n · min(n, D) · D and min(n, D)³ for n samples of D features, and the features scored are the
+ * convolutional body's (4,608 for small-cnn, 25,088 for VGG16): 500 keeps one score within
+ * seconds on a CPU worker, where LogME's ranking has settled (the transfer benchmark scores 300).
+ * LEEP and NCE read the same samples, so the three describe one set.
+ */
+export const MAX_SCORE_SAMPLES = 500;

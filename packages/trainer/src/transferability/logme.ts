@@ -67,9 +67,20 @@ function gram({ rows: n, columns: d, values }: RowMatrix): Matrix {
   return matrix;
 }
 
-function spectrum(features: RowMatrix): Spectrum {
+/** The Gram matrix as row-major values, checked to be min(n, D) square. */
+function givenGram(values: ArrayLike<number>, size: number): Matrix {
+  if (values.length !== size * size)
+    throw new RangeError(`the Gram matrix has ${values.length} values, not ${size} × ${size}`);
+  const matrix = new Matrix(size, size);
+  for (let i = 0; i < size; i++)
+    for (let k = 0; k < size; k++) matrix.set(i, k, values[i * size + k]!);
+  return matrix;
+}
+
+function spectrum(features: RowMatrix, precomputed?: ArrayLike<number>): Spectrum {
   const { rows: n, columns: d, values } = features;
-  const eig = new EigenvalueDecomposition(gram(features), { assumeSymmetric: true });
+  const g = precomputed ? givenGram(precomputed, Math.min(n, d)) : gram(features);
+  const eig = new EigenvalueDecomposition(g, { assumeSymmetric: true });
   const s = Float64Array.from(eig.realEigenvalues, (value) => Math.max(value, 0));
   const largest = s.reduce((a, b) => Math.max(a, b), 0);
   const vectors = eig.eigenvectorMatrix;
@@ -173,16 +184,21 @@ export function logMeEvidence(
  * the log evidence of regressing the class's one-hot column y_c on the frozen features F, found
  * by MacKay's fixed point (the paper's Algorithm 1): γ = Σ β s_i / (α + β s_i),
  * α ← γ / ‖m‖², β ← (n − γ) / ‖F m − y‖². The score is the mean over classes of L / n.
+ *
+ * `gram`, when given, is FᵀF (D ≤ n) or F Fᵀ (D > n), row-major, computed elsewhere (scoring
+ * computes F Fᵀ of wide features on the tfjs backend): the cost of LogME on wide features is
+ * mostly that product.
  */
 export function logMe(
   features: RowMatrix,
   labels: ArrayLike<number>,
   classes: number,
+  options: { gram?: ArrayLike<number> } = {},
 ): LogMeResult {
   const { rows: n, columns: d } = features;
   checkLabels(labels, n, classes);
   if (d === 0) throw new RangeError('LogME needs at least one feature');
-  const { s, project } = spectrum(features);
+  const { s, project } = spectrum(features, options.gram);
   const results: LogMeClass[] = [];
   for (let c = 0; c < classes; c++) {
     const p = project(labels, c);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { MAX_SCORE_SAMPLES } from '@finetrack/shared';
 import type { LoadedDataset } from '../data/dataset.js';
 import { leep, logMe, rowMatrix } from './index.js';
 import { scoreSourceModel } from './score-source.js';
@@ -84,6 +85,25 @@ describe('scoreSourceModel', () => {
   it('scores only the first samples when asked, as a size sweep’s subset', () => {
     const score = scoreSourceModel(source(), dataset(300), { samples: 30 });
     expect(score.samples).toBe(30);
+  });
+
+  it('scores features wider than the samples as the explicit LogME does', () => {
+    // Three samples of four features: F Fᵀ is computed on the backend.
+    const data = dataset(3);
+    const score = scoreSourceModel(source(), data);
+    expect(score).toMatchObject({ featureDimensions: 4, samples: 3 });
+    const pixels = Array.from({ length: 3 }, (_, i) =>
+      Array.from(data.train.images.subarray(i * 4, i * 4 + 4)),
+    );
+    expect(score.logMe).toBeCloseTo(logMe(rowMatrix(pixels), data.train.labels, 3).score, 5);
+  });
+
+  it('reads no more than MAX_SCORE_SAMPLES, the first ones, whatever the subset', () => {
+    const data = dataset(MAX_SCORE_SAMPLES + 40);
+    const score = scoreSourceModel(source(), data);
+    expect(score.samples).toBe(MAX_SCORE_SAMPLES);
+    const first = { ...data, train: { ...data.train, count: MAX_SCORE_SAMPLES } };
+    expect(score.logMe).toBe(scoreSourceModel(source(), first).logMe);
   });
 
   it('scores features that carry the classes above features that do not', () => {

@@ -77,6 +77,20 @@ describe('LogME', () => {
     expect(Number.isFinite(logMe(rowMatrix(wide), labels, 2).score)).toBe(true);
   });
 
+  it('takes a Gram matrix computed elsewhere, in float32, to the same score', () => {
+    const wide = FEATURES.slice(0, 4).map((row, i) => [...row, row[0]! * row[1]!, i % 2, 0.5 - i]);
+    const labels = [0, 1, 1, 0];
+    // F Fᵀ rounded to float32, as the tfjs backend computes it for wide features.
+    const gram = Float32Array.from(
+      wide.flatMap((a) => wide.map((b) => a.reduce((sum, value, j) => sum + value * b[j]!, 0))),
+    );
+    const exact = logMe(rowMatrix(wide), labels, 2).score;
+    expect(logMe(rowMatrix(wide), labels, 2, { gram }).score).toBeCloseTo(exact, 5);
+    expect(() => logMe(rowMatrix(wide), labels, 2, { gram: gram.subarray(1) })).toThrow(
+      /not 4 × 4/,
+    );
+  });
+
   it('scores features that separate the classes above features that do not', () => {
     const noise = FEATURES.map((_, i) => [
       Math.sin(i * 7.1),

@@ -1,4 +1,4 @@
-import { MAX_SCORED_MODELS, RULE_DESCRIPTIONS } from '@finetrack/shared';
+import { MAX_SCORED_MODELS, MAX_SCORE_SAMPLES, RULE_DESCRIPTIONS } from '@finetrack/shared';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsOptional } from 'class-validator';
 import { Field, ID, InputType, Int } from 'type-graphql';
 
@@ -19,7 +19,7 @@ export class ScoreSourceModelsInput {
 
   @Field(() => Int, {
     nullable: true,
-    description: `Score on this nested subset of the training split (as a size sweep's runs see it); default: all of it. ${RULE_DESCRIPTIONS.trainSamples}`,
+    description: `Score on this nested subset of the training split (as a size sweep's runs see it); default: all of it. A worker reads at most its first ${MAX_SCORE_SAMPLES} samples. ${RULE_DESCRIPTIONS.trainSamples}`,
   })
   @IsOptional()
   trainSamples?: number | null;
