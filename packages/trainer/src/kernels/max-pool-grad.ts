@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DataType, KernelBackend, MaxPoolGradAttrs, TensorInfo } from '@tensorflow/tfjs';
 import type { KernelArguments } from './kernel-composition.js';
+import { simdKernels } from './simd-module.js';
 
 /**
  * Max-pool gradient in one pass over the pooled windows: each output's dy goes to the first
@@ -34,6 +35,25 @@ export function maxPoolGradInOnePass(args: KernelArguments): TensorInfo {
     2 * outHeight <= inHeight &&
     2 * outWidth <= inWidth
   ) {
+    const simd = output !== undefined && channels % 4 === 0 ? simdKernels(backend) : undefined;
+    if (simd !== undefined) {
+      // Row by row of windows in the SIMD module, four channels at a time.
+      const rowStride = inWidth * channels * 4;
+      for (let n = 0; n < batchSize; n += 1) {
+        for (let outRow = 0; outRow < outHeight; outRow += 1) {
+          const window = (n * inHeight + 2 * outRow) * rowStride;
+          simd.maxPoolGrad2x2Row(
+            x.byteOffset + window,
+            upstream.byteOffset + (n * outHeight + outRow) * outWidth * channels * 4,
+            dx.byteOffset + window,
+            rowStride,
+            outWidth * channels * 4,
+            channels * 4,
+          );
+        }
+      }
+      return output!;
+    }
     twoByTwo(dx, x, upstream, info);
     return output ?? (backend as CpuLike).makeTensorInfo(input.shape, 'float32', dx);
   }

@@ -17,6 +17,20 @@ export interface SimdKernels {
    * number of rows) into the one row g.
    */
   accumulateRows(g: number, a: number, rowBytes: number, bytes: number): void;
+  /**
+   * One row of 2×2, stride-2 max-pool windows: for each window and channel, dy goes to the
+   * first maximum (strict >, from −∞: none for all-NaN windows) and 0 to the other three.
+   * x and dx: offsets of the window row's top-left; rowStride: bytes from one x row to the
+   * next; rowBytes: dy bytes in the row (output columns × channel bytes).
+   */
+  maxPoolGrad2x2Row(
+    x: number,
+    dy: number,
+    dx: number,
+    rowStride: number,
+    rowBytes: number,
+    channelBytes: number,
+  ): void;
   /** g += a · b, element by element. */
   productAccumulate(g: number, a: number, b: number, bytes: number): void;
   /**
@@ -47,6 +61,7 @@ const LOCAL_TEE = 0x22;
 const I32_CONST = 0x41;
 const I32_GE_U = 0x4f;
 const I32_ADD = 0x6a;
+const F32_CONST = 0x43;
 const VOID = 0x40;
 const I32 = 0x7f;
 const F32 = 0x7d;
@@ -59,6 +74,9 @@ const F32X4_GT = simd(0x44);
 const F32X4_LE = simd(0x45);
 const F32X4_GE = simd(0x46);
 const V128_AND = simd(0x4e);
+const V128_ANDNOT = simd(0x4f);
+const V128_OR = simd(0x50);
+const V128_BITSELECT = simd(0x52);
 const F32X4_ADD = simd(0xe4);
 const F32X4_SUB = simd(0xe5);
 const F32X4_MUL = simd(0xe6);
@@ -155,7 +173,85 @@ function maskFunction(name: 'mask' | 'maskExclusive', compare: number[]): Functi
   };
 }
 
+const set = (index: number) => [LOCAL_SET, index];
+const tee = (index: number) => [LOCAL_TEE, index];
+const add = (...operands: number[][]) => [
+  ...operands[0],
+  ...operands.slice(1).flatMap((operand) => [...operand, I32_ADD]),
+];
+const NEGATIVE_INFINITY = [F32_CONST, 0x00, 0x00, 0x80, 0xff];
+
+/** See SimdKernels.maxPoolGrad2x2Row. */
+function maxPoolGradFunction(): FunctionSpec {
+  // params: x 0, dy 1, dx 2, rowStride 3, rowBytes 4, channelBytes 5; locals (i32): column 6
+  // (dy bytes into the row), channel 7, p 8 (window top-left in x), q 9 (same in dx);
+  // (v128): best 10, masks of top-left 11, top-right 12, bottom-left 13, bottom-right 14,
+  // dy 15, taken 16, a value 17, −∞ 18.
+  const [x, dy, dx, rowStride, rowBytes, channelBytes] = [0, 1, 2, 3, 4, 5];
+  const [column, channel, p, q] = [6, 7, 8, 9];
+  const [best, topLeft, topRight, bottomLeft, bottomRight, upstream, taken, value, floor] = [
+    10, 11, 12, 13, 14, 15, 16, 17, 18,
+  ];
+  // mask = value > best; best = mask ? value : best (the value's address is pushed first).
+  const candidate = (address: number[], mask: number, last: boolean) => [
+    ...address,
+    ...V128_LOAD,
+    ...tee(value),
+    ...get(best),
+    ...F32X4_GT,
+    ...set(mask),
+    ...(last ? [] : [...get(value), ...get(best), ...get(mask), ...V128_BITSELECT, ...set(best)]),
+  ];
+  // dx[address] = dy where mask and no later window position took it.
+  const give = (address: number[], mask: number, first: boolean) => [
+    ...address,
+    ...get(upstream),
+    ...get(mask),
+    ...(first ? [] : [...get(taken), ...V128_ANDNOT]),
+    ...V128_AND,
+    ...V128_STORE,
+    ...(first ? get(mask) : [...get(taken), ...get(mask), ...V128_OR]),
+    ...set(taken),
+  ];
+  const body = [
+    ...add(get(x), get(column), get(column), get(channel)),
+    ...set(p),
+    ...add(get(dx), get(column), get(column), get(channel)),
+    ...set(q),
+    ...get(floor),
+    ...set(best),
+    ...candidate(get(p), topLeft, false),
+    ...candidate(add(get(p), get(channelBytes)), topRight, false),
+    ...candidate(add(get(p), get(rowStride)), bottomLeft, false),
+    ...candidate(add(get(p), get(rowStride), get(channelBytes)), bottomRight, true),
+    ...add(get(dy), get(column), get(channel)),
+    ...V128_LOAD,
+    ...set(upstream),
+    ...give(add(get(q), get(rowStride), get(channelBytes)), bottomRight, true),
+    ...give(add(get(q), get(rowStride)), bottomLeft, false),
+    ...give(add(get(q), get(channelBytes)), topRight, false),
+    ...give(get(q), topLeft, false),
+  ];
+  return {
+    name: 'maxPoolGrad2x2Row',
+    params: [I32, I32, I32, I32, I32, I32],
+    locals: [I32, I32, I32, I32, ...new Array<number>(9).fill(V128)],
+    body: [
+      ...NEGATIVE_INFINITY,
+      ...F32X4_SPLAT,
+      ...set(floor),
+      ...loopBy(column, rowBytes, get(channelBytes), [
+        I32_CONST,
+        0,
+        ...set(channel),
+        ...loop16(channel, channelBytes, body),
+      ]),
+    ],
+  };
+}
+
 const SPECS: FunctionSpec[] = [
+  maxPoolGradFunction(),
   {
     // params: g 0, a 1, rowBytes 2, bytes 3; locals: row 4 (byte offset of the row in a),
     // column 5, a + row 6.

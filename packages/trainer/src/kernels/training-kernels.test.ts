@@ -79,6 +79,9 @@ describe('wasm training kernels', () => {
     { shape: [3, 5, 5, 5], pool: 3, stride: 3, padding: 'same' },
     // 2×2 stride 2 with every window inside (the unrolled path), odd sizes leaving a row unused.
     { shape: [3, 7, 9, 16], pool: 2, stride: 2, padding: 'valid' },
+    // The same through the SIMD module (channels a multiple of 4), even sizes too.
+    { shape: [2, 9, 7, 8], pool: 2, stride: 2, padding: 'valid' },
+    { shape: [2, 6, 8, 4], pool: 2, stride: 2, padding: 'valid' },
   ] as const)(
     'MaxPoolGrad $shape, pool $pool, stride $stride, $padding',
     async ({ shape, pool, stride, padding }) => {
@@ -187,12 +190,31 @@ describe('Identity on wasm shares the data', () => {
   });
 });
 
+describe('MaxPoolGrad with NaN and −∞ on wasm', () => {
+  it('sends dy where the reference sends it (nowhere for a window of NaN and −∞)', async () => {
+    // Four channels (the SIMD path): windows of NaN, of −∞, mixed, and ordinary values.
+    const special = [Number.NaN, Number.NEGATIVE_INFINITY, 1, Number.NaN, -2, 3];
+    const values = Array.from({ length: 2 * 4 * 4 * 4 }, (_, index) =>
+      index % 5 === 0 ? special[(index / 5) % special.length] : Math.sin(index),
+    );
+    const { wasm, cpu } = await onBoth(() => {
+      const x = tf.tensor4d(values, [2, 4, 4, 4]);
+      const upstream = tf.randomUniform([2, 2, 2, 4], -1, 1, 'float32', 16);
+      return tf.grad((input: tf.Tensor) =>
+        tf.sum(tf.mul(tf.maxPool(input as tf.Tensor4D, 2, 2, 'valid'), upstream)),
+      )(x);
+    });
+    expect(Array.from(wasm)).toEqual(Array.from(cpu));
+  });
+});
+
 describe('MaxPoolGrad ties on wasm', () => {
   // Values on a coarse grid (and ReLU zeros): windows often hold several maxima, and the
   // gradient must go to the first, as the reference kernel sends it.
   it.each([
     { shape: [2, 8, 8, 6], pool: 2, stride: 2 },
     { shape: [2, 9, 7, 3], pool: 3, stride: 2 },
+    { shape: [2, 8, 8, 12], pool: 2, stride: 2 },
   ] as const)('$shape, pool $pool, stride $stride', async ({ shape, pool, stride }) => {
     await selectBackend('wasm');
     const { wasm, cpu } = await onBoth(() => {
