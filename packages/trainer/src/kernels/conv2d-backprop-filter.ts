@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Conv2DBackpropFilterAttrs, KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import type { DataType, KernelBackend } from '@tensorflow/tfjs';
 import { runBackendKernel, type KernelArguments } from './kernel-composition.js';
+import { simdKernels } from './simd-module.js';
 
 type Padding = [[number, number], [number, number], [number, number], [number, number]];
 
@@ -273,6 +274,13 @@ function paddedChannelMajor(
   // Views only after allocating: growing the heap detaches older views.
   const target = backend.typedArrayFromHeap(output);
   const source = backend.typedArrayFromHeap(x);
+  const positions = batch * height * width;
+  const simd = simdKernels(backend);
+  if (top + bottom + left + right === 0 && positions % 4 === 0 && channels % 4 === 0 && simd) {
+    // Unpadded, this is the transpose of x as a [positions, channels] matrix.
+    simd.transpose(source.byteOffset, target.byteOffset, positions, channels);
+    return output;
+  }
   if (top + bottom + left + right > 0) {
     target.fill(0);
   }

@@ -26,6 +26,7 @@ import type { KernelArguments } from './kernel-composition.js';
 import { maxPoolGradInOnePass } from './max-pool-grad.js';
 import { sharedIdentity } from './shared-identity.js';
 import { sumLeadingAxes } from './sum-leading-axes.js';
+import { transposeMatrices } from './transpose-matrices.js';
 
 /** Backends whose training kernels we replace: wasm lacks or crawls, cpu's filter gradient crawls. */
 export const PATCHED_BACKENDS = ['wasm', 'cpu'] as const;
@@ -68,6 +69,13 @@ const REPLACEMENTS: {
     backends: ['wasm'],
     wrapsOriginal: true,
     make: (_backendName, original) => (args) => sharedIdentity(args as KernelArguments, original!),
+  },
+  {
+    kernelName: 'Transpose',
+    backends: ['wasm'],
+    wrapsOriginal: true,
+    make: (_backendName, original) => (args) =>
+      transposeMatrices(args as KernelArguments, original!),
   },
   {
     kernelName: 'GatherV2',

@@ -66,6 +66,19 @@ describe('SIMD loops on the wasm heap', () => {
     tf.dispose([rows, g]);
   });
 
+  it.each([
+    { rows: 4, columns: 4 },
+    { rows: 8, columns: 12 },
+    { rows: 20, columns: 4 },
+  ])('transposes $rows × $columns', ({ rows, columns }) => {
+    const source = tf.randomUniform([rows, columns], -1, 1, 'float32', 17);
+    const target = tf.zeros([columns, rows]);
+    kernels.transpose(offset(source), offset(target), rows, columns);
+    const expected = tf.tidy(() => tf.transpose(source).dataSync());
+    expect(Array.from(view(target))).toEqual(Array.from(expected));
+    tf.dispose([source, target]);
+  });
+
   it('accumulates products', () => {
     const [g, a, b] = [values(3), values(4), values(5)];
     const expected = Array.from(view(g), (value, index) =>

@@ -31,6 +31,11 @@ export interface SimdKernels {
     rowBytes: number,
     channelBytes: number,
   ): void;
+  /**
+   * dst [columns, rows] = src [rows, columns]ᵀ, in 4×4 blocks (rows and columns multiples of
+   * 4; offsets in bytes, sizes in values).
+   */
+  transpose(src: number, dst: number, rows: number, columns: number): void;
   /** g += a · b, element by element. */
   productAccumulate(g: number, a: number, b: number, bytes: number): void;
   /**
@@ -61,6 +66,8 @@ const LOCAL_TEE = 0x22;
 const I32_CONST = 0x41;
 const I32_GE_U = 0x4f;
 const I32_ADD = 0x6a;
+const I32_MUL = 0x6c;
+const I32_SHL = 0x74;
 const F32_CONST = 0x43;
 const VOID = 0x40;
 const I32 = 0x7f;
@@ -70,6 +77,11 @@ const simd = (code: number) => [0xfd, ...unsigned(code)];
 const V128_LOAD = [...simd(0x00), 4, 0];
 const V128_STORE = [...simd(0x0b), 4, 0];
 const F32X4_SPLAT = simd(0x13);
+/** i8x16.shuffle of two vectors by 16 byte lanes (0–15 the first, 16–31 the second). */
+const shuffle = (lanes: number[]) => [...simd(0x0d), ...lanes];
+/** Byte lanes of float lanes: [0, 4] → bytes 0–3 of the first, bytes 0–3 of the second. */
+const floatLanes = (...lanes: number[]) =>
+  shuffle(lanes.flatMap((lane) => [0, 1, 2, 3].map((byte) => lane * 4 + byte)));
 const F32X4_GT = simd(0x44);
 const F32X4_LE = simd(0x45);
 const F32X4_GE = simd(0x46);
@@ -250,7 +262,75 @@ function maxPoolGradFunction(): FunctionSpec {
   };
 }
 
+/** See SimdKernels.transpose. */
+function transposeFunction(): FunctionSpec {
+  // params: src 0, dst 1, rows 2, columns 3; locals (i32): row 4, column 5, a 6, b 7,
+  // rowBytes 8, columnBytes 9; (v128) rows of the block 10–13, interleaved pairs 14–17.
+  const [src, dst, rows, columns, row, column, a, b, rowBytes, columnBytes] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+  ];
+  const times = (left: number[], right: number[]) => [...left, ...right, I32_MUL];
+  const loadRow = (k: number) => [
+    ...add(get(a), times([I32_CONST, k], get(rowBytes))),
+    ...V128_LOAD,
+    ...set(10 + k),
+  ];
+  // 4×4 transpose: interleave rows pairwise, then pairs of pairs.
+  const pair = (first: number, second: number, lanes: number[], into: number) => [
+    ...get(first),
+    ...get(second),
+    ...floatLanes(...lanes),
+    ...set(into),
+  ];
+  const storeColumn = (k: number, first: number, second: number, lanes: number[]) => [
+    ...add(get(b), times([I32_CONST, k], get(columnBytes))),
+    ...get(first),
+    ...get(second),
+    ...floatLanes(...lanes),
+    ...V128_STORE,
+  ];
+  const block = [
+    ...add(get(src), times(get(row), get(rowBytes)), [...get(column), I32_CONST, 2, I32_SHL]),
+    ...set(a),
+    ...add(get(dst), times(get(column), get(columnBytes)), [...get(row), I32_CONST, 2, I32_SHL]),
+    ...set(b),
+    ...[0, 1, 2, 3].flatMap(loadRow),
+    ...pair(10, 11, [0, 4, 1, 5], 14), // a0 b0 a1 b1
+    ...pair(10, 11, [2, 6, 3, 7], 15), // a2 b2 a3 b3
+    ...pair(12, 13, [0, 4, 1, 5], 16), // c0 d0 c1 d1
+    ...pair(12, 13, [2, 6, 3, 7], 17), // c2 d2 c3 d3
+    ...storeColumn(0, 14, 16, [0, 1, 4, 5]),
+    ...storeColumn(1, 14, 16, [2, 3, 6, 7]),
+    ...storeColumn(2, 15, 17, [0, 1, 4, 5]),
+    ...storeColumn(3, 15, 17, [2, 3, 6, 7]),
+  ];
+  return {
+    name: 'transpose',
+    params: [I32, I32, I32, I32],
+    locals: [...new Array<number>(6).fill(I32), ...new Array<number>(8).fill(V128)],
+    body: [
+      ...get(columns),
+      I32_CONST,
+      2,
+      I32_SHL,
+      ...set(rowBytes),
+      ...get(rows),
+      I32_CONST,
+      2,
+      I32_SHL,
+      ...set(columnBytes),
+      ...loopBy(
+        row,
+        rows,
+        [I32_CONST, 4],
+        [I32_CONST, 0, ...set(column), ...loopBy(column, columns, [I32_CONST, 4], block)],
+      ),
+    ],
+  };
+}
+
 const SPECS: FunctionSpec[] = [
+  transposeFunction(),
   maxPoolGradFunction(),
   {
     // params: g 0, a 1, rowBytes 2, bytes 3; locals: row 4 (byte offset of the row in a),

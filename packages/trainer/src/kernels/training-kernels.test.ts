@@ -140,6 +140,31 @@ describe('Mean over the leading axes on wasm (batch-norm moments)', () => {
   });
 });
 
+describe('Transpose of matrices on wasm', () => {
+  it.each([
+    { shape: [8, 12], perm: [1, 0] },
+    { shape: [3, 4, 8], perm: [0, 2, 1] },
+    { shape: [1, 16, 4], perm: [0, 2, 1] },
+    { shape: [4, 1, 8], perm: [2, 1, 0] },
+    // Not multiples of 4, and other permutations: the backend's kernel.
+    { shape: [6, 5], perm: [1, 0] },
+    { shape: [2, 4, 8], perm: [1, 0, 2] },
+    { shape: [2, 3, 4, 8], perm: [3, 0, 1, 2] },
+  ])('$shape by $perm', async ({ shape, perm }) => {
+    const { wasm, cpu } = await onBoth(() =>
+      tf.transpose(tf.randomUniform(shape, -1, 1, 'float32', 18), perm),
+    );
+    expect(Array.from(wasm)).toEqual(Array.from(cpu));
+  });
+
+  it('keeps the shape it was asked for', async () => {
+    await selectBackend('wasm');
+    const result = tf.transpose(tf.zeros([1, 16, 4]), [0, 2, 1]);
+    expect(result.shape).toEqual([1, 4, 16]);
+    result.dispose();
+  });
+});
+
 describe('GatherV2 of rows on wasm (training batches)', () => {
   it.each([
     { shape: [7, 4, 3, 2], indices: [6, 0, 3, 3], dtype: 'float32' },
