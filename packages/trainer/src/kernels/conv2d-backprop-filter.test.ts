@@ -17,8 +17,9 @@ interface Case {
 /**
  * A fixed table of random-looking shapes: strides 1 and 2, both paddings, several channel counts.
  * On wasm, with rows = kH·kW·inChannels: stride-1 cases with rows ≥ 32 go through the
- * shifted-runs matMul (five rows after the first nine), cases with rows < 32 and rows <
- * outChannels through the patch matrix (the last three), the others through the convolution.
+ * shifted-runs matMul (five rows after the first nine, and the last), cases with rows < 32 and
+ * rows < outChannels through the patch matrix (the three before it), the others through the
+ * convolution.
  */
 const CASES: Case[] = [
   {
@@ -190,6 +191,17 @@ const CASES: Case[] = [
     kernel: [5, 5],
     stride: 2,
     padding: 'valid',
+  },
+  // More samples than one chunk of the shifted-runs product (8): a full chunk and a partial one.
+  {
+    batch: 11,
+    height: 7,
+    width: 6,
+    inChannels: 4,
+    outChannels: 5,
+    kernel: [3, 3],
+    stride: 1,
+    padding: 'same',
   },
 ];
 

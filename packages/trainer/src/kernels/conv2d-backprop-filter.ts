@@ -138,9 +138,15 @@ function isHeapBackend(backend: KernelBackend): backend is HeapBackend {
 const MATMUL_MIN_ROWS = 32;
 
 /**
- * Largest patch matrix, in floats (128 MB; small-cnn's second conv at batch 128 needs 92 MB).
- * Larger ones use the convolution: the product split into batch chunks and summed was measured
- * far slower (8-sample chunks at batch 64: 4× the single product).
+ * Samples per chunk of the stride-1 filter gradient's product (see filterGradientAsMatMul):
+ * small-cnn's second conv at batch 64, medians of five steps, 8 samples (5.7 MB of patches a
+ * chunk) ~143 ms a step against ~152 ms for the whole 46 MB matrix at once; 2 and 16 no better.
+ */
+const CHUNK_SAMPLES = 8;
+
+/**
+ * Largest patch matrix, in floats (128 MB; small-cnn's second conv at batch 128 needs 92 MB):
+ * for the thin path, and for one chunk of the stride-1 path. Larger ones use the convolution.
  */
 const PATCH_FLOATS_LIMIT = 32 * 1024 * 1024;
 
@@ -150,11 +156,11 @@ const PATCH_FLOATS_LIMIT = 32 * 1024 * 1024;
  * [inChannels, batch, H', W'] (H' = outH + kH − 1, W' = outW + kW − 1) and dy' is dy padded on
  * the right to width W' (the extra columns are zero, so the positions they pair with, which wrap
  * into the next row, add nothing). Every row of the left operand is then a contiguous run of
- * X, copied with one `set`, and the right operand dy' [batch·outH·W', outChannels] is packed in
- * its natural layout; the product [kH·kW·inChannels, outChannels] is already HWIO. The forward
+ * X, copied with one memmove, and the right operand dy' [batch·outH·W', outChannels] is packed
+ * in its natural layout; the product [kH·kW·inChannels, outChannels] is already HWIO. The forward
  * convolution instead transposes dy into a filter and repacks it on every call (a third of its
- * time). Returns undefined when the padding does not fit or the patch matrix would be too large
- * (the caller then uses the convolution).
+ * time). Returns undefined when the padding does not fit or a chunk's patch matrix would be too
+ * large (the caller then uses the convolution).
  */
 function filterGradientAsMatMul(
   x: TensorInfo,
@@ -172,7 +178,13 @@ function filterGradientAsMatMul(
   const paddedWidth = outWidth + kernelWidth - 1;
   const bottom = paddedHeight - height - top;
   const right = paddedWidth - width - left;
-  const patchFloats = kernelHeight * kernelWidth * inChannels * batch * outHeight * paddedWidth;
+  const patchFloats =
+    kernelHeight *
+    kernelWidth *
+    inChannels *
+    Math.min(batch, CHUNK_SAMPLES) *
+    outHeight *
+    paddedWidth;
   if (Math.min(top, left, bottom, right) < 0 || patchFloats > PATCH_FLOATS_LIMIT) {
     return undefined;
   }
@@ -219,42 +231,61 @@ function filterGradientAsMatMul(
     temporaries.forEach((temporary) => backend.disposeData(temporary.dataId));
     return { ...product, shape: [...filterShape] };
   }
-  const patches = backend.makeOutput([1, rows, batch * positions], 'float32');
-  // Views only after allocating: growing the heap detaches older views. The runs are copied
-  // within one view of the whole heap (copyWithin: a memmove, half the time of set(subarray)
-  // between two views of the same buffer, and no view object per run).
-  const target = backend.typedArrayFromHeap(patches);
-  const heap = new Float32Array(target.buffer);
-  const targetStart = target.byteOffset / 4;
-  const sourceStart = backend.typedArrayFromHeap(channelMajor).byteOffset / 4;
-  let row = 0;
-  for (let kernelRow = 0; kernelRow < kernelHeight; kernelRow += 1) {
-    for (let kernelColumn = 0; kernelColumn < kernelWidth; kernelColumn += 1) {
-      const shift = kernelRow * paddedWidth + kernelColumn;
-      // The last positions of a shifted run can pass the image's end; dy' is zero there.
-      const length = Math.min(positions, imageSize - shift);
-      for (let channel = 0; channel < inChannels; channel += 1, row += 1) {
-        for (let sample = 0; sample < batch; sample += 1) {
-          const from = sourceStart + (channel * batch + sample) * imageSize + shift;
-          const to = (row * batch + sample) * positions;
-          heap.copyWithin(targetStart + to, from, from + length);
-          if (length < positions) {
-            target.fill(0, to + length, to + positions);
+  // The product in chunks of samples, summed: each chunk's patch matrix is written and then
+  // read while it is still in cache, where the whole matrix (46 MB for small-cnn's second conv
+  // at batch 64) went out to memory and came back.
+  const chunkSamples = CHUNK_SAMPLES;
+  const sums = new Float64Array(rows * outChannels);
+  for (let first = 0; first < batch; first += chunkSamples) {
+    const samples = Math.min(chunkSamples, batch - first);
+    const patches = backend.makeOutput([1, rows, samples * positions], 'float32');
+    const chunkDy = backend.makeOutput([1, samples * positions, outChannels], 'float32');
+    // Views only after allocating: growing the heap detaches older views. The runs are copied
+    // within one view of the whole heap (copyWithin: a memmove, half the time of
+    // set(subarray) between two views of the same buffer, and no view object per run).
+    const target = backend.typedArrayFromHeap(patches);
+    const heap = new Float32Array(target.buffer);
+    const targetStart = target.byteOffset / 4;
+    const sourceStart = backend.typedArrayFromHeap(channelMajor).byteOffset / 4;
+    const dyStart = backend.typedArrayFromHeap(paddedDy).byteOffset / 4;
+    const dyRun = positions * outChannels;
+    heap.copyWithin(
+      backend.typedArrayFromHeap(chunkDy).byteOffset / 4,
+      dyStart + first * dyRun,
+      dyStart + (first + samples) * dyRun,
+    );
+    let row = 0;
+    for (let kernelRow = 0; kernelRow < kernelHeight; kernelRow += 1) {
+      for (let kernelColumn = 0; kernelColumn < kernelWidth; kernelColumn += 1) {
+        const shift = kernelRow * paddedWidth + kernelColumn;
+        // The last positions of a shifted run can pass the image's end; dy' is zero there.
+        const length = Math.min(positions, imageSize - shift);
+        for (let channel = 0; channel < inChannels; channel += 1, row += 1) {
+          for (let sample = 0; sample < samples; sample += 1) {
+            const from = sourceStart + (channel * batch + first + sample) * imageSize + shift;
+            const to = (row * samples + sample) * positions;
+            heap.copyWithin(targetStart + to, from, from + length);
+            if (length < positions) {
+              target.fill(0, to + length, to + positions);
+            }
           }
         }
       }
     }
+    const product = runBackendKernel(
+      'BatchMatMul',
+      backendName,
+      backend,
+      { a: patches, b: chunkDy },
+      { transposeA: false, transposeB: false } as never,
+    );
+    backend.typedArrayFromHeap(product).forEach((value, index) => (sums[index] += value));
+    [patches, chunkDy, product].forEach((tensor) => backend.disposeData(tensor.dataId));
   }
-  temporaries.push(patches);
-  const product = runBackendKernel(
-    'BatchMatMul',
-    backendName,
-    backend,
-    { a: patches, b: { ...paddedDy, shape: [1, batch * positions, outChannels] } },
-    { transposeA: false, transposeB: false } as never,
-  );
   temporaries.forEach((temporary) => backend.disposeData(temporary.dataId));
-  return { ...product, shape: [...filterShape] };
+  const gradient = backend.makeOutput([...filterShape], 'float32');
+  backend.typedArrayFromHeap(gradient).set(sums);
+  return gradient;
 }
 
 /**
