@@ -1,16 +1,53 @@
 import type { KernelBackend } from '@tensorflow/tfjs';
+import {
+  LOCAL_SET,
+  LOCAL_TEE,
+  I32_CONST,
+  I32_ADD,
+  I32_MUL,
+  I32_SHL,
+  I32,
+  F32,
+  V128,
+  V128_LOAD,
+  V128_STORE,
+  F32X4_SPLAT,
+  floatLanes,
+  F32X4_GT,
+  F32X4_LE,
+  F32X4_GE,
+  V128_AND,
+  V128_ANDNOT,
+  V128_OR,
+  V128_BITSELECT,
+  F32X4_ADD,
+  F32X4_SUB,
+  F32X4_MUL,
+  get,
+  at,
+  load,
+  loopBy,
+  loop16,
+  set,
+  tee,
+  add,
+  NEGATIVE_INFINITY,
+  encodeModule,
+  type FunctionSpec,
+} from './wasm-encoding.js';
 
 /**
  * A few WebAssembly SIMD loops of our own, run on the wasm backend's own memory (imported, so
  * they read and write tensors in place, by byte offset). V8 runs the JavaScript versions of
  * these loops at 2–4 ns per value; four lanes at a time they are memory-bound instead.
- * The module is encoded here, byte by byte, from the instruction sequences below: no build
- * step, no binary in the repository. Every function takes byte offsets and a byte count that
+ * The module is encoded at run time (wasm-encoding.ts) from the instruction sequences below: no
+ * build step, no binary in the repository. Every function takes byte offsets and a byte count that
  * is a multiple of 16 (callers do any tail in JavaScript).
  */
 export interface SimdKernels {
-  /** dx = dy where x ≥ low (x > low when `inclusive` is 0) and x ≤ high, else 0. */
+  /** dx = dy where low ≤ x ≤ high, else 0 (also for NaN x). */
   mask(x: number, dy: number, dx: number, bytes: number, low: number, high: number): void;
+  /** dx = dy where low < x ≤ high, else 0. */
   maskExclusive(x: number, dy: number, dx: number, bytes: number, low: number, high: number): void;
   /**
    * g += each row of a: `rowBytes` (a multiple of 16) at a time over `bytes` of a (a whole
@@ -54,103 +91,7 @@ export interface SimdKernels {
   ): void;
 }
 
-// Opcodes (WebAssembly 2.0 with fixed-width SIMD).
-const BLOCK = 0x02;
-const LOOP = 0x03;
-const END = 0x0b;
-const BR = 0x0c;
-const BR_IF = 0x0d;
-const LOCAL_GET = 0x20;
-const LOCAL_SET = 0x21;
-const LOCAL_TEE = 0x22;
-const I32_CONST = 0x41;
-const I32_GE_U = 0x4f;
-const I32_ADD = 0x6a;
-const I32_MUL = 0x6c;
-const I32_SHL = 0x74;
-const F32_CONST = 0x43;
-const VOID = 0x40;
-const I32 = 0x7f;
-const F32 = 0x7d;
-const V128 = 0x7b;
-const simd = (code: number) => [0xfd, ...unsigned(code)];
-const V128_LOAD = [...simd(0x00), 4, 0];
-const V128_STORE = [...simd(0x0b), 4, 0];
-const F32X4_SPLAT = simd(0x13);
-/** i8x16.shuffle of two vectors by 16 byte lanes (0–15 the first, 16–31 the second). */
-const shuffle = (lanes: number[]) => [...simd(0x0d), ...lanes];
-/** Byte lanes of float lanes: [0, 4] → bytes 0–3 of the first, bytes 0–3 of the second. */
-const floatLanes = (...lanes: number[]) =>
-  shuffle(lanes.flatMap((lane) => [0, 1, 2, 3].map((byte) => lane * 4 + byte)));
-const F32X4_GT = simd(0x44);
-const F32X4_LE = simd(0x45);
-const F32X4_GE = simd(0x46);
-const V128_AND = simd(0x4e);
-const V128_ANDNOT = simd(0x4f);
-const V128_OR = simd(0x50);
-const V128_BITSELECT = simd(0x52);
-const F32X4_ADD = simd(0xe4);
-const F32X4_SUB = simd(0xe5);
-const F32X4_MUL = simd(0xe6);
-
-function unsigned(value: number): number[] {
-  const bytes: number[] = [];
-  let rest = value >>> 0;
-  do {
-    const byte = rest & 0x7f;
-    rest >>>= 7;
-    bytes.push(rest === 0 ? byte : byte | 0x80);
-  } while (rest !== 0);
-  return bytes;
-}
-
-const get = (index: number) => [LOCAL_GET, index];
-/** Pushes the address param[pointer] + counter. */
-const at = (pointer: number, counter: number) => [...get(pointer), ...get(counter), I32_ADD];
-const load = (pointer: number, counter: number) => [...at(pointer, counter), ...V128_LOAD];
-
-/**
- * for (; counter < local[limit]; counter += step) body — the caller sets the counter first
- * (locals start at 0); `step` is the instructions that push the increment.
- */
-function loopBy(counter: number, limit: number, step: number[], body: number[]): number[] {
-  return [
-    BLOCK,
-    VOID,
-    LOOP,
-    VOID,
-    ...get(counter),
-    ...get(limit),
-    I32_GE_U,
-    BR_IF,
-    1,
-    ...body,
-    ...get(counter),
-    ...step,
-    I32_ADD,
-    LOCAL_SET,
-    counter,
-    BR,
-    0,
-    END,
-    END,
-  ];
-}
-
-/** for (; counter < local[limit]; counter += 16) body. */
-function loop16(counter: number, limit: number, body: number[]): number[] {
-  return loopBy(counter, limit, [I32_CONST, 16], body);
-}
-
-interface FunctionSpec {
-  name: keyof SimdKernels;
-  params: number[];
-  /** Extra locals, in order after the params. */
-  locals: number[];
-  body: number[];
-}
-
-function maskFunction(name: 'mask' | 'maskExclusive', compare: number[]): FunctionSpec {
+function maskFunction(name: 'mask' | 'maskExclusive', compare: number[]): Spec {
   // params: x 0, dy 1, dx 2, bytes 3, low 4, high 5; locals: counter 6, low×4 7, high×4 8,
   // x×4 9.
   return {
@@ -185,16 +126,8 @@ function maskFunction(name: 'mask' | 'maskExclusive', compare: number[]): Functi
   };
 }
 
-const set = (index: number) => [LOCAL_SET, index];
-const tee = (index: number) => [LOCAL_TEE, index];
-const add = (...operands: number[][]) => [
-  ...operands[0],
-  ...operands.slice(1).flatMap((operand) => [...operand, I32_ADD]),
-];
-const NEGATIVE_INFINITY = [F32_CONST, 0x00, 0x00, 0x80, 0xff];
-
 /** See SimdKernels.maxPoolGrad2x2Row. */
-function maxPoolGradFunction(): FunctionSpec {
+function maxPoolGradFunction(): Spec {
   // params: x 0, dy 1, dx 2, rowStride 3, rowBytes 4, channelBytes 5; locals (i32): column 6
   // (dy bytes into the row), channel 7, p 8 (window top-left in x), q 9 (same in dx);
   // (v128): best 10, masks of top-left 11, top-right 12, bottom-left 13, bottom-right 14,
@@ -263,7 +196,7 @@ function maxPoolGradFunction(): FunctionSpec {
 }
 
 /** See SimdKernels.transpose. */
-function transposeFunction(): FunctionSpec {
+function transposeFunction(): Spec {
   // params: src 0, dst 1, rows 2, columns 3; locals (i32): row 4, column 5, a 6, b 7,
   // rowBytes 8, columnBytes 9; (v128) rows of the block 10–13, interleaved pairs 14–17.
   const [src, dst, rows, columns, row, column, a, b, rowBytes, columnBytes] = [
@@ -329,7 +262,10 @@ function transposeFunction(): FunctionSpec {
   };
 }
 
-const SPECS: FunctionSpec[] = [
+/** A function of this module, named as SimdKernels names it. */
+type Spec = FunctionSpec & { name: keyof SimdKernels };
+
+const SPECS: Spec[] = [
   transposeFunction(),
   maxPoolGradFunction(),
   {
@@ -401,29 +337,6 @@ const SPECS: FunctionSpec[] = [
   },
 ];
 
-const vector = (items: number[][]) => [...unsigned(items.length), ...items.flat()];
-const section = (id: number, content: number[]) => [id, ...unsigned(content.length), ...content];
-const name = (text: string) => vector([...text].map((character) => [character.charCodeAt(0)]));
-
-function encodeModule(): Uint8Array {
-  const types = SPECS.map((spec) => [0x60, ...vector(spec.params.map((p) => [p])), 0]);
-  const imports = [[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]];
-  const exports = SPECS.map((spec, index) => [...name(spec.name), 0x00, ...unsigned(index)]);
-  const bodies = SPECS.map((spec) => {
-    const locals = vector(spec.locals.map((type) => [1, type]));
-    const code = [...locals, ...spec.body, END];
-    return [...unsigned(code.length), ...code];
-  });
-  return new Uint8Array([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vector(types)),
-    ...section(2, vector(imports)),
-    ...section(3, vector(SPECS.map((_, index) => unsigned(index)))),
-    ...section(7, vector(exports)),
-    ...section(10, vector(bodies)),
-  ]);
-}
-
 // The few WebAssembly globals used here (the compiler's lib has no DOM, where they live).
 interface WasmMemory {
   readonly buffer: ArrayBuffer;
@@ -451,7 +364,7 @@ export function simdKernels(backend: KernelBackend): SimdKernels | undefined {
   }
   let kernels = instances.get(memory);
   if (kernels === undefined) {
-    compiled ??= new WebAssembly.Module(encodeModule());
+    compiled ??= new WebAssembly.Module(encodeModule(SPECS));
     kernels = new WebAssembly.Instance(compiled, { env: { memory } })
       .exports as unknown as SimdKernels;
     instances.set(memory, kernels);
