@@ -15,7 +15,10 @@ import { simdKernels, type SimdKernels } from './simd-module.js';
  * of bounds" a user's MobileNetV2 probe hit in it was the 4 GiB wasm heap running out, not this
  * kernel: see the benchmark's MobileNetV2 rows.) The gradients are missing on wasm.
  * All three share one walk over (image, output row, output column, filter tap) with the
- * channels innermost, where memory is contiguous for input, output and filter alike.
+ * channels innermost, where memory is contiguous for input, output and filter alike. With
+ * multiplier 1 the walk is written out per kernel, and the filter gradient's per-tap
+ * accumulation runs in the SIMD module; the input gradient usually goes through XNNPACK
+ * instead (depthwise-input-gradient.ts), these loops being its fallback.
  */
 type Visit = (xBase: number, yBase: number, fBase: number) => void;
 
