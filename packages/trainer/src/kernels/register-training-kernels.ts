@@ -24,7 +24,8 @@ import { depthwiseInputGradientAsForward } from './depthwise-input-gradient.js';
 import { gatherRows } from './gather-rows.js';
 import type { KernelArguments } from './kernel-composition.js';
 import { maxPoolGradInOnePass } from './max-pool-grad.js';
-import { sharedIdentity } from './shared-identity.js';
+import { MEAN_GRADIENT, meanGradient, meanGradientKernel } from './mean-gradient.js';
+import { castSharingSameType, sharedIdentity } from './shared-identity.js';
 import { sumLeadingAxes } from './sum-leading-axes.js';
 import { transposeMatrices } from './transpose-matrices.js';
 
@@ -76,6 +77,18 @@ const REPLACEMENTS: {
     wrapsOriginal: true,
     make: (_backendName, original) => (args) =>
       transposeMatrices(args as KernelArguments, original!),
+  },
+  {
+    kernelName: 'Cast',
+    backends: ['wasm'],
+    wrapsOriginal: true,
+    make: (_backendName, original) => (args) =>
+      castSharingSameType(args as KernelArguments, original!),
+  },
+  {
+    kernelName: MEAN_GRADIENT,
+    backends: ['wasm'],
+    make: () => (args) => meanGradientKernel(args as KernelArguments),
   },
   {
     kernelName: 'GatherV2',
@@ -145,6 +158,7 @@ const GRADIENT_REPLACEMENTS: { kernelName: string; make: (original: GradConfig) 
     { kernelName: 'FusedBatchNorm', make: batchNormGradient },
     { kernelName: 'Relu', make: reluGradient },
     { kernelName: 'ClipByValue', make: clipGradient },
+    { kernelName: 'Mean', make: meanGradient },
   ];
 
 /** `${kernelName}/${backendName}` → the kernel we replaced (undefined when there was none). */

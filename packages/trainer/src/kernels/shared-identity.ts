@@ -20,3 +20,16 @@ export function sharedIdentity(args: KernelArguments, original: KernelConfig): T
   (args.backend as CountingBackend).incRef(x.dataId);
   return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
 }
+
+/**
+ * Cast to the dtype the tensor already has (tfjs's square and ReLU gradients cast float32 to
+ * float32) shares the data as Identity does; wasm's Cast copies whatever the dtypes. Real
+ * conversions go to `original`.
+ */
+export function castSharingSameType(args: KernelArguments, original: KernelConfig): TensorInfo {
+  const { x } = args.inputs as { x: TensorInfo };
+  if ((args.attrs as { dtype?: string } | undefined)?.dtype !== x.dtype) {
+    return original.kernelFunc(args) as TensorInfo;
+  }
+  return sharedIdentity(args, original);
+}

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../backend/select-backend.js';
 import { onBoth, relativeError } from './compare-backends.js';
+import { MEAN_GRADIENT } from './mean-gradient.js';
 import { originalKernel } from './register-training-kernels.js';
 
 /**
@@ -162,6 +163,58 @@ describe('Transpose of matrices on wasm', () => {
     const result = tf.transpose(tf.zeros([1, 16, 4]), [0, 2, 1]);
     expect(result.shape).toEqual([1, 4, 16]);
     result.dispose();
+  });
+});
+
+describe('Mean gradient over the leading axes on wasm', () => {
+  it.each([
+    { shape: [3, 5, 7, 6], keepDims: false },
+    { shape: [2, 2, 8], keepDims: true },
+    { shape: [9, 3], keepDims: false },
+    { shape: [1, 1, 5], keepDims: false },
+    // Batch-norm's variance: a mean of squared deviations from the mean, both through Mean.
+    { shape: [4, 3, 3, 8], keepDims: true, variance: true },
+  ])('$shape, keepDims $keepDims', async ({ shape, keepDims, variance }) => {
+    const axes = shape.slice(0, -1).map((_, axis) => axis);
+    const { wasm, cpu } = await onBoth(() => {
+      const x = tf.randomUniform(shape, -1, 1, 'float32', 19);
+      const upstream = tf.randomUniform([shape[shape.length - 1]], -1, 1, 'float32', 20);
+      const reduce = (input: tf.Tensor) =>
+        variance ? tf.moments(input, axes, keepDims).variance : tf.mean(input, axes, keepDims);
+      return tf.grad((input: tf.Tensor) =>
+        tf.sum(tf.mul(tf.reshape(reduce(input), [-1]), upstream)),
+      )(x);
+    });
+    expect(relativeError(wasm, cpu)).toBeLessThanOrEqual(1e-5);
+  });
+});
+
+describe('Mean gradient kernel', () => {
+  it('replaces ones, multiply and divide with one kernel on wasm', async () => {
+    await selectBackend('wasm');
+    const x = tf.randomUniform([4, 3, 3, 8], -1, 1, 'float32', 21);
+    const { kernelNames } = await tf.profile(() =>
+      tf.grad((input: tf.Tensor) => tf.sum(tf.mean(input, [0, 1, 2])))(x),
+    );
+    expect(kernelNames).toContain(MEAN_GRADIENT);
+    expect(kernelNames).not.toContain('RealDiv');
+    x.dispose();
+  });
+});
+
+describe('Cast to the same dtype on wasm shares the data', () => {
+  it('keeps one buffer, and converts when the dtype changes', async () => {
+    await selectBackend('wasm');
+    const before = tf.memory().numDataBuffers;
+    const x = tf.tensor1d([1.5, -2.25, 3]);
+    const same = tf.cast(x, 'float32');
+    expect(tf.memory().numDataBuffers - before).toBe(1);
+    const converted = tf.cast(x, 'int32');
+    expect(tf.memory().numDataBuffers - before).toBe(2);
+    x.dispose();
+    expect(Array.from(await same.data())).toEqual([1.5, -2.25, 3]);
+    expect(Array.from(await converted.data())).toEqual([1, -2, 3]);
+    tf.dispose([same, converted]);
   });
 });
 
