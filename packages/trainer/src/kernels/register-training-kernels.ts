@@ -26,6 +26,7 @@ import type { KernelArguments } from './kernel-composition.js';
 import { maxPoolGradInOnePass } from './max-pool-grad.js';
 import { MEAN_GRADIENT, meanGradient, meanGradientKernel } from './mean-gradient.js';
 import { castSharingSameType, sharedIdentity } from './shared-identity.js';
+import { sliceRuns } from './slice-runs.js';
 import { sumLeadingAxes } from './sum-leading-axes.js';
 import { transposeMatrices } from './transpose-matrices.js';
 
@@ -89,6 +90,12 @@ const REPLACEMENTS: {
     kernelName: MEAN_GRADIENT,
     backends: ['wasm'],
     make: () => (args) => meanGradientKernel(args as KernelArguments),
+  },
+  {
+    kernelName: 'Slice',
+    backends: ['wasm'],
+    wrapsOriginal: true,
+    make: (_backendName, original) => (args) => sliceRuns(args as KernelArguments, original!),
   },
   {
     kernelName: 'GatherV2',

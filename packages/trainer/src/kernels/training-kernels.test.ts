@@ -218,6 +218,34 @@ describe('Cast to the same dtype on wasm shares the data', () => {
   });
 });
 
+describe('Slice as contiguous runs on wasm', () => {
+  it.each([
+    // The pad gradient's shape (spatial crop, every channel), and every rank from 1 to 5.
+    { shape: [2, 5, 5, 3], begin: [0, 0, 0, 0], size: [2, 4, 4, 3] },
+    { shape: [3, 6, 4, 2], begin: [1, 2, 1, 0], size: [2, 3, 2, 2] },
+    { shape: [3, 6, 4, 2], begin: [0, 0, 0, 1], size: [3, 6, 4, 1] },
+    { shape: [4, 6, 4, 2], begin: [1, 0, 0, 0], size: [2, -1, -1, -1] },
+    { shape: [9], begin: [2], size: [5] },
+    { shape: [5, 7], begin: [1, 3], size: [3, 4] },
+    { shape: [2, 3, 2, 3, 4], begin: [1, 1, 0, 1, 0], size: [1, 2, 2, 2, 4] },
+    { shape: [3, 4], begin: [1, 0], size: [0, 4] },
+  ])('$shape from $begin, size $size', async ({ shape, begin, size }) => {
+    for (const dtype of ['float32', 'int32'] as const) {
+      const { wasm, cpu } = await onBoth(() =>
+        tf.cast(
+          tf.slice(
+            tf.cast(tf.mul(tf.randomUniform(shape, -1, 1, 'float32', 22), 50), dtype),
+            begin,
+            size,
+          ),
+          'float32',
+        ),
+      );
+      expect(Array.from(wasm)).toEqual(Array.from(cpu));
+    }
+  });
+});
+
 describe('GatherV2 of rows on wasm (training batches)', () => {
   it.each([
     { shape: [7, 4, 3, 2], indices: [6, 0, 3, 3], dtype: 'float32' },
