@@ -113,18 +113,17 @@ export function batchNormGradientKernel(args: KernelArguments): TensorInfo[] {
     sums.fill(0);
     const rowBytes = channels * 4;
     const [sumDyOffset, sumCenteredOffset] = [sums.byteOffset, sums.byteOffset + rowBytes];
-    for (let row = 0; row < input.length * 4; row += rowBytes) {
-      simd.batchNormGradientRow(
-        input.byteOffset + row,
-        upstream.byteOffset + row,
-        dx.byteOffset + row,
-        means.byteOffset,
-        factor.byteOffset,
-        sumDyOffset,
-        sumCenteredOffset,
-        rowBytes,
-      );
-    }
+    simd.batchNormGradientRows(
+      input.byteOffset,
+      upstream.byteOffset,
+      dx.byteOffset,
+      means.byteOffset,
+      factor.byteOffset,
+      sumDyOffset,
+      sumCenteredOffset,
+      rowBytes,
+      input.length * 4,
+    );
     args.backend.disposeData(outputs[2].dataId);
     return outputs.slice(0, 2);
   }

@@ -89,32 +89,34 @@ describe('SIMD loops on the wasm heap', () => {
     tf.dispose([g, a, b]);
   });
 
-  it('computes a batch-norm gradient row', () => {
-    const [x, dy, mean, factor, sumDy, sumCentered] = [6, 7, 8, 9, 10, 11].map(values);
+  it('computes a batch-norm gradient over rows', () => {
+    // Two rows of 20 channels.
+    const channels = COUNT / 2;
+    const [x, dy] = [6, 7].map(values);
+    const [mean, factor, sumDy, sumCentered] = [8, 9, 10, 11].map((seed) =>
+      tf.randomUniform([channels], -1, 1, 'float32', seed),
+    );
     const dx = tf.zeros([COUNT]);
     const f = Math.fround;
-    const expected = {
-      sumDy: Array.from(view(sumDy), (value, i) => f(value + view(dy)[i])),
-      sumCentered: Array.from(view(sumCentered), (value, i) =>
-        f(value + f(f(view(x)[i] - view(mean)[i]) * view(dy)[i])),
-      ),
-      dx: Array.from(view(dy), (value, i) => f(value * view(factor)[i])),
-    };
-    kernels.batchNormGradientRow(
-      ...([x, dy, dx, mean, factor, sumDy, sumCentered].map(offset) as [
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-      ]),
+    const expected = { sumDy: Array.from(view(sumDy)), sumCentered: Array.from(view(sumCentered)) };
+    const expectedDx: number[] = [];
+    view(dy).forEach((gradient, i) => {
+      const c = i % channels;
+      expected.sumDy[c] = f(expected.sumDy[c] + gradient);
+      expected.sumCentered[c] = f(
+        expected.sumCentered[c] + f(f(view(x)[i] - view(mean)[c]) * gradient),
+      );
+      expectedDx.push(f(gradient * view(factor)[c]));
+    });
+    const offsets = [x, dy, dx, mean, factor, sumDy, sumCentered].map(offset);
+    kernels.batchNormGradientRows(
+      ...(offsets as [number, number, number, number, number, number, number]),
+      channels * 4,
       COUNT * 4,
     );
     expect(Array.from(view(sumDy))).toEqual(expected.sumDy);
     expect(Array.from(view(sumCentered))).toEqual(expected.sumCentered);
-    expect(Array.from(view(dx))).toEqual(expected.dx);
+    expect(Array.from(view(dx))).toEqual(expectedDx);
     tf.dispose([x, dy, mean, factor, sumDy, sumCentered, dx]);
   });
 });

@@ -76,10 +76,11 @@ export interface SimdKernels {
   /** g += a · b, element by element. */
   productAccumulate(g: number, a: number, b: number, bytes: number): void;
   /**
-   * One row of a batch-norm gradient: sumDy += dy; sumCentered += (x − mean) · dy;
-   * dx = dy · factor (every operand one row of C channels).
+   * A batch-norm gradient over whole rows of C channels (`rowBytes`, a multiple of 16, per
+   * row; `bytes` of x, dy and dx in all): for every row, sumDy += dy; sumCentered +=
+   * (x − mean) · dy; dx = dy · factor (mean, factor and the sums are one row each).
    */
-  batchNormGradientRow(
+  batchNormGradientRows(
     x: number,
     dy: number,
     dx: number,
@@ -87,6 +88,7 @@ export interface SimdKernels {
     factor: number,
     sumDy: number,
     sumCentered: number,
+    rowBytes: number,
     bytes: number,
   ): void;
 }
@@ -305,34 +307,44 @@ const SPECS: Spec[] = [
     ]),
   },
   {
-    // params: x 0, dy 1, dx 2, mean 3, factor 4, sumDy 5, sumCentered 6, bytes 7;
-    // locals: counter 8, dy×4 9.
-    name: 'batchNormGradientRow',
-    params: [I32, I32, I32, I32, I32, I32, I32, I32],
-    locals: [I32, V128],
-    body: loop16(8, 7, [
-      ...load(1, 8),
-      LOCAL_SET,
-      9,
-      ...at(5, 8),
-      ...load(5, 8),
-      ...get(9),
-      ...F32X4_ADD,
-      ...V128_STORE,
-      ...at(6, 8),
-      ...load(6, 8),
-      ...load(0, 8),
-      ...load(3, 8),
-      ...F32X4_SUB,
-      ...get(9),
-      ...F32X4_MUL,
-      ...F32X4_ADD,
-      ...V128_STORE,
-      ...at(2, 8),
-      ...get(9),
-      ...load(4, 8),
-      ...F32X4_MUL,
-      ...V128_STORE,
+    // params: x 0, dy 1, dx 2, mean 3, factor 4, sumDy 5, sumCentered 6, rowBytes 7, bytes 8;
+    // locals (i32): row 9, column 10, x + row 11, dy + row 12, dx + row 13; (v128) dy×4 14.
+    name: 'batchNormGradientRows',
+    params: new Array<number>(9).fill(I32),
+    locals: [I32, I32, I32, I32, I32, V128],
+    body: loopBy(9, 8, get(7), [
+      ...add(get(0), get(9)),
+      ...set(11),
+      ...add(get(1), get(9)),
+      ...set(12),
+      ...add(get(2), get(9)),
+      ...set(13),
+      I32_CONST,
+      0,
+      ...set(10),
+      ...loop16(10, 7, [
+        ...load(12, 10),
+        ...set(14),
+        ...at(5, 10),
+        ...load(5, 10),
+        ...get(14),
+        ...F32X4_ADD,
+        ...V128_STORE,
+        ...at(6, 10),
+        ...load(6, 10),
+        ...load(11, 10),
+        ...load(3, 10),
+        ...F32X4_SUB,
+        ...get(14),
+        ...F32X4_MUL,
+        ...F32X4_ADD,
+        ...V128_STORE,
+        ...at(13, 10),
+        ...get(14),
+        ...load(4, 10),
+        ...F32X4_MUL,
+        ...V128_STORE,
+      ]),
     ]),
   },
 ];
