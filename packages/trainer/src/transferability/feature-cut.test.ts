@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { makeMobileNetLike } from '../../test/support/mobilenet-like.js';
+import { buildMobileNetV2 } from '../bench/mobilenet-v2.js';
 import { buildArchitecture } from '../model/architectures.js';
 import { modelGraph } from '../model/graph.js';
 import { featureCut } from './feature-cut.js';
@@ -17,7 +17,7 @@ describe('featureCut', () => {
   });
 
   it("takes a Keras application's global pool, below its one Dense classifier", () => {
-    const model = makeMobileNetLike(1);
+    const model = buildMobileNetV2({ inputSize: 32, classes: 5, blocks: 4 });
     const graph = modelGraph(model);
     const pool = graph.find((node) => node.layer.getClassName() === 'GlobalAveragePooling2D')!;
     expect(featureCut(graph)).toBe(pool.layer.name);
