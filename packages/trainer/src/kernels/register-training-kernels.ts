@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { GradConfig, KernelConfig, KernelFunc } from '@tensorflow/tfjs';
+import type { GradConfig, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import {
   clipGradient,
   MASKED_GRADIENT,
@@ -33,14 +33,37 @@ import { transposeMatrices } from './transpose-matrices.js';
 /** Backends whose training kernels we replace: wasm lacks or crawls, cpu's filter gradient crawls. */
 export const PATCHED_BACKENDS = ['wasm', 'cpu'] as const;
 
-/** Which kernels are replaced on which backend (measured: see the benchmark). */
-const REPLACEMENTS: {
+interface Replacement {
   kernelName: string;
   backends: readonly string[];
   make: (backendName: string, original: KernelConfig | undefined) => KernelFunc;
   /** Falls back to the kernel it replaces, so it is only registered where one exists. */
   wrapsOriginal?: boolean;
-}[] = [
+}
+
+/** Ours alone on wasm (the backend has none, or none worth calling). */
+const onWasm = (
+  kernelName: string,
+  kernel: (args: KernelArguments) => TensorInfo | TensorInfo[],
+): Replacement => ({
+  kernelName,
+  backends: ['wasm'],
+  make: () => (args) => kernel(args as KernelArguments),
+});
+
+/** Ours on wasm for the cases it speeds up, the backend's own (`original`) for the rest. */
+const wrappingOnWasm = (
+  kernelName: string,
+  kernel: (args: KernelArguments, original: KernelConfig) => TensorInfo,
+): Replacement => ({
+  kernelName,
+  backends: ['wasm'],
+  wrapsOriginal: true,
+  make: (_backendName, original) => (args) => kernel(args as KernelArguments, original!),
+});
+
+/** Which kernels are replaced on which backend (measured: see the benchmark). */
+const REPLACEMENTS: Replacement[] = [
   {
     kernelName: 'Conv2DBackpropFilter',
     backends: ['wasm', 'cpu'],
@@ -61,70 +84,18 @@ const REPLACEMENTS: {
     make: (backendName, original) => (args) =>
       batchMatMulWithExplicitTransposes(args as KernelArguments, backendName, original!),
   },
-  {
-    kernelName: 'MaxPoolGrad',
-    backends: ['wasm'],
-    make: () => (args) => maxPoolGradInOnePass(args as KernelArguments),
-  },
-  {
-    kernelName: 'Identity',
-    backends: ['wasm'],
-    wrapsOriginal: true,
-    make: (_backendName, original) => (args) => sharedIdentity(args as KernelArguments, original!),
-  },
-  {
-    kernelName: 'Transpose',
-    backends: ['wasm'],
-    wrapsOriginal: true,
-    make: (_backendName, original) => (args) =>
-      transposeMatrices(args as KernelArguments, original!),
-  },
-  {
-    kernelName: 'Cast',
-    backends: ['wasm'],
-    wrapsOriginal: true,
-    make: (_backendName, original) => (args) =>
-      castSharingSameType(args as KernelArguments, original!),
-  },
-  {
-    kernelName: MEAN_GRADIENT,
-    backends: ['wasm'],
-    make: () => (args) => meanGradientKernel(args as KernelArguments),
-  },
-  {
-    kernelName: 'Slice',
-    backends: ['wasm'],
-    wrapsOriginal: true,
-    make: (_backendName, original) => (args) => sliceRuns(args as KernelArguments, original!),
-  },
-  {
-    kernelName: 'GatherV2',
-    backends: ['wasm'],
-    wrapsOriginal: true,
-    make: (_backendName, original) => (args) => gatherRows(args as KernelArguments, original!),
-  },
-  {
-    kernelName: 'Mean',
-    backends: ['wasm'],
-    wrapsOriginal: true,
-    make: (_backendName, original) => (args) =>
-      sumLeadingAxes(args as KernelArguments, original!, 'mean'),
-  },
-  {
-    kernelName: 'Sum',
-    backends: ['wasm'],
-    wrapsOriginal: true,
-    make: (_backendName, original) => (args) => sumLeadingAxes(args as KernelArguments, original!),
-  },
+  onWasm('MaxPoolGrad', maxPoolGradInOnePass),
+  wrappingOnWasm('Identity', sharedIdentity),
+  wrappingOnWasm('Transpose', transposeMatrices),
+  wrappingOnWasm('Cast', castSharingSameType),
+  onWasm(MEAN_GRADIENT, meanGradientKernel),
+  wrappingOnWasm('Slice', sliceRuns),
+  wrappingOnWasm('GatherV2', gatherRows),
+  wrappingOnWasm('Mean', (args, original) => sumLeadingAxes(args, original, 'mean')),
+  wrappingOnWasm('Sum', (args, original) => sumLeadingAxes(args, original)),
   // Ours on wasm: the backend's forward kernel is wrong for some shapes and its gradients are
   // missing (see depthwise-conv2d.ts).
-  {
-    kernelName: 'DepthwiseConv2dNative',
-    backends: ['wasm'],
-    wrapsOriginal: true,
-    make: (_backendName, original) => (args) =>
-      depthwiseForwardAvoidingTfjs6629(args as KernelArguments, original!),
-  },
+  wrappingOnWasm('DepthwiseConv2dNative', depthwiseForwardAvoidingTfjs6629),
   {
     kernelName: 'FusedBatchNorm',
     backends: ['wasm'],
@@ -132,21 +103,9 @@ const REPLACEMENTS: {
     make: (backendName, original) => (args) =>
       batchNormForward(args as KernelArguments, backendName, original!),
   },
-  {
-    kernelName: BATCH_NORM_GRADIENT,
-    backends: ['wasm'],
-    make: () => (args) => batchNormGradientKernel(args as KernelArguments),
-  },
-  {
-    kernelName: MASKED_GRADIENT,
-    backends: ['wasm'],
-    make: () => (args) => maskedGradientKernel(args as KernelArguments),
-  },
-  {
-    kernelName: 'DepthwiseConv2dNativeBackpropFilter',
-    backends: ['wasm'],
-    make: () => (args) => depthwiseConv2dBackpropFilter(args as KernelArguments),
-  },
+  onWasm(BATCH_NORM_GRADIENT, batchNormGradientKernel),
+  onWasm(MASKED_GRADIENT, maskedGradientKernel),
+  onWasm('DepthwiseConv2dNativeBackpropFilter', depthwiseConv2dBackpropFilter),
   {
     kernelName: 'DepthwiseConv2dNativeBackpropInput',
     backends: ['wasm'],
