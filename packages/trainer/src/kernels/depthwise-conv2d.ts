@@ -16,8 +16,8 @@ import { simdKernels, type SimdKernels } from './simd-module.js';
  * kernel: see the benchmark's MobileNetV2 rows.) The gradients are missing on wasm.
  * All three share one walk over (image, output row, output column, filter tap) with the
  * channels innermost, where memory is contiguous for input, output and filter alike. With
- * multiplier 1 the walk is written out per kernel, and the filter gradient's per-tap
- * accumulation runs in the SIMD module; the input gradient usually goes through XNNPACK
+ * multiplier 1 the walk is written out once for all three (singleMultiplier), its per-tap
+ * accumulation in the SIMD module; the input gradient usually goes through XNNPACK
  * instead (depthwise-input-gradient.ts), these loops being its fallback.
  */
 type Visit = (xBase: number, yBase: number, fBase: number) => void;
@@ -80,57 +80,24 @@ function walk({ info }: DepthwiseGeometry, visit: Visit): void {
   }
 }
 
-/**
- * The forward pass with multiplier 1 (every MobileNet) written out without the `walk` callback:
- * it is the hot loop of a MobileNetV2 forward pass, and the call per tap costs ~4× its work.
- */
-function forwardSingle(
-  info: tf.backend_util.Conv2DInfo,
-  x: Float32Array,
-  filter: Float32Array,
-  y: Float32Array,
-): void {
-  const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth } = info;
-  const { strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
-  const { filterHeight, filterWidth } = info;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
-  for (let n = 0; n < batchSize; n += 1) {
-    for (let outRow = 0; outRow < outHeight; outRow += 1) {
-      for (let outColumn = 0; outColumn < outWidth; outColumn += 1) {
-        const yBase = ((n * outHeight + outRow) * outWidth + outColumn) * channels;
-        for (let u = 0; u < filterHeight; u += 1) {
-          const row = outRow * strideHeight - top + u * dilationHeight;
-          if (row < 0 || row >= inHeight) {
-            continue;
-          }
-          const rowBase = (n * inHeight + row) * inWidth;
-          for (let v = 0; v < filterWidth; v += 1) {
-            const column = outColumn * strideWidth - left + v * dilationWidth;
-            if (column < 0 || column >= inWidth) {
-              continue;
-            }
-            const xBase = (rowBase + column) * channels;
-            const fBase = (u * filterWidth + v) * channels;
-            for (let c = 0; c < channels; c += 1) {
-              y[yBase + c] += x[xBase + c] * filter[fBase + c];
-            }
-          }
-        }
-      }
-    }
-  }
-}
+/** Which array a multiplier-1 kernel accumulates into, and from which two. */
+type SingleRole = 'forward' | 'filterGradient' | 'inputGradient';
 
 /**
- * The filter gradient with multiplier 1, written out like forwardSingle: per output pixel and
- * tap, dW[u, v, c] += x[n, row, column, c] · dy[n, outRow, outColumn, c].
+ * The three kernels with multiplier 1 (every MobileNet), the walk written out instead of a
+ * `walk` callback per tap (the call costs ~4× the tap's work). Per output pixel and tap, over the
+ * channels: target[t + c] += a[i + c] · b[j + c], with
+ *   forward:        y[yBase]  += x[xBase]  · W[fBase]
+ *   filterGradient: dW[fBase] += x[xBase]  · dy[yBase]
+ *   inputGradient:  dx[xBase] += dy[yBase] · W[fBase]
+ * Whole rows of channels go four at a time through the SIMD module when it is there.
  */
-function filterGradientSingle(
+function singleMultiplier(
   info: tf.backend_util.Conv2DInfo,
-  x: Float32Array,
-  dy: Float32Array,
-  gradient: Float32Array,
+  role: SingleRole,
+  target: Float32Array,
+  a: Float32Array,
+  b: Float32Array,
   simd: SimdKernels | undefined,
 ): void {
   const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth } = info;
@@ -138,15 +105,7 @@ function filterGradientSingle(
   const { filterHeight, filterWidth } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
-  // Whole rows of channels four at a time in our SIMD loop, by byte offsets into the heap.
   const vectorised = simd !== undefined && channels % 4 === 0;
-  const accumulate = (to: number, from: number, upstream: number, bytes: number) =>
-    simd!.productAccumulate(
-      gradient.byteOffset + to,
-      x.byteOffset + from,
-      dy.byteOffset + upstream,
-      bytes,
-    );
   for (let n = 0; n < batchSize; n += 1) {
     for (let outRow = 0; outRow < outHeight; outRow += 1) {
       for (let outColumn = 0; outColumn < outWidth; outColumn += 1) {
@@ -164,51 +123,20 @@ function filterGradientSingle(
             }
             const xBase = (rowBase + column) * channels;
             const fBase = (u * filterWidth + v) * channels;
+            const t = role === 'forward' ? yBase : role === 'filterGradient' ? fBase : xBase;
+            const i = role === 'inputGradient' ? yBase : xBase;
+            const j = role === 'filterGradient' ? yBase : fBase;
             if (vectorised) {
-              accumulate(fBase * 4, xBase * 4, yBase * 4, channels * 4);
+              simd.productAccumulate(
+                target.byteOffset + t * 4,
+                a.byteOffset + i * 4,
+                b.byteOffset + j * 4,
+                channels * 4,
+              );
               continue;
             }
             for (let c = 0; c < channels; c += 1) {
-              gradient[fBase + c] += x[xBase + c] * dy[yBase + c];
-            }
-          }
-        }
-      }
-    }
-  }
-}
-
-/** The input gradient with multiplier 1: dx[n, row, column, c] += dy[…, c] · W[u, v, c]. */
-function inputGradientSingle(
-  info: tf.backend_util.Conv2DInfo,
-  dy: Float32Array,
-  filter: Float32Array,
-  dx: Float32Array,
-): void {
-  const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth } = info;
-  const { strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
-  const { filterHeight, filterWidth } = info;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
-  for (let n = 0; n < batchSize; n += 1) {
-    for (let outRow = 0; outRow < outHeight; outRow += 1) {
-      for (let outColumn = 0; outColumn < outWidth; outColumn += 1) {
-        const yBase = ((n * outHeight + outRow) * outWidth + outColumn) * channels;
-        for (let u = 0; u < filterHeight; u += 1) {
-          const row = outRow * strideHeight - top + u * dilationHeight;
-          if (row < 0 || row >= inHeight) {
-            continue;
-          }
-          const rowBase = (n * inHeight + row) * inWidth;
-          for (let v = 0; v < filterWidth; v += 1) {
-            const column = outColumn * strideWidth - left + v * dilationWidth;
-            if (column < 0 || column >= inWidth) {
-              continue;
-            }
-            const xBase = (rowBase + column) * channels;
-            const fBase = (u * filterWidth + v) * channels;
-            for (let c = 0; c < channels; c += 1) {
-              dx[xBase + c] += dy[yBase + c] * filter[fBase + c];
+              target[t + c] += a[i + c] * b[j + c];
             }
           }
         }
@@ -239,7 +167,7 @@ export function depthwiseConv2dForward(args: KernelArguments): TensorInfo {
   const { output, out: y, views } = heapBuffers(args.backend, shape.info.outShape, [x, filter]);
   const [input, weights] = views;
   if (shape.multiplier === 1) {
-    forwardSingle(shape.info, input, weights, y);
+    singleMultiplier(shape.info, 'forward', y, input, weights, simdKernels(args.backend));
   } else {
     const multiplier = shape.multiplier;
     walk(shape, (xBase, yBase, fBase) => {
@@ -264,7 +192,14 @@ export function depthwiseConv2dBackpropFilter(args: KernelArguments): TensorInfo
   const [input, upstream] = views;
   const multiplier = shape.multiplier;
   if (multiplier === 1) {
-    filterGradientSingle(shape.info, input, upstream, gradient, simdKernels(args.backend));
+    singleMultiplier(
+      shape.info,
+      'filterGradient',
+      gradient,
+      input,
+      upstream,
+      simdKernels(args.backend),
+    );
     return output;
   }
   walk(shape, (xBase, yBase, fBase) => {
@@ -288,7 +223,7 @@ export function depthwiseConv2dBackpropInput(args: KernelArguments): TensorInfo 
   const [upstream, weights] = views;
   const multiplier = shape.multiplier;
   if (multiplier === 1) {
-    inputGradientSingle(shape.info, upstream, weights, dx);
+    singleMultiplier(shape.info, 'inputGradient', dx, upstream, weights, simdKernels(args.backend));
     return output;
   }
   walk(shape, (xBase, yBase, fBase) => {
