@@ -7,6 +7,7 @@ export * from './model.js';
 export * from './model-blocks.js';
 export * from './preprocessing.js';
 export * from './rank-correlation.js';
+export * from './statistics.js';
 export * from './source-scoring.js';
 export * from './compute-to-target.js';
 export * from './confusion-matrix.js';

@@ -4,7 +4,7 @@
  * scratch's target (95 % of its best) at 1,000 samples, each over seeds (mean ± std).
  */
 import type * as tf from '@tensorflow/tfjs';
-import { computeToTarget, DEFAULT_TARGET_FRACTION_OF_SCRATCH } from '@finetrack/shared';
+import { computeToTarget, DEFAULT_TARGET_FRACTION_OF_SCRATCH, meanStd } from '@finetrack/shared';
 import type { LoadedDataset } from '../data/dataset.js';
 import { loadDataset } from '../data/load-dataset.js';
 import { firstTrainSamples } from '../data/train-subset.js';
@@ -14,7 +14,6 @@ import {
   fineTune,
   log,
   mean,
-  meanStd,
   pm,
   SCRATCH_LEARNING_RATE,
   SIZE,

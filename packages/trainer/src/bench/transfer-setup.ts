@@ -3,7 +3,7 @@
  * statistics they print.
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { Architecture, DatasetSpec } from '@finetrack/shared';
+import { meanStd, type Architecture, type DatasetSpec } from '@finetrack/shared';
 import type { LoadedDataset } from '../data/dataset.js';
 import { loadDataset } from '../data/load-dataset.js';
 import { isWeightBearing, modelGraph } from '../model/graph.js';
@@ -121,12 +121,13 @@ export async function fineTune(
   };
 }
 
-export const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / values.length;
-export const std = (values: number[]) => {
-  if (values.length < 2) return 0;
-  const m = mean(values);
-  return Math.sqrt(values.reduce((sum, v) => sum + (v - m) ** 2, 0) / (values.length - 1));
-};
+/** The mean of a list the benchmark never leaves empty (seeds, targets). */
+export const mean = (values: number[]) => meanStd(values).mean!;
+/** "mean ± std" (std 0 for a single value). */
+export const formatMeanStd = (
+  { mean: m, std }: { mean: number | null; std: number | null },
+  digitsAfter = 3,
+) => `${m?.toFixed(digitsAfter) ?? '–'} ± ${(std ?? 0).toFixed(digitsAfter)}`;
+/** "mean ± std" of a list over seeds (shared's sample std). */
 export const pm = (values: number[], digitsAfter = 3) =>
-  `${mean(values).toFixed(digitsAfter)} ± ${std(values).toFixed(digitsAfter)}`;
-export const meanStd = (values: number[]) => ({ mean: mean(values), std: std(values) });
+  formatMeanStd(meanStd(values), digitsAfter);

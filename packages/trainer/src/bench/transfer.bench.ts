@@ -19,6 +19,7 @@ import { seedClaims } from './transfer-claims.js';
 import { rankingQuality } from './transfer-ranking.js';
 import {
   digits,
+  formatMeanStd,
   garments,
   json,
   log,
@@ -77,7 +78,7 @@ async function main() {
     `\nLogME mean τ ${result.logmeKendallTauMean.toFixed(3)} (goal ≥ 0.6; at the penultimate layer ${result.logmePenultimateKendallTauMean.toFixed(3)}), LEEP ${result.leepKendallTauMean.toFixed(3)}, NCE ${result.nceKendallTauMean.toFixed(3)}; scoring cost ${(100 * result.scoringCostRatio).toFixed(2)} % of fine-tuning (goal ≤ 5 %)`,
   );
   log(
-    `gain at 100 samples ${gain.mean.toFixed(3)} ± ${gain.std.toFixed(3)} (goal ≥ +0.10); speed-up at 1,000 samples ${speedup ? `${speedup.mean.toFixed(2)} ± ${speedup.std.toFixed(2)}×` : 'never reached'} (goal ≥ 3×); ${seconds.toFixed(0)} s`,
+    `gain at 100 samples ${formatMeanStd(gain)} (goal ≥ +0.10); speed-up at 1,000 samples ${speedup ? `${formatMeanStd(speedup, 2)}×` : 'never reached'} (goal ≥ 3×); ${seconds.toFixed(0)} s`,
   );
   tf.engine().endScope();
   if (json) console.log(JSON.stringify(result));

@@ -1,3 +1,4 @@
+import { meanStd } from '@finetrack/shared';
 import type { RunFieldsFragment } from '@/gql/graphql';
 
 export type RunRow = RunFieldsFragment;
@@ -69,16 +70,6 @@ export function parseCellKey(key: string): { frozenLayers: number; learningRate:
   if (!Number.isInteger(frozenLayers) || !Number.isFinite(learningRate) || rate === undefined)
     return null;
   return { frozenLayers, learningRate };
-}
-
-/** Mean and sample standard deviation (null under two values), as the API's grid computes them. */
-export function meanStd(values: number[]): { mean: number | null; std: number | null } {
-  if (values.length === 0) return { mean: null, std: null };
-  const mean = values.reduce((sum, value) => sum + value, 0) / values.length;
-  if (values.length < 2) return { mean, std: null };
-  const variance =
-    values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (values.length - 1);
-  return { mean, std: Math.sqrt(variance) };
 }
 
 /** Positive is better, whichever way the metric points. */
