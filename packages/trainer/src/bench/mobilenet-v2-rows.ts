@@ -3,6 +3,7 @@ import { performSurgery } from '../model/surgery.js';
 import { makeSyntheticDataset } from '../train/synthetic-dataset.js';
 import { runTrainingLoop } from '../train/training-loop.js';
 import { buildMobileNetV2 } from './mobilenet-v2.js';
+import { cpuMilliseconds, median } from './measurement.js';
 import { PeakMemoryTracker, type PeakMemory } from './peak-memory.js';
 
 export type MobileNetMode = 'linear' | 'block' | 'full';
@@ -22,16 +23,6 @@ export interface MobileNetRow {
 
 const SIZE = 224;
 const CLASSES = 10;
-
-function cpuMilliseconds(): number {
-  const usage = process.cpuUsage();
-  return (usage.user + usage.system) / 1000;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((first, second) => first - second);
-  return sorted[Math.floor(sorted.length / 2)];
-}
 
 /** Weight-bearing layers below `block_13` (what "fine-tune from block_13 on" freezes). */
 function frozenCount(mode: MobileNetMode, names: string[]): number {
