@@ -1,8 +1,8 @@
 /**
  * Ranking quality: each source model × target task pair is scored by LogME, LEEP and NCE from
- * one forward pass of frozen features and fine-tuned with the same small budget; Kendall's τ
- * between each score and the fine-tuned accuracy, per target and its mean. Scoring's cost is its
- * time over the time of the fine-tuning it stands in for.
+ * one forward pass of frozen features and fine-tuned with each of three small budgets (BUDGETS),
+ * the same for every pair; Kendall's τ between each score and each budget's fine-tuned accuracy,
+ * per target and its mean. Scoring's cost is its time over the budget's fine-tuning time.
  */
 import { kendallTauB, type DatasetSpec } from '@finetrack/shared';
 import { loadDataset } from '../data/load-dataset.js';
@@ -60,7 +60,7 @@ const BUDGET_NAMES = Object.keys(BUDGETS) as Budget[];
  */
 const BUDGET_SEEDS = SIZE.seeds;
 
-export const describeBudgets = () =>
+const describeBudgets = () =>
   BUDGET_NAMES.map((name) => {
     const budget = BUDGETS[name];
     return `${name}: ${budget.epochs} epochs at LR ${budget.learningRate}, mean of ${BUDGET_SEEDS.length} seeds`;

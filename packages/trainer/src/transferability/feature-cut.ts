@@ -27,8 +27,9 @@ const HEAD_CLASSES = new Set([
  * Not the penultimate layer: a source's last hidden Dense layer is trained for the source's
  * classes and ranks sources for another task poorly. Measured by `npm run bench:transfer` (five
  * sources × three targets, Kendall's τ of LogME against a fine-tune with the body's first half
- * frozen): 0.24 to 0.33 at the penultimate layer, 0.60 to 0.72 at the body, in three runs. A stack that reaches an input (a model
- * of Dense layers only) or a layer with several inputs falls back to the penultimate layer.
+ * frozen): 0.24 to 0.33 at the penultimate layer, 0.60 to 0.72 at the body, in three runs.
+ * A stack that reaches an input (a model of Dense layers only) or a layer with several inputs
+ * falls back to the penultimate layer.
  */
 export function featureCut(graph: readonly GraphNode[]): string {
   const output = graph[graph.length - 1]!;

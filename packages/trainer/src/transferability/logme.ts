@@ -37,7 +37,7 @@ interface Spectrum {
  * the upper triangle (ml-matrix's generic product is several times slower on wide features; FᵀF
  * skips the zeros ReLU features are full of).
  */
-function gram({ rows: n, columns: d, values }: RowMatrix): Matrix {
+function gram({ rows: n, columns: d, values }: RowMatrix): Float64Array {
   const size = Math.min(n, d);
   const g = new Float64Array(size * size);
   if (d <= n) {
@@ -58,17 +58,13 @@ function gram({ rows: n, columns: d, values }: RowMatrix): Matrix {
         g[i * n + k] = dot;
       }
   }
-  const matrix = new Matrix(size, size);
   for (let i = 0; i < size; i++)
-    for (let k = i; k < size; k++) {
-      matrix.set(i, k, g[i * size + k]!);
-      matrix.set(k, i, g[i * size + k]!);
-    }
-  return matrix;
+    for (let k = i + 1; k < size; k++) g[k * size + i] = g[i * size + k]!;
+  return g;
 }
 
-/** The Gram matrix as row-major values, checked to be min(n, D) square. */
-function givenGram(values: ArrayLike<number>, size: number): Matrix {
+/** A Gram matrix's row-major values as a Matrix, checked to be min(n, D) square. */
+function gramMatrix(values: ArrayLike<number>, size: number): Matrix {
   if (values.length !== size * size)
     throw new RangeError(`the Gram matrix has ${values.length} values, not ${size} × ${size}`);
   const matrix = new Matrix(size, size);
@@ -79,7 +75,7 @@ function givenGram(values: ArrayLike<number>, size: number): Matrix {
 
 function spectrum(features: RowMatrix, precomputed?: ArrayLike<number>): Spectrum {
   const { rows: n, columns: d, values } = features;
-  const g = precomputed ? givenGram(precomputed, Math.min(n, d)) : gram(features);
+  const g = gramMatrix(precomputed ?? gram(features), Math.min(n, d));
   const eig = new EigenvalueDecomposition(g, { assumeSymmetric: true });
   const s = Float64Array.from(eig.realEigenvalues, (value) => Math.max(value, 0));
   const largest = s.reduce((a, b) => Math.max(a, b), 0);

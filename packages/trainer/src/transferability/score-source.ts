@@ -30,8 +30,8 @@ export interface SourceModelScore {
  * size sweep's subset would see them, and no more than MAX_SCORE_SAMPLES) with one forward pass
  * in inference mode, in bounded batches: the features at `cutLayer` (default: the body's output,
  * below the whole classifier stack; see featureCut) for LogME, and the source head's softmax for
- * LEEP and NCE. `preprocessing` is the source's pixel
- * scaling (absent or `unit`: the loaders' [0, 1] as they are), as fine-tuning feeds it.
+ * LEEP and NCE. `preprocessing` is the source's pixel scaling (absent or `unit`: the loaders'
+ * [0, 1] as they are), as fine-tuning feeds it.
  */
 export function scoreSourceModel(
   source: tf.LayersModel,
